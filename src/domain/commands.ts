@@ -1,0 +1,80 @@
+import * as t from 'io-ts';
+import { DeletionStepFailed, RolloutPurged, ThreadContentShredded, ThreadStarted, nullable } from './events.js';
+import { ThreadId } from './ids.js';
+
+/** Start a thread: a root (`parentThreadId: null`) or a subagent whose spawn edge is already on its parent. */
+export const StartThread = t.type({ type: t.literal('StartThread'), thread: ThreadStarted });
+
+/** Record the spawn edge on the parent's stream; the child's own stream is started afterwards. */
+export const SpawnSubagent = t.type({
+  type: t.literal('SpawnSubagent'),
+  parentThreadId: ThreadId,
+  childThreadId: ThreadId,
+});
+
+export const RenameThread = t.type({ type: t.literal('RenameThread'), threadId: ThreadId, name: t.string });
+
+export const ArchiveThread = t.type({
+  type: t.literal('ArchiveThread'),
+  threadId: ThreadId,
+  rolloutPath: nullable(t.string),
+});
+
+export const UnarchiveThread = t.type({
+  type: t.literal('UnarchiveThread'),
+  threadId: ThreadId,
+  rolloutPath: nullable(t.string),
+});
+
+/** Delete a thread and its subtree, as asked by a user. */
+export const DeleteThread = t.type({
+  type: t.literal('DeleteThread'),
+  threadId: ThreadId,
+  reason: nullable(t.string),
+});
+
+/** The cascade: tombstone a descendant, even one whose stream does not exist yet. */
+export const TombstoneDescendant = t.type({
+  type: t.literal('TombstoneDescendant'),
+  threadId: ThreadId,
+  rootThreadId: ThreadId,
+});
+
+/** The worker's purge steps: it did the I/O and records what happened. */
+export const RecordRolloutPurged = t.type({ type: t.literal('RecordRolloutPurged'), result: RolloutPurged });
+export const RecordContentShredded = t.type({
+  type: t.literal('RecordContentShredded'),
+  result: ThreadContentShredded,
+});
+export const RecordStepFailed = t.type({ type: t.literal('RecordStepFailed'), failure: DeletionStepFailed });
+
+/** Close a deletion. `pendingChildren`: the children not yet deleted, as read from their streams. */
+export const CompleteDeletion = t.type({
+  type: t.literal('CompleteDeletion'),
+  threadId: ThreadId,
+  pendingChildren: t.array(ThreadId),
+});
+
+export const Command = t.union([
+  StartThread,
+  SpawnSubagent,
+  RenameThread,
+  ArchiveThread,
+  UnarchiveThread,
+  DeleteThread,
+  TombstoneDescendant,
+  RecordRolloutPurged,
+  RecordContentShredded,
+  RecordStepFailed,
+  CompleteDeletion,
+]);
+export type Command = t.TypeOf<typeof Command>;
+
+/** The commands that a tombstoned thread still accepts. */
+export const PURGE_COMMANDS: ReadonlySet<Command['type']> = new Set([
+  'TombstoneDescendant',
+  'RecordRolloutPurged',
+  'RecordContentShredded',
+  'RecordStepFailed',
+  'CompleteDeletion',
+]);

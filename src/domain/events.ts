@@ -1,0 +1,121 @@
+import * as t from 'io-ts';
+import { ThreadId } from './ids.js';
+
+export const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null]);
+
+/** The Codex `ThreadSourceKind`s (see shared/codex-protocol). */
+export const SourceKind = t.keyof({
+  cli: null,
+  vscode: null,
+  exec: null,
+  appServer: null,
+  subAgent: null,
+  subAgentReview: null,
+  subAgentCompact: null,
+  subAgentThreadSpawn: null,
+  subAgentOther: null,
+  unknown: null,
+});
+export type SourceKind = t.TypeOf<typeof SourceKind>;
+
+export const GitInfo = t.type({
+  sha: nullable(t.string),
+  branch: nullable(t.string),
+  originUrl: nullable(t.string),
+});
+
+/**
+ * User content (names, previews). Sealed with the thread's key in the log; it reads back as
+ * null once the key is shredded, so a deleted thread's content cannot come back on replay.
+ */
+export const Content = nullable(t.string);
+
+export const ThreadStarted = t.type({
+  threadId: ThreadId,
+  sessionId: t.string,
+  parentThreadId: nullable(ThreadId),
+  depth: t.Int,
+  sourceKind: SourceKind,
+  cwd: t.string,
+  modelProvider: t.string,
+  originator: nullable(t.string),
+  cliVersion: nullable(t.string),
+  gitInfo: nullable(GitInfo),
+  createdAtMs: t.number,
+  rolloutPath: nullable(t.string),
+  preview: Content,
+  name: Content,
+});
+
+/** The spawn edge, on the parent's stream. */
+export const SubagentSpawned = t.type({
+  parentThreadId: ThreadId,
+  childThreadId: ThreadId,
+});
+
+export const ThreadRenamed = t.type({ threadId: ThreadId, name: Content });
+
+/** `rolloutPath`: where the rollout now lives, when the archive moved it. */
+export const ThreadArchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
+export const ThreadUnarchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
+
+/** The tombstone: the commit point of a deletion. */
+export const ThreadDeleteRequested = t.type({
+  threadId: ThreadId,
+  rootThreadId: ThreadId,
+  reason: nullable(t.string),
+});
+
+export const RolloutPurged = t.type({
+  threadId: ThreadId,
+  path: t.string,
+  outcome: t.keyof({ removed: null, absent: null }),
+  sizeBytes: nullable(t.number),
+  sha256: nullable(t.string),
+});
+
+export const ThreadContentShredded = t.type({
+  threadId: ThreadId,
+  outcome: t.keyof({ destroyed: null, absent: null }),
+});
+
+export const DeletionStepFailed = t.type({
+  threadId: ThreadId,
+  step: t.string,
+  error: t.string,
+  attempt: t.Int,
+  nextRetryAtMs: t.number,
+});
+
+export const ThreadDeleted = t.type({ threadId: ThreadId, rootThreadId: ThreadId });
+
+/** The one definition of every event's payload, by event type. */
+export const eventDataCodecs = {
+  ThreadStarted,
+  SubagentSpawned,
+  ThreadRenamed,
+  ThreadArchived,
+  ThreadUnarchived,
+  ThreadDeleteRequested,
+  RolloutPurged,
+  ThreadContentShredded,
+  DeletionStepFailed,
+  ThreadDeleted,
+} as const;
+
+type Codecs = typeof eventDataCodecs;
+export type EventType = keyof Codecs;
+export type DomainEvent = { [K in EventType]: { type: K; data: t.TypeOf<Codecs[K]> } }[EventType];
+export type EventOf<K extends EventType> = Extract<DomainEvent, { type: K }>;
+
+export const isEventType = (s: string): s is EventType =>
+  Object.prototype.hasOwnProperty.call(eventDataCodecs, s);
+
+/** The fields of each event that hold user content, sealed at rest. */
+export const contentFields: { readonly [K in EventType]?: readonly (keyof EventOf<K>['data'])[] } = {
+  ThreadStarted: ['preview', 'name'],
+  ThreadRenamed: ['name'],
+};
+
+/** Events that end a thread's visible life: from here on it is out of every list. */
+export const TOMBSTONE: EventType = 'ThreadDeleteRequested';

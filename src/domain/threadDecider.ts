@@ -1,0 +1,115 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { type Command, PURGE_COMMANDS } from './commands.js';
+import { stepKey, remainingSteps } from './deletionProcess.js';
+import type { DomainError } from './errors.js';
+import type { DomainEvent } from './events.js';
+import type { ThreadId } from './ids.js';
+import { type ThreadState, evolve, initialState, isTombstoned } from './threadState.js';
+
+export { evolve, initialState };
+export type { ThreadState };
+
+type Decision = E.Either<DomainError, DomainEvent[]>;
+
+const ok = (...events: DomainEvent[]): Decision => E.right(events);
+const fail = (e: DomainError): Decision => E.left(e);
+
+/** The thread a command is about: the stream it must be decided on. */
+export const targetOf = (c: Command): ThreadId => {
+  switch (c.type) {
+    case 'StartThread':
+      return c.thread.threadId;
+    case 'SpawnSubagent':
+      return c.parentThreadId;
+    case 'RecordRolloutPurged':
+    case 'RecordContentShredded':
+      return c.result.threadId;
+    case 'RecordStepFailed':
+      return c.failure.threadId;
+    default:
+      return c.threadId;
+  }
+};
+
+/** Names are trimmed; an empty one is refused. */
+export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainError, string> => {
+  const name = raw.trim();
+  return name.length === 0 ? E.left({ kind: 'InvalidName', threadId, reason: 'name must not be empty' }) : E.right(name);
+};
+
+const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' => (s.status === 'deleted' ? 'deleted' : 'deleting');
+
+/** decide(command, state): the events a command produces on its thread's stream, or why not. */
+export const decide = (c: Command, s: ThreadState): Decision => {
+  const id = targetOf(c);
+  if (s.started && s.started.threadId !== id) return fail({ kind: 'WrongThread', expected: s.started.threadId, got: id });
+
+  if (isTombstoned(s) && !PURGE_COMMANDS.has(c.type)) {
+    return c.type === 'DeleteThread'
+      ? fail({ kind: 'AlreadyDeleted', threadId: id, status: tombstoneStatus(s) })
+      : fail({ kind: 'ThreadTombstoned', threadId: id, status: tombstoneStatus(s) });
+  }
+
+  switch (c.type) {
+    case 'StartThread': {
+      if (s.status !== 'absent') return fail({ kind: 'ThreadAlreadyExists', threadId: id });
+      if (c.thread.name === null) return ok({ type: 'ThreadStarted', data: c.thread });
+      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadStarted', data: { ...c.thread, name } }])(
+        normalizeName(id, c.thread.name),
+      );
+    }
+    case 'SpawnSubagent':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      // A retried spawn finds its edge already there: nothing more to record.
+      if (s.children.includes(c.childThreadId)) return ok();
+      return ok({ type: 'SubagentSpawned', data: { parentThreadId: id, childThreadId: c.childThreadId } });
+    case 'RenameThread':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      if (s.archived) return fail({ kind: 'ThreadArchived', threadId: id });
+      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadRenamed', data: { threadId: id, name } }])(
+        normalizeName(id, c.name),
+      );
+    case 'ArchiveThread':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      if (s.archived) return fail({ kind: 'AlreadyArchived', threadId: id });
+      return ok({ type: 'ThreadArchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
+    case 'UnarchiveThread':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      if (!s.archived) return fail({ kind: 'NotArchived', threadId: id });
+      return ok({ type: 'ThreadUnarchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
+    case 'DeleteThread':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      return ok({ type: 'ThreadDeleteRequested', data: { threadId: id, rootThreadId: id, reason: c.reason } });
+    case 'TombstoneDescendant':
+      // Written even into a stream that does not exist yet, so that a late start is refused.
+      if (isTombstoned(s)) return ok();
+      return ok({
+        type: 'ThreadDeleteRequested',
+        data: { threadId: id, rootThreadId: c.rootThreadId, reason: null },
+      });
+    case 'RecordRolloutPurged':
+      if (s.status !== 'deleting') return notDeleting(s, id, `rollout:${c.result.path}`);
+      if (s.purgedPaths.includes(c.result.path)) {
+        return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `rollout:${c.result.path}` });
+      }
+      return ok({ type: 'RolloutPurged', data: c.result });
+    case 'RecordContentShredded':
+      if (s.status !== 'deleting') return notDeleting(s, id, 'content');
+      if (s.contentShredded) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: 'content' });
+      return ok({ type: 'ThreadContentShredded', data: c.result });
+    case 'RecordStepFailed':
+      if (s.status !== 'deleting') return notDeleting(s, id, c.failure.step);
+      return ok({ type: 'DeletionStepFailed', data: c.failure });
+    case 'CompleteDeletion': {
+      if (s.status !== 'deleting') return notDeleting(s, id, 'complete');
+      const remaining = [...remainingSteps(s).map(stepKey), ...c.pendingChildren.map((child) => `child:${child}`)];
+      if (remaining.length > 0) return fail({ kind: 'DeletionIncomplete', threadId: id, remaining });
+      return ok({ type: 'ThreadDeleted', data: { threadId: id, rootThreadId: s.rootThreadId ?? id } });
+    }
+  }
+};
+
+const notDeleting = (s: ThreadState, threadId: ThreadId, step: string): Decision =>
+  s.status === 'deleted'
+    ? fail({ kind: 'StepAlreadyRecorded', threadId, step })
+    : fail({ kind: 'NotTombstoned', threadId });

@@ -1,0 +1,83 @@
+import type { DomainEvent, EventOf } from './events.js';
+import type { ThreadId } from './ids.js';
+
+export type ThreadStatus = 'absent' | 'live' | 'deleting' | 'deleted';
+
+type Started = EventOf<'ThreadStarted'>['data'];
+
+/** Everything the decider and the deletion process need to know about one thread. */
+export type ThreadState = {
+  readonly status: ThreadStatus;
+  readonly started: Started | null;
+  readonly archived: boolean;
+  readonly name: string | null;
+  readonly children: readonly ThreadId[];
+  /** Every place the rollout has been recorded at; all are purged on deletion. */
+  readonly rolloutPaths: readonly string[];
+  readonly purgedPaths: readonly string[];
+  readonly contentShredded: boolean;
+  readonly rootThreadId: ThreadId | null;
+  /** Failed attempts and the earliest next try, by purge step key. */
+  readonly attempts: Readonly<Record<string, number>>;
+  readonly retryAtMs: Readonly<Record<string, number>>;
+};
+
+export const initialState: ThreadState = {
+  status: 'absent',
+  started: null,
+  archived: false,
+  name: null,
+  children: [],
+  rolloutPaths: [],
+  purgedPaths: [],
+  contentShredded: false,
+  rootThreadId: null,
+  attempts: {},
+  retryAtMs: {},
+};
+
+const withPath = (paths: readonly string[], p: string | null): readonly string[] =>
+  p === null || paths.includes(p) ? paths : [...paths, p];
+
+export const isTombstoned = (s: ThreadState): boolean => s.status === 'deleting' || s.status === 'deleted';
+
+export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
+  switch (e.type) {
+    case 'ThreadStarted':
+      return {
+        ...s,
+        status: 'live',
+        started: e.data,
+        name: e.data.name,
+        rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath),
+      };
+    case 'SubagentSpawned':
+      return s.children.includes(e.data.childThreadId) ? s : { ...s, children: [...s.children, e.data.childThreadId] };
+    case 'ThreadRenamed':
+      return { ...s, name: e.data.name };
+    case 'ThreadArchived':
+      return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
+    case 'ThreadUnarchived':
+      return { ...s, archived: false, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
+    case 'ThreadDeleteRequested':
+      return { ...s, status: 'deleting', rootThreadId: e.data.rootThreadId };
+    case 'RolloutPurged':
+      return { ...s, purgedPaths: withPath(s.purgedPaths, e.data.path) };
+    case 'ThreadContentShredded':
+      return { ...s, contentShredded: true, name: null };
+    case 'DeletionStepFailed':
+      return {
+        ...s,
+        attempts: { ...s.attempts, [e.data.step]: e.data.attempt },
+        retryAtMs: { ...s.retryAtMs, [e.data.step]: e.data.nextRetryAtMs },
+      };
+    case 'ThreadDeleted':
+      return { ...s, status: 'deleted' };
+  }
+};
+
+export const fold = (events: Iterable<DomainEvent>, from: ThreadState = initialState): ThreadState => {
+  let s = from;
+  for (const e of events) s = evolve(s, e);
+  return s;
+};

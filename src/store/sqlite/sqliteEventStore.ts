@@ -1,0 +1,205 @@
+import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import { EventEmitter } from 'node:events';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  RecordedEvent,
+  Subscription,
+  WrongExpectedVersion,
+} from '../eventStore.js';
+import { followLog } from '../followLog.js';
+
+type Row = {
+  position: number;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+};
+
+type Pending = {
+  streamId: string;
+  events: readonly EventToAppend[];
+  expected: ExpectedRevision;
+  resolve: (r: E.Either<WrongExpectedVersion, AppendResult>) => void;
+  reject: (e: unknown) => void;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY,            -- the global order: assigned inside the one writer's transaction
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  event_id  TEXT    NOT NULL UNIQUE,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id TEXT PRIMARY KEY,
+  revision  INTEGER NOT NULL               -- revision of the stream's last event
+) WITHOUT ROWID;
+`;
+
+export type SqliteEventStoreOptions = {
+  /** How often a subscriber looks for events written by another process. */
+  readonly pollMs?: number;
+};
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so a commit is on
+ * disk (the WAL is fsynced) before an append resolves. Appends issued in the same turn of the
+ * event loop are committed together in one transaction (group commit), each still checked
+ * against its own expected revision, so many concurrent appends cost one fsync.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly pollMs: number;
+  private readonly stmt;
+
+  constructor(file: string, opts: SqliteEventStoreOptions = {}) {
+    this.pollMs = opts.pollMs ?? 50;
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.appended.setMaxListeners(0);
+    this.stmt = {
+      streamRevision: this.db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE stream_id = ?'),
+      eventById: this.db.prepare<[string], { stream_id: string; revision: number; position: number }>(
+        'SELECT stream_id, revision, position FROM events WHERE event_id = ?',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      setRevision: this.db.prepare(
+        'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
+      ),
+      readStream: this.db.prepare<[string, number, number], Row>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      readAll: this.db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+    };
+  }
+
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<E.Either<WrongExpectedVersion, AppendResult>> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expected, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.flushScheduled = false;
+    let results: E.Either<WrongExpectedVersion, AppendResult>[];
+    try {
+      results = this.db.transaction(() => batch.map((p) => this.appendOne(p))).immediate();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+    if (results.some(E.isRight)) this.appended.emit('appended');
+  }
+
+  /** Runs inside the group's transaction. */
+  private appendOne({ streamId, events, expected }: Pending): E.Either<WrongExpectedVersion, AppendResult> {
+    // A retry of an append that already committed (same event ids) succeeds without writing.
+    const first = this.stmt.eventById.get(events[0]!.id);
+    if (first && first.stream_id === streamId) {
+      const last = this.stmt.eventById.get(events[events.length - 1]!.id);
+      if (last) return E.right({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) });
+    }
+    const row = this.stmt.streamRevision.get(streamId);
+    const actual = row === undefined ? 'no_stream' : BigInt(row.revision);
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === 'no_stream') ||
+      (expected === 'stream_exists' && actual !== 'no_stream') ||
+      (typeof expected === 'bigint' && actual === expected);
+    if (!ok) return E.left({ kind: 'WrongExpectedVersion', streamId, expected, actual });
+    let revision = actual === 'no_stream' ? 0 : Number(actual) + 1;
+    let position = 0;
+    for (const e of events) {
+      const info = this.stmt.insert.run(
+        streamId,
+        revision,
+        e.id,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      );
+      position = Number(info.lastInsertRowid);
+      revision++;
+    }
+    this.stmt.setRevision.run(streamId, revision - 1);
+    return E.right({ nextExpectedRevision: BigInt(revision - 1), position: BigInt(position) });
+  }
+
+  async readStream(streamId: string, opts: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    const rows = this.stmt.readStream.all(streamId, Number(opts.fromRevision ?? 0n), opts.maxCount ?? -1);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.stmt.readAll.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount).map(toRecorded);
+  }
+
+  async headPosition(): Promise<bigint | null> {
+    const { p } = this.stmt.head.get()!;
+    return p === null ? null : BigInt(p);
+  }
+
+  subscribeToAll(opts: { after: bigint | null }): Subscription {
+    return followLog(this, opts.after, (wake) => {
+      this.appended.on('appended', wake);
+      const timer = setInterval(wake, this.pollMs);
+      return () => {
+        this.appended.off('appended', wake);
+        clearInterval(timer);
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.queue.length > 0) this.flush();
+    this.closed = true;
+    this.appended.emit('appended');
+    this.db.close();
+  }
+}
+
+const toRecorded = (r: Row): RecordedEvent => ({
+  id: r.event_id,
+  streamId: r.stream_id,
+  type: r.type,
+  revision: BigInt(r.revision),
+  position: BigInt(r.position),
+  data: JSON.parse(r.data),
+  metadata: JSON.parse(r.metadata),
+});

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../src/store/eventStore.js';
+
+/** Builds a fresh, empty store for each test; `cleanup` runs after it is closed. */
+export type StoreFactory = () => Promise<{ store: EventStore; cleanup?: () => Promise<void> }>;
+
+const ev = (type = 'Happened', data: unknown = { n: 1 }): EventToAppend => ({
+  id: randomUUID(),
+  type,
+  data,
+  metadata: { actor: 'test' },
+});
+
+const expectRight = <A>(r: E.Either<unknown, A>): A => {
+  if (E.isLeft(r)) throw new Error(`expected success, got ${JSON.stringify(r.left, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  return r.right;
+};
+
+const take = async (sub: AsyncIterable<RecordedEvent>, n: number): Promise<RecordedEvent[]> => {
+  const out: RecordedEvent[] = [];
+  if (n === 0) return out;
+  for await (const e of sub) {
+    out.push(e);
+    if (out.length === n) break;
+  }
+  return out;
+};
+
+/** The behaviour every EventStore adapter must have. Run it against each adapter unchanged. */
+export const eventStoreContract = (name: string, factory: StoreFactory): void => {
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+    let cleanup: (() => Promise<void>) | undefined;
+    const s = () => `thread-${randomUUID()}`;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory());
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.();
+    });
+
+    describe('append with an expected revision', () => {
+      it('starts a new stream at revision 0 with no_stream, and counts up', async () => {
+        const id = s();
+        expect(expectRight(await store.append(id, [ev()], 'no_stream')).nextExpectedRevision).toBe(0n);
+        expect(expectRight(await store.append(id, [ev(), ev()], 0n)).nextExpectedRevision).toBe(2n);
+        expect((await store.readStream(id)).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+      });
+
+      it('refuses no_stream on an existing stream, reporting the actual revision', async () => {
+        const id = s();
+        await store.append(id, [ev()], 'no_stream');
+        const r = await store.append(id, [ev()], 'no_stream');
+        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 'no_stream', actual: 0n }));
+      });
+
+      it('refuses stream_exists on a missing stream', async () => {
+        const id = s();
+        const r = await store.append(id, [ev()], 'stream_exists');
+        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 'stream_exists', actual: 'no_stream' }));
+        expect(await store.readStream(id)).toEqual([]);
+      });
+
+      it('accepts stream_exists on an existing stream', async () => {
+        const id = s();
+        await store.append(id, [ev()], 'no_stream');
+        expect(expectRight(await store.append(id, [ev()], 'stream_exists')).nextExpectedRevision).toBe(1n);
+      });
+
+      it('refuses a stale exact revision and writes nothing', async () => {
+        const id = s();
+        await store.append(id, [ev(), ev()], 'no_stream');
+        const r = await store.append(id, [ev(), ev()], 0n);
+        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 0n, actual: 1n }));
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+
+      it('accepts any, on a missing or an existing stream', async () => {
+        const id = s();
+        expectRight(await store.append(id, [ev()], 'any'));
+        expect(expectRight(await store.append(id, [ev()], 'any')).nextExpectedRevision).toBe(1n);
+      });
+
+      it('is idempotent when the same events (same ids) are appended again', async () => {
+        const id = s();
+        const batch = [ev(), ev()];
+        const first = expectRight(await store.append(id, batch, 'no_stream'));
+        const again = expectRight(await store.append(id, batch, 'no_stream'));
+        expect(again.nextExpectedRevision).toBe(first.nextExpectedRevision);
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+    });
+
+    describe('reads', () => {
+      it('reads nothing from a stream that does not exist', async () => {
+        expect(await store.readStream(s())).toEqual([]);
+      });
+
+      it('round-trips type, data, metadata and ids', async () => {
+        const id = s();
+        const e = { id: randomUUID(), type: 'Named', data: { name: 'ü ✓', nested: { a: [1, null] } }, metadata: { actor: 'alice', requestId: 'r-1' } };
+        const { position } = expectRight(await store.append(id, [e], 'no_stream'));
+        const [got] = await store.readStream(id);
+        expect(got).toEqual({ ...e, streamId: id, revision: 0n, position });
+      });
+
+      it('reads a stream from a revision, at most maxCount events', async () => {
+        const id = s();
+        await store.append(id, [0, 1, 2, 3, 4].map((n) => ev('N', { n })), 'no_stream');
+        const got = await store.readStream(id, { fromRevision: 2n, maxCount: 2 });
+        expect(got.map((e) => e.data)).toEqual([{ n: 2 }, { n: 3 }]);
+      });
+
+      it('reads the whole log after a position, in commit order, in pages', async () => {
+        const a = s();
+        const b = s();
+        await store.append(a, [ev('A', 1)], 'no_stream');
+        await store.append(b, [ev('B', 1), ev('B', 2)], 'no_stream');
+        await store.append(a, [ev('A', 2)], 0n);
+        const all = await store.readAll({ after: null, maxCount: 100 });
+        expect(all.map((e) => [e.streamId, e.data])).toEqual([
+          [a, 1],
+          [b, 1],
+          [b, 2],
+          [a, 2],
+        ]);
+        const page = await store.readAll({ after: all[1]!.position, maxCount: 1 });
+        expect(page.map((e) => e.data)).toEqual([2]);
+        expect(page[0]!.streamId).toBe(b);
+        expect(await store.headPosition()).toBe(all[3]!.position);
+      });
+
+      it('has no head on an empty log', async () => {
+        expect(await store.headPosition()).toBeNull();
+        expect(await store.readAll({ after: null, maxCount: 10 })).toEqual([]);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('lets exactly one of several racing appends at one revision win', async () => {
+        const id = s();
+        await store.append(id, [ev()], 'no_stream');
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.append(id, [ev()], 0n)));
+        expect(results.filter(E.isRight)).toHaveLength(1);
+        expect(results.filter(E.isLeft)).toHaveLength(9);
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+
+      it('keeps a global order with every committed event, once, and no conflicting one', async () => {
+        const streams = Array.from({ length: 20 }, s);
+        const attempts = streams.flatMap((id) =>
+          [0, 1, 2].map((k) => store.append(id, [ev('X', { id, k }), ev('Y', { id, k })], 'any')),
+        );
+        const conflicting = streams.map((id) => store.append(id, [ev('Z', { id })], 'no_stream'));
+        const results = await Promise.all([...attempts, ...conflicting]);
+        const ok = results.filter(E.isRight).length;
+        const all: RecordedEvent[] = [];
+        let after: bigint | null = null;
+        for (;;) {
+          const page = await store.readAll({ after, maxCount: 7 });
+          if (page.length === 0) break;
+          all.push(...page);
+          after = page[page.length - 1]!.position;
+        }
+        const appended = all.filter((e) => streams.includes(e.streamId));
+        // Every event of every successful append, nothing of the refused ones.
+        expect(appended.length).toBe(attempts.length * 2 + (ok - attempts.length));
+        expect(new Set(appended.map((e) => e.id)).size).toBe(appended.length);
+        for (let i = 1; i < all.length; i++) expect(all[i]!.position > all[i - 1]!.position).toBe(true);
+        for (const id of streams) {
+          const revs = appended.filter((e) => e.streamId === id).map((e) => e.revision);
+          expect(revs).toEqual(revs.map((_, i) => BigInt(i)));
+          // the two events of one append are adjacent in the stream
+          const ks = appended.filter((e) => e.streamId === id && e.type !== 'Z').map((e) => (e.data as { k: number }).k);
+          for (let i = 0; i < ks.length; i += 2) expect(ks[i]).toBe(ks[i + 1]);
+        }
+      });
+    });
+
+    describe('catch-up subscription to the whole log', () => {
+      it('delivers the past, then what is appended later, in order', async () => {
+        const id = s();
+        await store.append(id, [ev('N', 1), ev('N', 2)], 'no_stream');
+        const sub = store.subscribeToAll({ after: null });
+        const got = take(sub, 4);
+        await store.append(id, [ev('N', 3)], 1n);
+        await store.append(id, [ev('N', 4)], 2n);
+        const events = (await got).filter((e) => e.streamId === id);
+        expect(events.map((e) => e.data)).toEqual([1, 2, 3, 4]);
+        await sub.stop();
+      });
+
+      it('resumes after a checkpoint without repeating or skipping', async () => {
+        const id = s();
+        await store.append(id, [1, 2, 3].map((n) => ev('N', n)), 'no_stream');
+        const first = await store.readAll({ after: null, maxCount: 100 });
+        const checkpoint = first.find((e) => e.streamId === id && e.data === 2)!.position;
+        const sub = store.subscribeToAll({ after: checkpoint });
+        const got = take(sub, 2);
+        await store.append(id, [ev('N', 4)], 2n);
+        expect((await got).map((e) => e.data)).toEqual([3, 4]);
+        await sub.stop();
+      });
+
+      it('stops cleanly while waiting for events', async () => {
+        const sub = store.subscribeToAll({ after: await store.headPosition() });
+        const pending = take(sub, 1);
+        await sub.stop();
+        expect(await pending).toEqual([]);
+      });
+    });
+  });
+};
