@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Command } from '../domain/commands.js';
+import {
+  type PurgeStep,
+  type RetryPolicy,
+  defaultRetryPolicy,
+  nextStep,
+  remainingSteps,
+  retryDelayMs,
+  stepKey,
+} from '../domain/deletionProcess.js';
+import type { ThreadId } from '../domain/ids.js';
+import type { CommandContext } from '../domain/metadata.js';
+import { type ThreadState, isTombstoned } from '../domain/threadState.js';
+import type { KeyStore } from '../io/keyStore.js';
+import type { RolloutPurger } from '../io/rolloutFiles.js';
+import type { ThreadLifecycle } from './threadLifecycle.js';
+import type { Clock, ThreadRepository } from './threadRepository.js';
+
+export type WorkerOptions = {
+  readonly repo: ThreadRepository;
+  readonly lifecycle: ThreadLifecycle;
+  readonly purger: RolloutPurger;
+  readonly keys: KeyStore;
+  readonly clock: Clock;
+  /** Threads whose deletion is not complete (from the deletion records), deepest first. */
+  readonly pending: () => Promise<ThreadId[]>;
+  readonly retry?: RetryPolicy;
+  /** At most this many threads are worked on in one pass. */
+  readonly batchSize?: number;
+  readonly onCompleted?: (threadIds: ThreadId[]) => void;
+};
+
+export type PassResult = {
+  /** Events appended in this pass. */
+  readonly recorded: number;
+  readonly completed: ThreadId[];
+  /** When the earliest step in backoff may run again; null if none waits. */
+  readonly retryAtMs: number | null;
+};
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The deletion worker. One pass: load the pending threads from their streams, finish any
+ * interrupted cascade, run every purge step that is due (rollout files, the content key), record
+ * each finished or failed step as an event, then close threads with `ThreadDeleted`, children
+ * before parents. Every step is decided on the stream's history and appended at the revision
+ * read, so a pass is idempotent and a crashed one resumes where it stopped.
+ */
+export class DeletionWorker {
+  private readonly retry: RetryPolicy;
+  private readonly batchSize: number;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.retry = o.retry ?? defaultRetryPolicy;
+    this.batchSize = o.batchSize ?? 5000;
+  }
+
+  async runPass(): Promise<PassResult> {
+    const ctx: CommandContext = { actor: 'deletion-worker', requestId: randomUUID(), causationId: null };
+    const states = new Map<ThreadId, ThreadState>();
+    for (const id of (await this.o.pending()).slice(0, this.batchSize)) states.set(id, (await this.o.repo.load(id)).state);
+    let recorded = await this.finishCascades(states, ctx);
+    recorded += await this.runDueSteps(states, ctx);
+    const completed = await this.completeReady(states, ctx);
+    recorded += completed.length;
+    if (completed.length > 0) this.o.onCompleted?.(completed);
+    const now = this.o.clock();
+    let retryAtMs: number | null = null;
+    for (const s of states.values()) {
+      const n = nextStep(s, { nowMs: now, pendingChildren: [] });
+      if (n.kind === 'Backoff') retryAtMs = Math.min(retryAtMs ?? Infinity, n.untilMs);
+    }
+    return { recorded, completed, retryAtMs };
+  }
+
+  /** A crash may have stopped a cascade half-way: tombstone any child that escaped it. */
+  private async finishCascades(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<number> {
+    let recorded = 0;
+    let frontier = [...states.keys()];
+    while (frontier.length > 0) {
+      const next: ThreadId[] = [];
+      for (const id of frontier) {
+        const s = states.get(id)!;
+        if (!isTombstoned(s)) continue;
+        for (const child of s.children) {
+          if (states.has(child)) continue;
+          const loaded = (await this.o.repo.load(child)).state;
+          if (loaded.status === 'deleted') continue; // already finished: not part of this pass
+          if (isTombstoned(loaded)) {
+            states.set(child, loaded);
+          } else {
+            const r = await this.o.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId: s.rootThreadId ?? id }, ctx);
+            if (E.isLeft(r)) continue;
+            recorded += r.right.events.length;
+            states.set(child, r.right.state);
+          }
+          next.push(child);
+        }
+      }
+      frontier = next;
+    }
+    return recorded;
+  }
+
+  private async runDueSteps(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<number> {
+    const now = this.o.clock();
+    const due = new Map<ThreadId, { step: PurgeStep; attempt: number }[]>();
+    for (const [id, s] of states) {
+      if (s.status !== 'deleting') continue;
+      const steps = remainingSteps(s)
+        .filter((step) => (s.retryAtMs[stepKey(step)] ?? 0) <= now)
+        .map((step) => ({ step, attempt: (s.attempts[stepKey(step)] ?? 0) + 1 }));
+      if (steps.length > 0) due.set(id, steps);
+    }
+    if (due.size === 0) return 0;
+
+    // Keys are destroyed for all threads at once: one durable write.
+    const shredIds = [...due].filter(([, steps]) => steps.some((x) => x.step.kind === 'ShredContent')).map(([id]) => id);
+    let shred: { destroyed: Set<string>; error: string | null } = { destroyed: new Set(), error: null };
+    if (shredIds.length > 0) {
+      try {
+        shred.destroyed = new Set(this.o.keys.destroy(shredIds).destroyed);
+      } catch (err) {
+        shred = { destroyed: new Set(), error: errorText(err) };
+      }
+    }
+
+    const results = await Promise.all(
+      [...due].map(async ([threadId, steps]) => {
+        const commands = await Promise.all(steps.map(({ step, attempt }) => this.runStep(threadId, step, attempt, shred)));
+        const r = await this.o.repo.handleAll(threadId, commands, ctx);
+        if (E.isLeft(r)) return 0;
+        states.set(threadId, r.right.state);
+        return r.right.events.length;
+      }),
+    );
+    return results.reduce((a, b) => a + b, 0);
+  }
+
+  private async runStep(
+    threadId: ThreadId,
+    step: PurgeStep,
+    attempt: number,
+    shred: { destroyed: Set<string>; error: string | null },
+  ): Promise<Command> {
+    const failed = (error: string): Command => ({
+      type: 'RecordStepFailed',
+      failure: {
+        threadId,
+        step: stepKey(step),
+        error,
+        attempt: attempt as never,
+        nextRetryAtMs: this.o.clock() + retryDelayMs(attempt, this.retry),
+      },
+    });
+    if (step.kind === 'ShredContent') {
+      if (shred.error !== null) return failed(shred.error);
+      return {
+        type: 'RecordContentShredded',
+        result: { threadId, outcome: shred.destroyed.has(threadId) ? 'destroyed' : 'absent' },
+      };
+    }
+    try {
+      const out = await this.o.purger.purge(step.path);
+      return { type: 'RecordRolloutPurged', result: { threadId, path: step.path, ...out } };
+    } catch (err) {
+      return failed(errorText(err));
+    }
+  }
+
+  /** Closes every thread whose steps are done, once all its children are closed: leaves first. */
+  private async completeReady(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<ThreadId[]> {
+    const completed: ThreadId[] = [];
+    for (;;) {
+      const ready: ThreadId[] = [];
+      for (const [id, s] of states) {
+        if (s.status !== 'deleting' || remainingSteps(s).length > 0) continue;
+        const pendingChildren = await this.pendingChildren(s, states);
+        if (pendingChildren.length === 0) ready.push(id);
+      }
+      if (ready.length === 0) return completed;
+      const results = await Promise.all(
+        ready.map((threadId) => this.o.repo.handle({ type: 'CompleteDeletion', threadId, pendingChildren: [] }, ctx)),
+      );
+      let progressed = false;
+      results.forEach((r, i) => {
+        if (E.isLeft(r)) {
+          states.delete(ready[i]!); // decided elsewhere meanwhile (another worker): leave it to the next pass
+          return;
+        }
+        states.set(ready[i]!, r.right.state);
+        if (r.right.events.length > 0) {
+          completed.push(ready[i]!);
+          progressed = true;
+        }
+      });
+      if (!progressed) return completed;
+    }
+  }
+
+  private async pendingChildren(s: ThreadState, states: Map<ThreadId, ThreadState>): Promise<ThreadId[]> {
+    const pending: ThreadId[] = [];
+    for (const child of s.children) {
+      const cs = states.get(child) ?? (await this.o.repo.load(child)).state;
+      if (cs.status !== 'deleted') pending.push(child);
+    }
+    return pending;
+  }
+}

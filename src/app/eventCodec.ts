@@ -1,0 +1,78 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { type DomainEvent, contentFields } from '../domain/events.js';
+import { EventMetadata } from '../domain/metadata.js';
+import { CURRENT_SCHEMA_VERSION, decodeEventData, describeSchemaError } from '../domain/schema.js';
+import { open, seal } from '../io/contentSealing.js';
+import type { KeyStore } from '../io/keyStore.js';
+import type { EventToAppend, RecordedEvent } from '../store/eventStore.js';
+
+/** A domain event as read back from the log, with where and how it was recorded. */
+export type StoredEvent = {
+  readonly event: DomainEvent;
+  readonly metadata: EventMetadata;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+};
+
+/** A stored event that does not decode: the log is never misread, so this stops whoever reads it. */
+export class CorruptEventError extends Error {
+  override readonly name = 'CorruptEventError';
+}
+
+type Sealed = { sealed: string };
+const isSealed = (v: unknown): v is Sealed =>
+  typeof v === 'object' && v !== null && typeof (v as Sealed).sealed === 'string';
+
+const fieldsOf = (type: DomainEvent['type']): readonly string[] =>
+  (contentFields[type] as readonly string[] | undefined) ?? [];
+
+/**
+ * The boundary between domain events and the log: content fields are sealed with the thread's key
+ * on the way in and opened on the way out (null once the key is shredded); everything read back
+ * is decoded and checked against its schema version.
+ */
+export class EventCodec {
+  constructor(private readonly keys: KeyStore) {}
+
+  encode(
+    e: DomainEvent,
+    meta: Omit<EventMetadata, 'schemaVersion'>,
+    id: string,
+  ): EventToAppend {
+    const data: Record<string, unknown> = { ...e.data };
+    const threadId = (e.data as { threadId: string }).threadId;
+    for (const f of fieldsOf(e.type)) {
+      const v = data[f];
+      if (typeof v === 'string') data[f] = { sealed: seal(this.keys.getOrCreate(threadId), threadId, v) };
+    }
+    return { id, type: e.type, data, metadata: { ...meta, schemaVersion: CURRENT_SCHEMA_VERSION } };
+  }
+
+  decode(r: RecordedEvent): StoredEvent {
+    const meta = EventMetadata.decode(r.metadata);
+    if (E.isLeft(meta)) {
+      throw new CorruptEventError(`event at position ${r.position} has invalid metadata: ${PathReporter.report(meta).join('; ')}`);
+    }
+    let data = r.data;
+    const fields = fieldsOf(r.type as DomainEvent['type']);
+    if (fields.length > 0 && typeof data === 'object' && data !== null) {
+      const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+      const threadId = String(copy['threadId']);
+      let key: Buffer | null | undefined;
+      for (const f of fields) {
+        const v = copy[f];
+        if (!isSealed(v)) continue;
+        key ??= this.keys.get(threadId);
+        copy[f] = key ? open(key, threadId, v.sealed) : null;
+      }
+      data = copy;
+    }
+    const event = decodeEventData(r.type, meta.right.schemaVersion, data);
+    if (E.isLeft(event)) {
+      throw new CorruptEventError(`event at position ${r.position} (${r.streamId}@${r.revision}): ${describeSchemaError(event.left)}`);
+    }
+    return { event: event.right, metadata: meta.right, streamId: r.streamId, revision: r.revision, position: r.position };
+  }
+}

@@ -1,0 +1,125 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { EventOf } from '../domain/events.js';
+import type { ThreadId } from '../domain/ids.js';
+import type { CommandContext } from '../domain/metadata.js';
+import type { ThreadState } from '../domain/threadState.js';
+import type { HandleError, ThreadRepository } from './threadRepository.js';
+
+type Started = EventOf<'ThreadStarted'>['data'];
+
+export type Changed = { readonly threadIds: ThreadId[]; readonly position: bigint | null };
+
+const maxPosition = (a: bigint | null, b: bigint | null): bigint | null => (a === null ? b : b === null || a > b ? a : b);
+
+/**
+ * The use cases: each command of the thread lifecycle, including the ones that span several
+ * streams (spawn, the archive and delete cascades). Cascades walk spawn edges read from the
+ * streams, never from a projection.
+ */
+export class ThreadLifecycle {
+  constructor(private readonly repo: ThreadRepository) {}
+
+  /** Starts a root thread. */
+  async start(thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const r = await this.repo.handle({ type: 'StartThread', thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] } }, ctx);
+    return E.map((h: { position: bigint | null }) => ({ threadIds: [thread.threadId], position: h.position }))(r);
+  }
+
+  /**
+   * Spawns a subagent: the edge goes on the parent first (refused once the parent is tombstoned),
+   * then the child's stream starts with `no_stream`. If the parent's deletion lands in between,
+   * its cascade has already tombstoned the child's stream and the start is refused: no live
+   * thread ever has a tombstoned ancestor.
+   */
+  async spawn(parentThreadId: ThreadId, thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const edge = await this.repo.handle({ type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId }, ctx);
+    if (E.isLeft(edge)) return edge.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : edge;
+    const parentDepth = edge.right.state.started?.depth ?? 0;
+    const child = { ...thread, parentThreadId, depth: (parentDepth + 1) as Started['depth'] };
+    const started = await this.repo.handle({ type: 'StartThread', thread: child }, ctx);
+    if (E.isLeft(started)) {
+      return started.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : started;
+    }
+    return E.right({ threadIds: [thread.threadId], position: maxPosition(edge.right.position, started.right.position) });
+  }
+
+  async rename(threadId: ThreadId, name: string, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const r = await this.repo.handle({ type: 'RenameThread', threadId, name }, ctx);
+    return E.map((h: { position: bigint | null }) => ({ threadIds: [threadId], position: h.position }))(r);
+  }
+
+  /** Archives a thread and every spawned descendant that is not archived yet (Codex's rule). */
+  archive(threadId: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    return this.cascadeArchive(threadId, ctx, true);
+  }
+
+  /** Unarchives a thread and every archived spawned descendant. */
+  unarchive(threadId: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    return this.cascadeArchive(threadId, ctx, false);
+  }
+
+  private async cascadeArchive(root: ThreadId, ctx: CommandContext, archive: boolean): Promise<E.Either<HandleError, Changed>> {
+    const command = (threadId: ThreadId) =>
+      archive
+        ? ({ type: 'ArchiveThread', threadId, rolloutPath: null } as const)
+        : ({ type: 'UnarchiveThread', threadId, rolloutPath: null } as const);
+    const first = await this.repo.handle(command(root), ctx);
+    if (E.isLeft(first)) return first;
+    const changed: ThreadId[] = [root];
+    let position = first.right.position;
+    let level = [...first.right.state.children];
+    while (level.length > 0) {
+      const results = await Promise.all(level.map((id) => this.repo.handle(command(id), ctx).then((r) => [id, r] as const)));
+      const next: ThreadId[] = [];
+      for (const [id, r] of results) {
+        if (E.isRight(r)) {
+          changed.push(id);
+          position = maxPosition(position, r.right.position);
+          next.push(...r.right.state.children);
+        } else if (r.left.kind === 'AlreadyArchived' || r.left.kind === 'NotArchived') {
+          next.push(...(await this.repo.load(id)).state.children);
+        }
+        // A descendant that is tombstoned or never started has nothing to archive.
+      }
+      level = next;
+    }
+    return E.right({ threadIds: changed, position });
+  }
+
+  /**
+   * Deletes a thread and its whole subtree: commits the root's tombstone, then the cascade.
+   * The answer lists the subtree, root first.
+   */
+  async delete(threadId: ThreadId, reason: string | null, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const root = await this.repo.handle({ type: 'DeleteThread', threadId, reason }, ctx);
+    if (E.isLeft(root)) return root;
+    const rest = await this.cascade(threadId, root.right.state, ctx);
+    return E.map((c: Changed) => ({ threadIds: [threadId, ...c.threadIds], position: maxPosition(root.right.position, c.position) }))(rest);
+  }
+
+  /**
+   * Tombstones every descendant of a tombstoned thread. A thread's children are read only after its
+   * own tombstone is committed, when no new edge can be added: so the walk finds every child.
+   * Safe to run again (after a crash, by the worker): tombstoned threads are left as they are.
+   */
+  async cascade(rootThreadId: ThreadId, rootState: ThreadState, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const found: ThreadId[] = [];
+    let position: bigint | null = null;
+    let level = [...rootState.children];
+    while (level.length > 0) {
+      const results = await Promise.all(
+        level.map((threadId) => this.repo.handle({ type: 'TombstoneDescendant', threadId, rootThreadId }, ctx)),
+      );
+      const next: ThreadId[] = [];
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i]!;
+        if (E.isLeft(r)) return r;
+        found.push(level[i]!);
+        position = maxPosition(position, r.right.position);
+        next.push(...r.right.state.children);
+      }
+      level = next;
+    }
+    return E.right({ threadIds: found, position });
+  }
+}

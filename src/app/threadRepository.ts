@@ -1,0 +1,98 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Command } from '../domain/commands.js';
+import type { DomainError } from '../domain/errors.js';
+import type { DomainEvent } from '../domain/events.js';
+import { type ThreadId, streamOf } from '../domain/ids.js';
+import type { CommandContext } from '../domain/metadata.js';
+import { type ThreadState, decide, initialState, evolve, targetOf } from '../domain/threadDecider.js';
+import type { EventStore, ExpectedRevision } from '../store/eventStore.js';
+import type { EventCodec } from './eventCodec.js';
+
+export type Clock = () => number;
+
+export type Loaded = { readonly state: ThreadState; readonly revision: ExpectedRevision };
+
+export type Handled = {
+  readonly events: DomainEvent[];
+  readonly state: ThreadState;
+  /** Global position of the last event written; null when the command changed nothing. */
+  readonly position: bigint | null;
+};
+
+export type HandleError = DomainError | { kind: 'TooManyConflicts'; threadId: ThreadId; attempts: number };
+
+/**
+ * Command handling: read the thread's stream, decide, append at the revision read. On a
+ * concurrency conflict the stream is read again and the command decided again, a bounded
+ * number of times: the decision is always made on the latest history.
+ */
+export class ThreadRepository {
+  constructor(
+    private readonly store: EventStore,
+    private readonly codec: EventCodec,
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+    private readonly maxAttempts = 8,
+  ) {}
+
+  async load(threadId: ThreadId): Promise<Loaded> {
+    const recorded = await this.store.readStream(streamOf(threadId));
+    let state = initialState;
+    for (const r of recorded) state = evolve(state, this.codec.decode(r).event);
+    const last = recorded[recorded.length - 1];
+    return { state, revision: last ? last.revision : 'no_stream' };
+  }
+
+  async handle(command: Command, ctx: CommandContext): Promise<E.Either<HandleError, Handled>> {
+    return this.run(targetOf(command), ctx, (state) => decide(command, state));
+  }
+
+  /**
+   * Decides several commands on one thread in order and appends what they produce in one append.
+   * A refused command is skipped and reported, the others still apply (the worker records the
+   * steps it finished this way, in one write).
+   */
+  async handleAll(
+    threadId: ThreadId,
+    commands: readonly Command[],
+    ctx: CommandContext,
+  ): Promise<E.Either<HandleError, Handled & { refused: DomainError[] }>> {
+    let refused: DomainError[] = [];
+    const r = await this.run(threadId, ctx, (initial) => {
+      refused = [];
+      let state = initial;
+      const events: DomainEvent[] = [];
+      for (const c of commands) {
+        const d = targetOf(c) === threadId ? decide(c, state) : E.left<DomainError>({ kind: 'WrongThread', expected: threadId, got: targetOf(c) });
+        if (E.isLeft(d)) refused.push(d.left);
+        else {
+          events.push(...d.right);
+          state = d.right.reduce(evolve, state);
+        }
+      }
+      return E.right(events);
+    });
+    return E.map((h: Handled) => ({ ...h, refused }))(r);
+  }
+
+  private async run(
+    threadId: ThreadId,
+    ctx: CommandContext,
+    decider: (s: ThreadState) => E.Either<DomainError, DomainEvent[]>,
+  ): Promise<E.Either<HandleError, Handled>> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { state, revision } = await this.load(threadId);
+      const decision = decider(state);
+      if (E.isLeft(decision)) return decision;
+      const events = decision.right;
+      if (events.length === 0) return E.right({ events, state, position: null });
+      const recordedAtMs = this.clock();
+      const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId()));
+      const appended = await this.store.append(streamOf(threadId), toAppend, revision);
+      if (E.isRight(appended)) {
+        return E.right({ events, state: events.reduce(evolve, state), position: appended.right.position });
+      }
+    }
+    return E.left({ kind: 'TooManyConflicts', threadId, attempts: this.maxAttempts });
+  }
+}

@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+
+/** Per-thread content keys (crypto-shredding): destroying a key makes the thread's sealed content unreadable. */
+export interface KeyStore {
+  /** The thread's key, created on first use. */
+  getOrCreate(threadId: string): Buffer;
+  /** The thread's key, or null if it never existed or was destroyed. */
+  get(threadId: string): Buffer | null;
+  /** Destroys the keys, all in one durable step; reports which existed. */
+  destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] };
+  close(): void;
+}
+
+/**
+ * Keys in their own SQLite file. `secure_delete` zeroes a deleted key's bytes in the page and
+ * the free list, and the WAL (which still holds the pages as they were when the key was written)
+ * is checkpointed and truncated to zero right after every destroy, so a destroyed key is left
+ * neither in the database file nor in its journal.
+ */
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS content_keys (thread_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID');
+    this.stmt = {
+      get: this.db.prepare<[string], { key: Buffer }>('SELECT key FROM content_keys WHERE thread_id = ?'),
+      insert: this.db.prepare('INSERT INTO content_keys (thread_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      del: this.db.prepare('DELETE FROM content_keys WHERE thread_id = ?'),
+    };
+  }
+
+  getOrCreate(threadId: string): Buffer {
+    const found = this.get(threadId);
+    if (found) return found;
+    this.stmt.insert.run(threadId, randomBytes(32));
+    // Another process may have won the insert: read back the one that is stored.
+    return this.get(threadId)!;
+  }
+
+  get(threadId: string): Buffer | null {
+    return this.stmt.get.get(threadId)?.key ?? null;
+  }
+
+  destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] } {
+    const destroyed: string[] = [];
+    const absent: string[] = [];
+    this.db.transaction(() => {
+      for (const id of threadIds) (this.stmt.del.run(id).changes > 0 ? destroyed : absent).push(id);
+    }).immediate();
+    if (destroyed.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return { destroyed, absent };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

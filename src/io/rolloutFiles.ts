@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, realpathSync } from 'node:fs';
+import { lstat, realpath, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+export type PurgeOutcome =
+  | { outcome: 'removed'; sizeBytes: number; sha256: string }
+  | { outcome: 'absent'; sizeBytes: null; sha256: null };
+
+/** A purge that would touch something outside the rollout roots, or not a plain file. */
+export class PurgeRefusedError extends Error {
+  override readonly name = 'PurgeRefusedError';
+}
+
+const within = (root: string, p: string): boolean => {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+};
+
+const realOrSelf = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
+
+/**
+ * Removes rollout files, only inside the configured roots. The containing folder is resolved
+ * through symlinks before the check; the file itself must be a regular file (a symlink is refused,
+ * never followed). What was removed is remembered by size and SHA-256 only.
+ */
+export class RolloutPurger {
+  private readonly roots: string[];
+
+  constructor(roots: readonly string[]) {
+    if (roots.length === 0) throw new Error('at least one rollout root is required');
+    this.roots = roots.map(realOrSelf);
+  }
+
+  async purge(path: string): Promise<PurgeOutcome> {
+    if (!isAbsolute(path)) throw new PurgeRefusedError(`refusing a relative rollout path: ${path}`);
+    let dir: string;
+    try {
+      dir = await realpath(dirname(resolve(path)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.absentIfInside(resolve(path));
+      throw err;
+    }
+    const target = resolve(dir, basename(path));
+    if (!this.roots.some((r) => within(r, target))) {
+      throw new PurgeRefusedError(`refusing ${path}: it is outside the rollout roots (${this.roots.join(', ')})`);
+    }
+    let st;
+    try {
+      st = await lstat(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'absent', sizeBytes: null, sha256: null };
+      throw err;
+    }
+    if (st.isSymbolicLink()) throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
+    if (!st.isFile()) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(target), hash);
+    await unlink(target);
+    return { outcome: 'removed', sizeBytes: st.size, sha256: hash.digest('hex') };
+  }
+
+  /** A path whose folder is gone is absent, but only a path inside the roots may say so. */
+  private absentIfInside(p: string): PurgeOutcome {
+    if (!this.roots.some((r) => within(r, p))) {
+      throw new PurgeRefusedError(`refusing ${p}: it is outside the rollout roots (${this.roots.join(', ')})`);
+    }
+    return { outcome: 'absent', sizeBytes: null, sha256: null };
+  }
+}

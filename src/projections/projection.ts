@@ -1,0 +1,18 @@
+import type Database from 'better-sqlite3';
+import type { StoredEvent } from '../app/eventCodec.js';
+
+/**
+ * A read model folded from the global log. Its tables carry a suffix so that a rebuild can fill
+ * fresh copies (`_next`) while queries keep reading the live ones, then swap them in.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly tables: readonly string[];
+  /** Creates the tables (and indexes) for a suffix, if missing. */
+  create(db: Database.Database, suffix: string): void;
+  /** Prepares the fold step for the tables of a suffix. Runs inside the runner's transaction. */
+  handler(db: Database.Database, suffix: string): (e: StoredEvent) => void;
+}
+
+/** Index names must not collide across a swap, so each creation gets its own token. */
+export const indexToken = (): string => Math.random().toString(36).slice(2, 10);

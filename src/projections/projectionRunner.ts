@@ -1,0 +1,128 @@
+import type Database from 'better-sqlite3';
+import type { EventCodec, StoredEvent } from '../app/eventCodec.js';
+import type { EventStore, RecordedEvent, Subscription } from '../store/eventStore.js';
+import type { Projection } from './projection.js';
+
+const PAGE = 5000;
+
+/**
+ * Feeds projections from the global log. Every batch is applied in one transaction together with
+ * each projection's checkpoint, read inside that transaction: an event is applied exactly once
+ * even if another writer (a rebuild swapping tables in) moved the checkpoint meanwhile.
+ */
+export class ProjectionRunner {
+  private readonly getCheckpoint;
+  private readonly setCheckpoint;
+  private readonly handlers: { name: string; apply: (e: StoredEvent) => void }[];
+  private readonly applyBatch: (events: RecordedEvent[]) => void;
+  private applied: bigint | null = null;
+  private waiters: { position: bigint; resolve: () => void }[] = [];
+  private sub: Subscription | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly store: EventStore,
+    private readonly codec: EventCodec,
+    projections: readonly Projection[],
+    private readonly suffix = '',
+  ) {
+    this.getCheckpoint = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
+    this.setCheckpoint = db.prepare(
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+    );
+    this.handlers = projections.map((p) => ({ name: p.name + suffix, apply: p.handler(db, suffix) }));
+    this.applyBatch = db.transaction((events: RecordedEvent[]) => {
+      const decoded = events.map((r) => this.codec.decode(r));
+      for (const h of this.handlers) {
+        const from = this.checkpointOf(h.name);
+        for (const e of decoded) if (from === null || e.position > from) h.apply(e);
+        this.setCheckpoint.run(h.name, decoded[decoded.length - 1]!.position);
+      }
+    });
+  }
+
+  private checkpointOf(name: string): bigint | null {
+    const row = this.getCheckpoint.get(name);
+    return row?.position == null ? null : BigInt(row.position);
+  }
+
+  /** The lowest checkpoint of the projections: where the log must be read from. */
+  position(): bigint | null {
+    let min: bigint | undefined;
+    for (const h of this.handlers) {
+      const cp = this.checkpointOf(h.name);
+      if (cp === null) return null;
+      if (min === undefined || cp < min) min = cp;
+    }
+    return min ?? null;
+  }
+
+  private apply(events: RecordedEvent[]): void {
+    if (events.length === 0) return;
+    this.applyBatch(events);
+    this.applied = events[events.length - 1]!.position;
+    const ready = this.waiters.filter((w) => w.position <= this.applied!);
+    this.waiters = this.waiters.filter((w) => w.position > this.applied!);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Applies everything in the log up to its current end; returns the count applied. */
+  async catchUp(onProgress?: (applied: number, position: bigint) => void): Promise<number> {
+    let after = this.position();
+    let count = 0;
+    for (;;) {
+      const page = await this.store.readAll({ after, maxCount: PAGE });
+      if (page.length === 0) return count;
+      this.apply(page);
+      count += page.length;
+      after = page[page.length - 1]!.position;
+      onProgress?.(count, after);
+    }
+  }
+
+  /** Follows the log: catch up, then apply each new event as it is committed. */
+  start(onError: (err: unknown) => void = (err) => console.error(err)): void {
+    if (this.loop) return;
+    this.sub = this.store.subscribeToAll({ after: this.position() });
+    const sub = this.sub;
+    this.loop = (async () => {
+      let buffer: RecordedEvent[] = [];
+      let scheduled = false;
+      const flush = () => {
+        scheduled = false;
+        const batch = buffer;
+        buffer = [];
+        try {
+          this.apply(batch);
+        } catch (err) {
+          onError(err);
+        }
+      };
+      for await (const e of sub) {
+        buffer.push(e);
+        if (buffer.length >= PAGE) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      }
+      if (buffer.length > 0) flush();
+    })().catch(onError);
+  }
+
+  /** Resolves once every event up to `position` is applied (read-your-writes). */
+  waitFor(position: bigint): Promise<void> {
+    if (this.applied !== null && this.applied >= position) return Promise.resolve();
+    const cp = this.position();
+    if (cp !== null && cp >= position) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    await this.sub?.stop();
+    await this.loop;
+    this.sub = null;
+    this.loop = null;
+  }
+}

@@ -1,0 +1,28 @@
+import Database from 'better-sqlite3';
+import { deletionRecordsProjection } from './deletionRecords.js';
+import type { Projection } from './projection.js';
+import { sessionIndexProjection } from './sessionIndex.js';
+import { subtreeGraphProjection } from './subtreeGraph.js';
+import { threadListProjection } from './threadList.js';
+
+export const allProjections: readonly Projection[] = [
+  threadListProjection,
+  subtreeGraphProjection,
+  sessionIndexProjection,
+  deletionRecordsProjection,
+];
+
+/**
+ * The read model database: every projection's tables and their checkpoints, in one SQLite file
+ * beside the log. synchronous=NORMAL: a power cut may lose the last few updates, but never
+ * separates an update from its checkpoint, so they are simply applied again from the log.
+ */
+export const openReadModels = (file: string, projections: readonly Projection[] = allProjections): Database.Database => {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID');
+  for (const p of projections) p.create(db, '');
+  return db;
+};

@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import type { EventCodec } from '../app/eventCodec.js';
+import type { EventStore } from '../store/eventStore.js';
+import type { Projection } from './projection.js';
+import { ProjectionRunner } from './projectionRunner.js';
+
+const NEXT = '_next';
+
+export type RebuildProgress = { readonly applied: number; readonly position: bigint; readonly head: bigint | null };
+
+/**
+ * Rebuilds projections from position 0 into fresh `_next` tables while the live ones keep
+ * answering queries, then swaps them in with their checkpoints in one transaction. A live runner
+ * (in this process or another) simply continues from the swapped-in checkpoint.
+ */
+export const rebuildProjections = async (
+  db: Database.Database,
+  store: EventStore,
+  codec: EventCodec,
+  projections: readonly Projection[],
+  onProgress?: (p: RebuildProgress) => void,
+): Promise<{ applied: number; position: bigint | null }> => {
+  const dropNext = db.transaction(() => {
+    for (const p of projections) {
+      for (const t of p.tables) db.exec(`DROP TABLE IF EXISTS ${t}${NEXT}`);
+      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
+    }
+  });
+  dropNext();
+  for (const p of projections) p.create(db, NEXT);
+
+  const runner = new ProjectionRunner(db, store, codec, projections, NEXT);
+  const head = await store.headPosition();
+  let applied = 0;
+  const cp = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
+  const positionOf = (name: string): bigint | null => {
+    const v = cp.get(name)?.position;
+    return v == null ? null : BigInt(v);
+  };
+  const swap = db.transaction((): boolean => {
+    // The live projections must not be ahead of the rebuilt ones, or the swap would go back in time.
+    for (const p of projections) {
+      const live = positionOf(p.name);
+      const next = positionOf(p.name + NEXT);
+      if (live !== null && (next === null || next < live)) return false;
+    }
+    for (const p of projections) {
+      for (const t of p.tables) {
+        db.exec(`DROP TABLE IF EXISTS ${t}`);
+        db.exec(`ALTER TABLE ${t}${NEXT} RENAME TO ${t}`);
+      }
+      db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)').run(p.name, positionOf(p.name + NEXT));
+      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
+    }
+    return true;
+  });
+  for (;;) {
+    applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
+    if (swap()) return { applied, position: positionOf(projections[0]!.name) };
+  }
+};

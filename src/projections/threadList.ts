@@ -1,0 +1,67 @@
+import type Database from 'better-sqlite3';
+import type { StoredEvent } from '../app/eventCodec.js';
+import { type Projection, indexToken } from './projection.js';
+
+/** The thread list: one row per visible thread. A tombstone removes the row at once. */
+export const threadListProjection: Projection = {
+  name: 'thread_list',
+  tables: ['threads'],
+  create(db, suffix) {
+    const t = `threads${suffix}`;
+    const k = indexToken();
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        thread_id        TEXT PRIMARY KEY,
+        session_id       TEXT NOT NULL,
+        parent_thread_id TEXT,
+        depth            INTEGER NOT NULL,
+        source_kind      TEXT NOT NULL,
+        cwd              TEXT NOT NULL,
+        model_provider   TEXT NOT NULL,
+        originator       TEXT,
+        cli_version      TEXT,
+        git_info         TEXT,
+        rollout_path     TEXT,
+        preview          TEXT,
+        name             TEXT,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        archived         INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS ${t}_created_${k} ON ${t} (archived, created_at, thread_id);
+      CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id);
+    `);
+  },
+  handler(db, suffix) {
+    const t = `threads${suffix}`;
+    const insert = db.prepare(`INSERT OR REPLACE INTO ${t}
+      (thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version,
+       git_info, rollout_path, preview, name, created_at, updated_at, archived)
+      VALUES (@threadId, @sessionId, @parentThreadId, @depth, @sourceKind, @cwd, @modelProvider, @originator, @cliVersion,
+       @gitInfo, @rolloutPath, @preview, @name, @createdAtMs, @updatedAt, 0)`);
+    const rename = db.prepare(`UPDATE ${t} SET name = ?, updated_at = ? WHERE thread_id = ?`);
+    const archive = db.prepare(
+      `UPDATE ${t} SET archived = ?, rollout_path = COALESCE(?, rollout_path), updated_at = ? WHERE thread_id = ?`,
+    );
+    const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
+    return ({ event: e, metadata: m }: StoredEvent) => {
+      switch (e.type) {
+        case 'ThreadStarted':
+          insert.run({ ...e.data, gitInfo: e.data.gitInfo && JSON.stringify(e.data.gitInfo), updatedAt: m.recordedAtMs });
+          return;
+        case 'ThreadRenamed':
+          rename.run(e.data.name, m.recordedAtMs, e.data.threadId);
+          return;
+        case 'ThreadArchived':
+        case 'ThreadUnarchived':
+          archive.run(e.type === 'ThreadArchived' ? 1 : 0, e.data.rolloutPath, m.recordedAtMs, e.data.threadId);
+          return;
+        case 'ThreadDeleteRequested':
+          remove.run(e.data.threadId);
+          return;
+        default:
+          return;
+      }
+    };
+  },
+};
