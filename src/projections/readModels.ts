@@ -16,11 +16,14 @@ export const allProjections: readonly Projection[] = [
  * The read model database: every projection's tables and their checkpoints, in one SQLite file
  * beside the log. synchronous=NORMAL: a power cut may lose the last few updates, but never
  * separates an update from its checkpoint, so they are simply applied again from the log.
+ * secure_delete: a removed row (a tombstoned thread's name and preview) is zeroed on disk, not
+ * left in a free page.
  */
 export const openReadModels = (file: string, projections: readonly Projection[] = allProjections): Database.Database => {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 10000');
   db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID');
   for (const p of projections) p.create(db, '');

@@ -1,0 +1,94 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RetryPolicy } from '../domain/deletionProcess.js';
+import type { ThreadId } from '../domain/ids.js';
+import { type KeyStore, SqliteKeyStore } from '../io/keyStore.js';
+import { RolloutPurger } from '../io/rolloutFiles.js';
+import { ProjectionRunner } from '../projections/projectionRunner.js';
+import { ReadModelQueries } from '../projections/readModelQueries.js';
+import { allProjections, openReadModels } from '../projections/readModels.js';
+import type { EventStore } from '../store/eventStore.js';
+import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
+import { DeletionWorker } from './deletionWorker.js';
+import { EventCodec } from './eventCodec.js';
+import { ThreadLifecycle } from './threadLifecycle.js';
+import { type Clock, ThreadRepository } from './threadRepository.js';
+import { WorkerLoop } from './workerLoop.js';
+
+export type LedgerConfig = {
+  /** Folder of the event log, the key store and the read models. */
+  readonly dataDir: string;
+  /** The only folders rollout files may be deleted from. */
+  readonly rolloutRoots: readonly string[];
+  readonly clock?: Clock;
+  readonly retry?: RetryPolicy;
+  readonly workerBatchSize?: number;
+  readonly pollMs?: number;
+};
+
+/** Everything wired together over one data folder: the composition root. */
+export type Ledger = {
+  readonly store: EventStore;
+  readonly keys: KeyStore;
+  readonly codec: EventCodec;
+  readonly repo: ThreadRepository;
+  readonly lifecycle: ThreadLifecycle;
+  readonly readDb: Database.Database;
+  readonly runner: ProjectionRunner;
+  readonly queries: ReadModelQueries;
+  readonly worker: DeletionWorker;
+  readonly workerLoop: WorkerLoop;
+  close(): Promise<void>;
+};
+
+export const openLedger = (cfg: LedgerConfig): Ledger => {
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const clock = cfg.clock ?? Date.now;
+  const store = new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
+  const keys = new SqliteKeyStore(join(dataDir, 'keys.db'));
+  const codec = new EventCodec(keys);
+  const repo = new ThreadRepository(store, codec, clock, randomUUID);
+  const lifecycle = new ThreadLifecycle(repo);
+  const readDb = openReadModels(join(dataDir, 'read.db'));
+  const runner = new ProjectionRunner(readDb, store, codec, allProjections);
+  const queries = new ReadModelQueries(readDb);
+  const worker = new DeletionWorker({
+    repo,
+    lifecycle,
+    purger: new RolloutPurger(cfg.rolloutRoots),
+    keys,
+    clock,
+    retry: cfg.retry,
+    batchSize: cfg.workerBatchSize,
+    pending: async () => {
+      await runner.catchUp();
+      return queries.pendingDeletions() as ThreadId[];
+    },
+    // The read models dropped the deleted rows at the tombstone; their old pages may still sit in
+    // the WAL. Checkpoint and truncate it so no copy of the content outlives the deletion.
+    onCompleted: () => readDb.pragma('wal_checkpoint(TRUNCATE)'),
+  });
+  const workerLoop = new WorkerLoop(worker, clock);
+  return {
+    store,
+    keys,
+    codec,
+    repo,
+    lifecycle,
+    readDb,
+    runner,
+    queries,
+    worker,
+    workerLoop,
+    async close() {
+      await workerLoop.stop();
+      await runner.stop();
+      await store.close();
+      keys.close();
+      readDb.close();
+    },
+  };
+};

@@ -1,0 +1,63 @@
+import type { DeletionWorker, PassResult } from './deletionWorker.js';
+import type { Clock } from './threadRepository.js';
+
+/**
+ * Runs the deletion worker for as long as the service runs: pass after pass while there is
+ * progress, then sleeps until the earliest backoff, the idle poll, or a `wake()` (a new tombstone).
+ */
+export class WorkerLoop {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly worker: DeletionWorker,
+    private readonly clock: Clock,
+    private readonly idleMs = 1000,
+    private readonly onPass: (r: PassResult) => void = () => {},
+    private readonly onError: (err: unknown) => void = (err) => console.error('deletion worker:', err),
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.woken = true;
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let sleepMs = this.idleMs;
+      try {
+        const r = await this.worker.runPass();
+        this.onPass(r);
+        if (r.recorded > 0) continue;
+        if (r.retryAtMs !== null) sleepMs = Math.max(0, Math.min(sleepMs, r.retryAtMs - this.clock()));
+      } catch (err) {
+        this.onError(err);
+      }
+      if (!this.running) break;
+      if (this.woken) continue;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.timer = setTimeout(resolve, sleepMs);
+      });
+      if (this.timer) clearTimeout(this.timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+}

@@ -1,0 +1,80 @@
+import type Database from 'better-sqlite3';
+import type { ThreadRow } from './threadListQuery.js';
+
+export type NodeRow = { thread_id: string; parent_thread_id: string | null; depth: number | null; status: string };
+export type DeletionRow = {
+  thread_id: string;
+  root_thread_id: string;
+  status: 'pending' | 'failing' | 'deleted';
+  reason: string | null;
+  requested_by: string;
+  request_id: string;
+  requested_at: number;
+  completed_at: number | null;
+  steps_done: number;
+  failures: number;
+  failing: string;
+  last_error: string | null;
+  next_retry_at: number | null;
+  updated_at: number;
+};
+export type DeletionStepRow = { thread_id: string; position: number; step: string; outcome: string; detail: string; at: number };
+
+/** Reads of the read models other than the paged thread list. */
+export class ReadModelQueries {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      thread: db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE thread_id = ?'),
+      node: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE thread_id = ?'),
+      children: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE parent_thread_id = ? ORDER BY thread_id'),
+      descendants: db.prepare<[string], NodeRow>(`WITH RECURSIVE sub(id) AS (
+          SELECT thread_id FROM thread_nodes WHERE parent_thread_id = ?
+          UNION SELECT n.thread_id FROM thread_nodes n JOIN sub ON n.parent_thread_id = sub.id)
+        SELECT n.* FROM thread_nodes n JOIN sub ON n.thread_id = sub.id ORDER BY n.depth, n.thread_id`),
+      ancestors: db.prepare<[string], NodeRow>(`WITH RECURSIVE up(id, parent, lvl) AS (
+          SELECT thread_id, parent_thread_id, 0 FROM thread_nodes WHERE thread_id = ?
+          UNION ALL SELECT n.thread_id, n.parent_thread_id, up.lvl + 1 FROM thread_nodes n JOIN up ON n.thread_id = up.parent)
+        SELECT n.* FROM thread_nodes n JOIN up ON n.thread_id = up.id WHERE up.lvl > 0 ORDER BY up.lvl`),
+      name: db.prepare<[string], { name: string }>('SELECT name FROM session_index WHERE thread_id = ?'),
+      deletion: db.prepare<[string], DeletionRow>('SELECT * FROM deletions WHERE thread_id = ?'),
+      steps: db.prepare<[string], DeletionStepRow>('SELECT * FROM deletion_steps WHERE thread_id = ? ORDER BY position'),
+      pending: db.prepare<[number], { thread_id: string }>(`SELECT d.thread_id FROM deletions d
+          LEFT JOIN thread_nodes n ON n.thread_id = d.thread_id
+          WHERE d.status != 'deleted' ORDER BY COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
+      counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deletions GROUP BY status'),
+    };
+  }
+
+  thread(id: string): ThreadRow | null {
+    return this.s.thread.get(id) ?? null;
+  }
+  node(id: string): NodeRow | null {
+    return this.s.node.get(id) ?? null;
+  }
+  children(id: string): NodeRow[] {
+    return this.s.children.all(id);
+  }
+  descendants(id: string): NodeRow[] {
+    return this.s.descendants.all(id);
+  }
+  /** Parent first, root last. */
+  ancestors(id: string): NodeRow[] {
+    return this.s.ancestors.all(id);
+  }
+  sessionName(id: string): string | null {
+    return this.s.name.get(id)?.name ?? null;
+  }
+  deletion(id: string): { record: DeletionRow; steps: DeletionStepRow[] } | null {
+    const record = this.s.deletion.get(id);
+    return record ? { record, steps: this.s.steps.all(id) } : null;
+  }
+  /** Threads whose deletion is not complete, deepest first. */
+  pendingDeletions(limit = 100_000): string[] {
+    return this.s.pending.all(limit).map((r) => r.thread_id);
+  }
+  deletionCounts(): Record<string, number> {
+    return Object.fromEntries(this.s.counts.all().map((r) => [r.status, r.n]));
+  }
+}

@@ -1,0 +1,105 @@
+import type Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { SourceKind, nullable } from '../domain/events.js';
+
+/** The thread list filters, sorting and paging, with `thread/list`'s names and defaults. */
+export const ThreadListParams = t.partial({
+  archived: nullable(t.boolean),
+  sourceKinds: nullable(t.array(SourceKind)),
+  cwd: nullable(t.union([t.string, t.array(t.string)])),
+  modelProviders: nullable(t.array(t.string)),
+  searchTerm: nullable(t.string),
+  sortKey: nullable(t.keyof({ created_at: null, updated_at: null })),
+  sortDirection: nullable(t.keyof({ asc: null, desc: null })),
+  limit: nullable(t.Int),
+  cursor: nullable(t.string),
+});
+export type ThreadListParams = t.TypeOf<typeof ThreadListParams>;
+
+/** With no source kinds asked for, Codex lists interactive threads only. */
+export const INTERACTIVE_SOURCE_KINDS: readonly SourceKind[] = ['cli', 'vscode'];
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+
+export type ThreadRow = {
+  thread_id: string;
+  session_id: string;
+  parent_thread_id: string | null;
+  depth: number;
+  source_kind: SourceKind;
+  cwd: string;
+  model_provider: string;
+  originator: string | null;
+  cli_version: string | null;
+  git_info: string | null;
+  rollout_path: string | null;
+  preview: string | null;
+  name: string | null;
+  created_at: number;
+  updated_at: number;
+  archived: 0 | 1;
+};
+
+export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null };
+
+export type ListError = { kind: 'InvalidListParams'; message: string };
+
+const Cursor = t.tuple([t.keyof({ created_at: null, updated_at: null }), t.keyof({ asc: null, desc: null }), t.number, t.string]);
+
+const encodeCursor = (c: t.TypeOf<typeof Cursor>): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+const decodeCursor = (s: string): t.TypeOf<typeof Cursor> | null => {
+  try {
+    const c = Cursor.decode(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
+    return E.isRight(c) ? c.right : null;
+  } catch {
+    return null;
+  }
+};
+
+const bad = (message: string): E.Either<ListError, never> => E.left({ kind: 'InvalidListParams', message });
+
+/**
+ * Keyset pagination on (sort key, thread id): a cursor names the last row seen, so threads
+ * created or deleted while paging never shift a page. Nothing present throughout is skipped or
+ * repeated; a thread whose `updated_at` changes mid-way moves to its new place in that order.
+ */
+export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListError, ThreadPage> => {
+  const decoded = ThreadListParams.decode(raw ?? {});
+  if (E.isLeft(decoded)) return bad(PathReporter.report(decoded).join('; '));
+  const p = decoded.right;
+  const sortKey = p.sortKey ?? 'created_at';
+  const dir = p.sortDirection ?? 'desc';
+  const limit = p.limit ?? DEFAULT_LIMIT;
+  if (limit < 1 || limit > MAX_LIMIT) return bad(`limit must be between 1 and ${MAX_LIMIT}, got ${limit}`);
+
+  const where = ['archived = ?'];
+  const args: unknown[] = [p.archived ? 1 : 0];
+  const inList = (col: string, values: readonly string[]) => {
+    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+    args.push(...values);
+  };
+  inList('source_kind', p.sourceKinds && p.sourceKinds.length > 0 ? p.sourceKinds : INTERACTIVE_SOURCE_KINDS);
+  if (p.cwd != null) inList('cwd', typeof p.cwd === 'string' ? [p.cwd] : p.cwd);
+  if (p.modelProviders && p.modelProviders.length > 0) inList('model_provider', p.modelProviders);
+  if (p.searchTerm) {
+    where.push("name LIKE ? ESCAPE '\\'");
+    args.push(`%${p.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (p.cursor != null) {
+    const c = decodeCursor(p.cursor);
+    if (c === null) return bad('cursor is not one this server issued');
+    if (c[0] !== sortKey || c[1] !== dir) return bad(`cursor was issued for sortKey ${c[0]} ${c[1]}, not ${sortKey} ${dir}`);
+    where.push(`(${sortKey}, thread_id) ${dir === 'desc' ? '<' : '>'} (?, ?)`);
+    args.push(c[2], c[3]);
+  }
+  const order = dir === 'desc' ? 'DESC' : 'ASC';
+  const sql = `SELECT * FROM threads WHERE ${where.join(' AND ')} ORDER BY ${sortKey} ${order}, thread_id ${order} LIMIT ?`;
+  const rows = db.prepare<unknown[], ThreadRow>(sql).all(...args, limit + 1);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return E.right({ rows: page, nextCursor: more && last ? encodeCursor([sortKey, dir, last[sortKey], last.thread_id]) : null });
+};

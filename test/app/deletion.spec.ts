@@ -1,0 +1,197 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { listThreads } from '../../src/projections/threadListQuery.js';
+import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { countBy, readLog } from '../support/log.js';
+import { newId, startedData } from '../support/threads.js';
+
+const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
+
+describe('deleting a thread and its subtree', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await ledgerFixture();
+  });
+  afterEach(() => f.close());
+
+  const listed = () => unwrap(listThreads(f.ledger.readDb, { ...everyKind, limit: 1000 })).rows.map((r) => r.thread_id);
+
+  it('tombstones every descendant, and hides them all at once, before any purge', async () => {
+    const { root, all } = await f.tree(15, 2);
+    const deleted = unwrap(await f.ledger.lifecycle.delete(root, 'user asked', ctx));
+    expect(new Set(deleted.threadIds)).toEqual(new Set(all));
+    expect(deleted.threadIds[0]).toBe(root);
+    await f.ledger.runner.catchUp();
+    expect(listed()).toEqual([]);
+    for (const id of all) {
+      expect((await f.ledger.repo.load(id)).state.status).toBe('deleting');
+      expect(existsSync(f.rolloutOf(id))).toBe(true); // not purged yet: the tombstone alone hides it
+    }
+  });
+
+  it('purges every artifact, records each step once, and closes children before parents', async () => {
+    const { root, all } = await f.tree(31, 3);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    const pass = await f.ledger.worker.runPass();
+    expect(pass.completed).toHaveLength(31);
+    for (const id of all) expect(existsSync(f.rolloutOf(id))).toBe(false);
+
+    const log = await readLog(f.ledger);
+    const purged = log.filter((e) => e.event.type === 'RolloutPurged');
+    expect(purged).toHaveLength(62); // each rollout and its (absent) .zst sibling
+    expect([...countBy(purged, (e) => JSON.stringify(e.event.data)).values()].every((n) => n === 1)).toBe(true);
+    expect(purged.filter((e) => e.event.type === 'RolloutPurged' && e.event.data.outcome === 'removed')).toHaveLength(31);
+    const shredded = countBy(log.filter((e) => e.event.type === 'ThreadContentShredded'), (e) => e.streamId);
+    expect([...shredded.values()]).toEqual(Array(31).fill(1));
+
+    const deletedAt = new Map(log.filter((e) => e.event.type === 'ThreadDeleted').map((e) => [e.streamId.slice(7), e.position]));
+    expect(deletedAt.size).toBe(31);
+    expect([...deletedAt.values()].every((p) => p <= deletedAt.get(root)!)).toBe(true);
+    for (const id of all) {
+      const { state } = await f.ledger.repo.load(id as ThreadId);
+      expect(state.status).toBe('deleted');
+      for (const child of state.children) expect(deletedAt.get(child)! < deletedAt.get(id)!).toBe(true);
+    }
+    await f.ledger.runner.catchUp();
+    const record = f.ledger.queries.deletion(root)!;
+    expect(record.record).toMatchObject({ status: 'deleted', root_thread_id: root, requested_by: 'test', failures: 0 });
+    expect(record.steps.map((s) => s.step)).toEqual([`rollout:${f.rolloutOf(root)}`, `rollout:${f.rolloutOf(root)}.zst`, 'content', 'complete']);
+  });
+
+  it('deletes a subagent with its own subtree and leaves its parent', async () => {
+    const root = await f.root();
+    const a = await f.child(root);
+    const b = await f.child(a);
+    const sibling = await f.child(root);
+    unwrap(await f.ledger.lifecycle.delete(a, null, ctx));
+    await f.ledger.worker.runPass();
+    await f.ledger.runner.catchUp();
+    expect(new Set(listed())).toEqual(new Set([root, sibling]));
+    expect((await f.ledger.repo.load(b)).state.status).toBe('deleted');
+    expect(existsSync(f.rolloutOf(root))).toBe(true);
+  });
+
+  it('changes nothing on a second delete, and says so', async () => {
+    const root = await f.root();
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    const before = (await readLog(f.ledger)).length;
+    expect(await f.ledger.lifecycle.delete(root, null, ctx)).toEqual(E.left({ kind: 'AlreadyDeleted', threadId: root, status: 'deleting' }));
+    await f.ledger.worker.runPass();
+    const after = (await readLog(f.ledger)).length;
+    expect(await f.ledger.lifecycle.delete(root, null, ctx)).toEqual(E.left({ kind: 'AlreadyDeleted', threadId: root, status: 'deleted' }));
+    expect((await readLog(f.ledger)).length).toBe(after);
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('refuses to spawn under a tombstoned parent', async () => {
+    const root = await f.root();
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    const id = newId();
+    expect(await f.ledger.lifecycle.spawn(root, startedData({ threadId: id }), ctx)).toEqual(
+      E.left({ kind: 'ParentTombstoned', parentThreadId: root }),
+    );
+    expect((await f.ledger.repo.load(id)).state.status).toBe('absent');
+  });
+
+  it('refuses a rollout outside the roots, records the failure, retries with backoff, and never touches the file', async () => {
+    const outside = join(f.dir, 'outside.jsonl');
+    writeFileSync(outside, 'precious');
+    const id = newId();
+    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: outside }), ctx));
+    unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
+
+    const first = await f.ledger.worker.runPass();
+    expect(first.completed).toEqual([]);
+    expect(first.retryAtMs).toBe(f.clock.now + 100);
+    await f.ledger.runner.catchUp();
+    const rec = f.ledger.queries.deletion(id)!.record;
+    expect(rec.status).toBe('failing');
+    expect(rec.last_error).toMatch(/outside the rollout roots/);
+    expect(readFileSync(outside, 'utf8')).toBe('precious');
+
+    expect((await f.ledger.worker.runPass()).recorded).toBe(0); // not due yet
+    f.clock.now += 100;
+    await f.ledger.worker.runPass();
+    f.clock.now += 200;
+    await f.ledger.worker.runPass();
+    const failures = (await readLog(f.ledger)).flatMap((e) =>
+      e.event.type === 'DeletionStepFailed' && e.event.data.step === `rollout:${outside}` ? [e.event.data] : [],
+    );
+    expect(failures.map((x) => [x.attempt, x.nextRetryAtMs - f.clock.now])).toEqual([
+      [1, -200],
+      [2, 0],
+      [3, 400],
+    ]);
+    expect(readFileSync(outside, 'utf8')).toBe('precious');
+  });
+
+  it('refuses a symlink inside the roots that leads outside, and a path that climbs out', async () => {
+    const target = join(f.dir, 'target.jsonl');
+    writeFileSync(target, 'keep me');
+    const link = join(f.rolloutRoot, 'link.jsonl');
+    symlinkSync(target, link);
+    for (const path of [link, join(f.rolloutRoot, '..', 'target.jsonl')]) {
+      const id = newId();
+      unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: path }), ctx));
+      unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
+    }
+    await f.ledger.worker.runPass();
+    await f.ledger.runner.catchUp();
+    const errors = (await readLog(f.ledger)).flatMap((e) => (e.event.type === 'DeletionStepFailed' ? [e.event.data.error] : []));
+    expect(errors.some((e) => /symlink/.test(e))).toBe(true);
+    expect(errors.some((e) => /outside the rollout roots/.test(e))).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
+    expect(existsSync(link)).toBe(true);
+  });
+
+  it('leaves nothing readable of the content: not in the log, the read models or the key store', async () => {
+    const secret = `Secret plan ${newId()}`;
+    const root = await f.root(secret);
+    unwrap(await f.ledger.lifecycle.rename(root, `${secret} v2`, ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.sessionName(root)).toBe(`${secret} v2`);
+    const key = f.ledger.keys.get(root)!;
+    const dataDir = join(f.dir, 'data');
+    const holding = (needle: Buffer) => readdirSync(dataDir).filter((file) => readFileSync(join(dataDir, file)).includes(needle));
+    // Before: the read models hold the name in clear, the key store holds the key. The scan can see them.
+    expect(holding(Buffer.from('Secret plan')).length).toBeGreaterThan(0);
+    expect(holding(key).length).toBeGreaterThan(0);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.sessionName(root)).toBeNull(); // gone at the tombstone
+    await f.ledger.worker.runPass();
+
+    const scan = () => {
+      expect(holding(Buffer.from('Secret plan'))).toEqual([]);
+      expect(holding(key)).toEqual([]);
+    };
+    scan(); // while running, WAL files included
+    await f.ledger.close();
+    scan();
+    f.reopen();
+    const renamed = (await readLog(f.ledger)).find((e) => e.event.type === 'ThreadRenamed')!;
+    expect(renamed.event.data).toEqual({ threadId: root, name: null });
+  });
+});
+
+describe('archiving', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await ledgerFixture();
+  });
+  afterEach(() => f.close());
+
+  it('cascades archive and unarchive to spawned descendants; an archived thread cannot be renamed', async () => {
+    const { root, all } = await f.tree(7, 2);
+    expect(new Set(unwrap(await f.ledger.lifecycle.archive(root, ctx)).threadIds)).toEqual(new Set(all));
+    await f.ledger.runner.catchUp();
+    const archived = unwrap(listThreads(f.ledger.readDb, { ...everyKind, archived: true })).rows.map((r) => r.thread_id);
+    expect(new Set(archived)).toEqual(new Set(all));
+    expect(await f.ledger.lifecycle.rename(root, 'x', ctx)).toEqual(E.left({ kind: 'ThreadArchived', threadId: root }));
+    expect(new Set(unwrap(await f.ledger.lifecycle.unarchive(root, ctx)).threadIds)).toEqual(new Set(all));
+    unwrap(await f.ledger.lifecycle.rename(root, 'x', ctx));
+  });
+});

@@ -1,0 +1,84 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Ledger, openLedger } from '../../src/app/ledger.js';
+import type { ThreadId } from '../../src/domain/ids.js';
+import type { CommandContext } from '../../src/domain/metadata.js';
+import { tempDir } from './tempDir.js';
+import { newId, startedData } from './threads.js';
+
+export const ctx: CommandContext = { actor: 'test', requestId: 'req-1', causationId: null };
+
+export type Fixture = {
+  ledger: Ledger;
+  dir: string;
+  rolloutRoot: string;
+  clock: { now: number };
+  /** Starts a root thread with a rollout file on disk. */
+  root(name?: string | null): Promise<ThreadId>;
+  /** Spawns a child of `parent` with a rollout file on disk. */
+  child(parent: ThreadId): Promise<ThreadId>;
+  /** Builds a tree of `size` threads under a new root, each with `fanout` children at most. */
+  tree(size: number, fanout?: number): Promise<{ root: ThreadId; all: ThreadId[] }>;
+  rolloutOf(id: ThreadId): string;
+  reopen(): void;
+  close(): Promise<void>;
+};
+
+export const unwrap = <A>(r: E.Either<unknown, A>): A => {
+  if (E.isLeft(r)) throw new Error(`unexpected error: ${JSON.stringify(r.left)}`);
+  return r.right;
+};
+
+export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<Fixture> => {
+  const tmp = await tempDir();
+  const rolloutRoot = join(tmp.path, 'sessions');
+  mkdirSync(rolloutRoot, { recursive: true });
+  const clock = { now: 1_790_000_000_000 };
+  const open = () =>
+    openLedger({
+      dataDir: join(tmp.path, 'data'),
+      rolloutRoots: [rolloutRoot],
+      clock: () => clock.now,
+      retry: { baseMs: 100, capMs: 1000 },
+      workerBatchSize: opts.batchSize,
+      pollMs: 5,
+    });
+  const rolloutOf = (id: ThreadId) => join(rolloutRoot, `rollout-${id}.jsonl`);
+  const writeRollout = (id: ThreadId) => {
+    writeFileSync(rolloutOf(id), `{"type":"session_meta","payload":{"id":"${id}"}}\n`);
+    return rolloutOf(id);
+  };
+  const f: Fixture = {
+    ledger: open(),
+    dir: tmp.path,
+    rolloutRoot,
+    clock,
+    async root(name = null) {
+      const id = newId();
+      unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: writeRollout(id), name, createdAtMs: clock.now++ }), ctx));
+      return id;
+    },
+    async child(parent) {
+      const id = newId();
+      const data = startedData({ threadId: id, parentThreadId: parent, rolloutPath: writeRollout(id), createdAtMs: clock.now++ });
+      unwrap(await f.ledger.lifecycle.spawn(parent, data, ctx));
+      return id;
+    },
+    async tree(size, fanout = 2) {
+      const root = await f.root();
+      const all = [root];
+      for (let i = 1; i < size; i++) all.push(await f.child(all[Math.floor((i - 1) / fanout)]!));
+      return { root, all };
+    },
+    rolloutOf,
+    reopen() {
+      f.ledger = open();
+    },
+    async close() {
+      await f.ledger.close();
+      await tmp.remove();
+    },
+  };
+  return f;
+};
