@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { exited, startCli } from '../support/cli.js';
+import { tempDir } from '../support/tempDir.js';
+
+describe('thread-ledger serve', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it('listens where HOST and PORT say, and answers /healthz and /readyz', async () => {
+    const dir = await tempDir();
+    const child = startCli(['serve', '--data', dir.path], { HOST: '127.0.0.1', PORT: '0' });
+    cleanups.push(async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+      await dir.remove();
+    });
+    let address: string | undefined;
+    for (let i = 0; i < 300 && !address; i++) {
+      address = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
+      if (!address) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(address, child.output()).toBeDefined();
+    const health = await fetch(`${address}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${address}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', projectionLag: 0 });
+  });
+
+  it('refuses a bad PORT with a clear message, and an unknown command', async () => {
+    const bad = startCli(['serve', '--data', '/tmp/never-used'], { PORT: 'eighty' });
+    expect((await exited(bad)).code).toBe(2);
+    expect(bad.output()).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
+    const unknown = startCli(['explode']);
+    expect((await exited(unknown)).code).toBe(2);
+    expect(unknown.output()).toContain('unknown command "explode"');
+  });
+});

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { exited, startCli } from '../support/cli.js';
+import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { countBy, readLog } from '../support/log.js';
+
+const SIZE = 400;
+
+describe('a deletion worker killed mid-purge', () => {
+  let f: Fixture;
+  afterEach(() => f.close());
+
+  it('resumes after SIGKILL and completes with no duplicate and no missing event', async () => {
+    f = await ledgerFixture();
+    const { root, all } = await f.tree(SIZE, 3);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.close();
+
+    const args = ['worker', '--data', join(f.dir, 'data'), '--rollout-root', f.rolloutRoot, '--batch-size', '4'];
+    const log = new Database(join(f.dir, 'data', 'events.db'), { readonly: true });
+    const count = (type: string) =>
+      (log.prepare('SELECT COUNT(*) AS n FROM events WHERE type = ?').get(type) as { n: number }).n;
+
+    // First run: killed hard once it is well into the purge.
+    const first = startCli(args);
+    while (count('RolloutPurged') < 60 && first.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+    first.kill('SIGKILL');
+    expect((await exited(first)).signal).toBe('SIGKILL');
+    const deletedAtKill = count('ThreadDeleted');
+    expect(count('RolloutPurged')).toBeGreaterThan(0);
+    expect(deletedAtKill).toBeLessThan(SIZE); // it really died half-way
+    log.close();
+
+    // Second run: to the end.
+    const second = startCli([...args, '--until-idle']);
+    const { code } = await exited(second);
+    expect(code, second.output()).toBe(0);
+
+    f.reopen();
+    const events = await readLog(f.ledger);
+    const per = (type: string) => countBy(events.filter((e) => e.event.type === type), (e) => e.streamId);
+    for (const type of ['ThreadDeleteRequested', 'ThreadContentShredded', 'ThreadDeleted']) {
+      const m = per(type);
+      expect(m.size, type).toBe(SIZE);
+      expect([...m.values()].every((n) => n === 1), type).toBe(true);
+    }
+    const purged = countBy(
+      events.flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : [])),
+      (p) => p,
+    );
+    expect(purged.size).toBe(SIZE * 2); // every rollout and its .zst sibling, once each
+    expect([...purged.values()].every((n) => n === 1)).toBe(true);
+    for (const id of all) expect(existsSync(f.rolloutOf(id as ThreadId))).toBe(false);
+    const last = events.filter((e) => e.event.type === 'ThreadDeleted').at(-1)!;
+    expect(last.streamId).toBe(`thread-${root}`);
+  });
+});

@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+
+describe('subtree graph and session index', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await ledgerFixture();
+  });
+  afterEach(() => f.close());
+
+  it('answers children, descendants and ancestors', async () => {
+    const root = await f.root();
+    const a = await f.child(root);
+    const b = await f.child(root);
+    const a1 = await f.child(a);
+    const a11 = await f.child(a1);
+    await f.ledger.runner.catchUp();
+    const q = f.ledger.queries;
+    expect(q.children(root).map((n) => n.thread_id).sort()).toEqual([a, b].sort());
+    expect(new Set(q.descendants(root).map((n) => n.thread_id))).toEqual(new Set([a, b, a1, a11]));
+    expect(q.descendants(a).map((n) => [n.thread_id, n.depth])).toEqual([
+      [a1, 2],
+      [a11, 3],
+    ]);
+    expect(q.ancestors(a11).map((n) => n.thread_id)).toEqual([a1, a, root]);
+    expect(q.ancestors(root)).toEqual([]);
+  });
+
+  it('keeps the graph of a deleted subtree, ids and status only', async () => {
+    const root = await f.root();
+    const a = await f.child(root);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.node(a)?.status).toBe('deleting');
+    await f.ledger.worker.runPass();
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.descendants(root).map((n) => [n.thread_id, n.status])).toEqual([[a, 'deleted']]);
+  });
+
+  it('maps a thread to its current name; the last rename wins; gone at the tombstone', async () => {
+    const t = await f.root('first');
+    expect((await f.ledger.runner.catchUp(), f.ledger.queries.sessionName(t))).toBe('first');
+    unwrap(await f.ledger.lifecycle.rename(t, ' second ', ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.sessionName(t)).toBe('second');
+    unwrap(await f.ledger.lifecycle.delete(t, null, ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.sessionName(t)).toBeNull();
+  });
+});

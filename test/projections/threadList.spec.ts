@@ -1,0 +1,109 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { listThreads } from '../../src/projections/threadListQuery.js';
+import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { newId, startedData } from '../support/threads.js';
+
+describe('thread list', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await ledgerFixture();
+  });
+  afterEach(() => f.close());
+
+  const list = async (params: Record<string, unknown>) => {
+    await f.ledger.runner.catchUp();
+    return unwrap(listThreads(f.ledger.readDb, params));
+  };
+  const ids = async (params: Record<string, unknown>) => (await list(params)).rows.map((r) => r.thread_id);
+
+  const start = async (over: Parameters<typeof startedData>[0]) => {
+    const id = newId();
+    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, createdAtMs: f.clock.now++, ...over }), ctx));
+    return id;
+  };
+
+  it('lists interactive threads by default, newest first, and others when asked', async () => {
+    const cli = await start({ sourceKind: 'cli' });
+    const exec = await start({ sourceKind: 'exec' });
+    const vscode = await start({ sourceKind: 'vscode' });
+    const child = await f.child(cli);
+    expect(await ids({})).toEqual([vscode, cli]);
+    expect(await ids({ sourceKinds: [] })).toEqual([vscode, cli]);
+    expect(await ids({ sourceKinds: ['exec', 'subAgentThreadSpawn'] })).toEqual([child, exec]);
+  });
+
+  it('filters by archived, cwd, model provider and a search term on the name', async () => {
+    const a = await start({ cwd: '/a', modelProvider: 'openai', name: 'Fix the Build' });
+    const b = await start({ cwd: '/b', modelProvider: 'azure', name: '100% done_now' });
+    const c = await start({ cwd: '/a', modelProvider: 'azure' });
+    unwrap(await f.ledger.lifecycle.archive(c, ctx));
+    expect(await ids({ archived: true })).toEqual([c]);
+    expect(await ids({ archived: false })).toEqual([b, a]);
+    expect(await ids({ cwd: '/a' })).toEqual([a]);
+    expect(await ids({ cwd: ['/a', '/b'] })).toEqual([b, a]);
+    expect(await ids({ modelProviders: ['azure'] })).toEqual([b]);
+    expect(await ids({ modelProviders: [] })).toEqual([b, a]);
+    expect(await ids({ searchTerm: 'build' })).toEqual([a]);
+    expect(await ids({ searchTerm: '100%' })).toEqual([b]);
+    expect(await ids({ searchTerm: '_' })).toEqual([b]); // wildcards are literal
+    expect(await ids({ searchTerm: '%' })).toEqual([b]);
+  });
+
+  it('sorts by created or updated time, either way', async () => {
+    const a = await start({});
+    const b = await start({});
+    f.clock.now += 10_000;
+    unwrap(await f.ledger.lifecycle.rename(a, 'touched', ctx));
+    expect(await ids({ sortKey: 'created_at', sortDirection: 'asc' })).toEqual([a, b]);
+    expect(await ids({ sortKey: 'created_at' })).toEqual([b, a]);
+    expect(await ids({ sortKey: 'updated_at' })).toEqual([a, b]);
+    expect(await ids({ sortKey: 'updated_at', sortDirection: 'asc' })).toEqual([b, a]);
+  });
+
+  it('pages with cursors that neither skip nor repeat while threads are created and deleted', async () => {
+    const stable: ThreadId[] = [];
+    const doomed: ThreadId[] = [];
+    for (let i = 0; i < 60; i++) (i % 4 === 0 ? doomed : stable).push(await start({ createdAtMs: 1000 + (i % 7) })); // ties too
+    for (const [sortKey, sortDirection] of [
+      ['created_at', 'desc'],
+      ['created_at', 'asc'],
+      ['updated_at', 'desc'],
+    ] as const) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let page = 0;
+      do {
+        const r = await list({ limit: 7, cursor, sortKey, sortDirection });
+        seen.push(...r.rows.map((x) => x.thread_id));
+        cursor = r.nextCursor;
+        // concurrent writes between pages: new threads, deletions of others
+        await start({ createdAtMs: 1000 + (page % 7) });
+        const victim = doomed.pop();
+        if (victim) unwrap(await f.ledger.lifecycle.delete(victim, null, ctx));
+        page++;
+      } while (cursor !== null);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of stable) expect(seen).toContain(id);
+    }
+  });
+
+  it('refuses bad parameters with a message that says what is wrong', async () => {
+    const err = (p: unknown) => {
+      const r = listThreads(f.ledger.readDb, p);
+      return E.isLeft(r) ? r.left.message : 'accepted';
+    };
+    expect(err({ limit: 0 })).toBe('limit must be between 1 and 1000, got 0');
+    expect(err({ limit: 1.5 })).toMatch(/limit/);
+    expect(err({ sortKey: 'name' })).toMatch(/sortKey/);
+    expect(err({ sourceKinds: ['bogus'] })).toMatch(/sourceKinds/);
+    expect(err({ cursor: 'garbage' })).toBe('cursor is not one this server issued');
+    await start({});
+    await start({});
+    const { nextCursor } = await list({ limit: 1 });
+    expect(err({ cursor: nextCursor, sortKey: 'updated_at' })).toBe(
+      'cursor was issued for sortKey created_at desc, not updated_at desc',
+    );
+  });
+});
