@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 export interface KeyStore {
   /** The thread's key, created on first use. */
   getOrCreate(threadId: string): Buffer;
+  /** Creates the keys of many threads in one durable write (bulk starts and imports). */
+  createMany(threadIds: readonly string[]): void;
   /** The thread's key, or null if it never existed or was destroyed. */
   get(threadId: string): Buffer | null;
   /** Destroys the keys, all in one durable step; reports which existed. */
@@ -42,6 +44,12 @@ export class SqliteKeyStore implements KeyStore {
     this.stmt.insert.run(threadId, randomBytes(32));
     // Another process may have won the insert: read back the one that is stored.
     return this.get(threadId)!;
+  }
+
+  createMany(threadIds: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of threadIds) this.stmt.insert.run(id, randomBytes(32));
+    }).immediate();
   }
 
   get(threadId: string): Buffer | null {

@@ -1,0 +1,196 @@
+// npm run bench [-- --quick]: the figures recorded in BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { type Ledger, openLedger } from '../src/app/ledger.js';
+import type { EventOf } from '../src/domain/events.js';
+import { type ThreadId, streamOf } from '../src/domain/ids.js';
+import type { CommandContext } from '../src/domain/metadata.js';
+import { CURRENT_SCHEMA_VERSION } from '../src/domain/schema.js';
+import { listThreads } from '../src/projections/threadListQuery.js';
+import { machine, ms, quantiles } from './machine.js';
+
+const quick = process.argv.includes('--quick');
+const THREADS = quick ? 10_000 : 100_000;
+const REBUILD_EVENTS = quick ? [100_000] : [250_000, 1_000_000];
+const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: null };
+const root = mkdtempSync(join(tmpdir(), 'thread-ledger-bench-'));
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+type Started = EventOf<'ThreadStarted'>['data'];
+const KINDS = ['cli', 'cli', 'cli', 'vscode', 'exec', 'subAgentThreadSpawn'] as const;
+const started = (i: number, over: Partial<Started> = {}): Started => {
+  const threadId = randomUUID() as ThreadId;
+  return {
+    threadId,
+    sessionId: threadId,
+    parentThreadId: null,
+    depth: 0 as Started['depth'],
+    sourceKind: KINDS[i % KINDS.length]!,
+    cwd: `/home/dev/project-${i % 20}`,
+    modelProvider: i % 5 === 0 ? 'azure' : 'openai',
+    originator: 'codex_cli_rs',
+    cliVersion: '0.169.0',
+    gitInfo: null,
+    createdAtMs: 1_790_000_000_000 + i * 1000,
+    rolloutPath: null,
+    preview: `Please look at issue ${i} and propose a fix`,
+    name: i % 3 === 0 ? `Thread number ${i}` : null,
+    ...over,
+  };
+};
+
+const open = (name: string): Ledger & { dir: string; rollouts: string } => {
+  const dir = join(root, name);
+  const rollouts = join(dir, 'sessions');
+  mkdirSync(rollouts, { recursive: true });
+  return Object.assign(openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts] }), { dir, rollouts });
+};
+
+/** Runs `fn` over items with at most `width` in flight: concurrent appends share a commit. */
+const inWaves = async <T>(items: T[], width: number, fn: (t: T, i: number) => Promise<unknown>) => {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map((t, j) => fn(t, i + j)));
+};
+
+const benchAppends = async () => {
+  const l = open('appends');
+  const event = (n: number) => ({ id: randomUUID(), type: 'BenchEvent', data: { n }, metadata: {} });
+  const SEQ = quick ? 1000 : 5000;
+  let t0 = performance.now();
+  for (let i = 0; i < SEQ; i++) await l.store.append(`bench-${i}`, [event(i)], 'no_stream');
+  const seq = SEQ / ((performance.now() - t0) / 1000);
+  const CONC = quick ? 20_000 : 200_000;
+  t0 = performance.now();
+  await inWaves(Array.from({ length: CONC }, (_, i) => i), 1000, (i) => l.store.append(`conc-${i}`, [event(i)], 'no_stream'));
+  const conc = CONC / ((performance.now() - t0) / 1000);
+  await l.close();
+  out(`| append, one at a time (each a durable commit) | ${Math.round(seq).toLocaleString('en')} events/s |`);
+  out(`| append, 1,000 in flight (group commit) | ${Math.round(conc).toLocaleString('en')} events/s |`);
+};
+
+const populate = async (l: Ledger, n: number) => {
+  const threads = Array.from({ length: n }, (_, i) => started(i));
+  l.keys.createMany(threads.map((t) => t.threadId));
+  await inWaves(threads, 1000, (t) => l.lifecycle.start(t, ctx));
+  await l.runner.catchUp();
+};
+
+const timeList = (l: Ledger, params: Record<string, unknown>, runs = 2000) => {
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = listThreads(l.readDb, params);
+    times.push(performance.now() - t0);
+    if (E.isRight(r)) rows = r.right.rows.length;
+  }
+  return { ...quantiles(times), rows };
+};
+
+const benchList = async (l: Ledger) => {
+  const first = listThreads(l.readDb, { limit: 50 });
+  const cursor = E.isRight(first) ? first.right.nextCursor : null;
+  const cases: [string, Record<string, unknown>][] = [
+    ['first page, default filters (interactive, newest first)', { limit: 50 }],
+    ['next page by cursor', { limit: 50, cursor }],
+    ['sorted by updated_at, ascending', { limit: 50, sortKey: 'updated_at', sortDirection: 'asc' }],
+    ['all source kinds, one cwd, one provider', { limit: 50, sourceKinds: [...new Set(KINDS)], cwd: '/home/dev/project-3', modelProviders: ['openai'] }],
+    ['search term on the name', { limit: 50, searchTerm: 'number 99' }],
+  ];
+  for (const [label, params] of cases) {
+    const r = timeList(l, params);
+    out(`| thread list at ${THREADS.toLocaleString('en')} threads: ${label} (${r.rows} rows) | p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms |`);
+  }
+};
+
+const benchDelete = async (l: Ledger & { rollouts: string }) => {
+  for (const size of [1, 10, 200, 1000]) {
+    const times: number[] = [];
+    for (let rep = 0; rep < 5; rep++) {
+      const ids: ThreadId[] = [];
+      for (let i = 0; i < size; i++) {
+        const parent = i === 0 ? null : ids[Math.floor((i - 1) / 2)]!; // a binary tree, as in Codex's figure
+        const path = join(l.rollouts, `rollout-${rep}-${i}-${randomUUID()}.jsonl`);
+        writeFileSync(path, `${'{"type":"response_item","payload":{"text":"some content of the conversation"}}\n'.repeat(30)}`);
+        const t = started(i, { rolloutPath: path });
+        ids.push(t.threadId);
+        const r = parent ? await l.lifecycle.spawn(parent, t, ctx) : await l.lifecycle.start(t, ctx);
+        if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+      }
+      const t0 = performance.now();
+      const d = await l.lifecycle.delete(ids[0]!, null, ctx);
+      if (E.isLeft(d) || d.right.threadIds.length !== size) throw new Error('delete did not cover the subtree');
+      while ((await l.repo.load(ids[0]!)).state.status !== 'deleted') await l.worker.runPass();
+      times.push(performance.now() - t0);
+    }
+    const q = quantiles(times);
+    out(`| delete a ${size.toLocaleString('en')}-thread subtree, tombstones + purge (rollouts, keys) + ThreadDeleted | median ${ms(q.p50)} ms (max ${ms(q.max)}) of 5 |`);
+  }
+};
+
+/** A log of `total` events over total/10 threads: start, renames, archive, unarchive, interleaved. */
+const growLog = async (l: Ledger, threads: Started[], from: number, total: number) => {
+  const perThread = 10;
+  const n = total / perThread;
+  while (threads.length < n) threads.push(started(threads.length, { name: `name ${threads.length}` }));
+  const fresh = threads.slice(from / perThread, n);
+  l.keys.createMany(fresh.map((t) => t.threadId));
+  const seq = (t: Started, r: number): EventOf<'ThreadStarted' | 'ThreadRenamed' | 'ThreadArchived' | 'ThreadUnarchived'> =>
+    r === 0
+      ? { type: 'ThreadStarted', data: t }
+      : r === 5
+        ? { type: 'ThreadArchived', data: { threadId: t.threadId, rolloutPath: null } }
+        : r === 6
+          ? { type: 'ThreadUnarchived', data: { threadId: t.threadId, rolloutPath: null } }
+          : { type: 'ThreadRenamed', data: { threadId: t.threadId, name: `renamed ${r}` } };
+  for (let r = 0; r < perThread; r++) {
+    await inWaves(fresh, 2000, (t) =>
+      l.store.append(
+        streamOf(t.threadId),
+        [l.codec.encode(seq(t, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, randomUUID())],
+        r === 0 ? 'no_stream' : BigInt(r - 1),
+      ),
+    );
+  }
+};
+
+const benchRebuild = async () => {
+  const l = open('rebuild');
+  const threads: Started[] = [];
+  let have = 0;
+  const results: string[] = [];
+  for (const total of REBUILD_EVENTS) {
+    await growLog(l, threads, have, total);
+    have = total;
+    const child = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), join(l.dir, 'data')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const r = JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; peakHeapMiB: number };
+    results.push(
+      `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, peak heap ${Math.round(r.peakHeapMiB)} MiB |`,
+    );
+  }
+  await l.close();
+  results.forEach(out);
+};
+
+out(`thread-ledger benchmark${quick ? ' (quick)' : ''}: ${machine()}`);
+out(`data in ${root}\n`);
+out('| what | result |');
+out('|---|---|');
+try {
+  await benchAppends();
+  const l = open('main');
+  await populate(l, THREADS);
+  await benchList(l);
+  await benchDelete(l);
+  await l.close();
+  await benchRebuild();
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
