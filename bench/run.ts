@@ -7,14 +7,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Ledger, openLedger } from '../src/app/ledger.js';
-import type { EventOf } from '../src/domain/events.js';
+import type { DomainEvent, EventOf } from '../src/domain/events.js';
 import { type ThreadId, streamOf } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
-import { CURRENT_SCHEMA_VERSION } from '../src/domain/schema.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
 import { machine, ms, quantiles } from './machine.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only=appends|list|delete|rebuild` runs one section. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
 const REBUILD_EVENTS = quick ? [100_000] : [250_000, 1_000_000];
 const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: null };
@@ -121,6 +123,7 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
         const r = parent ? await l.lifecycle.spawn(parent, t, ctx) : await l.lifecycle.start(t, ctx);
         if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
       }
+      await l.runner.catchUp(); // a running service follows the log: it is caught up before the delete
       const t0 = performance.now();
       const d = await l.lifecycle.delete(ids[0]!, null, ctx);
       if (E.isLeft(d) || d.right.threadIds.length !== size) throw new Error('delete did not cover the subtree');
@@ -132,51 +135,78 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
   }
 };
 
-/** A log of `total` events over total/10 threads: start, renames, archive, unarchive, interleaved. */
-const growLog = async (l: Ledger, threads: Started[], from: number, total: number) => {
+/**
+ * A log of `total` events over total/10 threads, ten events each, interleaved across threads.
+ * Every other thread lives (start, renames, archives); the rest are deleted and purged, so their
+ * keys are gone: a realistic lifecycle mix. `renameHeavy` makes every event after the start a
+ * rename of a live thread: the worst case, one decryption per event.
+ */
+const growLog = async (l: Ledger, threads: Started[], from: number, total: number, renameHeavy: boolean) => {
   const perThread = 10;
   const n = total / perThread;
   while (threads.length < n) threads.push(started(threads.length, { name: `name ${threads.length}` }));
   const fresh = threads.slice(from / perThread, n);
   l.keys.createMany(fresh.map((t) => t.threadId));
-  const seq = (t: Started, r: number): EventOf<'ThreadStarted' | 'ThreadRenamed' | 'ThreadArchived' | 'ThreadUnarchived'> =>
-    r === 0
-      ? { type: 'ThreadStarted', data: t }
-      : r === 5
-        ? { type: 'ThreadArchived', data: { threadId: t.threadId, rolloutPath: null } }
-        : r === 6
-          ? { type: 'ThreadUnarchived', data: { threadId: t.threadId, rolloutPath: null } }
-          : { type: 'ThreadRenamed', data: { threadId: t.threadId, name: `renamed ${r}` } };
+  const event = (t: Started, i: number, r: number): DomainEvent => {
+    const threadId = t.threadId;
+    if (r === 0) return { type: 'ThreadStarted', data: t };
+    if (renameHeavy || i % 2 === 0 || r < 5) {
+      if (!renameHeavy && (r === 2 || r === 6)) return { type: 'ThreadArchived', data: { threadId, rolloutPath: null } };
+      if (!renameHeavy && (r === 3 || r === 7)) return { type: 'ThreadUnarchived', data: { threadId, rolloutPath: null } };
+      return { type: 'ThreadRenamed', data: { threadId, name: `renamed ${r}` } };
+    }
+    const path = `/sessions/rollout-${threadId}.jsonl`;
+    switch (r) {
+      case 5:
+        return { type: 'ThreadDeleteRequested', data: { threadId, rootThreadId: threadId, reason: null } };
+      case 6:
+        return { type: 'RolloutPurged', data: { threadId, path, outcome: 'removed', sizeBytes: 4096, sha256: 'ab'.repeat(32) } };
+      case 7:
+        return { type: 'RolloutPurged', data: { threadId, path: `${path}.zst`, outcome: 'absent', sizeBytes: null, sha256: null } };
+      case 8:
+        return { type: 'ThreadContentShredded', data: { threadId, outcome: 'destroyed' } };
+      default:
+        return { type: 'ThreadDeleted', data: { threadId, rootThreadId: threadId } };
+    }
+  };
   for (let r = 0; r < perThread; r++) {
-    await inWaves(fresh, 2000, (t) =>
+    await inWaves(fresh, 2000, (t, i) =>
       l.store.append(
         streamOf(t.threadId),
-        [l.codec.encode(seq(t, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, randomUUID())],
+        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, randomUUID())],
         r === 0 ? 'no_stream' : BigInt(r - 1),
       ),
     );
+    if (r === 8 && !renameHeavy) l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
   }
 };
 
+const rebuildOnce = (dataDir: string) => {
+  const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
+  const child = execFileSync(
+    process.execPath,
+    [...profile, '--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), dataDir],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; peakHeapMiB: number };
+};
+
 const benchRebuild = async () => {
-  const l = open('rebuild');
-  const threads: Started[] = [];
-  let have = 0;
-  const results: string[] = [];
-  for (const total of REBUILD_EVENTS) {
-    await growLog(l, threads, have, total);
-    have = total;
-    const child = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), join(l.dir, 'data')], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    const r = JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; peakHeapMiB: number };
-    results.push(
-      `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, peak heap ${Math.round(r.peakHeapMiB)} MiB |`,
-    );
+  for (const renameHeavy of [false, true]) {
+    const l = open(renameHeavy ? 'rebuild-renames' : 'rebuild');
+    const threads: Started[] = [];
+    let have = 0;
+    for (const total of renameHeavy ? REBUILD_EVENTS.slice(-1) : REBUILD_EVENTS) {
+      await growLog(l, threads, have, total, renameHeavy);
+      have = total;
+      const r = rebuildOnce(join(l.dir, 'data'));
+      const mix = renameHeavy ? 'rename-heavy worst case' : 'lifecycle mix';
+      out(
+        `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, ${mix} | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, peak heap ${Math.round(r.peakHeapMiB)} MiB |`,
+      );
+    }
+    await l.close();
   }
-  await l.close();
-  results.forEach(out);
 };
 
 out(`thread-ledger benchmark${quick ? ' (quick)' : ''}: ${machine()}`);
@@ -184,13 +214,15 @@ out(`data in ${root}\n`);
 out('| what | result |');
 out('|---|---|');
 try {
-  await benchAppends();
-  const l = open('main');
-  await populate(l, THREADS);
-  await benchList(l);
-  await benchDelete(l);
-  await l.close();
-  await benchRebuild();
+  if (wanted('appends')) await benchAppends();
+  if (wanted('list') || wanted('delete')) {
+    const l = open('main');
+    await populate(l, THREADS);
+    if (wanted('list')) await benchList(l);
+    if (wanted('delete')) await benchDelete(l);
+    await l.close();
+  }
+  if (wanted('rebuild')) await benchRebuild();
 } finally {
-  rmSync(root, { recursive: true, force: true });
+  if (!process.env['BENCH_KEEP']) rmSync(root, { recursive: true, force: true });
 }

@@ -50,7 +50,23 @@ export class EventCodec {
     return { id, type: e.type, data, metadata: { ...meta, schemaVersion: CURRENT_SCHEMA_VERSION } };
   }
 
-  decode(r: RecordedEvent): StoredEvent {
+  /** `openContent: false` leaves sealed content null: for decisions, which never need it. */
+  decode(r: RecordedEvent, opts: { openContent: boolean } = { openContent: true }): StoredEvent {
+    const keyOf = (threadId: string) => (opts.openContent ? this.keys.get(threadId) : null);
+    return this.decodeWith(r, keyOf);
+  }
+
+  /** Decodes a page of events, fetching the keys it needs in one go. */
+  decodeMany(records: readonly RecordedEvent[]): StoredEvent[] {
+    const sealedThreads = new Set<string>();
+    for (const r of records) {
+      if (fieldsOf(r.type as DomainEvent['type']).length > 0) sealedThreads.add(String((r.data as { threadId?: unknown })?.threadId));
+    }
+    const keys = sealedThreads.size > 0 ? this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
+    return records.map((r) => this.decodeWith(r, (threadId) => keys.get(threadId) ?? null));
+  }
+
+  private decodeWith(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): StoredEvent {
     const meta = EventMetadata.decode(r.metadata);
     if (E.isLeft(meta)) {
       throw new CorruptEventError(`event at position ${r.position} has invalid metadata: ${PathReporter.report(meta).join('; ')}`);
@@ -64,7 +80,7 @@ export class EventCodec {
       for (const f of fields) {
         const v = copy[f];
         if (!isSealed(v)) continue;
-        key ??= this.keys.get(threadId);
+        key = key === undefined ? keyOf(threadId) : key;
         copy[f] = key ? open(key, threadId, v.sealed) : null;
       }
       data = copy;

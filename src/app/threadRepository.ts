@@ -38,7 +38,7 @@ export class ThreadRepository {
   async load(threadId: ThreadId): Promise<Loaded> {
     const recorded = await this.store.readStream(streamOf(threadId));
     let state = initialState;
-    for (const r of recorded) state = evolve(state, this.codec.decode(r).event);
+    for (const r of recorded) state = evolve(state, this.codec.decode(r, { openContent: false }).event);
     const last = recorded[recorded.length - 1];
     return { state, revision: last ? last.revision : 'no_stream' };
   }

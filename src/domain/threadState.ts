@@ -5,12 +5,14 @@ export type ThreadStatus = 'absent' | 'live' | 'deleting' | 'deleted';
 
 type Started = EventOf<'ThreadStarted'>['data'];
 
-/** Everything the decider and the deletion process need to know about one thread. */
+/**
+ * Everything the decider and the deletion process need to know about one thread, and no more:
+ * no decision depends on user content, so it is not opened to load a thread.
+ */
 export type ThreadState = {
   readonly status: ThreadStatus;
   readonly started: Started | null;
   readonly archived: boolean;
-  readonly name: string | null;
   readonly children: readonly ThreadId[];
   /** Every place the rollout has been recorded at; all are purged on deletion. */
   readonly rolloutPaths: readonly string[];
@@ -26,7 +28,6 @@ export const initialState: ThreadState = {
   status: 'absent',
   started: null,
   archived: false,
-  name: null,
   children: [],
   rolloutPaths: [],
   purgedPaths: [],
@@ -48,13 +49,12 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
         ...s,
         status: 'live',
         started: e.data,
-        name: e.data.name,
         rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath),
       };
     case 'SubagentSpawned':
       return s.children.includes(e.data.childThreadId) ? s : { ...s, children: [...s.children, e.data.childThreadId] };
     case 'ThreadRenamed':
-      return { ...s, name: e.data.name };
+      return s; // no decision depends on the name
     case 'ThreadArchived':
       return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
     case 'ThreadUnarchived':
@@ -64,7 +64,7 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
     case 'RolloutPurged':
       return { ...s, purgedPaths: withPath(s.purgedPaths, e.data.path) };
     case 'ThreadContentShredded':
-      return { ...s, contentShredded: true, name: null };
+      return { ...s, contentShredded: true };
     case 'DeletionStepFailed':
       return {
         ...s,

@@ -9,6 +9,8 @@ export interface KeyStore {
   createMany(threadIds: readonly string[]): void;
   /** The thread's key, or null if it never existed or was destroyed. */
   get(threadId: string): Buffer | null;
+  /** The keys that exist among these threads, read in one snapshot. */
+  getMany(threadIds: Iterable<string>): Map<string, Buffer>;
   /** Destroys the keys, all in one durable step; reports which existed. */
   destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] };
   close(): void;
@@ -54,6 +56,18 @@ export class SqliteKeyStore implements KeyStore {
 
   get(threadId: string): Buffer | null {
     return this.stmt.get.get(threadId)?.key ?? null;
+  }
+
+  getMany(threadIds: Iterable<string>): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    // One read transaction for the lot: a lock per lookup would cost more than the lookups.
+    this.db.transaction(() => {
+      for (const id of threadIds) {
+        const key = this.stmt.get.get(id)?.key;
+        if (key) out.set(id, key);
+      }
+    })();
+    return out;
   }
 
   destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] } {

@@ -10,12 +10,9 @@ type Row = { failing: string };
 export const deletionRecordsProjection: Projection = {
   name: 'deletion_records',
   tables: ['deletions', 'deletion_steps'],
-  create(db, suffix) {
-    const d = `deletions${suffix}`;
-    const s = `deletion_steps${suffix}`;
-    const k = indexToken();
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS ${d} (
+  schema(suffix) {
+    return `
+      CREATE TABLE IF NOT EXISTS deletions${suffix} (
         thread_id      TEXT PRIMARY KEY,
         root_thread_id TEXT NOT NULL,
         status         TEXT NOT NULL,       -- pending | failing | deleted
@@ -31,9 +28,7 @@ export const deletionRecordsProjection: Projection = {
         next_retry_at  INTEGER,
         updated_at     INTEGER NOT NULL
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${d}_status_${k} ON ${d} (status, requested_at);
-      CREATE INDEX IF NOT EXISTS ${d}_root_${k} ON ${d} (root_thread_id);
-      CREATE TABLE IF NOT EXISTS ${s} (
+      CREATE TABLE IF NOT EXISTS deletion_steps${suffix} (
         thread_id TEXT NOT NULL,
         position  INTEGER NOT NULL,
         step      TEXT NOT NULL,
@@ -41,8 +36,14 @@ export const deletionRecordsProjection: Projection = {
         detail    TEXT NOT NULL,          -- the event's payload, as JSON
         at        INTEGER NOT NULL,
         PRIMARY KEY (thread_id, position)
-      ) WITHOUT ROWID;
-    `);
+      ) WITHOUT ROWID;`;
+  },
+  indexes(suffix) {
+    const d = `deletions${suffix}`;
+    const k = indexToken();
+    return `
+      CREATE INDEX IF NOT EXISTS ${d}_status_${k} ON ${d} (status, requested_at);
+      CREATE INDEX IF NOT EXISTS ${d}_root_${k} ON ${d} (root_thread_id);`;
   },
   handler(db, suffix) {
     const d = `deletions${suffix}`;

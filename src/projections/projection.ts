@@ -8,11 +8,23 @@ import type { StoredEvent } from '../app/eventCodec.js';
 export interface Projection {
   readonly name: string;
   readonly tables: readonly string[];
-  /** Creates the tables (and indexes) for a suffix, if missing. */
-  create(db: Database.Database, suffix: string): void;
+  /** DDL of the tables for a suffix (`CREATE TABLE IF NOT EXISTS`). */
+  schema(suffix: string): string;
+  /** DDL of the indexes: a rebuild fills its tables first and indexes them once, at the end. */
+  indexes(suffix: string): string;
   /** Prepares the fold step for the tables of a suffix. Runs inside the runner's transaction. */
   handler(db: Database.Database, suffix: string): (e: StoredEvent) => void;
 }
 
 /** Index names must not collide across a swap, so each creation gets its own token. */
 export const indexToken = (): string => Math.random().toString(36).slice(2, 10);
+
+export const createProjectionTables = (
+  db: Database.Database,
+  p: Projection,
+  suffix: string,
+  opts: { indexes: boolean } = { indexes: true },
+): void => {
+  db.exec(p.schema(suffix));
+  if (opts.indexes) db.exec(p.indexes(suffix));
+};

@@ -33,7 +33,7 @@ export class ProjectionRunner {
     );
     this.handlers = projections.map((p) => ({ name: p.name + suffix, apply: p.handler(db, suffix) }));
     this.applyBatch = db.transaction((events: RecordedEvent[]) => {
-      const decoded = events.map((r) => this.codec.decode(r));
+      const decoded = this.codec.decodeMany(events);
       for (const h of this.handlers) {
         const from = this.checkpointOf(h.name);
         for (const e of decoded) if (from === null || e.position > from) h.apply(e);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { deletionRecordsProjection } from './deletionRecords.js';
-import type { Projection } from './projection.js';
+import { type Projection, createProjectionTables } from './projection.js';
 import { sessionIndexProjection } from './sessionIndex.js';
 import { subtreeGraphProjection } from './subtreeGraph.js';
 import { threadListProjection } from './threadList.js';
@@ -26,6 +26,6 @@ export const openReadModels = (file: string, projections: readonly Projection[] 
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 10000');
   db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID');
-  for (const p of projections) p.create(db, '');
+  for (const p of projections) createProjectionTables(db, p, '');
   return db;
 };

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventCodec } from '../app/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
-import type { Projection } from './projection.js';
+import { type Projection, createProjectionTables } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';
@@ -27,7 +27,7 @@ export const rebuildProjections = async (
     }
   });
   dropNext();
-  for (const p of projections) p.create(db, NEXT);
+  for (const p of projections) createProjectionTables(db, p, NEXT, { indexes: false });
 
   const runner = new ProjectionRunner(db, store, codec, projections, NEXT);
   const head = await store.headPosition();
@@ -54,6 +54,9 @@ export const rebuildProjections = async (
     }
     return true;
   });
+  applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
+  // Index once, after the bulk of the fold: much cheaper than keeping indexes up to date row by row.
+  for (const p of projections) db.exec(p.indexes(NEXT));
   for (;;) {
     applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
     if (swap()) return { applied, position: positionOf(projections[0]!.name) };

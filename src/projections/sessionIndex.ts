@@ -5,10 +5,9 @@ import type { Projection } from './projection.js';
 export const sessionIndexProjection: Projection = {
   name: 'session_index',
   tables: ['session_index'],
-  create(db, suffix) {
-    db.exec(`CREATE TABLE IF NOT EXISTS session_index${suffix} (
-      thread_id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`);
-  },
+  schema: (suffix) => `CREATE TABLE IF NOT EXISTS session_index${suffix} (
+      thread_id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`,
+  indexes: () => '',
   handler(db, suffix) {
     const t = `session_index${suffix}`;
     const upsert = db.prepare(`INSERT INTO ${t} (thread_id, name, updated_at) VALUES (?, ?, ?)

@@ -8,17 +8,18 @@ import { type Projection, indexToken } from './projection.js';
 export const subtreeGraphProjection: Projection = {
   name: 'subtree_graph',
   tables: ['thread_nodes'],
-  create(db, suffix) {
-    const t = `thread_nodes${suffix}`;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS ${t} (
+  schema(suffix) {
+    return `
+      CREATE TABLE IF NOT EXISTS thread_nodes${suffix} (
         thread_id        TEXT PRIMARY KEY,
         parent_thread_id TEXT,
         depth            INTEGER,
         status           TEXT NOT NULL   -- spawning | live | deleting | deleted
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${t}_parent_${indexToken()} ON ${t} (parent_thread_id);
-    `);
+      ) WITHOUT ROWID;`;
+  },
+  indexes(suffix) {
+    const t = `thread_nodes${suffix}`;
+    return `CREATE INDEX IF NOT EXISTS ${t}_parent_${indexToken()} ON ${t} (parent_thread_id);`;
   },
   handler(db, suffix) {
     const t = `thread_nodes${suffix}`;

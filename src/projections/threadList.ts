@@ -6,10 +6,9 @@ import { type Projection, indexToken } from './projection.js';
 export const threadListProjection: Projection = {
   name: 'thread_list',
   tables: ['threads'],
-  create(db, suffix) {
+  schema(suffix) {
     const t = `threads${suffix}`;
-    const k = indexToken();
-    db.exec(`
+    return `
       CREATE TABLE IF NOT EXISTS ${t} (
         thread_id        TEXT PRIMARY KEY,
         session_id       TEXT NOT NULL,
@@ -27,18 +26,21 @@ export const threadListProjection: Projection = {
         created_at       INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL,
         archived         INTEGER NOT NULL DEFAULT 0
-      ) WITHOUT ROWID;
+      ) WITHOUT ROWID;`;
+  },
+  indexes(suffix) {
+    const t = `threads${suffix}`;
+    const k = indexToken();
+    return `
       CREATE INDEX IF NOT EXISTS ${t}_created_${k} ON ${t} (archived, created_at, thread_id);
-      CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id);
-    `);
+      CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id);`;
   },
   handler(db, suffix) {
     const t = `threads${suffix}`;
     const insert = db.prepare(`INSERT OR REPLACE INTO ${t}
       (thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version,
        git_info, rollout_path, preview, name, created_at, updated_at, archived)
-      VALUES (@threadId, @sessionId, @parentThreadId, @depth, @sourceKind, @cwd, @modelProvider, @originator, @cliVersion,
-       @gitInfo, @rolloutPath, @preview, @name, @createdAtMs, @updatedAt, 0)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`);
     const rename = db.prepare(`UPDATE ${t} SET name = ?, updated_at = ? WHERE thread_id = ?`);
     const archive = db.prepare(
       `UPDATE ${t} SET archived = ?, rollout_path = COALESCE(?, rollout_path), updated_at = ? WHERE thread_id = ?`,
@@ -46,9 +48,15 @@ export const threadListProjection: Projection = {
     const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
     return ({ event: e, metadata: m }: StoredEvent) => {
       switch (e.type) {
-        case 'ThreadStarted':
-          insert.run({ ...e.data, gitInfo: e.data.gitInfo && JSON.stringify(e.data.gitInfo), updatedAt: m.recordedAtMs });
+        case 'ThreadStarted': {
+          const d = e.data;
+          insert.run(
+            d.threadId, d.sessionId, d.parentThreadId, d.depth, d.sourceKind, d.cwd, d.modelProvider, d.originator,
+            d.cliVersion, d.gitInfo && JSON.stringify(d.gitInfo), d.rolloutPath, d.preview, d.name, d.createdAtMs,
+            m.recordedAtMs,
+          );
           return;
+        }
         case 'ThreadRenamed':
           rename.run(e.data.name, m.recordedAtMs, e.data.threadId);
           return;
