@@ -54,6 +54,9 @@ export const deletionRecordsProjection: Projection = {
     const getFailing = db.prepare<[string], Row>(`SELECT failing FROM ${d} WHERE thread_id = ?`);
     const stepDone = db.prepare(`UPDATE ${d} SET steps_done = steps_done + 1, failing = ?,
       status = CASE WHEN ? = '[]' THEN 'pending' ELSE 'failing' END, updated_at = ? WHERE thread_id = ?`);
+    const stepDoneClean = db.prepare(
+      `UPDATE ${d} SET steps_done = steps_done + 1, updated_at = ? WHERE thread_id = ? AND failing = '[]'`,
+    );
     const stepFailed = db.prepare(`UPDATE ${d} SET failures = failures + 1, failing = ?, status = 'failing',
       last_error = ?, next_retry_at = ?, updated_at = ? WHERE thread_id = ?`);
     const done = db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
@@ -77,8 +80,11 @@ export const deletionRecordsProjection: Projection = {
         case 'RolloutPurged':
         case 'ThreadContentShredded': {
           const key = e.type === 'RolloutPurged' ? `rollout:${e.data.path}` : 'content';
-          const failing = failingWith(e.data.threadId, key, false);
-          stepDone.run(failing, failing, at, e.data.threadId);
+          // The common case, no step failing: no need to read and rewrite the failing list.
+          if (stepDoneClean.run(at, e.data.threadId).changes === 0) {
+            const failing = failingWith(e.data.threadId, key, false);
+            stepDone.run(failing, failing, at, e.data.threadId);
+          }
           step.run(e.data.threadId, position, key, e.data.outcome, JSON.stringify(e.data), at);
           return;
         }

@@ -23,6 +23,8 @@ type Row = {
   metadata: string;
 };
 
+type RawRow = [number, string, number, string, string, string, string];
+
 type Pending = {
   streamId: string;
   events: readonly EventToAppend[];
@@ -90,7 +92,11 @@ export class SqliteEventStore implements EventStore {
       readStream: this.db.prepare<[string, number, number], Row>(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      readAll: this.db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      readAllRaw: this.db
+        .prepare<[number, number], RawRow>(
+          'SELECT position, stream_id, revision, event_id, type, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
+        )
+        .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
     };
   }
@@ -166,7 +172,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.stmt.readAll.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount).map(toRecorded);
+    // Arrays rather than row objects: the log is read in bulk by every catch-up and rebuild.
+    const rows = this.stmt.readAllRaw.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount);
+    return rows.map((r) => ({
+      position: BigInt(r[0]),
+      streamId: r[1],
+      revision: BigInt(r[2]),
+      id: r[3],
+      type: r[4],
+      data: JSON.parse(r[5]),
+      metadata: JSON.parse(r[6]),
+    }));
   }
 
   async headPosition(): Promise<bigint | null> {
