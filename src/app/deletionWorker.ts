@@ -12,11 +12,11 @@ import {
 } from '../domain/deletionProcess.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { type ThreadState, isTombstoned } from '../domain/threadState.js';
+import { isTombstoned } from '../domain/threadState.js';
 import type { KeyStore } from '../io/keyStore.js';
 import type { RolloutPurger } from '../io/rolloutFiles.js';
 import type { ThreadLifecycle } from './threadLifecycle.js';
-import type { Clock, ThreadRepository } from './threadRepository.js';
+import type { Clock, Loaded, ThreadRepository } from './threadRepository.js';
 
 export type WorkerOptions = {
   readonly repo: ThreadRepository;
@@ -60,8 +60,8 @@ export class DeletionWorker {
 
   async runPass(): Promise<PassResult> {
     const ctx: CommandContext = { actor: 'deletion-worker', requestId: randomUUID(), causationId: null };
-    const states = new Map<ThreadId, ThreadState>();
-    for (const id of (await this.o.pending()).slice(0, this.batchSize)) states.set(id, (await this.o.repo.load(id)).state);
+    const states = new Map<ThreadId, Loaded>();
+    for (const id of (await this.o.pending()).slice(0, this.batchSize)) states.set(id, await this.o.repo.load(id));
     let recorded = await this.finishCascades(states, ctx);
     recorded += await this.runDueSteps(states, ctx);
     const completed = await this.completeReady(states, ctx);
@@ -69,33 +69,34 @@ export class DeletionWorker {
     if (completed.length > 0) this.o.onCompleted?.(completed);
     const now = this.o.clock();
     let retryAtMs: number | null = null;
-    for (const s of states.values()) {
-      const n = nextStep(s, { nowMs: now, pendingChildren: [] });
+    for (const { state } of states.values()) {
+      const n = nextStep(state, { nowMs: now, pendingChildren: [] });
       if (n.kind === 'Backoff') retryAtMs = Math.min(retryAtMs ?? Infinity, n.untilMs);
     }
     return { recorded, completed, retryAtMs };
   }
 
   /** A crash may have stopped a cascade half-way: tombstone any child that escaped it. */
-  private async finishCascades(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<number> {
+  private async finishCascades(states: Map<ThreadId, Loaded>, ctx: CommandContext): Promise<number> {
     let recorded = 0;
     let frontier = [...states.keys()];
     while (frontier.length > 0) {
       const next: ThreadId[] = [];
       for (const id of frontier) {
-        const s = states.get(id)!;
+        const s = states.get(id)!.state;
         if (!isTombstoned(s)) continue;
         for (const child of s.children) {
           if (states.has(child)) continue;
-          const loaded = (await this.o.repo.load(child)).state;
-          if (loaded.status === 'deleted') continue; // already finished: not part of this pass
-          if (isTombstoned(loaded)) {
+          const loaded = await this.o.repo.load(child);
+          if (loaded.state.status === 'deleted') continue; // already finished: not part of this pass
+          if (isTombstoned(loaded.state)) {
             states.set(child, loaded);
           } else {
-            const r = await this.o.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId: s.rootThreadId ?? id }, ctx);
+            const command = { type: 'TombstoneDescendant', threadId: child, rootThreadId: s.rootThreadId ?? id } as const;
+            const r = await this.o.repo.handle(command, ctx, loaded);
             if (E.isLeft(r)) continue;
             recorded += r.right.events.length;
-            states.set(child, r.right.state);
+            states.set(child, r.right);
           }
           next.push(child);
         }
@@ -105,10 +106,10 @@ export class DeletionWorker {
     return recorded;
   }
 
-  private async runDueSteps(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<number> {
+  private async runDueSteps(states: Map<ThreadId, Loaded>, ctx: CommandContext): Promise<number> {
     const now = this.o.clock();
     const due = new Map<ThreadId, { step: PurgeStep; attempt: number }[]>();
-    for (const [id, s] of states) {
+    for (const [id, { state: s }] of states) {
       if (s.status !== 'deleting') continue;
       const steps = remainingSteps(s)
         .filter((step) => (s.retryAtMs[stepKey(step)] ?? 0) <= now)
@@ -131,9 +132,9 @@ export class DeletionWorker {
     const results = await Promise.all(
       [...due].map(async ([threadId, steps]) => {
         const commands = await Promise.all(steps.map(({ step, attempt }) => this.runStep(threadId, step, attempt, shred)));
-        const r = await this.o.repo.handleAll(threadId, commands, ctx);
+        const r = await this.o.repo.handleAll(threadId, commands, ctx, states.get(threadId));
         if (E.isLeft(r)) return 0;
-        states.set(threadId, r.right.state);
+        states.set(threadId, r.right);
         return r.right.events.length;
       }),
     );
@@ -172,18 +173,20 @@ export class DeletionWorker {
   }
 
   /** Closes every thread whose steps are done, once all its children are closed: leaves first. */
-  private async completeReady(states: Map<ThreadId, ThreadState>, ctx: CommandContext): Promise<ThreadId[]> {
+  private async completeReady(states: Map<ThreadId, Loaded>, ctx: CommandContext): Promise<ThreadId[]> {
     const completed: ThreadId[] = [];
     for (;;) {
       const ready: ThreadId[] = [];
-      for (const [id, s] of states) {
+      for (const [id, { state: s }] of states) {
         if (s.status !== 'deleting' || remainingSteps(s).length > 0) continue;
         const pendingChildren = await this.pendingChildren(s, states);
         if (pendingChildren.length === 0) ready.push(id);
       }
       if (ready.length === 0) return completed;
       const results = await Promise.all(
-        ready.map((threadId) => this.o.repo.handle({ type: 'CompleteDeletion', threadId, pendingChildren: [] }, ctx)),
+        ready.map((threadId) =>
+          this.o.repo.handle({ type: 'CompleteDeletion', threadId, pendingChildren: [] }, ctx, states.get(threadId)),
+        ),
       );
       let progressed = false;
       results.forEach((r, i) => {
@@ -191,7 +194,7 @@ export class DeletionWorker {
           states.delete(ready[i]!); // decided elsewhere meanwhile (another worker): leave it to the next pass
           return;
         }
-        states.set(ready[i]!, r.right.state);
+        states.set(ready[i]!, r.right);
         if (r.right.events.length > 0) {
           completed.push(ready[i]!);
           progressed = true;
@@ -201,10 +204,10 @@ export class DeletionWorker {
     }
   }
 
-  private async pendingChildren(s: ThreadState, states: Map<ThreadId, ThreadState>): Promise<ThreadId[]> {
+  private async pendingChildren(s: Loaded['state'], states: Map<ThreadId, Loaded>): Promise<ThreadId[]> {
     const pending: ThreadId[] = [];
     for (const child of s.children) {
-      const cs = states.get(child) ?? (await this.o.repo.load(child)).state;
+      const cs = (states.get(child) ?? (await this.o.repo.load(child))).state;
       if (cs.status !== 'deleted') pending.push(child);
     }
     return pending;

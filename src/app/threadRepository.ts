@@ -15,6 +15,8 @@ export type Loaded = { readonly state: ThreadState; readonly revision: ExpectedR
 export type Handled = {
   readonly events: DomainEvent[];
   readonly state: ThreadState;
+  /** The stream's revision after the command: with `state`, a `Loaded` to decide the next command on. */
+  readonly revision: ExpectedRevision;
   /** Global position of the last event written; null when the command changed nothing. */
   readonly position: bigint | null;
 };
@@ -43,8 +45,12 @@ export class ThreadRepository {
     return { state, revision: last ? last.revision : 'no_stream' };
   }
 
-  async handle(command: Command, ctx: CommandContext): Promise<E.Either<HandleError, Handled>> {
-    return this.run(targetOf(command), ctx, (state) => decide(command, state));
+  /**
+   * `known`: the thread as the caller last saw it. The first attempt decides on it without reading
+   * the stream again; if the stream moved meanwhile the append conflicts and the usual re-read follows.
+   */
+  async handle(command: Command, ctx: CommandContext, known?: Loaded): Promise<E.Either<HandleError, Handled>> {
+    return this.run(targetOf(command), ctx, (state) => decide(command, state), known);
   }
 
   /**
@@ -56,6 +62,7 @@ export class ThreadRepository {
     threadId: ThreadId,
     commands: readonly Command[],
     ctx: CommandContext,
+    known?: Loaded,
   ): Promise<E.Either<HandleError, Handled & { refused: DomainError[] }>> {
     let refused: DomainError[] = [];
     const r = await this.run(threadId, ctx, (initial) => {
@@ -71,7 +78,7 @@ export class ThreadRepository {
         }
       }
       return E.right(events);
-    });
+    }, known);
     return E.map((h: Handled) => ({ ...h, refused }))(r);
   }
 
@@ -79,18 +86,31 @@ export class ThreadRepository {
     threadId: ThreadId,
     ctx: CommandContext,
     decider: (s: ThreadState) => E.Either<DomainError, DomainEvent[]>,
+    known?: Loaded,
   ): Promise<E.Either<HandleError, Handled>> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { state, revision } = await this.load(threadId);
+      const { state, revision } = attempt === 1 && known ? known : await this.load(threadId);
       const decision = decider(state);
-      if (E.isLeft(decision)) return decision;
+      if (E.isLeft(decision)) {
+        // A refusal on a possibly stale view is confirmed on the stream itself.
+        if (attempt === 1 && known) continue;
+        return decision;
+      }
       const events = decision.right;
-      if (events.length === 0) return E.right({ events, state, position: null });
+      if (events.length === 0) {
+        if (attempt === 1 && known) continue;
+        return E.right({ events, state, revision, position: null });
+      }
       const recordedAtMs = this.clock();
       const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId()));
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
       if (E.isRight(appended)) {
-        return E.right({ events, state: events.reduce(evolve, state), position: appended.right.position });
+        return E.right({
+          events,
+          state: events.reduce(evolve, state),
+          revision: appended.right.nextExpectedRevision,
+          position: appended.right.position,
+        });
       }
     }
     return E.left({ kind: 'TooManyConflicts', threadId, attempts: this.maxAttempts });

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SealError, open, seal } from '../../src/io/contentSealing.js';
+
+describe('content sealing', () => {
+  const key = randomBytes(32);
+  it('opens what it sealed, and hides it', () => {
+    const s = seal(key, 'thread-a', 'Fix the build ✓');
+    expect(s).not.toContain('Fix');
+    expect(open(key, 'thread-a', s)).toBe('Fix the build ✓');
+    expect(seal(key, 'thread-a', 'x')).not.toBe(seal(key, 'thread-a', 'x')); // fresh IV each time
+  });
+  it('refuses another key, another thread, or a tampered value', () => {
+    const s = seal(key, 'thread-a', 'secret');
+    expect(() => open(randomBytes(32), 'thread-a', s)).toThrow();
+    expect(() => open(key, 'thread-b', s)).toThrow();
+    const tampered = s.slice(0, -2) + (s.endsWith('A') ? 'BB' : 'AA');
+    expect(() => open(key, 'thread-a', tampered)).toThrow();
+    expect(() => open(key, 'thread-a', 'v2.abc')).toThrow(SealError);
+  });
+});
