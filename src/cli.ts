@@ -19,7 +19,8 @@ Options:
                       (env LEDGER_ROLLOUT_ROOTS, separated by ':'; default DATA/rollouts)
   --host H, --port P  where serve listens (env HOST, PORT; default 127.0.0.1:8080)
   --batch-size N      worker: threads per pass (default 5000)
-  --until-idle        worker: exit once no deletion has a step due
+  --until-idle        worker: exit once no deletion has a step due (exit code 3 if some
+                      still wait on a failed step's retry)
 `;
 
 const { positionals, values } = (() => {
@@ -94,15 +95,20 @@ const main = async (): Promise<void> => {
     case 'worker': {
       const ledger = open();
       if (values['until-idle']) {
+        let recorded = 0;
         for (;;) {
           const r = await ledger.worker.runPass();
-          if (r.recorded > 0) continue;
-          if (r.retryAtMs === null) break;
-          await new Promise((res) => setTimeout(res, Math.max(10, r.retryAtMs! - Date.now())));
+          recorded += r.recorded;
+          if (r.recorded === 0) break;
+          process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${r.completed.length} threads deleted in this pass\n`);
         }
+        await ledger.runner.catchUp();
         const counts = ledger.queries.deletionCounts();
         await ledger.close();
+        const waiting = (counts['pending'] ?? 0) + (counts['failing'] ?? 0);
         process.stderr.write(`thread-ledger worker: idle; deletions ${JSON.stringify(counts)}\n`);
+        // Exit 3: nothing is due now, but some deletions wait on a failing step's next retry.
+        if (waiting > 0) process.exitCode = 3;
         return;
       }
       onSignals(() => ledger.close());

@@ -72,6 +72,10 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     onCompleted: () => readDb.pragma('wal_checkpoint(TRUNCATE)'),
   });
   const workerLoop = new WorkerLoop(worker, clock);
+  // A tombstone written by this process or any other wakes the worker at once.
+  runner.onApplied((events) => {
+    if (events.some((e) => e.event.type === 'ThreadDeleteRequested')) workerLoop.wake();
+  });
   return {
     store,
     keys,

@@ -14,9 +14,10 @@ export class ProjectionRunner {
   private readonly getCheckpoint;
   private readonly setCheckpoint;
   private readonly handlers: { name: string; apply: (e: StoredEvent) => void }[];
-  private readonly applyBatch: (events: RecordedEvent[]) => void;
+  private readonly applyBatch: (events: readonly StoredEvent[]) => void;
   private applied: bigint | null = null;
   private waiters: { position: bigint; resolve: () => void }[] = [];
+  private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
   private sub: Subscription | null = null;
   private loop: Promise<void> | null = null;
 
@@ -32,8 +33,7 @@ export class ProjectionRunner {
       'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
     );
     this.handlers = projections.map((p) => ({ name: p.name + suffix, apply: p.handler(db, suffix) }));
-    this.applyBatch = db.transaction((events: RecordedEvent[]) => {
-      const decoded = this.codec.decodeMany(events);
+    this.applyBatch = db.transaction((decoded: readonly StoredEvent[]) => {
       for (const h of this.handlers) {
         const from = this.checkpointOf(h.name);
         for (const e of decoded) if (from === null || e.position > from) h.apply(e);
@@ -58,9 +58,16 @@ export class ProjectionRunner {
     return min ?? null;
   }
 
+  /** Called with every batch once it is committed to the read models. */
+  onApplied(listener: (events: readonly StoredEvent[]) => void): void {
+    this.listeners.push(listener);
+  }
+
   private apply(events: RecordedEvent[]): void {
     if (events.length === 0) return;
-    this.applyBatch(events);
+    const decoded = this.codec.decodeMany(events);
+    this.applyBatch(decoded);
+    for (const l of this.listeners) l(decoded);
     this.applied = events[events.length - 1]!.position;
     const ready = this.waiters.filter((w) => w.position <= this.applied!);
     this.waiters = this.waiters.filter((w) => w.position > this.applied!);

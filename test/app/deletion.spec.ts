@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -145,6 +145,34 @@ describe('deleting a thread and its subtree', () => {
     expect(errors.some((e) => /outside the rollout roots/.test(e))).toBe(true);
     expect(readFileSync(target, 'utf8')).toBe('keep me');
     expect(existsSync(link)).toBe(true);
+  });
+
+  it('refuses a rollout under a symlinked folder that leads outside the roots', async () => {
+    const elsewhere = join(f.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'r.jsonl'), 'keep me');
+    symlinkSync(elsewhere, join(f.rolloutRoot, 'linked-dir'));
+    const id = newId();
+    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: join(f.rolloutRoot, 'linked-dir', 'r.jsonl') }), ctx));
+    unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
+    await f.ledger.worker.runPass();
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.deletion(id)!.record.last_error).toMatch(/outside the rollout roots/);
+    expect(readFileSync(join(elsewhere, 'r.jsonl'), 'utf8')).toBe('keep me');
+  });
+
+  it('completes in the background when the worker loop runs, woken by a new tombstone', async () => {
+    const { root, all } = await f.tree(20, 3);
+    await f.ledger.runner.catchUp();
+    f.ledger.runner.start();
+    f.ledger.workerLoop.start();
+    await new Promise((r) => setTimeout(r, 20)); // the loop has found nothing to do and sleeps
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    for (let i = 0; i < 50 && (await f.ledger.repo.load(root)).state.status !== 'deleted'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await f.ledger.repo.load(root)).state.status).toBe('deleted');
+    for (const id of all) expect(existsSync(f.rolloutOf(id))).toBe(false);
   });
 
   it('leaves nothing readable of the content: not in the log, the read models or the key store', async () => {
