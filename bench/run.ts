@@ -101,7 +101,8 @@ const benchList = async (l: Ledger) => {
     ['next page by cursor', { limit: 50, cursor }],
     ['sorted by updated_at, ascending', { limit: 50, sortKey: 'updated_at', sortDirection: 'asc' }],
     ['all source kinds, one cwd, one provider', { limit: 50, sourceKinds: [...new Set(KINDS)], cwd: '/home/dev/project-3', modelProviders: ['openai'] }],
-    ['search term on the name', { limit: 50, searchTerm: 'number 99' }],
+    ['search term on the name, many matches', { limit: 50, searchTerm: 'number 99' }],
+    ['search term on the name, no match (scans every row)', { limit: 50, searchTerm: 'no such name' }],
   ];
   for (const [label, params] of cases) {
     const r = timeList(l, params);

@@ -74,17 +74,33 @@ export class ProjectionRunner {
     for (const w of ready) w.resolve();
   }
 
-  /** Applies everything in the log up to its current end; returns the count applied. */
-  async catchUp(onProgress?: (applied: number, position: bigint) => void): Promise<number> {
+  /**
+   * Applies everything in the log up to its current end; returns the count applied.
+   * `eventsPerTransaction`: how many events one transaction folds (read in pages of 5,000).
+   * Larger batches write each hot page once per batch rather than once per page: a rebuild
+   * uses them; memory stays bounded by the batch, not by the log.
+   */
+  async catchUp(
+    onProgress?: (applied: number, position: bigint) => void,
+    eventsPerTransaction = PAGE,
+  ): Promise<number> {
     let after = this.position();
     let count = 0;
+    let batch: RecordedEvent[] = [];
+    const flush = () => {
+      this.apply(batch);
+      count += batch.length;
+      onProgress?.(count, batch[batch.length - 1]!.position);
+      batch = [];
+    };
     for (;;) {
       const page = await this.store.readAll({ after, maxCount: PAGE });
-      if (page.length === 0) return count;
-      this.apply(page);
-      count += page.length;
-      after = page[page.length - 1]!.position;
-      onProgress?.(count, after);
+      if (page.length > 0) {
+        batch = batch.length === 0 ? page : batch.concat(page);
+        after = page[page.length - 1]!.position;
+      }
+      if (batch.length > 0 && (batch.length >= eventsPerTransaction || page.length < PAGE)) flush();
+      if (page.length < PAGE) return count;
     }
   }
 

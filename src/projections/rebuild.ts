@@ -5,6 +5,9 @@ import { type Projection, createProjectionTables } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';
+/** Events folded per transaction during a rebuild, and the page cache it may use meanwhile. */
+const REBUILD_BATCH = 50_000;
+const REBUILD_CACHE_KIB = 128 * 1024;
 
 export type RebuildProgress = { readonly applied: number; readonly position: bigint; readonly head: bigint | null };
 
@@ -54,7 +57,13 @@ export const rebuildProjections = async (
     }
     return true;
   });
-  applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${REBUILD_CACHE_KIB}`);
+  try {
+    applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }), REBUILD_BATCH);
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
   // Index once, after the bulk of the fold: much cheaper than keeping indexes up to date row by row.
   for (const p of projections) db.exec(p.indexes(NEXT));
   for (;;) {

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { allProjections } from '../../src/projections/readModels.js';
 import { exited, startCli } from '../support/cli.js';
+import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 
 describe('thread-ledger serve', () => {
@@ -37,5 +40,28 @@ describe('thread-ledger serve', () => {
     const unknown = startCli(['explode']);
     expect((await exited(unknown)).code).toBe(2);
     expect(unknown.output()).toContain('unknown command "explode"');
+  });
+});
+
+describe('thread-ledger rebuild', () => {
+  it('rebuilds the read models of a data folder from the log, showing progress, to the same rows', async () => {
+    const f = await ledgerFixture();
+    const { root } = await f.tree(30, 2);
+    await f.root('kept');
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.worker.runPass();
+    await f.ledger.runner.catchUp();
+    const rows = () =>
+      allProjections.flatMap((p) => p.tables.map((t) => f.ledger.readDb.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
+    const before = rows();
+    await f.ledger.close();
+
+    const child = startCli(['rebuild', '--data', join(f.dir, 'data')]);
+    expect((await exited(child)).code, child.output()).toBe(0);
+    expect(child.output()).toMatch(/rebuild: done, \d+ events in [\d.]+ s, read models at position \d+/);
+
+    f.reopen();
+    expect(rows()).toEqual(before);
+    await f.close();
   });
 });
