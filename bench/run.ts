@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
+import { v7 as uuidv7 } from 'uuid';
 import { type Ledger, openLedger } from '../src/app/ledger.js';
 import type { DomainEvent, EventOf } from '../src/domain/events.js';
 import { type ThreadId, streamOf } from '../src/domain/ids.js';
@@ -18,7 +19,7 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
-const REBUILD_EVENTS = quick ? [100_000] : [250_000, 1_000_000];
+const REBUILD_EVENTS = quick ? [100_000] : [250_000, 500_000, 1_000_000];
 const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: null };
 const root = mkdtempSync(join(tmpdir(), 'thread-ledger-bench-'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -26,7 +27,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 type Started = EventOf<'ThreadStarted'>['data'];
 const KINDS = ['cli', 'cli', 'cli', 'vscode', 'exec', 'subAgentThreadSpawn'] as const;
 const started = (i: number, over: Partial<Started> = {}): Started => {
-  const threadId = randomUUID() as ThreadId;
+  const threadId = uuidv7() as ThreadId; // Codex thread ids are UUIDv7
   return {
     threadId,
     sessionId: threadId,
@@ -60,7 +61,7 @@ const inWaves = async <T>(items: T[], width: number, fn: (t: T, i: number) => Pr
 
 const benchAppends = async () => {
   const l = open('appends');
-  const event = (n: number) => ({ id: randomUUID(), type: 'BenchEvent', data: { n }, metadata: {} });
+  const event = (n: number) => ({ id: uuidv7(), type: 'BenchEvent', data: { n }, metadata: {} });
   const SEQ = quick ? 1000 : 5000;
   let t0 = performance.now();
   for (let i = 0; i < SEQ; i++) await l.store.append(`bench-${i}`, [event(i)], 'no_stream');
@@ -81,7 +82,7 @@ const populate = async (l: Ledger, n: number) => {
   await l.runner.catchUp();
 };
 
-const timeList = (l: Ledger, params: Record<string, unknown>, runs = 2000) => {
+const timeList = (l: Ledger, params: Record<string, unknown>, runs: number) => {
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < runs; i++) {
@@ -105,7 +106,7 @@ const benchList = async (l: Ledger) => {
     ['search term on the name, no match (scans every row)', { limit: 50, searchTerm: 'no such name' }],
   ];
   for (const [label, params] of cases) {
-    const r = timeList(l, params);
+    const r = timeList(l, params, params['searchTerm'] === 'no such name' ? 50 : 2000);
     out(`| thread list at ${THREADS.toLocaleString('en')} threads: ${label} (${r.rows} rows) | p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms |`);
   }
 };
@@ -174,7 +175,7 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
     await inWaves(fresh, 2000, (t, i) =>
       l.store.append(
         streamOf(t.threadId),
-        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, randomUUID())],
+        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, uuidv7())],
         r === 0 ? 'no_stream' : BigInt(r - 1),
       ),
     );
@@ -186,10 +187,10 @@ const rebuildOnce = (dataDir: string) => {
   const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
   const child = execFileSync(
     process.execPath,
-    [...profile, '--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), dataDir],
+    [...profile, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), dataDir],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
-  return JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; peakHeapMiB: number };
+  return JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; liveHeapMiB: number };
 };
 
 const benchRebuild = async () => {
@@ -203,7 +204,7 @@ const benchRebuild = async () => {
       const r = rebuildOnce(join(l.dir, 'data'));
       const mix = renameHeavy ? 'rename-heavy worst case' : 'lifecycle mix';
       out(
-        `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, ${mix} | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, peak heap ${Math.round(r.peakHeapMiB)} MiB |`,
+        `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, ${mix} | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, live heap at most ${Math.round(r.liveHeapMiB)} MiB |`,
       );
     }
     await l.close();

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
 import type { RetryPolicy } from '../domain/deletionProcess.js';
 import type { ThreadId } from '../domain/ids.js';
 import { type KeyStore, SqliteKeyStore } from '../io/keyStore.js';
@@ -50,7 +50,9 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const store = new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
   const keys = new SqliteKeyStore(join(dataDir, 'keys.db'));
   const codec = new EventCodec(keys);
-  const repo = new ThreadRepository(store, codec, clock, randomUUID);
+  // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
+  // instead of taking a random page per append.
+  const repo = new ThreadRepository(store, codec, clock, uuidv7);
   const lifecycle = new ThreadLifecycle(repo);
   const readDb = openReadModels(join(dataDir, 'read.db'));
   const runner = new ProjectionRunner(readDb, store, codec, allProjections);

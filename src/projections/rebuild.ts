@@ -7,7 +7,7 @@ import { ProjectionRunner } from './projectionRunner.js';
 const NEXT = '_next';
 /** Events folded per transaction during a rebuild, and the page cache it may use meanwhile. */
 const REBUILD_BATCH = 50_000;
-const REBUILD_CACHE_KIB = 128 * 1024;
+const REBUILD_CACHE_KIB = 64 * 1024;
 
 export type RebuildProgress = { readonly applied: number; readonly position: bigint; readonly head: bigint | null };
 
