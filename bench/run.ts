@@ -43,6 +43,7 @@ const started = (i: number, over: Partial<Started> = {}): Started => {
     rolloutPath: null,
     preview: `Please look at issue ${i} and propose a fix`,
     name: i % 3 === 0 ? `Thread number ${i}` : null,
+    codex: null,
     ...over,
   };
 };
@@ -155,7 +156,7 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
     if (renameHeavy || i % 2 === 0 || r < 5) {
       if (!renameHeavy && (r === 2 || r === 6)) return { type: 'ThreadArchived', data: { threadId, rolloutPath: null } };
       if (!renameHeavy && (r === 3 || r === 7)) return { type: 'ThreadUnarchived', data: { threadId, rolloutPath: null } };
-      return { type: 'ThreadRenamed', data: { threadId, name: `renamed ${r}` } };
+      return { type: 'ThreadRenamed', data: { threadId, name: `renamed ${r}`, indexedIn: null } };
     }
     const path = `/sessions/rollout-${threadId}.jsonl`;
     switch (r) {

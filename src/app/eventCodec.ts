@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { type DomainEvent, contentFields } from '../domain/events.js';
 import { EventMetadata } from '../domain/metadata.js';
-import { CURRENT_SCHEMA_VERSION, decodeEventData, describeSchemaError } from '../domain/schema.js';
+import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
 import { open, seal } from '../io/contentSealing.js';
 import type { KeyStore } from '../io/keyStore.js';
 import type { EventToAppend, RecordedEvent } from '../store/eventStore.js';
@@ -47,7 +47,7 @@ export class EventCodec {
       const v = data[f];
       if (typeof v === 'string') data[f] = { sealed: seal(this.keys.getOrCreate(threadId), threadId, v) };
     }
-    return { id, type: e.type, data, metadata: { ...meta, schemaVersion: CURRENT_SCHEMA_VERSION } };
+    return { id, type: e.type, data, metadata: { ...meta, schemaVersion: schemaVersionOf(e.type) } };
   }
 
   /** `openContent: false` leaves sealed content null: for decisions, which never need it. */

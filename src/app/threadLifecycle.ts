@@ -43,8 +43,13 @@ export class ThreadLifecycle {
     return E.right({ threadIds: [thread.threadId], position: maxPosition(edge.right.position, started.right.position) });
   }
 
-  async rename(threadId: ThreadId, name: string, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
-    const r = await this.repo.handle({ type: 'RenameThread', threadId, name }, ctx);
+  async rename(
+    threadId: ThreadId,
+    name: string,
+    ctx: CommandContext,
+    indexedIn: string | null = null,
+  ): Promise<E.Either<HandleError, Changed>> {
+    const r = await this.repo.handle({ type: 'RenameThread', threadId, name, indexedIn }, ctx);
     return E.map((h: { position: bigint | null }) => ({ threadIds: [threadId], position: h.position }))(r);
   }
 

@@ -1,5 +1,12 @@
 import * as t from 'io-ts';
-import { DeletionStepFailed, RolloutPurged, ThreadContentShredded, ThreadStarted, nullable } from './events.js';
+import {
+  DeletionStepFailed,
+  RolloutPurged,
+  SessionIndexPurged,
+  ThreadContentShredded,
+  ThreadStarted,
+  nullable,
+} from './events.js';
 import { ThreadId } from './ids.js';
 
 /** Start a thread: a root (`parentThreadId: null`) or a subagent whose spawn edge is already on its parent. */
@@ -12,7 +19,16 @@ export const SpawnSubagent = t.type({
   childThreadId: ThreadId,
 });
 
-export const RenameThread = t.type({ type: t.literal('RenameThread'), threadId: ThreadId, name: t.string });
+/** `indexedIn`: the session index file the name is also written to, when the thread lives in a Codex home. */
+export const RenameThread = t.type({
+  type: t.literal('RenameThread'),
+  threadId: ThreadId,
+  name: t.string,
+  indexedIn: nullable(t.string),
+});
+
+/** The thread's rollout was modified (seen by the Codex home import). */
+export const UpdateThread = t.type({ type: t.literal('UpdateThread'), threadId: ThreadId, updatedAtMs: t.number });
 
 export const ArchiveThread = t.type({
   type: t.literal('ArchiveThread'),
@@ -42,6 +58,10 @@ export const TombstoneDescendant = t.type({
 
 /** The worker's purge steps: it did the I/O and records what happened. */
 export const RecordRolloutPurged = t.type({ type: t.literal('RecordRolloutPurged'), result: RolloutPurged });
+export const RecordSessionIndexPurged = t.type({
+  type: t.literal('RecordSessionIndexPurged'),
+  result: SessionIndexPurged,
+});
 export const RecordContentShredded = t.type({
   type: t.literal('RecordContentShredded'),
   result: ThreadContentShredded,
@@ -59,11 +79,13 @@ export const Command = t.union([
   StartThread,
   SpawnSubagent,
   RenameThread,
+  UpdateThread,
   ArchiveThread,
   UnarchiveThread,
   DeleteThread,
   TombstoneDescendant,
   RecordRolloutPurged,
+  RecordSessionIndexPurged,
   RecordContentShredded,
   RecordStepFailed,
   CompleteDeletion,
@@ -74,6 +96,7 @@ export type Command = t.TypeOf<typeof Command>;
 export const PURGE_COMMANDS: ReadonlySet<Command['type']> = new Set([
   'TombstoneDescendant',
   'RecordRolloutPurged',
+  'RecordSessionIndexPurged',
   'RecordContentShredded',
   'RecordStepFailed',
   'CompleteDeletion',

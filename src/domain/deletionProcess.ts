@@ -2,7 +2,10 @@ import type { ThreadId } from './ids.js';
 import type { ThreadState } from './threadState.js';
 
 /** The artifacts of a tombstoned thread, each purged and recorded on its own. */
-export type PurgeStep = { kind: 'PurgeRollout'; path: string } | { kind: 'ShredContent' };
+export type PurgeStep =
+  | { kind: 'PurgeRollout'; path: string }
+  | { kind: 'PurgeSessionIndex'; path: string }
+  | { kind: 'ShredContent' };
 
 export type NextStep =
   | { kind: 'Run'; step: PurgeStep; attempt: number }
@@ -19,7 +22,16 @@ export const defaultRetryPolicy: RetryPolicy = { baseMs: 500, capMs: 5 * 60_000 
 export const retryDelayMs = (attempt: number, p: RetryPolicy = defaultRetryPolicy): number =>
   Math.min(p.capMs, p.baseMs * 2 ** Math.max(0, attempt - 1));
 
-export const stepKey = (s: PurgeStep): string => (s.kind === 'PurgeRollout' ? `rollout:${s.path}` : 'content');
+export const stepKey = (s: PurgeStep): string => {
+  switch (s.kind) {
+    case 'PurgeRollout':
+      return `rollout:${s.path}`;
+    case 'PurgeSessionIndex':
+      return `index:${s.path}`;
+    case 'ShredContent':
+      return 'content';
+  }
+};
 
 /** Codex may keep a compressed sibling (`.jsonl.zst`) beside a rollout; it goes too. */
 export const rolloutCandidates = (s: ThreadState): string[] => {
@@ -35,6 +47,7 @@ export const remainingSteps = (s: ThreadState): PurgeStep[] => {
   const steps: PurgeStep[] = rolloutCandidates(s)
     .filter((p) => !s.purgedPaths.includes(p))
     .map((path) => ({ kind: 'PurgeRollout', path }));
+  for (const path of s.indexFiles) if (!s.purgedIndexFiles.includes(path)) steps.push({ kind: 'PurgeSessionIndex', path });
   if (!s.contentShredded) steps.push({ kind: 'ShredContent' });
   return steps;
 };

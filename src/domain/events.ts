@@ -24,6 +24,35 @@ export const GitInfo = t.type({
   originUrl: nullable(t.string),
 });
 
+const SubAgentSource = t.union([
+  t.keyof({ review: null, compact: null, memory_consolidation: null }),
+  t.type({
+    thread_spawn: t.intersection([
+      t.type({ parent_thread_id: t.string, depth: t.number }),
+      t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
+    ]),
+  }),
+  t.type({ other: t.string }),
+]);
+
+/** Codex's `SessionSource`, in its wire form (camelCase `subAgent`). */
+export const SessionSource = t.union([
+  t.keyof({ cli: null, vscode: null, exec: null, appServer: null, unknown: null }),
+  t.type({ custom: t.string }),
+  t.type({ subAgent: SubAgentSource }),
+]);
+export type SessionSource = t.TypeOf<typeof SessionSource>;
+
+/** What a thread imported from a Codex home carries beyond the common fields. */
+export const CodexThreadMeta = t.type({
+  source: SessionSource,
+  forkedFromId: nullable(t.string),
+  agentNickname: nullable(t.string),
+  agentRole: nullable(t.string),
+  threadSource: nullable(t.string),
+});
+export type CodexThreadMeta = t.TypeOf<typeof CodexThreadMeta>;
+
 /**
  * User content (names, previews). Sealed with the thread's key in the log; it reads back as
  * null once the key is shredded, so a deleted thread's content cannot come back on replay.
@@ -45,6 +74,7 @@ export const ThreadStarted = t.type({
   rolloutPath: nullable(t.string),
   preview: Content,
   name: Content,
+  codex: nullable(CodexThreadMeta),
 });
 
 /** The spawn edge, on the parent's stream. */
@@ -53,7 +83,11 @@ export const SubagentSpawned = t.type({
   childThreadId: ThreadId,
 });
 
-export const ThreadRenamed = t.type({ threadId: ThreadId, name: Content });
+/** `indexedIn`: the session index file the name was also written to (Codex's), if any. */
+export const ThreadRenamed = t.type({ threadId: ThreadId, name: Content, indexedIn: nullable(t.string) });
+
+/** The thread's rollout changed: its new modification time (Codex's `updatedAt`). */
+export const ThreadUpdated = t.type({ threadId: ThreadId, updatedAtMs: t.number });
 
 /** `rolloutPath`: where the rollout now lives, when the archive moved it. */
 export const ThreadArchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
@@ -73,6 +107,9 @@ export const RolloutPurged = t.type({
   sizeBytes: nullable(t.number),
   sha256: nullable(t.string),
 });
+
+/** The thread's lines are gone from a session index file (rewritten without them). */
+export const SessionIndexPurged = t.type({ threadId: ThreadId, path: t.string, linesRemoved: t.Int });
 
 export const ThreadContentShredded = t.type({
   threadId: ThreadId,
@@ -94,10 +131,12 @@ export const eventDataCodecs = {
   ThreadStarted,
   SubagentSpawned,
   ThreadRenamed,
+  ThreadUpdated,
   ThreadArchived,
   ThreadUnarchived,
   ThreadDeleteRequested,
   RolloutPurged,
+  SessionIndexPurged,
   ThreadContentShredded,
   DeletionStepFailed,
   ThreadDeleted,

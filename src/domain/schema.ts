@@ -1,19 +1,35 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { type DomainEvent, type EventType, eventDataCodecs, isEventType } from './events.js';
+import { upcasters } from './upcasters.js';
 
-/** The schema version every event is written with today. Bump it with an upcaster. */
-export const CURRENT_SCHEMA_VERSION = 1;
+import type { Upcasters } from './upcasters.js';
 
-/**
- * Turns the payload of an older schema version into the next version's. Keyed by event type, then
- * by the version it upgrades *from*; applied in a chain until the current version.
- */
-export type Upcasters = { readonly [K in EventType]?: Readonly<Record<number, (data: unknown) => unknown>> };
+export type { Upcasters };
 
-export type SchemaRegistry = { readonly current: number; readonly upcasters: Upcasters };
+/** Each event type's current schema version (what is written today), and how older ones are read. */
+export type SchemaRegistry = { readonly versions: Readonly<Record<EventType, number>>; readonly upcasters: Upcasters };
 
-export const schemaRegistry: SchemaRegistry = { current: CURRENT_SCHEMA_VERSION, upcasters: {} };
+export const schemaRegistry: SchemaRegistry = {
+  versions: {
+    ThreadStarted: 2, // v2: the Codex metadata (source, fork, agent)
+    SubagentSpawned: 1,
+    ThreadRenamed: 2, // v2: the session index file the name was written to
+    ThreadUpdated: 1,
+    ThreadArchived: 1,
+    ThreadUnarchived: 1,
+    ThreadDeleteRequested: 1,
+    RolloutPurged: 1,
+    SessionIndexPurged: 1,
+    ThreadContentShredded: 1,
+    DeletionStepFailed: 1,
+    ThreadDeleted: 1,
+  },
+  upcasters,
+};
+
+export const schemaVersionOf = (type: EventType, registry: SchemaRegistry = schemaRegistry): number =>
+  registry.versions[type];
 
 export type SchemaError =
   | { kind: 'UnknownEventType'; type: string }
@@ -30,8 +46,8 @@ export const decodeEventData = (
   data: unknown,
   registry: SchemaRegistry = schemaRegistry,
 ): E.Either<SchemaError, DomainEvent> => {
-  const { current } = registry;
   if (!isEventType(type)) return E.left({ kind: 'UnknownEventType', type });
+  const current = registry.versions[type];
   if (!Number.isInteger(version) || version < 1 || version > current) {
     return E.left({ kind: 'UnsupportedSchemaVersion', type, version, current });
   }

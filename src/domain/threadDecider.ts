@@ -22,6 +22,7 @@ export const targetOf = (c: Command): ThreadId => {
     case 'SpawnSubagent':
       return c.parentThreadId;
     case 'RecordRolloutPurged':
+    case 'RecordSessionIndexPurged':
     case 'RecordContentShredded':
       return c.result.threadId;
     case 'RecordStepFailed':
@@ -66,9 +67,12 @@ export const decide = (c: Command, s: ThreadState): Decision => {
     case 'RenameThread':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
       if (s.archived) return fail({ kind: 'ThreadArchived', threadId: id });
-      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadRenamed', data: { threadId: id, name } }])(
+      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadRenamed', data: { threadId: id, name, indexedIn: c.indexedIn } }])(
         normalizeName(id, c.name),
       );
+    case 'UpdateThread':
+      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      return ok({ type: 'ThreadUpdated', data: { threadId: id, updatedAtMs: c.updatedAtMs } });
     case 'ArchiveThread':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
       if (s.archived) return fail({ kind: 'AlreadyArchived', threadId: id });
@@ -93,6 +97,12 @@ export const decide = (c: Command, s: ThreadState): Decision => {
         return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `rollout:${c.result.path}` });
       }
       return ok({ type: 'RolloutPurged', data: c.result });
+    case 'RecordSessionIndexPurged':
+      if (s.status !== 'deleting') return notDeleting(s, id, `index:${c.result.path}`);
+      if (s.purgedIndexFiles.includes(c.result.path)) {
+        return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `index:${c.result.path}` });
+      }
+      return ok({ type: 'SessionIndexPurged', data: c.result });
     case 'RecordContentShredded':
       if (s.status !== 'deleting') return notDeleting(s, id, 'content');
       if (s.contentShredded) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: 'content' });

@@ -17,6 +17,9 @@ export type ThreadState = {
   /** Every place the rollout has been recorded at; all are purged on deletion. */
   readonly rolloutPaths: readonly string[];
   readonly purgedPaths: readonly string[];
+  /** Session index files the thread's name was written to; each is rewritten without it. */
+  readonly indexFiles: readonly string[];
+  readonly purgedIndexFiles: readonly string[];
   readonly contentShredded: boolean;
   readonly rootThreadId: ThreadId | null;
   /** Failed attempts and the earliest next try, by purge step key. */
@@ -31,6 +34,8 @@ export const initialState: ThreadState = {
   children: [],
   rolloutPaths: [],
   purgedPaths: [],
+  indexFiles: [],
+  purgedIndexFiles: [],
   contentShredded: false,
   rootThreadId: null,
   attempts: {},
@@ -54,7 +59,9 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
     case 'SubagentSpawned':
       return s.children.includes(e.data.childThreadId) ? s : { ...s, children: [...s.children, e.data.childThreadId] };
     case 'ThreadRenamed':
-      return s; // no decision depends on the name
+      return { ...s, indexFiles: withPath(s.indexFiles, e.data.indexedIn) }; // no decision depends on the name itself
+    case 'ThreadUpdated':
+      return s;
     case 'ThreadArchived':
       return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
     case 'ThreadUnarchived':
@@ -63,6 +70,8 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
       return { ...s, status: 'deleting', rootThreadId: e.data.rootThreadId };
     case 'RolloutPurged':
       return { ...s, purgedPaths: withPath(s.purgedPaths, e.data.path) };
+    case 'SessionIndexPurged':
+      return { ...s, purgedIndexFiles: withPath(s.purgedIndexFiles, e.data.path) };
     case 'ThreadContentShredded':
       return { ...s, contentShredded: true };
     case 'DeletionStepFailed':

@@ -78,14 +78,17 @@ export const deletionRecordsProjection: Projection = {
           requested.run(e.data.threadId, e.data.rootThreadId, e.data.reason, m.actor, m.requestId, at, at);
           return;
         case 'RolloutPurged':
+        case 'SessionIndexPurged':
         case 'ThreadContentShredded': {
-          const key = e.type === 'RolloutPurged' ? `rollout:${e.data.path}` : 'content';
+          const key =
+            e.type === 'RolloutPurged' ? `rollout:${e.data.path}` : e.type === 'SessionIndexPurged' ? `index:${e.data.path}` : 'content';
+          const outcome = e.type === 'SessionIndexPurged' ? 'removed' : e.data.outcome;
           // The common case, no step failing: no need to read and rewrite the failing list.
           if (stepDoneClean.run(at, e.data.threadId).changes === 0) {
             const failing = failingWith(e.data.threadId, key, false);
             stepDone.run(failing, failing, at, e.data.threadId);
           }
-          step.run(e.data.threadId, position, key, e.data.outcome, JSON.stringify(e.data), at);
+          step.run(e.data.threadId, position, key, outcome, JSON.stringify(e.data), at);
           return;
         }
         case 'DeletionStepFailed':

@@ -42,6 +42,7 @@ export const threadListProjection: Projection = {
        git_info, rollout_path, preview, name, created_at, updated_at, archived)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`);
     const rename = db.prepare(`UPDATE ${t} SET name = ?, updated_at = ? WHERE thread_id = ?`);
+    const touch = db.prepare(`UPDATE ${t} SET updated_at = ? WHERE thread_id = ?`);
     const archive = db.prepare(
       `UPDATE ${t} SET archived = ?, rollout_path = COALESCE(?, rollout_path), updated_at = ? WHERE thread_id = ?`,
     );
@@ -59,6 +60,9 @@ export const threadListProjection: Projection = {
         }
         case 'ThreadRenamed':
           rename.run(e.data.name, m.recordedAtMs, e.data.threadId);
+          return;
+        case 'ThreadUpdated':
+          touch.run(e.data.updatedAtMs, e.data.threadId);
           return;
         case 'ThreadArchived':
         case 'ThreadUnarchived':

@@ -201,7 +201,7 @@ describe('deleting a thread and its subtree', () => {
     scan();
     f.reopen();
     const renamed = (await readLog(f.ledger)).find((e) => e.event.type === 'ThreadRenamed')!;
-    expect(renamed.event.data).toEqual({ threadId: root, name: null });
+    expect(renamed.event.data).toEqual({ threadId: root, name: null, indexedIn: null });
   });
 });
 

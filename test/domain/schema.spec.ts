@@ -1,31 +1,46 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { decodeEventData, describeSchemaError } from '../../src/domain/schema.js';
-import { newId } from '../support/threads.js';
+import { decodeEventData, describeSchemaError, schemaRegistry } from '../../src/domain/schema.js';
+import { newId, startedData } from '../support/threads.js';
 
 describe('event schema on read', () => {
   const threadId = newId();
   it('decodes a current event', () => {
-    expect(decodeEventData('ThreadRenamed', 1, { threadId, name: 'x' })).toEqual(
-      E.right({ type: 'ThreadRenamed', data: { threadId, name: 'x' } }),
+    expect(decodeEventData('ThreadArchived', 1, { threadId, rolloutPath: null })).toEqual(
+      E.right({ type: 'ThreadArchived', data: { threadId, rolloutPath: null } }),
     );
   });
   it('fails loudly on an unknown type, a newer version, or a wrong shape', () => {
     const errs = [
       decodeEventData('ThreadExploded', 1, {}),
-      decodeEventData('ThreadRenamed', 2, { threadId, name: 'x' }),
-      decodeEventData('ThreadRenamed', 1, { threadId: 'not-a-uuid', name: 'x' }),
+      decodeEventData('ThreadArchived', 2, { threadId, rolloutPath: null }),
+      decodeEventData('ThreadArchived', 1, { threadId: 'not-a-uuid', rolloutPath: null }),
     ].map((r) => (E.isLeft(r) ? describeSchemaError(r.left) : 'decoded'));
     expect(errs[0]).toBe('unknown event type "ThreadExploded"');
-    expect(errs[1]).toBe('event "ThreadRenamed" has schema version 2; this build reads up to 1');
-    expect(errs[2]).toMatch(/^event "ThreadRenamed" does not match its schema: .*not-a-uuid/);
+    expect(errs[1]).toBe('event "ThreadArchived" has schema version 2; this build reads up to 1');
+    expect(errs[2]).toMatch(/^event "ThreadArchived" does not match its schema: .*not-a-uuid/);
   });
-  it('upcasts an older version through the chain', () => {
-    const registry = { current: 2, upcasters: { ThreadRenamed: { 1: (d: unknown) => ({ ...(d as object), name: (d as { title: string }).title }) } } };
-    expect(decodeEventData('ThreadRenamed', 1, { threadId, title: 'old shape' }, registry)).toEqual(
-      E.right({ type: 'ThreadRenamed', data: { threadId, name: 'old shape', title: 'old shape' } }),
+  it('upcasts the v1 events this build changed: ThreadStarted without Codex metadata, ThreadRenamed without an index file', () => {
+    const { codex: _, ...v1 } = startedData({ threadId });
+    expect(decodeEventData('ThreadStarted', 1, v1)).toEqual(E.right({ type: 'ThreadStarted', data: { ...v1, codex: null } }));
+    expect(decodeEventData('ThreadRenamed', 1, { threadId, name: 'x' })).toEqual(
+      E.right({ type: 'ThreadRenamed', data: { threadId, name: 'x', indexedIn: null } }),
     );
-    const noPath = decodeEventData('ThreadArchived', 1, { threadId, rolloutPath: null }, registry);
+  });
+  it('upcasts through a chain of versions, and refuses a version with no path to the current one', () => {
+    const registry = {
+      versions: { ...schemaRegistry.versions, ThreadArchived: 3 },
+      upcasters: {
+        ThreadArchived: {
+          1: (d: unknown) => ({ ...(d as object), path: (d as { where: string }).where }),
+          2: (d: unknown) => ({ threadId: (d as { threadId: string }).threadId, rolloutPath: (d as { path: string }).path }),
+        },
+      },
+    };
+    expect(decodeEventData('ThreadArchived', 1, { threadId, where: '/a' }, registry)).toEqual(
+      E.right({ type: 'ThreadArchived', data: { threadId, rolloutPath: '/a' } }),
+    );
+    const noPath = decodeEventData('ThreadUnarchived', 0, { threadId, rolloutPath: null }, registry);
     expect(E.isLeft(noPath) && noPath.left.kind).toBe('UnsupportedSchemaVersion');
   });
 });

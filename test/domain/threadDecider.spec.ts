@@ -20,7 +20,7 @@ const archived: DomainEvent = { type: 'ThreadArchived', data: { threadId: id, ro
 const everyNonPurgeCommand: Command[] = [
   { type: 'StartThread', thread: startedData({ threadId: id }) },
   { type: 'SpawnSubagent', parentThreadId: id, childThreadId: newId() },
-  { type: 'RenameThread', threadId: id, name: 'x' },
+  { type: 'RenameThread', threadId: id, name: 'x', indexedIn: null },
   { type: 'ArchiveThread', threadId: id, rolloutPath: null },
   { type: 'UnarchiveThread', threadId: id, rolloutPath: null },
 ];
@@ -47,24 +47,24 @@ describe('thread decider', () => {
 
   describe('renaming', () => {
     it('trims the name', () => {
-      expect(given(started).when({ type: 'RenameThread', threadId: id, name: '  Fix the build \n' })).toEqual(
-        E.right([{ type: 'ThreadRenamed', data: { threadId: id, name: 'Fix the build' } }]),
+      expect(given(started).when({ type: 'RenameThread', threadId: id, name: '  Fix the build \n', indexedIn: null })).toEqual(
+        E.right([{ type: 'ThreadRenamed', data: { threadId: id, name: 'Fix the build', indexedIn: null } }]),
       );
     });
     it('refuses an empty or blank name', () => {
       for (const name of ['', '   ', '\t\n']) {
-        expect(given(started).when({ type: 'RenameThread', threadId: id, name })).toEqual(
+        expect(given(started).when({ type: 'RenameThread', threadId: id, name, indexedIn: null })).toEqual(
           E.left({ kind: 'InvalidName', threadId: id, reason: 'name must not be empty' }),
         );
       }
     });
     it('refuses an unknown thread', () => {
-      expect(given().when({ type: 'RenameThread', threadId: id, name: 'x' })).toEqual(
+      expect(given().when({ type: 'RenameThread', threadId: id, name: 'x', indexedIn: null })).toEqual(
         E.left({ kind: 'ThreadNotFound', threadId: id }),
       );
     });
     it('refuses an archived thread, as Codex does', () => {
-      expect(given(started, archived).when({ type: 'RenameThread', threadId: id, name: 'x' })).toEqual(
+      expect(given(started, archived).when({ type: 'RenameThread', threadId: id, name: 'x', indexedIn: null })).toEqual(
         E.left({ kind: 'ThreadArchived', threadId: id }),
       );
     });

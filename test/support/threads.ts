@@ -24,6 +24,7 @@ export const startedData = (over: Partial<Started> & { threadId?: ThreadId } = {
     rolloutPath: null,
     preview: 'hello',
     name: null,
+    codex: null,
     ...over,
   };
 };

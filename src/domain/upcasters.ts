@@ -1,0 +1,16 @@
+import type { EventType } from './events.js';
+
+/**
+ * Turns the payload of an older schema version into the next version's. Keyed by event type, then
+ * by the version it upgrades *from*; applied in a chain until the type's current version.
+ */
+export type Upcasters = { readonly [K in EventType]?: Readonly<Record<number, (data: unknown) => unknown>> };
+
+type Obj = Record<string, unknown>;
+
+export const upcasters: Upcasters = {
+  // v1 had no Codex metadata: such a thread was not imported from a Codex home.
+  ThreadStarted: { 1: (d) => ({ ...(d as Obj), codex: null }) },
+  // v1 names were never written to a session index file.
+  ThreadRenamed: { 1: (d) => ({ ...(d as Obj), indexedIn: null }) },
+};
