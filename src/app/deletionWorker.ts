@@ -15,6 +15,7 @@ import type { CommandContext } from '../domain/metadata.js';
 import { isTombstoned } from '../domain/threadState.js';
 import type { KeyStore } from '../io/keyStore.js';
 import type { RolloutPurger } from '../io/rolloutFiles.js';
+import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { ThreadLifecycle } from './threadLifecycle.js';
 import type { Clock, Loaded, ThreadRepository } from './threadRepository.js';
 
@@ -23,6 +24,8 @@ export type WorkerOptions = {
   readonly lifecycle: ThreadLifecycle;
   readonly purger: RolloutPurger;
   readonly keys: KeyStore;
+  /** The session index files the worker may rewrite (Codex's session_index.jsonl); no other. */
+  readonly sessionIndexFiles?: readonly string[];
   readonly clock: Clock;
   /** Threads whose deletion is not complete (from the deletion records), deepest first. */
   readonly pending: () => Promise<ThreadId[]>;
@@ -129,9 +132,12 @@ export class DeletionWorker {
       }
     }
 
+    const indexes = this.purgeIndexes(due);
     const results = await Promise.all(
       [...due].map(async ([threadId, steps]) => {
-        const commands = await Promise.all(steps.map(({ step, attempt }) => this.runStep(threadId, step, attempt, shred)));
+        const commands = await Promise.all(
+          steps.map(({ step, attempt }) => this.runStep(threadId, step, attempt, shred, indexes)),
+        );
         const r = await this.o.repo.handleAll(threadId, commands, ctx, states.get(threadId));
         if (E.isLeft(r)) return 0;
         states.set(threadId, r.right);
@@ -146,6 +152,7 @@ export class DeletionWorker {
     step: PurgeStep,
     attempt: number,
     shred: { destroyed: Set<string>; error: string | null },
+    indexes: Map<string, Map<string, number> | string>,
   ): Promise<Command> {
     const failed = (error: string): Command => ({
       type: 'RecordStepFailed',
@@ -164,12 +171,42 @@ export class DeletionWorker {
         result: { threadId, outcome: shred.destroyed.has(threadId) ? 'destroyed' : 'absent' },
       };
     }
+    if (step.kind === 'PurgeSessionIndex') {
+      const r = indexes.get(step.path);
+      if (typeof r === 'string' || r === undefined) return failed(r ?? 'session index not rewritten');
+      return { type: 'RecordSessionIndexPurged', result: { threadId, path: step.path, linesRemoved: (r.get(threadId) ?? 0) as never } };
+    }
     try {
       const out = await this.o.purger.purge(step.path);
       return { type: 'RecordRolloutPurged', result: { threadId, path: step.path, ...out } };
     } catch (err) {
       return failed(errorText(err));
     }
+  }
+
+  /** Each session index file is rewritten once for all the threads due, not once per thread. */
+  private purgeIndexes(due: Map<ThreadId, { step: PurgeStep }[]>): Map<string, Map<string, number> | string> {
+    const byFile = new Map<string, Set<string>>();
+    for (const [threadId, steps] of due) {
+      for (const { step } of steps) {
+        if (step.kind !== 'PurgeSessionIndex') continue;
+        if (!byFile.has(step.path)) byFile.set(step.path, new Set());
+        byFile.get(step.path)!.add(threadId);
+      }
+    }
+    const out = new Map<string, Map<string, number> | string>();
+    for (const [path, ids] of byFile) {
+      if (!(this.o.sessionIndexFiles ?? []).includes(path)) {
+        out.set(path, `refusing to rewrite ${path}: it is not a configured session index file`);
+        continue;
+      }
+      try {
+        out.set(path, new SessionIndexFile(path).remove(ids));
+      } catch (err) {
+        out.set(path, errorText(err));
+      }
+    }
+    return out;
   }
 
   /** Closes every thread whose steps are done, once all its children are closed: leaves first. */

@@ -22,6 +22,8 @@ export type LedgerConfig = {
   readonly dataDir: string;
   /** The only folders rollout files may be deleted from. */
   readonly rolloutRoots: readonly string[];
+  /** The session index files (Codex's) the worker may rewrite to drop a deleted thread's lines. */
+  readonly sessionIndexFiles?: readonly string[];
   readonly clock?: Clock;
   readonly retry?: RetryPolicy;
   readonly workerBatchSize?: number;
@@ -62,6 +64,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     lifecycle,
     purger: new RolloutPurger(cfg.rolloutRoots),
     keys,
+    sessionIndexFiles: cfg.sessionIndexFiles,
     clock,
     retry: cfg.retry,
     batchSize: cfg.workerBatchSize,

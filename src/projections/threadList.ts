@@ -25,7 +25,8 @@ export const threadListProjection: Projection = {
         name             TEXT,
         created_at       INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL,
-        archived         INTEGER NOT NULL DEFAULT 0
+        archived         INTEGER NOT NULL DEFAULT 0,
+        codex            TEXT              -- the Codex metadata (source, fork, agent), as JSON
       ) WITHOUT ROWID;`;
   },
   indexes(suffix) {
@@ -39,8 +40,8 @@ export const threadListProjection: Projection = {
     const t = `threads${suffix}`;
     const insert = db.prepare(`INSERT OR REPLACE INTO ${t}
       (thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version,
-       git_info, rollout_path, preview, name, created_at, updated_at, archived)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`);
+       git_info, rollout_path, preview, name, created_at, updated_at, archived, codex)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`);
     const rename = db.prepare(`UPDATE ${t} SET name = ?, updated_at = ? WHERE thread_id = ?`);
     const touch = db.prepare(`UPDATE ${t} SET updated_at = ? WHERE thread_id = ?`);
     const archive = db.prepare(
@@ -54,7 +55,7 @@ export const threadListProjection: Projection = {
           insert.run(
             d.threadId, d.sessionId, d.parentThreadId, d.depth, d.sourceKind, d.cwd, d.modelProvider, d.originator,
             d.cliVersion, d.gitInfo && JSON.stringify(d.gitInfo), d.rolloutPath, d.preview, d.name, d.createdAtMs,
-            m.recordedAtMs,
+            m.recordedAtMs, d.codex && JSON.stringify(d.codex),
           );
           return;
         }

@@ -40,6 +40,7 @@ export type ThreadRow = {
   created_at: number;
   updated_at: number;
   archived: 0 | 1;
+  codex: string | null;
 };
 
 export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null };

@@ -1,0 +1,58 @@
+import type { CodexThreadMeta, SessionSource, SourceKind } from '../../domain/events.js';
+import type { ThreadRow } from '../../projections/threadListQuery.js';
+
+/** The source of a thread that did not come from a Codex home, from its kind. */
+const sourceOfKind = (kind: SourceKind): SessionSource => {
+  switch (kind) {
+    case 'cli':
+    case 'vscode':
+    case 'exec':
+    case 'appServer':
+    case 'unknown':
+      return kind;
+    case 'subAgentReview':
+      return { subAgent: 'review' };
+    case 'subAgentCompact':
+      return { subAgent: 'compact' };
+    default:
+      return { subAgent: { other: kind } };
+  }
+};
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** A thread-list row as Codex's `Thread` (see shared/codex-protocol/ts/Thread.ts). */
+export const threadOnWire = (r: ThreadRow) => {
+  const codex = r.codex ? (JSON.parse(r.codex) as CodexThreadMeta) : null;
+  return {
+    id: r.thread_id,
+    sessionId: r.session_id,
+    forkedFromId: codex?.forkedFromId ?? null,
+    parentThreadId: r.parent_thread_id,
+    preview: r.preview ?? '',
+    ephemeral: false,
+    section: null,
+    sectionEnteredAt: null,
+    projectId: null,
+    historyMode: 'legacy',
+    modelProvider: r.model_provider,
+    model: null,
+    reasoningEffort: null,
+    createdAt: seconds(r.created_at),
+    updatedAt: seconds(r.updated_at),
+    recencyAt: null,
+    status: { type: 'notLoaded' },
+    path: r.rollout_path,
+    cwd: r.cwd,
+    cliVersion: r.cli_version ?? '',
+    originator: r.originator,
+    source: codex?.source ?? sourceOfKind(r.source_kind),
+    threadSource: codex?.threadSource ?? null,
+    agentNickname: codex?.agentNickname ?? null,
+    agentRole: codex?.agentRole ?? null,
+    gitInfo: r.git_info ? (JSON.parse(r.git_info) as unknown) : null,
+    name: r.name,
+    turns: [] as unknown[],
+  };
+};
+export type WireThread = ReturnType<typeof threadOnWire>;

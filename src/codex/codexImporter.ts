@@ -1,0 +1,148 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Ledger } from '../app/ledger.js';
+import type { Command } from '../domain/commands.js';
+import type { ThreadId } from '../domain/ids.js';
+import type { CommandContext } from '../domain/metadata.js';
+import { isTombstoned } from '../domain/threadState.js';
+import { SessionIndexFile } from '../io/sessionIndexFile.js';
+import type { CodexHome, RolloutFile } from './codexHome.js';
+import { type RolloutInfo, readRollout } from './rolloutFile.js';
+
+export type ImportReport = {
+  scanned: number;
+  started: number;
+  updated: number;
+  renamed: number;
+  /** Rollouts that could not be read, with why; they are skipped, never written to. */
+  skipped: { path: string; error: string }[];
+  /** Rollouts of threads that are deleted or being deleted: left to the deletion worker. */
+  tombstoned: string[];
+};
+
+const PARSE_CONCURRENCY = 32;
+const ctx: CommandContext = { actor: 'codex-import', requestId: 'codex-import', causationId: null };
+
+/**
+ * Imports a Codex home into the ledger: each rollout becomes a `ThreadStarted` (with its spawn
+ * edge, archive state and modification time), and `session_index.jsonl` names become renames.
+ * Idempotent (what the ledger already knows appends nothing) and incremental (a rollout whose
+ * modification time has not changed since the last run is not read again).
+ */
+export class CodexImporter {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly home: CodexHome,
+    private readonly ledger: Ledger,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {}
+
+  async run(): Promise<ImportReport> {
+    const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], tombstoned: [] };
+    const index = new SessionIndexFile(this.home.sessionIndexPath);
+    const names = index.names();
+    const files = (await this.home.listRollouts()).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
+    report.scanned = files.length;
+    const infos: { file: RolloutFile; info: RolloutInfo }[] = [];
+    for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
+      const batch = files.slice(i, i + PARSE_CONCURRENCY);
+      const read = await Promise.all(batch.map((f) => readRollout(f.path)));
+      read.forEach((r, j) => {
+        if (E.isLeft(r)) report.skipped.push({ path: batch[j]!.path, error: r.left });
+        else infos.push({ file: batch[j]!, info: r.right });
+      });
+      this.onProgress?.(Math.min(i + PARSE_CONCURRENCY, files.length), files.length);
+    }
+    // Parents before children, so that every spawn edge lands on a thread that exists.
+    infos.sort((a, b) => (a.info.spawnDepth ?? 0) - (b.info.spawnDepth ?? 0));
+    const fresh = infos.filter(({ info }) => this.ledger.keys.get(info.started.threadId) === null);
+    this.ledger.keys.createMany(fresh.map(({ info }) => info.started.threadId));
+    let depth = -1;
+    let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
+    const flush = async () => {
+      await Promise.all(wave.map((x) => this.importOne(x.file, x.info, names, report)));
+      wave = [];
+    };
+    for (const x of infos) {
+      const d = x.info.spawnDepth ?? 0;
+      if (d !== depth) {
+        await flush();
+        depth = d;
+      }
+      wave.push(x);
+    }
+    await flush();
+    await this.importNames(index, names, report);
+    return report;
+  }
+
+  private async importOne(
+    file: RolloutFile,
+    info: RolloutInfo,
+    names: Map<string, string>,
+    report: ImportReport,
+  ): Promise<void> {
+    const { repo } = this.ledger;
+    const id = info.started.threadId;
+    const loaded = await repo.load(id);
+    if (isTombstoned(loaded.state)) {
+      report.tombstoned.push(file.path);
+      return;
+    }
+    const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
+    if (loaded.state.status === 'absent') {
+      const parent = info.started.parentThreadId;
+      if (parent !== null && (await repo.load(parent)).state.status === 'live') {
+        const edge = await repo.handle({ type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id }, ctx);
+        if (E.isLeft(edge)) return this.skip(report, file, `spawn edge refused: ${edge.left.kind}`);
+      }
+      const started = { ...info.started, rolloutPath: file.path };
+      const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
+      // The name before the archive: an archived thread cannot be renamed.
+      const name = names.get(id);
+      if (name?.trim()) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
+      if (file.archived) commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
+      const r = await repo.handleAll(id, commands, ctx, loaded);
+      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
+      report.started++;
+    } else {
+      const row = this.ledger.queries.thread(id);
+      if (file.archived !== loaded.state.archived) {
+        follow.push(
+          file.archived
+            ? { type: 'ArchiveThread', threadId: id, rolloutPath: file.path }
+            : { type: 'UnarchiveThread', threadId: id, rolloutPath: file.path },
+        );
+      }
+      if (row && row.updated_at >= file.mtimeMs && follow.length === 1) {
+        this.seen.set(file.path, file.mtimeMs);
+        return;
+      }
+      const r = await repo.handleAll(id, follow, ctx, loaded);
+      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
+      report.updated++;
+    }
+    this.seen.set(file.path, file.mtimeMs);
+  }
+
+  private skip(report: ImportReport, file: RolloutFile, error: string): void {
+    report.skipped.push({ path: file.path, error });
+  }
+
+  /** Names from `session_index.jsonl` (last line wins) that known threads do not have yet. */
+  private async importNames(index: SessionIndexFile, names: Map<string, string>, report: ImportReport): Promise<void> {
+    await this.ledger.runner.catchUp();
+    const renames: Promise<void>[] = [];
+    for (const [id, name] of names) {
+      if (!name.trim() || this.ledger.queries.sessionName(id) === name.trim()) continue;
+      if (this.ledger.queries.thread(id) === null) continue; // unknown or deleted thread
+      renames.push(
+        this.ledger.lifecycle.rename(id as ThreadId, name, ctx, index.path).then((r) => {
+          if (E.isRight(r)) report.renamed++;
+        }),
+      );
+    }
+    await Promise.all(renames);
+    await this.ledger.runner.catchUp();
+  }
+}

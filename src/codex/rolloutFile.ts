@@ -1,0 +1,154 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { type CodexThreadMeta, type EventOf, type SessionSource, type SourceKind, nullable } from '../domain/events.js';
+import { ThreadId } from '../domain/ids.js';
+
+const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
+
+/** `session_meta.payload` as Codex writes it (snake_case); unknown fields are ignored. */
+const SessionMeta = t.intersection([
+  t.type({ id: ThreadId, timestamp: t.string, cwd: t.string }),
+  t.partial({
+    originator: opt(t.string),
+    cli_version: opt(t.string),
+    source: t.unknown,
+    model_provider: opt(t.string),
+    forked_from_id: opt(t.string),
+    parent_thread_id: opt(t.string),
+    thread_source: opt(t.string),
+    agent_nickname: opt(t.string),
+    agent_role: opt(t.string),
+    git: opt(t.partial({ commit_hash: opt(t.string), branch: opt(t.string), repository_url: opt(t.string) })),
+  }),
+]);
+type SessionMeta = t.TypeOf<typeof SessionMeta>;
+
+const SpawnOnDisk = t.type({
+  thread_spawn: t.intersection([
+    t.type({ parent_thread_id: t.string, depth: t.number }),
+    t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
+  ]),
+});
+
+/** Codex's on-disk source (`"subagent"`) in its wire form (`"subAgent"`). */
+export const sourceOnWire = (raw: unknown): SessionSource => {
+  if (raw === 'cli' || raw === 'vscode' || raw === 'exec' || raw === 'unknown') return raw;
+  if (raw === 'mcp' || raw === 'app_server' || raw === 'appServer') return 'appServer';
+  if (typeof raw === 'object' && raw !== null) {
+    const o = raw as Record<string, unknown>;
+    const sub = o['subagent'] ?? o['subAgent'] ?? o['sub_agent'];
+    if (sub === 'review' || sub === 'compact' || sub === 'memory_consolidation') return { subAgent: sub };
+    if (SpawnOnDisk.is(sub)) return { subAgent: sub };
+    if (typeof sub === 'object' && sub !== null && typeof (sub as { other?: unknown }).other === 'string') {
+      return { subAgent: { other: (sub as { other: string }).other } };
+    }
+    if (typeof o['custom'] === 'string') return { custom: o['custom'] };
+  }
+  return 'unknown';
+};
+
+export const sourceKindOf = (s: SessionSource): SourceKind => {
+  if (typeof s === 'string') return s;
+  if ('custom' in s) return 'unknown';
+  const sub = s.subAgent;
+  if (sub === 'review') return 'subAgentReview';
+  if (sub === 'compact') return 'subAgentCompact';
+  if (typeof sub === 'object' && 'thread_spawn' in sub) return 'subAgentThreadSpawn';
+  return 'subAgentOther';
+};
+
+type Started = EventOf<'ThreadStarted'>['data'];
+
+/** What a rollout says about its thread: the `ThreadStarted` payload it imports as. */
+export type RolloutInfo = { readonly started: Started; readonly spawnDepth: number | null };
+
+const previewOf = (line: { type?: unknown; payload?: unknown }): string | null => {
+  const p = line.payload as Record<string, unknown> | undefined;
+  if (!p) return null;
+  if (line.type === 'event_msg' && p['type'] === 'user_message' && typeof p['message'] === 'string') return p['message'];
+  if (line.type === 'response_item' && p['type'] === 'message' && p['role'] === 'user' && Array.isArray(p['content'])) {
+    const text = (p['content'] as { type?: unknown; text?: unknown }[]).find((c) => c.type === 'input_text' && typeof c.text === 'string');
+    return (text?.text as string | undefined) ?? null;
+  }
+  return null;
+};
+
+const toStarted = (m: SessionMeta, path: string, preview: string | null): RolloutInfo => {
+  const source = sourceOnWire(m.source);
+  const spawn = typeof source === 'object' && 'subAgent' in source && typeof source.subAgent === 'object' && 'thread_spawn' in source.subAgent
+    ? source.subAgent.thread_spawn
+    : null;
+  const parent = spawn?.parent_thread_id ?? m.parent_thread_id ?? null;
+  const codex: CodexThreadMeta = {
+    source,
+    forkedFromId: m.forked_from_id ?? null,
+    agentNickname: m.agent_nickname ?? spawn?.agent_nickname ?? null,
+    agentRole: m.agent_role ?? spawn?.agent_role ?? null,
+    threadSource: m.thread_source ?? null,
+  };
+  const createdAtMs = Date.parse(m.timestamp);
+  return {
+    spawnDepth: spawn ? spawn.depth : null,
+    started: {
+      threadId: m.id,
+      sessionId: m.id,
+      parentThreadId: parent !== null && ThreadId.is(parent) ? parent : null,
+      depth: (spawn?.depth ?? 0) as Started['depth'],
+      sourceKind: sourceKindOf(source),
+      cwd: m.cwd,
+      modelProvider: m.model_provider ?? 'openai',
+      originator: m.originator ?? null,
+      cliVersion: m.cli_version ?? null,
+      gitInfo: m.git ? { sha: m.git.commit_hash ?? null, branch: m.git.branch ?? null, originUrl: m.git.repository_url ?? null } : null,
+      createdAtMs: Number.isFinite(createdAtMs) ? createdAtMs : 0,
+      rolloutPath: path,
+      preview,
+      name: null,
+      codex,
+    },
+  };
+};
+
+/** How far into a rollout to look for the first user message. */
+const PREVIEW_LINES = 200;
+
+/**
+ * Reads the head of a rollout: its `session_meta` (first line) and its first user message.
+ * A missing or malformed `session_meta` is an error that names the file and the problem; the
+ * rest of the file is never required (a rollout being written may end mid-line).
+ */
+export const readRollout = async (path: string): Promise<E.Either<string, RolloutInfo>> => {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let meta: SessionMeta | null = null;
+  let n = 0;
+  try {
+    for await (const raw of lines) {
+      n++;
+      let line: { type?: unknown; payload?: unknown };
+      try {
+        line = JSON.parse(raw) as typeof line;
+      } catch {
+        if (n === 1) return E.left(`${path}: first line is not JSON`);
+        continue; // a later line being written, or damaged: the head is what matters
+      }
+      if (n === 1) {
+        if (line.type !== 'session_meta') return E.left(`${path}: first line is not a session_meta record`);
+        const m = SessionMeta.decode(line.payload);
+        if (E.isLeft(m)) return E.left(`${path}: invalid session_meta: ${PathReporter.report(m).join('; ')}`);
+        meta = m.right;
+        continue;
+      }
+      const preview = previewOf(line);
+      if (preview !== null) return E.right(toStarted(meta!, path, preview));
+      if (n >= PREVIEW_LINES) break;
+    }
+  } catch (err) {
+    return E.left(`${path}: ${(err as Error).message}`);
+  } finally {
+    lines.close();
+  }
+  return meta ? E.right(toStarted(meta, path, null)) : E.left(`${path}: empty rollout`);
+};
