@@ -1,5 +1,14 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AppServer } from './api/appServer/appServer.js';
+import { serveStdio } from './api/appServer/stdio.js';
+import { CodexThreads } from './app/codexThreads.js';
+import { CodexHome } from './codex/codexHome.js';
+import { CodexImporter } from './codex/codexImporter.js';
+import { openCodexLedger } from './codex/openCodexLedger.js';
 import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -12,6 +21,8 @@ Usage:
   thread-ledger serve    [--data DIR] [--rollout-root DIR ...] [--host H] [--port P]
   thread-ledger worker   [--data DIR] [--rollout-root DIR ...] [--batch-size N] [--until-idle]
   thread-ledger rebuild  [--data DIR]
+  thread-ledger app-server [--codex-home DIR] [--data DIR]
+  thread-ledger import   [--codex-home DIR] [--data DIR]
 
 Options:
   --data DIR          data folder: event log, key store, read models (env LEDGER_DATA_DIR, default ./data)
@@ -19,6 +30,8 @@ Options:
                       (env LEDGER_ROLLOUT_ROOTS, separated by ':'; default DATA/rollouts)
   --host H, --port P  where serve listens (env HOST, PORT; default 127.0.0.1:8080)
   --batch-size N      worker: threads per pass (default 5000)
+  --codex-home DIR    app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);
+                      their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says
   --until-idle        worker: exit once no deletion has a step due (exit code 3 if some
                       still wait on a failed step's retry)
 `;
@@ -34,6 +47,7 @@ const { positionals, values } = (() => {
         port: { type: 'string' },
         'batch-size': { type: 'string' },
         'until-idle': { type: 'boolean' },
+        'codex-home': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,6 +82,7 @@ const main = async (): Promise<void> => {
     process.stdout.write(USAGE);
     return;
   }
+  if (command === 'app-server' || command === 'import') return codex(command);
   let config;
   try {
     config = loadConfig(values);
@@ -137,6 +152,43 @@ const main = async (): Promise<void> => {
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }
+};
+
+const version = (): string => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+};
+
+/** The Codex-facing commands: over the Codex home of the environment, as `codex app-server` is. */
+const codex = async (command: 'app-server' | 'import'): Promise<void> => {
+  const home = new CodexHome(values['codex-home'] || process.env['CODEX_HOME'] || join(homedir(), '.codex'));
+  const ledger = openCodexLedger(home, values.data || process.env['LEDGER_DATA_DIR'] || undefined);
+  await ledger.runner.catchUp();
+  if (command === 'import') {
+    let last = 0;
+    const importer = new CodexImporter(home, ledger, (done, total) => {
+      if (Date.now() - last < 500 && done < total) return;
+      last = Date.now();
+      process.stderr.write(`import: ${done}/${total} rollouts read\n`);
+    });
+    const t0 = Date.now();
+    const r = await importer.run();
+    for (const s of r.skipped) process.stderr.write(`import: skipped ${s.path}: ${s.error}\n`);
+    process.stderr.write(
+      `import: done in ${((Date.now() - t0) / 1000).toFixed(2)} s: ${r.scanned} rollouts read, ${r.started} threads started, ` +
+        `${r.updated} updated, ${r.renamed} renamed, ${r.skipped.length} skipped, ${r.tombstoned.length} of deleted threads\n`,
+    );
+    await ledger.close();
+    return;
+  }
+  const importer = new CodexImporter(home, ledger);
+  const report = await importer.run();
+  for (const s of report.skipped) process.stderr.write(`thread-ledger app-server: skipped ${s.path}: ${s.error}\n`);
+  ledger.runner.start();
+  ledger.workerLoop.start();
+  const threads = new CodexThreads(home, ledger);
+  await serveStdio((send) => new AppServer(ledger, home, threads, importer, send, version()));
+  await ledger.close();
 };
 
 main().catch((err: unknown) => {

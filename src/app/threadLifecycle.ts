@@ -3,7 +3,12 @@ import type { EventOf } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import type { ThreadState } from '../domain/threadState.js';
-import type { HandleError, ThreadRepository } from './threadRepository.js';
+import type { Command } from '../domain/commands.js';
+import { decide } from '../domain/threadDecider.js';
+import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
+
+/** Moves a thread's rollout for an archive (true) or unarchive (false); says where it now is. */
+export type Relocate = (threadId: ThreadId, state: ThreadState, archive: boolean) => Promise<string | null>;
 
 type Started = EventOf<'ThreadStarted'>['data'];
 
@@ -53,40 +58,55 @@ export class ThreadLifecycle {
     return E.map((h: { position: bigint | null }) => ({ threadIds: [threadId], position: h.position }))(r);
   }
 
-  /** Archives a thread and every spawned descendant that is not archived yet (Codex's rule). */
-  archive(threadId: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
-    return this.cascadeArchive(threadId, ctx, true);
+  /**
+   * Archives a thread and every spawned descendant that is not archived yet (Codex's rule).
+   * `relocate`, when given, moves the thread's rollout first and says where it went.
+   */
+  archive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocate): Promise<E.Either<HandleError, Changed>> {
+    return this.cascadeArchive(threadId, ctx, true, relocate);
   }
 
   /** Unarchives a thread and every archived spawned descendant. */
-  unarchive(threadId: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
-    return this.cascadeArchive(threadId, ctx, false);
+  unarchive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocate): Promise<E.Either<HandleError, Changed>> {
+    return this.cascadeArchive(threadId, ctx, false, relocate);
   }
 
-  private async cascadeArchive(root: ThreadId, ctx: CommandContext, archive: boolean): Promise<E.Either<HandleError, Changed>> {
-    const command = (threadId: ThreadId) =>
-      archive
-        ? ({ type: 'ArchiveThread', threadId, rolloutPath: null } as const)
-        : ({ type: 'UnarchiveThread', threadId, rolloutPath: null } as const);
-    const first = await this.repo.handle(command(root), ctx);
-    if (E.isLeft(first)) return first;
+  private async cascadeArchive(
+    root: ThreadId,
+    ctx: CommandContext,
+    archive: boolean,
+    relocate: Relocate | undefined,
+  ): Promise<E.Either<HandleError, Changed>> {
+    const command = (threadId: ThreadId, rolloutPath: string | null): Command =>
+      archive ? { type: 'ArchiveThread', threadId, rolloutPath } : { type: 'UnarchiveThread', threadId, rolloutPath };
+    /** One thread: refused as the decider says, else relocated, then recorded. Its children either way. */
+    const one = async (threadId: ThreadId): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
+      const loaded = await this.repo.load(threadId);
+      const check = decide(command(threadId, null), loaded.state);
+      if (E.isLeft(check)) return { r: check, children: loaded.state.children };
+      const rolloutPath = relocate ? await relocate(threadId, loaded.state, archive) : null;
+      const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded);
+      return {
+        r: E.map((h: Handled) => ({ threadIds: [threadId], position: h.position }))(r),
+        children: E.isRight(r) ? r.right.state.children : loaded.state.children,
+      };
+    };
+    const first = await one(root);
+    if (first.r && E.isLeft(first.r)) return first.r;
     const changed: ThreadId[] = [root];
-    let position = first.right.position;
-    let level = [...first.right.state.children];
+    let position = first.r && E.isRight(first.r) ? first.r.right.position : null;
+    let level = [...first.children];
     while (level.length > 0) {
-      const results = await Promise.all(level.map((id) => this.repo.handle(command(id), ctx).then((r) => [id, r] as const)));
-      const next: ThreadId[] = [];
-      for (const [id, r] of results) {
-        if (E.isRight(r)) {
+      const results = await Promise.all(level.map(async (id) => [id, await one(id)] as const));
+      level = [];
+      for (const [id, { r, children }] of results) {
+        // A descendant already in the wanted state, tombstoned or never started is passed over.
+        if (r && E.isRight(r)) {
           changed.push(id);
           position = maxPosition(position, r.right.position);
-          next.push(...r.right.state.children);
-        } else if (r.left.kind === 'AlreadyArchived' || r.left.kind === 'NotArchived') {
-          next.push(...(await this.repo.load(id)).state.children);
         }
-        // A descendant that is tombstoned or never started has nothing to archive.
+        level.push(...children);
       }
-      level = next;
     }
     return E.right({ threadIds: changed, position });
   }

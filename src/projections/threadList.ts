@@ -42,10 +42,13 @@ export const threadListProjection: Projection = {
       (thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version,
        git_info, rollout_path, preview, name, created_at, updated_at, archived, codex)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`);
-    const rename = db.prepare(`UPDATE ${t} SET name = ?, updated_at = ? WHERE thread_id = ?`);
+    // A thread with a rollout is as recent as its rollout (Codex's updatedAt is the file's mtime,
+    // reported by ThreadUpdated); one without is as recent as its last event.
+    const bump = `updated_at = CASE WHEN rollout_path IS NULL THEN ? ELSE updated_at END`;
+    const rename = db.prepare(`UPDATE ${t} SET name = ?, ${bump} WHERE thread_id = ?`);
     const touch = db.prepare(`UPDATE ${t} SET updated_at = ? WHERE thread_id = ?`);
     const archive = db.prepare(
-      `UPDATE ${t} SET archived = ?, rollout_path = COALESCE(?, rollout_path), updated_at = ? WHERE thread_id = ?`,
+      `UPDATE ${t} SET archived = ?, ${bump}, rollout_path = COALESCE(?, rollout_path) WHERE thread_id = ?`,
     );
     const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
     return ({ event: e, metadata: m }: StoredEvent) => {
@@ -67,7 +70,7 @@ export const threadListProjection: Projection = {
           return;
         case 'ThreadArchived':
         case 'ThreadUnarchived':
-          archive.run(e.type === 'ThreadArchived' ? 1 : 0, e.data.rolloutPath, m.recordedAtMs, e.data.threadId);
+          archive.run(e.type === 'ThreadArchived' ? 1 : 0, m.recordedAtMs, e.data.rolloutPath, e.data.threadId);
           return;
         case 'ThreadDeleteRequested':
           remove.run(e.data.threadId);

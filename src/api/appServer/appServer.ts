@@ -1,0 +1,183 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import type { CodexThreads } from '../../app/codexThreads.js';
+import type { Ledger } from '../../app/ledger.js';
+import type { HandleError } from '../../app/threadRepository.js';
+import type { CodexHome } from '../../codex/codexHome.js';
+import type { CodexImporter } from '../../codex/codexImporter.js';
+import { ThreadId } from '../../domain/ids.js';
+import type { CommandContext } from '../../domain/metadata.js';
+import { listThreads } from '../../projections/threadListQuery.js';
+import {
+  INTERNAL_ERROR,
+  PARSE_ERROR,
+  RpcError,
+  describeBadThreadId,
+  describeParamsError,
+  invalidRequest,
+  notFound,
+} from './rpcErrors.js';
+import { InitializeParams, RpcMessage, ThreadIdParams, ThreadListParams, ThreadReadParams, ThreadSetNameParams } from './rpcParams.js';
+import { threadOnWire } from './threadWire.js';
+
+type Send = (message: object) => void;
+
+const METHODS = [
+  'initialize',
+  'thread/list',
+  'thread/read',
+  'thread/archive',
+  'thread/unarchive',
+  'thread/name/set',
+  'thread/delete',
+] as const;
+
+const decodeParams = <A>(codec: t.Decoder<unknown, A>, params: unknown): A => {
+  const r = codec.decode(params ?? {});
+  if (E.isLeft(r)) throw invalidRequest(describeParamsError(r.left));
+  return r.right;
+};
+
+const threadIdOf = (raw: string): ThreadId => {
+  const id = raw.toLowerCase().replace(/^urn:uuid:/, '');
+  if (!ThreadId.is(id)) throw invalidRequest(describeBadThreadId(raw));
+  return id;
+};
+
+/** The domain's refusal as Codex words it: an unknown, deleted or (for rename) archived thread is "not found". */
+const refusal = (e: HandleError, threadId: string): RpcError => {
+  switch (e.kind) {
+    case 'ThreadNotFound':
+    case 'ThreadTombstoned':
+    case 'AlreadyDeleted':
+    case 'ThreadArchived':
+    case 'AlreadyArchived':
+    case 'NotArchived':
+      return notFound(threadId);
+    case 'InvalidName':
+      return invalidRequest('thread name must not be empty');
+    default:
+      return new RpcError(INTERNAL_ERROR, `thread ${threadId}: ${e.kind}`);
+  }
+};
+
+/**
+ * The thread lifecycle methods of `codex app-server`, over a ledger and a Codex home. Messages are
+ * handled one at a time, in order; notifications go out before the response they belong to.
+ */
+export class AppServer {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly home: CodexHome,
+    private readonly threads: CodexThreads,
+    private readonly importer: CodexImporter,
+    private readonly send: Send,
+    private readonly version: string,
+  ) {}
+
+  /** One line of input. A malformed line gets an error answer and never ends the session. */
+  handleLine(line: string): Promise<void> {
+    if (line.trim() === '') return this.queue;
+    this.queue = this.queue.then(() => this.handle(line));
+    return this.queue;
+  }
+
+  private async handle(line: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      this.send({ id: null, error: { code: PARSE_ERROR, message: `Parse error: ${(err as Error).message}` } });
+      return;
+    }
+    const msg = RpcMessage.decode(raw);
+    if (E.isLeft(msg)) {
+      const id = typeof raw === 'object' && raw !== null ? ((raw as { id?: unknown }).id ?? null) : null;
+      this.send({ id, error: { code: -32600, message: describeParamsError(msg.left) } });
+      return;
+    }
+    const { id, method, params } = msg.right;
+    if (id === undefined) return; // a notification (`initialized`): nothing to answer
+    try {
+      const result = await this.dispatch(method, params, { actor: 'codex-client', requestId: String(id), causationId: null });
+      this.send({ id, result });
+    } catch (err) {
+      const e = err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, (err as Error).message ?? String(err));
+      this.send({ id, error: { code: e.code, message: e.message } });
+    }
+  }
+
+  private notify(method: string, params: object): void {
+    this.send({ method, params, emittedAtMs: Date.now() });
+  }
+
+  private async dispatch(method: string, params: unknown, ctx: CommandContext): Promise<object> {
+    switch (method) {
+      case 'initialize': {
+        decodeParams(InitializeParams, params);
+        const platform = process.platform === 'darwin' ? 'macos' : process.platform;
+        return {
+          userAgent: `thread-ledger/${this.version}`,
+          codexHome: this.home.root,
+          platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
+          platformOs: platform,
+        };
+      }
+      case 'thread/list': {
+        const p = decodeParams(ThreadListParams, params);
+        await this.importer.run(); // what Codex wrote meanwhile is listed now
+        const page = listThreads(this.ledger.readDb, p);
+        if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
+        const data = page.right.rows.map(threadOnWire);
+        return { data, nextCursor: page.right.nextCursor, backwardsCursor: null };
+      }
+      case 'thread/read': {
+        const p = decodeParams(ThreadReadParams, params);
+        const threadId = threadIdOf(p.threadId);
+        await this.ledger.runner.catchUp();
+        const row = this.ledger.queries.thread(threadId);
+        if (!row) throw notFound(threadId);
+        return { thread: threadOnWire(row) };
+      }
+      case 'thread/archive':
+      case 'thread/unarchive': {
+        const threadId = threadIdOf(decodeParams(ThreadIdParams, params).threadId);
+        const archive = method === 'thread/archive';
+        const r = archive ? await this.threads.archive(threadId, ctx) : await this.threads.unarchive(threadId, ctx);
+        if (E.isLeft(r)) throw refusal(r.left, threadId);
+        for (const t of r.right.threadIds) this.notify(archive ? 'thread/archived' : 'thread/unarchived', { threadId: t });
+        if (archive) return {};
+        await this.ledger.runner.catchUp();
+        return { thread: threadOnWire(this.ledger.queries.thread(threadId)!) };
+      }
+      case 'thread/name/set': {
+        const p = decodeParams(ThreadSetNameParams, params);
+        const threadId = threadIdOf(p.threadId);
+        const r = await this.threads.rename(threadId, p.name, ctx);
+        if (E.isLeft(r)) throw refusal(r.left, threadId);
+        this.notify('thread/name/updated', { threadId, threadName: r.right });
+        return {};
+      }
+      case 'thread/delete': {
+        const threadId = threadIdOf(decodeParams(ThreadIdParams, params).threadId);
+        const r = await this.threads.delete(threadId, ctx);
+        if (E.isLeft(r)) throw refusal(r.left, threadId);
+        const outcome = r.right;
+        const notified = outcome.kind === 'deleted' ? outcome.threadIds : outcome.deleted;
+        for (const t of notified) this.notify('thread/deleted', { threadId: t });
+        if (outcome.kind === 'incomplete') {
+          throw new RpcError(
+            INTERNAL_ERROR,
+            `thread ${threadId} is deleted but not yet purged: ${outcome.errors.join('; ') || 'steps pending'}. ` +
+              'It stays hidden; the purge is retried in the background.',
+          );
+        }
+        return {};
+      }
+      default:
+        throw invalidRequest(`Invalid request: unknown variant \`${method}\`, expected one of ${METHODS.map((m) => `\`${m}\``).join(', ')}`);
+    }
+  }
+}

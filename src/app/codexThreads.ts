@@ -1,0 +1,115 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { existsSync } from 'node:fs';
+import type { CodexHome } from '../codex/codexHome.js';
+import { describeDomainError } from '../domain/errors.js';
+import { type ThreadId, streamOf } from '../domain/ids.js';
+import type { CommandContext } from '../domain/metadata.js';
+import { decide } from '../domain/threadDecider.js';
+import { SessionIndexFile } from '../io/sessionIndexFile.js';
+import type { Ledger } from './ledger.js';
+import type { Relocate } from './threadLifecycle.js';
+import type { HandleError } from './threadRepository.js';
+
+export type DeleteOutcome =
+  | { kind: 'deleted'; threadIds: ThreadId[] } // deepest first, root last: the order of their ThreadDeleted
+  | { kind: 'incomplete'; threadIds: ThreadId[]; deleted: ThreadId[]; errors: string[] };
+
+/** How long a delete waits on purge steps that another worker is running before it answers. */
+const DELETE_WAIT_MS = 30_000;
+
+const describe = (e: HandleError): string =>
+  e.kind === 'TooManyConflicts' ? `too many concurrent changes to thread ${e.threadId}` : describeDomainError(e);
+
+/**
+ * The thread lifecycle over a Codex home: the ledger's commands, plus what Codex itself does to
+ * its files (rollouts moved on archive, names appended to `session_index.jsonl`), so that Codex
+ * still sees the right state. Deletion is the ledger's: durable first, then purged.
+ */
+export class CodexThreads {
+  private readonly index: SessionIndexFile;
+
+  constructor(
+    private readonly home: CodexHome,
+    private readonly ledger: Ledger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.index = new SessionIndexFile(home.sessionIndexPath);
+  }
+
+  /** Moves the rollout between `sessions/` and `archived_sessions/` as Codex does. */
+  private readonly relocate: Relocate = async (_id, state, archive) => {
+    const current = state.rolloutPaths[state.rolloutPaths.length - 1];
+    if (!current) return null;
+    const target = archive ? this.home.archivedPathOf(current) : this.home.activePathOf(current);
+    if (existsSync(current)) await this.home.move(current, target);
+    return existsSync(target) ? target : null;
+  };
+
+  archive(id: ThreadId, ctx: CommandContext) {
+    return this.ledger.lifecycle.archive(id, ctx, this.relocate);
+  }
+
+  unarchive(id: ThreadId, ctx: CommandContext) {
+    return this.ledger.lifecycle.unarchive(id, ctx, this.relocate);
+  }
+
+  /**
+   * Renames: decided first (trimmed, non-empty, not archived), then appended to the session index
+   * (so a crash after it still leaves Codex and the next import with the new name), then recorded.
+   */
+  async rename(id: ThreadId, name: string, ctx: CommandContext): Promise<E.Either<HandleError, string>> {
+    const loaded = await this.ledger.repo.load(id);
+    const command = { type: 'RenameThread', threadId: id, name, indexedIn: this.index.path } as const;
+    const check = decide(command, loaded.state);
+    if (E.isLeft(check)) return check;
+    const trimmed = name.trim();
+    await this.index.append(id, trimmed, new Date(this.clock()));
+    const r = await this.ledger.repo.handle({ ...command, name: trimmed }, ctx, loaded);
+    return E.map(() => trimmed)(r);
+  }
+
+  /**
+   * Deletes a thread and its subtree and drives the purge to the end. The tombstones are committed
+   * first: whatever happens next, the threads stay hidden and the worker keeps retrying.
+   */
+  async delete(id: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, DeleteOutcome>> {
+    const r = await this.ledger.lifecycle.delete(id, null, ctx);
+    if (E.isLeft(r)) return r;
+    const subtree = r.right.threadIds;
+    const giveUpAt = this.clock() + DELETE_WAIT_MS;
+    for (;;) {
+      const pass = await this.ledger.worker.runPass();
+      if ((await this.ledger.repo.load(id)).state.status === 'deleted') break;
+      if (pass.recorded > 0) continue;
+      // Nothing done by this pass: another worker may be mid-way (wait for it), or a step failed.
+      await this.ledger.runner.catchUp();
+      const failing = subtree.flatMap((t) => {
+        const d = this.ledger.queries.deletion(t)?.record;
+        return d && d.status === 'failing' ? [`${t}: ${d.last_error}`] : [];
+      });
+      if (failing.length > 0 || this.clock() > giveUpAt) {
+        const deleted = await this.inDeletionOrder(subtree, true);
+        return E.right({ kind: 'incomplete', threadIds: subtree, deleted, errors: failing });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return E.right({ kind: 'deleted', threadIds: await this.inDeletionOrder(subtree, false) });
+  }
+
+  /** The threads ordered by the position of their `ThreadDeleted`: deepest first, root last. */
+  private async inDeletionOrder(ids: ThreadId[], onlyDeleted: boolean): Promise<ThreadId[]> {
+    const at = await Promise.all(
+      ids.map(async (t) => {
+        const events = await this.ledger.store.readStream(streamOf(t));
+        const closed = events.find((e) => e.type === 'ThreadDeleted');
+        return { t, position: closed?.position ?? null };
+      }),
+    );
+    return at
+      .filter((x) => !onlyDeleted || x.position !== null)
+      .sort((a, b) => (a.position === null ? 1 : b.position === null ? -1 : a.position < b.position ? -1 : 1))
+      .map((x) => x.t);
+  }
+
+  describe = describe;
+}
