@@ -1,0 +1,83 @@
+import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Ledger } from '../../src/app/ledger.js';
+import { CodexHome } from '../../src/codex/codexHome.js';
+import { CodexImporter } from '../../src/codex/codexImporter.js';
+import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
+import { listThreads } from '../../src/projections/threadListQuery.js';
+import { exited, startCli } from '../support/cli.js';
+import { type CodexHomeFixture, generateCodexHome } from '../support/codexHomeFixture.js';
+import { unwrap } from '../support/ledgerFixture.js';
+import { readLog } from '../support/log.js';
+import { tempDir } from '../support/tempDir.js';
+
+describe('importing a Codex home', () => {
+  let fx: CodexHomeFixture;
+  let home: CodexHome;
+  let ledger: Ledger;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    const dir = await tempDir();
+    remove = dir.remove;
+    fx = generateCodexHome(dir.path);
+    home = new CodexHome(dir.path);
+    ledger = openCodexLedger(home, undefined);
+  });
+  afterEach(async () => {
+    await ledger.close();
+    await remove();
+  });
+
+  const allKinds = { sourceKinds: ['cli', 'vscode', 'exec', 'subAgentThreadSpawn'], limit: 1000 };
+
+  it('turns rollouts into threads with spawn edges, names and archive state, and skips what it cannot read', async () => {
+    const before = new Map([...fx.threads.values()].map((t) => [t.path, [readFileSync(t.path, 'utf8'), statSync(t.path).mtimeMs]]));
+    const r = await new CodexImporter(home, ledger).run();
+    expect(r.started).toBe(fx.threads.size);
+    expect(r.skipped.map((s) => s.path).sort()).toEqual([...fx.malformed].sort());
+    expect(r.skipped.map((s) => s.error)).toEqual(expect.arrayContaining([expect.stringMatching(/first line is not JSON/), expect.stringMatching(/empty rollout/)]));
+    const live = unwrap(listThreads(ledger.readDb, allKinds)).rows;
+    const archived = unwrap(listThreads(ledger.readDb, { ...allKinds, archived: true })).rows;
+    expect(live.length + archived.length).toBe(fx.threads.size);
+    expect(archived.length).toBe([...fx.threads.values()].filter((t) => t.archived).length);
+    for (const t of fx.threads.values()) {
+      if (t.parent) expect(ledger.queries.node(t.id)?.parent_thread_id).toBe(t.parent);
+      expect((await ledger.repo.load(t.id as never)).state.children).toEqual(fx.children.get(t.id) ?? []);
+    }
+    expect(ledger.queries.sessionName(fx.roots[0]!)).toBe('Release checklist');
+    // the import never writes to a rollout
+    for (const [path, [text, mtime]] of before) {
+      expect(readFileSync(path, 'utf8')).toBe(text);
+      expect(statSync(path).mtimeMs).toBe(mtime);
+    }
+  });
+
+  it('is idempotent, and incremental: a modified rollout becomes one ThreadUpdated', async () => {
+    await new CodexImporter(home, ledger).run();
+    const head = await ledger.store.headPosition();
+    const again = await new CodexImporter(home, ledger).run(); // a fresh importer: nothing cached
+    expect(again).toMatchObject({ started: 0, updated: 0, renamed: 0 });
+    expect(await ledger.store.headPosition()).toBe(head);
+
+    const t = fx.threads.get(fx.roots[1]!)!;
+    const later = new Date(t.createdAt.getTime() + 3_600_000);
+    utimesSync(t.path, later, later);
+    const third = await new CodexImporter(home, ledger).run();
+    expect(third).toMatchObject({ started: 0, updated: 1 });
+    const added = (await readLog(ledger)).filter((e) => e.position > head!);
+    expect(added.map((e) => e.event)).toEqual([{ type: 'ThreadUpdated', data: { threadId: t.id, updatedAtMs: later.getTime() } }]);
+  });
+
+  it('runs from the shell with progress and a summary', async () => {
+    await ledger.close();
+    const child = startCli(['import', '--codex-home', fx.home]);
+    expect((await exited(child)).code, child.output()).toBe(0);
+    expect(child.output()).toMatch(/import: \d+\/\d+ rollouts read/);
+    expect(child.output()).toContain(`import: done in`);
+    expect(child.output()).toContain(`${fx.threads.size} threads started`);
+    expect(child.output()).toContain(`skipped ${fx.malformed[0]}`);
+    ledger = openCodexLedger(home, join(fx.home, 'thread-ledger'));
+  });
+});
