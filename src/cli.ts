@@ -172,7 +172,7 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
       process.stderr.write(`import: ${done}/${total} rollouts read\n`);
     });
     const t0 = Date.now();
-    const r = await importer.run();
+    const r = await importer.run({ full: true });
     for (const s of r.skipped) process.stderr.write(`import: skipped ${s.path}: ${s.error}\n`);
     process.stderr.write(
       `import: done in ${((Date.now() - t0) / 1000).toFixed(2)} s: ${r.scanned} rollouts read, ${r.started} threads started, ` +
@@ -182,7 +182,7 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
     return;
   }
   const importer = new CodexImporter(home, ledger);
-  const report = await importer.run();
+  const report = await importer.run({ full: true });
   for (const s of report.skipped) process.stderr.write(`thread-ledger app-server: skipped ${s.path}: ${s.error}\n`);
   ledger.runner.start();
   ledger.workerLoop.start();

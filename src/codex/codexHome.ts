@@ -28,26 +28,47 @@ export class CodexHome {
     return join(this.root, 'thread-ledger');
   }
 
-  /** Every rollout: `sessions/YYYY/MM/DD/rollout-*.jsonl` and `archived_sessions/rollout-*.jsonl`. */
-  async listRollouts(): Promise<RolloutFile[]> {
-    const out: RolloutFile[] = [];
-    const files = async (dir: string, archived: boolean) => {
-      for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        if (!e.isFile() || !ROLLOUT.test(e.name)) continue;
-        const path = join(dir, e.name);
-        const st = await stat(path).catch(() => null);
-        if (st) out.push({ path, archived, mtimeMs: Math.floor(st.mtimeMs) });
-      }
-    };
+  /** Per folder: its mtime when last read, and the rollouts found in it then. */
+  private readonly folders = new Map<string, { mtimeMs: number; files: RolloutFile[] }>();
+
+  /**
+   * Every rollout: `sessions/YYYY/MM/DD/rollout-*.jsonl` and `archived_sessions/rollout-*.jsonl`.
+   * A folder whose modification time has not changed since the last call is not read again (a new
+   * or moved rollout changes it); only the newest day's rollouts, where Codex appends to live
+   * sessions, are looked at each time. `full` reads everything.
+   */
+  async listRollouts(opts: { full?: boolean } = {}): Promise<RolloutFile[]> {
+    const days: string[] = [];
     const subdirs = async (dir: string) =>
-      (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+      (await readdir(dir, { withFileTypes: true }).catch(() => []))
+        .filter((e) => e.isDirectory())
+        .map((e) => join(dir, e.name))
+        .sort();
     for (const year of await subdirs(this.sessionsDir)) {
-      for (const month of await subdirs(year)) {
-        await Promise.all((await subdirs(month)).map((day) => files(day, false)));
-      }
+      for (const month of await subdirs(year)) days.push(...(await subdirs(month)));
     }
-    await files(this.archivedDir, true);
-    return out;
+    const newest = days[days.length - 1];
+    const lists = await Promise.all([
+      ...days.map((d) => this.folder(d, false, opts.full === true || d === newest)),
+      this.folder(this.archivedDir, true, opts.full === true),
+    ]);
+    return lists.flat();
+  }
+
+  private async folder(dir: string, archived: boolean, full: boolean): Promise<RolloutFile[]> {
+    const st = await stat(dir).catch(() => null);
+    if (!st) return [];
+    const known = this.folders.get(dir);
+    if (!full && known && known.mtimeMs === st.mtimeMs) return known.files;
+    const files: RolloutFile[] = [];
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isFile() || !ROLLOUT.test(e.name)) continue;
+      const path = join(dir, e.name);
+      const fst = await stat(path).catch(() => null);
+      if (fst) files.push({ path, archived, mtimeMs: Math.floor(fst.mtimeMs) });
+    }
+    this.folders.set(dir, { mtimeMs: st.mtimeMs, files });
+    return files;
   }
 
   /** Where a rollout goes when archived: flat in `archived_sessions/`. */

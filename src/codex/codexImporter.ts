@@ -37,11 +37,12 @@ export class CodexImporter {
     private readonly onProgress?: (done: number, total: number) => void,
   ) {}
 
-  async run(): Promise<ImportReport> {
+  /** `full`: look at every rollout again, not only at folders that changed (see CodexHome). */
+  async run(opts: { full?: boolean } = {}): Promise<ImportReport> {
     const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], tombstoned: [] };
     const index = new SessionIndexFile(this.home.sessionIndexPath);
     const names = index.names();
-    const files = (await this.home.listRollouts()).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
+    const files = (await this.home.listRollouts(opts)).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
     report.scanned = files.length;
     const infos: { file: RolloutFile; info: RolloutInfo }[] = [];
     for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
