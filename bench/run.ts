@@ -12,10 +12,11 @@ import type { DomainEvent, EventOf } from '../src/domain/events.js';
 import { type ThreadId, streamOf } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
+import { benchCodex } from './codex.js';
 import { machine, ms, quantiles } from './machine.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=appends|list|delete|rebuild` runs one section. */
+/** `--only=appends|list|delete|rebuild|codex` runs one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
@@ -225,6 +226,7 @@ try {
     if (wanted('delete')) await benchDelete(l);
     await l.close();
   }
+  if (wanted('codex')) await benchCodex(out, quick);
   if (wanted('rebuild')) await benchRebuild();
 } finally {
   if (!process.env['BENCH_KEEP']) rmSync(root, { recursive: true, force: true });

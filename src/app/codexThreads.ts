@@ -78,7 +78,7 @@ export class CodexThreads {
     const subtree = r.right.threadIds;
     const giveUpAt = this.clock() + DELETE_WAIT_MS;
     for (;;) {
-      const pass = await this.ledger.worker.runPass();
+      const pass = await this.ledger.workerLoop.runPass();
       if ((await this.ledger.repo.load(id)).state.status === 'deleted') break;
       if (pass.recorded > 0) continue;
       // Nothing done by this pass: another worker may be mid-way (wait for it), or a step failed.

@@ -10,6 +10,7 @@ export class WorkerLoop {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -26,6 +27,16 @@ export class WorkerLoop {
     this.loop = this.run();
   }
 
+  /**
+   * One pass, never at the same time as another pass of this loop: a caller that drives a deletion
+   * to its end (thread/delete) and the background loop take turns instead of racing each other.
+   */
+  runPass(): Promise<PassResult> {
+    const run = this.lock.then(() => this.worker.runPass());
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
   wake(): void {
     this.woken = true;
     const w = this.wakeUp;
@@ -38,7 +49,7 @@ export class WorkerLoop {
       this.woken = false;
       let sleepMs = this.idleMs;
       try {
-        const r = await this.worker.runPass();
+        const r = await this.runPass();
         this.onPass(r);
         if (r.recorded > 0) continue;
         if (r.retryAtMs !== null) sleepMs = Math.max(0, Math.min(sleepMs, r.retryAtMs - this.clock()));

@@ -1,8 +1,16 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export type RolloutFile = { readonly path: string; readonly archived: boolean; readonly mtimeMs: number };
+
+const entries = (dir: string): Dirent[] => {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+};
 
 const ROLLOUT = /^rollout-(\d{4})-(\d{2})-(\d{2})T.*\.jsonl$/;
 
@@ -33,38 +41,46 @@ export class CodexHome {
 
   /**
    * Every rollout: `sessions/YYYY/MM/DD/rollout-*.jsonl` and `archived_sessions/rollout-*.jsonl`.
-   * A folder whose modification time has not changed since the last call is not read again (a new
-   * or moved rollout changes it); only the newest day's rollouts, where Codex appends to live
-   * sessions, are looked at each time. `full` reads everything.
+   * `full` reads every folder and stats every rollout. Otherwise (the scan before each
+   * `thread/list`) it looks where Codex writes: new day folders, the newest day (where new
+   * rollouts appear and live sessions grow), and `archived_sessions/` if its mtime changed. A
+   * change Codex makes in an older day folder waits for the next full scan.
    */
+  // Synchronous on purpose: a few hundred small syscalls cost far less than as many trips
+  // through the thread pool, and the quick scan runs before every `thread/list`.
   async listRollouts(opts: { full?: boolean } = {}): Promise<RolloutFile[]> {
     const days: string[] = [];
-    const subdirs = async (dir: string) =>
-      (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    const subdirs = (dir: string) =>
+      entries(dir)
         .filter((e) => e.isDirectory())
         .map((e) => join(dir, e.name))
         .sort();
-    for (const year of await subdirs(this.sessionsDir)) {
-      for (const month of await subdirs(year)) days.push(...(await subdirs(month)));
+    for (const year of subdirs(this.sessionsDir)) {
+      for (const month of subdirs(year)) days.push(...subdirs(month));
     }
     const newest = days[days.length - 1];
-    const lists = await Promise.all([
-      ...days.map((d) => this.folder(d, false, opts.full === true || d === newest)),
-      this.folder(this.archivedDir, true, opts.full === true),
-    ]);
+    const full = opts.full === true;
+    const lists = [
+      ...days.map((d) => {
+        const known = this.folders.get(d);
+        if (!full && d !== newest && known) return known.files;
+        return this.folder(d, false, full || d === newest);
+      }),
+      this.folder(this.archivedDir, true, full),
+    ];
     return lists.flat();
   }
 
-  private async folder(dir: string, archived: boolean, full: boolean): Promise<RolloutFile[]> {
-    const st = await stat(dir).catch(() => null);
+  private folder(dir: string, archived: boolean, full: boolean): RolloutFile[] {
+    const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) return [];
     const known = this.folders.get(dir);
     if (!full && known && known.mtimeMs === st.mtimeMs) return known.files;
     const files: RolloutFile[] = [];
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    for (const e of entries(dir)) {
       if (!e.isFile() || !ROLLOUT.test(e.name)) continue;
       const path = join(dir, e.name);
-      const fst = await stat(path).catch(() => null);
+      const fst = statSync(path, { throwIfNoEntry: false });
       if (fst) files.push({ path, archived, mtimeMs: Math.floor(fst.mtimeMs) });
     }
     this.folders.set(dir, { mtimeMs: st.mtimeMs, files });

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { statSync } from 'node:fs';
 import type { Ledger } from '../app/ledger.js';
 import type { Command } from '../domain/commands.js';
 import type { ThreadId } from '../domain/ids.js';
@@ -30,6 +31,8 @@ const ctx: CommandContext = { actor: 'codex-import', requestId: 'codex-import', 
  */
 export class CodexImporter {
   private readonly seen = new Map<string, number>();
+  /** The session index's mtime when its names were last imported. */
+  private indexSeenMtimeMs: number | null = null;
 
   constructor(
     private readonly home: CodexHome,
@@ -41,8 +44,11 @@ export class CodexImporter {
   async run(opts: { full?: boolean } = {}): Promise<ImportReport> {
     const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], tombstoned: [] };
     const index = new SessionIndexFile(this.home.sessionIndexPath);
-    const names = index.names();
     const files = (await this.home.listRollouts(opts)).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
+    const indexMtimeMs = statSync(index.path, { throwIfNoEntry: false })?.mtimeMs ?? null;
+    // Nothing new on disk since the last run: nothing to read (the common case before a list).
+    if (files.length === 0 && indexMtimeMs === this.indexSeenMtimeMs) return report;
+    const names = index.names();
     report.scanned = files.length;
     const infos: { file: RolloutFile; info: RolloutInfo }[] = [];
     for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
@@ -57,7 +63,7 @@ export class CodexImporter {
     // Parents before children, so that every spawn edge lands on a thread that exists.
     infos.sort((a, b) => (a.info.spawnDepth ?? 0) - (b.info.spawnDepth ?? 0));
     const fresh = infos.filter(({ info }) => this.ledger.keys.get(info.started.threadId) === null);
-    this.ledger.keys.createMany(fresh.map(({ info }) => info.started.threadId));
+    if (fresh.length > 0) this.ledger.keys.createMany(fresh.map(({ info }) => info.started.threadId));
     let depth = -1;
     let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
     const flush = async () => {
@@ -74,6 +80,7 @@ export class CodexImporter {
     }
     await flush();
     await this.importNames(index, names, report);
+    this.indexSeenMtimeMs = indexMtimeMs;
     return report;
   }
 
