@@ -176,7 +176,7 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
     for (const s of r.skipped) process.stderr.write(`import: skipped ${s.path}: ${s.error}\n`);
     process.stderr.write(
       `import: done in ${((Date.now() - t0) / 1000).toFixed(2)} s: ${r.scanned} rollouts read, ${r.started} threads started, ` +
-        `${r.updated} updated, ${r.renamed} renamed, ${r.skipped.length} skipped, ${r.tombstoned.length} of deleted threads\n`,
+        `${r.updated} updated, ${r.renamed} renamed, ${r.skipped.length} skipped, ${r.purgedLate.length} of deleted threads purged\n`,
     );
     await ledger.close();
     return;

@@ -34,6 +34,7 @@ export type LedgerConfig = {
 export type Ledger = {
   readonly store: EventStore;
   readonly keys: KeyStore;
+  readonly purger: RolloutPurger;
   readonly codec: EventCodec;
   readonly repo: ThreadRepository;
   readonly lifecycle: ThreadLifecycle;
@@ -56,13 +57,14 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   // instead of taking a random page per append.
   const repo = new ThreadRepository(store, codec, clock, uuidv7);
   const lifecycle = new ThreadLifecycle(repo);
+  const purger = new RolloutPurger(cfg.rolloutRoots);
   const readDb = openReadModels(join(dataDir, 'read.db'));
   const runner = new ProjectionRunner(readDb, store, codec, allProjections);
   const queries = new ReadModelQueries(readDb);
   const worker = new DeletionWorker({
     repo,
     lifecycle,
-    purger: new RolloutPurger(cfg.rolloutRoots),
+    purger,
     keys,
     sessionIndexFiles: cfg.sessionIndexFiles,
     clock,
@@ -84,6 +86,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   return {
     store,
     keys,
+    purger,
     codec,
     repo,
     lifecycle,

@@ -16,8 +16,8 @@ export type ImportReport = {
   renamed: number;
   /** Rollouts that could not be read, with why; they are skipped, never written to. */
   skipped: { path: string; error: string }[];
-  /** Rollouts of threads that are deleted or being deleted: left to the deletion worker. */
-  tombstoned: string[];
+  /** Rollouts of deleted threads (or of children of deleted threads) that turned up: purged and recorded. */
+  purgedLate: string[];
 };
 
 const PARSE_CONCURRENCY = 32;
@@ -42,7 +42,7 @@ export class CodexImporter {
 
   /** `full`: look at every rollout again, not only at folders that changed (see CodexHome). */
   async run(opts: { full?: boolean } = {}): Promise<ImportReport> {
-    const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], tombstoned: [] };
+    const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], purgedLate: [] };
     const index = new SessionIndexFile(this.home.sessionIndexPath);
     const files = (await this.home.listRollouts(opts)).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
     const indexMtimeMs = statSync(index.path, { throwIfNoEntry: false })?.mtimeMs ?? null;
@@ -93,14 +93,19 @@ export class CodexImporter {
     const { repo } = this.ledger;
     const id = info.started.threadId;
     const loaded = await repo.load(id);
-    if (isTombstoned(loaded.state)) {
-      report.tombstoned.push(file.path);
-      return;
-    }
+    if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
     const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
     if (loaded.state.status === 'absent') {
       const parent = info.started.parentThreadId;
-      if (parent !== null && (await repo.load(parent)).state.status === 'live') {
+      const parentState = parent === null ? null : (await repo.load(parent)).state;
+      if (parent !== null && parentState && isTombstoned(parentState)) {
+        // A subagent of a deleted thread turned up: it is deleted too, never listed.
+        const root = parentState.rootThreadId ?? parent;
+        const t = await repo.handle({ type: 'TombstoneDescendant', threadId: id, rootThreadId: root }, ctx, loaded);
+        if (E.isLeft(t)) return this.skip(report, file, `tombstone refused: ${t.left.kind}`);
+        return this.purgeLate(file, id, report);
+      }
+      if (parent !== null && parentState?.status === 'live') {
         const edge = await repo.handle({ type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id }, ctx);
         if (E.isLeft(edge)) return this.skip(report, file, `spawn edge refused: ${edge.left.kind}`);
       }
@@ -131,6 +136,18 @@ export class CodexImporter {
       report.updated++;
     }
     this.seen.set(file.path, file.mtimeMs);
+  }
+
+  /** Purges a rollout of a tombstoned thread at once, confined to the roots, and records it. */
+  private async purgeLate(file: RolloutFile, id: ThreadId, report: ImportReport): Promise<void> {
+    try {
+      const out = await this.ledger.purger.purge(file.path);
+      const r = await this.ledger.repo.handle({ type: 'RecordRolloutPurged', result: { threadId: id, path: file.path, ...out } }, ctx);
+      if (E.isLeft(r) && r.left.kind !== 'StepAlreadyRecorded') return this.skip(report, file, r.left.kind);
+      report.purgedLate.push(file.path);
+    } catch (err) {
+      this.skip(report, file, (err as Error).message);
+    }
   }
 
   private skip(report: ImportReport, file: RolloutFile, error: string): void {

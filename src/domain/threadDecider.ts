@@ -92,7 +92,8 @@ export const decide = (c: Command, s: ThreadState): Decision => {
         data: { threadId: id, rootThreadId: c.rootThreadId, reason: null },
       });
     case 'RecordRolloutPurged':
-      if (s.status !== 'deleting') return notDeleting(s, id, `rollout:${c.result.path}`);
+      // A tombstone is forever: a rollout that turns up after the deletion is purged and recorded too.
+      if (s.status !== 'deleting' && s.status !== 'deleted') return notDeleting(s, id, `rollout:${c.result.path}`);
       if (s.purgedPaths.includes(c.result.path)) {
         return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `rollout:${c.result.path}` });
       }

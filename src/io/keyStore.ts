@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 export interface KeyStore {
   /** The thread's key, created on first use. */
   getOrCreate(threadId: string): Buffer;
-  /** Creates the keys of many threads in one durable write (bulk starts and imports). */
+  /** Creates the keys of many threads in one durable write (bulk starts and imports); never a destroyed one. */
   createMany(threadIds: readonly string[]): void;
   /** The thread's key, or null if it never existed or was destroyed. */
   get(threadId: string): Buffer | null;
@@ -32,25 +32,33 @@ export class SqliteKeyStore implements KeyStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS content_keys (thread_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS content_keys (thread_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
+      -- ids whose key was destroyed: a destroyed key is never made again (old content stays sealed)
+      CREATE TABLE IF NOT EXISTS shredded (thread_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    `);
     this.stmt = {
       get: this.db.prepare<[string], { key: Buffer }>('SELECT key FROM content_keys WHERE thread_id = ?'),
-      insert: this.db.prepare('INSERT INTO content_keys (thread_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      insert: this.db.prepare(`INSERT INTO content_keys (thread_id, key)
+        SELECT @id, @key WHERE NOT EXISTS (SELECT 1 FROM shredded WHERE thread_id = @id) ON CONFLICT DO NOTHING`),
       del: this.db.prepare('DELETE FROM content_keys WHERE thread_id = ?'),
+      shred: this.db.prepare('INSERT INTO shredded (thread_id) VALUES (?) ON CONFLICT DO NOTHING'),
     };
   }
 
   getOrCreate(threadId: string): Buffer {
     const found = this.get(threadId);
     if (found) return found;
-    this.stmt.insert.run(threadId, randomBytes(32));
+    this.stmt.insert.run({ id: threadId, key: randomBytes(32) });
     // Another process may have won the insert: read back the one that is stored.
-    return this.get(threadId)!;
+    const key = this.get(threadId);
+    if (!key) throw new Error(`the content key of thread ${threadId} was destroyed; it is not made again`);
+    return key;
   }
 
   createMany(threadIds: readonly string[]): void {
     this.db.transaction(() => {
-      for (const id of threadIds) this.stmt.insert.run(id, randomBytes(32));
+      for (const id of threadIds) this.stmt.insert.run({ id, key: randomBytes(32) });
     }).immediate();
   }
 
@@ -74,7 +82,10 @@ export class SqliteKeyStore implements KeyStore {
     const destroyed: string[] = [];
     const absent: string[] = [];
     this.db.transaction(() => {
-      for (const id of threadIds) (this.stmt.del.run(id).changes > 0 ? destroyed : absent).push(id);
+      for (const id of threadIds) {
+        (this.stmt.del.run(id).changes > 0 ? destroyed : absent).push(id);
+        this.stmt.shred.run(id);
+      }
     }).immediate();
     if (destroyed.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
     return { destroyed, absent };

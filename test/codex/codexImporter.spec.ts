@@ -1,4 +1,5 @@
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/app/ledger.js';
@@ -7,7 +8,7 @@ import { CodexImporter } from '../../src/codex/codexImporter.js';
 import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { exited, startCli } from '../support/cli.js';
-import { type CodexHomeFixture, generateCodexHome } from '../support/codexHomeFixture.js';
+import { type CodexHomeFixture, generateCodexHome, writeRollout } from '../support/codexHomeFixture.js';
 import { unwrap } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
@@ -70,6 +71,31 @@ describe('importing a Codex home', () => {
     expect(third).toMatchObject({ started: 0, updated: 1 });
     const added = (await readLog(ledger)).filter((e) => e.position > head!);
     expect(added.map((e) => e.event)).toEqual([{ type: 'ThreadUpdated', data: { threadId: t.id, updatedAtMs: later.getTime() } }]);
+  });
+
+  it('purges a rollout that turns up for a deleted thread, or under a deleted parent, and never lists it', async () => {
+    await new CodexImporter(home, ledger).run();
+    const root = fx.roots[1]!;
+    const ctx = { actor: 'test', requestId: 'r', causationId: null };
+    unwrap(await ledger.lifecycle.delete(root as never, null, ctx));
+    await ledger.worker.runPass();
+    expect((await ledger.repo.load(root as never)).state.status).toBe('deleted');
+    const old = fx.threads.get(root)!;
+    // A still-running Codex writes the deleted thread's rollout again, and spawns a child under it.
+    const again = writeRollout(fx.home, { ...old, createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5) });
+    const orphanId = uuidv7();
+    const orphan = writeRollout(fx.home, { ...old, id: orphanId, parent: root, depth: 1, createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5 + 1000) });
+    const r = await new CodexImporter(home, ledger).run();
+    expect(r.purgedLate.sort()).toEqual([again, orphan].sort());
+    expect(existsSync(again)).toBe(false);
+    expect(existsSync(orphan)).toBe(false);
+    expect((await ledger.repo.load(orphanId as never)).state.status).not.toBe('live');
+    await ledger.runner.catchUp();
+    const listed = unwrap(listThreads(ledger.readDb, allKinds)).rows.map((t) => t.thread_id);
+    expect(listed).not.toContain(root);
+    expect(listed).not.toContain(orphanId);
+    const recorded = (await readLog(ledger)).flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : []));
+    expect(recorded).toEqual(expect.arrayContaining([again, orphan]));
   });
 
   it('runs from the shell with progress and a summary', async () => {

@@ -159,6 +159,14 @@ describe('thread decider', () => {
         E.left({ kind: 'NotTombstoned', threadId: id }),
       );
     });
+    it('records a rollout that turns up after the deletion: a tombstone is forever', () => {
+      const late = purged('/s/again.jsonl');
+      const closed = [withRollout, tombstone, { type: 'ThreadDeleted', data: { threadId: id, rootThreadId: id } } as DomainEvent];
+      expect(given(...closed).when({ type: 'RecordRolloutPurged', result: late.data as never })).toEqual(E.right([late]));
+      expect(given(...closed, late).when({ type: 'RecordRolloutPurged', result: late.data as never })).toEqual(
+        E.left({ kind: 'StepAlreadyRecorded', threadId: id, step: 'rollout:/s/again.jsonl' }),
+      );
+    });
     it('records each step once', () => {
       const p = purged('/s/r.jsonl');
       expect(given(withRollout, tombstone, p).when({ type: 'RecordRolloutPurged', result: p.data as never })).toEqual(
