@@ -15,6 +15,8 @@ export const ThreadListParams = t.partial({
   sortDirection: nullable(t.keyof({ asc: null, desc: null })),
   limit: nullable(t.Int),
   cursor: nullable(t.string),
+  excludedThreadIds: nullable(t.array(t.string)),
+  originators: nullable(t.array(t.string)),
 });
 export type ThreadListParams = t.TypeOf<typeof ThreadListParams>;
 
@@ -43,7 +45,10 @@ export type ThreadRow = {
   codex: string | null;
 };
 
-export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null };
+/** `backwardsCursor`: with the opposite direction, pages back from the first row of this page. */
+export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null; backwardsCursor: string | null };
+export const MAX_EXCLUDED = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ListError = { kind: 'InvalidListParams'; message: string };
 
@@ -75,6 +80,12 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
   const dir = p.sortDirection ?? 'desc';
   const limit = p.limit ?? DEFAULT_LIMIT;
   if (limit < 1 || limit > MAX_LIMIT) return bad(`limit must be between 1 and ${MAX_LIMIT}, got ${limit}`);
+  // As Codex's local app-server: an originator filter is for hosted backends only.
+  if (p.originators && p.originators.length > 0) return bad('originators filter is not supported by a local thread store');
+  const excluded = p.excludedThreadIds ?? [];
+  if (excluded.length > MAX_EXCLUDED) return bad(`excludedThreadIds takes at most ${MAX_EXCLUDED} ids, got ${excluded.length}`);
+  const invalid = excluded.find((id) => !UUID.test(id));
+  if (invalid !== undefined) return bad(`excludedThreadIds: invalid thread id "${invalid}"`);
 
   const where = ['archived = ?'];
   const args: unknown[] = [p.archived ? 1 : 0];
@@ -85,6 +96,10 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
   inList('source_kind', p.sourceKinds && p.sourceKinds.length > 0 ? p.sourceKinds : INTERACTIVE_SOURCE_KINDS);
   if (p.cwd != null) inList('cwd', typeof p.cwd === 'string' ? [p.cwd] : p.cwd);
   if (p.modelProviders && p.modelProviders.length > 0) inList('model_provider', p.modelProviders);
+  if (excluded.length > 0) {
+    where.push(`thread_id NOT IN (${excluded.map(() => '?').join(', ')})`);
+    args.push(...excluded.map((id) => id.toLowerCase()));
+  }
   if (p.searchTerm) {
     where.push("name LIKE ? ESCAPE '\\'");
     args.push(`%${p.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -102,5 +117,11 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
-  return E.right({ rows: page, nextCursor: more && last ? encodeCursor([sortKey, dir, last[sortKey], last.thread_id]) : null });
+  const first = page[0];
+  const back = dir === 'desc' ? 'asc' : 'desc';
+  return E.right({
+    rows: page,
+    nextCursor: more && last ? encodeCursor([sortKey, dir, last[sortKey], last.thread_id]) : null,
+    backwardsCursor: first ? encodeCursor([sortKey, back, first[sortKey], first.thread_id]) : null,
+  });
 };

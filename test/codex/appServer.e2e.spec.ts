@@ -156,6 +156,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(un).toMatchObject({ thread: { id: root, path: fx.threads.get(root)!.path } });
     expect(rpc.takeNotifications().map((n) => n.params['threadId']).sort()).toEqual([...subtree].sort());
     for (const id of subtree) expect(existsSync(fx.threads.get(id)!.path)).toBe(true);
+    const [zstOwner, zst] = [...fx.zst].find(([id]) => subtree.includes(id))!;
+    expect(zstOwner).toBeDefined();
+    expect(existsSync(zst)).toBe(true); // moved out with its rollout, and back
   });
 
   it('deletes a subtree, archived descendants included: files, session index lines, a notification for each, deepest first', async () => {
@@ -185,6 +188,12 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     );
     for (const id of subtree) expect(remaining.some((f) => f.includes(id))).toBe(false);
     expect(sessionIndexIds()).not.toContain(root);
+    const zsts = [...fx.zst].filter(([id]) => subtree.includes(id)).map(([, p]) => p);
+    expect(zsts.length).toBeGreaterThan(0);
+    for (const zst of zsts) {
+      expect(existsSync(zst)).toBe(false);
+      expect(existsSync(join(fx.home, 'archived_sessions', zst.split('/').at(-1)!))).toBe(false);
+    }
     expect((await list({ sourceKinds: ALL_KINDS })).data.some((t) => subtree.includes(t.id))).toBe(false);
 
     const again = await rpc.call('thread/delete', { threadId: root });

@@ -59,6 +59,8 @@ export type CodexHomeFixture = {
   /** Children of each thread, in creation order. */
   children: Map<string, string[]>;
   malformed: string[];
+  /** Compressed siblings (`.jsonl.zst`) written beside some rollouts, by thread id. */
+  zst: Map<string, string>;
 };
 
 /**
@@ -113,10 +115,19 @@ export const generateCodexHome = (
   threads.get(rootIds[0]!)!.name = 'Release checklist';
   threads.get(rootIds[1]!)!.name = 'Build fixer';
 
+  // Compressed siblings, as Codex may leave: beside the first child of the first two trees.
+  const zst = new Map<string, string>();
+  for (const r of rootIds.slice(0, trees)) {
+    const c = children.get(r)?.[0];
+    if (!c) continue;
+    writeFileSync(`${threads.get(c)!.path}.zst`, 'compressed');
+    zst.set(c, `${threads.get(c)!.path}.zst`);
+  }
+
   const badDir = join(home, 'sessions', '2026', '11', '21');
   mkdirSync(badDir, { recursive: true });
   const malformed = [join(badDir, `rollout-2026-11-21T09-00-00-${uuidv7()}.jsonl`), join(badDir, `rollout-2026-11-21T09-00-01-${uuidv7()}.jsonl`)];
   writeFileSync(malformed[0]!, 'this is not json\n');
   writeFileSync(malformed[1]!, ''); // truncated to nothing
-  return { home, threads, roots: rootIds, children, malformed };
+  return { home, threads, roots: rootIds, children, malformed, zst };
 };

@@ -131,7 +131,7 @@ export class AppServer {
         const page = listThreads(this.ledger.readDb, p);
         if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
         const data = page.right.rows.map(threadOnWire);
-        return { data, nextCursor: page.right.nextCursor, backwardsCursor: null };
+        return { data, nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor };
       }
       case 'thread/read': {
         const p = decodeParams(ThreadReadParams, params);
