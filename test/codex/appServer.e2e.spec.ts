@@ -113,6 +113,7 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
 
   it('reads one thread', async () => {
     const id = fx.roots[1]!;
+    expect(schemaErrors('ThreadReadParams', { threadId: id, includeTurns: false })).toEqual([]);
     const r = await rpc.result('thread/read', { threadId: id, includeTurns: false });
     expect(schemaErrors('ThreadReadResponse', r)).toEqual([]);
     expect(r).toMatchObject({ thread: { id, name: 'Build fixer' } });
@@ -136,7 +137,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
   it('archives a thread with its spawned subtree, moving the rollouts, and unarchives them back', async () => {
     const root = fx.roots[1]!;
     const subtree = [root, ...descendants(root)];
-    expect(await rpc.result('thread/archive', { threadId: root })).toEqual({});
+    const archivedReply = await rpc.result('thread/archive', { threadId: root });
+    expect(archivedReply).toEqual({});
+    expect(schemaErrors('ThreadArchiveResponse', archivedReply)).toEqual([]);
     const archived = rpc.takeNotifications();
     expect(archived.map((n) => n.method)).toEqual(subtree.map(() => 'thread/archived'));
     expect(new Set(archived.map((n) => n.params['threadId']))).toEqual(new Set(subtree));
@@ -154,7 +157,10 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     const un = await rpc.result('thread/unarchive', { threadId: root });
     expect(schemaErrors('ThreadUnarchiveResponse', un)).toEqual([]);
     expect(un).toMatchObject({ thread: { id: root, path: fx.threads.get(root)!.path } });
-    expect(rpc.takeNotifications().map((n) => n.params['threadId']).sort()).toEqual([...subtree].sort());
+    const unarchived = rpc.takeNotifications();
+    expect(unarchived.map((n) => n.method)).toEqual(subtree.map(() => 'thread/unarchived'));
+    for (const n of unarchived) expect(schemaErrors('ThreadUnarchivedNotification', n.params)).toEqual([]);
+    expect(unarchived.map((n) => n.params['threadId']).sort()).toEqual([...subtree].sort());
     for (const id of subtree) expect(existsSync(fx.threads.get(id)!.path)).toBe(true);
     const [zstOwner, zst] = [...fx.zst].find(([id]) => subtree.includes(id))!;
     expect(zstOwner).toBeDefined();
