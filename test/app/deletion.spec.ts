@@ -1,21 +1,17 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 import { newId, startedData } from '../support/threads.js';
 
 const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
 
 describe('deleting a thread and its subtree', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   const listed = () => unwrap(listThreads(f.ledger.readDb, { ...everyKind, limit: 1000 })).rows.map((r) => r.thread_id);
 
@@ -206,11 +202,7 @@ describe('deleting a thread and its subtree', () => {
 });
 
 describe('archiving', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   it('cascades archive and unarchive to spawned descendants; an archived thread cannot be renamed', async () => {
     const { root, all } = await f.tree(7, 2);

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ThreadLifecycle } from '../../src/app/threadLifecycle.js';
 import { ThreadRepository } from '../../src/app/threadRepository.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { isTombstoned } from '../../src/domain/threadState.js';
-import { type Fixture, ctx, ledgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { jitteryStore, rng } from '../support/jitteryStore.js';
 import { newId, startedData } from '../support/threads.js';
 
 describe('spawns racing deletes', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   it('never leaves a live thread under a tombstoned ancestor, over many interleavings', async () => {
     let spawnedBeforeTombstone = 0;

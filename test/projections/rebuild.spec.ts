@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { type Fixture, ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { rng } from '../support/jitteryStore.js';
 
 /** Every row of every projection table, in a stable order. */
@@ -40,11 +40,7 @@ const randomHistory = async (f: Fixture, steps: number, seed: number): Promise<v
 };
 
 describe('projections', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   it('rebuild from position 0 gives the live read models, row for row', async () => {
     await randomHistory(f, 1500, 7);

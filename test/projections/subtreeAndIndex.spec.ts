@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { describe, expect, it } from 'vitest';
+import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 
 describe('subtree graph and session index', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   it('answers children, descendants and ancestors', async () => {
     const root = await f.root();

@@ -1,16 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 
 describe('thread list', () => {
-  let f: Fixture;
-  beforeEach(async () => {
-    f = await ledgerFixture();
-  });
-  afterEach(() => f.close());
+  const f = useLedgerFixture();
 
   const list = async (params: Record<string, unknown>) => {
     await f.ledger.runner.catchUp();

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { afterEach, beforeEach } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
@@ -81,4 +82,16 @@ export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<
     },
   };
   return f;
+};
+
+/** A fresh fixture for each test of the enclosing suite, closed after it. */
+export const useLedgerFixture = (opts: { batchSize?: number } = {}): Fixture => {
+  const holder: { f?: Fixture } = {};
+  beforeEach(async () => {
+    holder.f = await ledgerFixture(opts);
+  });
+  afterEach(async () => {
+    await holder.f?.close();
+  });
+  return new Proxy({} as Fixture, { get: (_, key) => holder.f![key as keyof Fixture] });
 };
