@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/lib/Either.js';
 import { AppServer } from './api/appServer/appServer.js';
+import { type TokenConfig, parseTokens } from './api/http/auth.js';
 import { serveStdio } from './api/appServer/stdio.js';
 import { CodexThreads } from './app/codexThreads.js';
 import { CodexHome } from './codex/codexHome.js';
@@ -28,7 +30,8 @@ Options:
   --data DIR          data folder: event log, key store, read models (env LEDGER_DATA_DIR, default ./data)
   --rollout-root DIR  the only folders rollout files may be deleted from; repeatable
                       (env LEDGER_ROLLOUT_ROOTS, separated by ':'; default DATA/rollouts)
-  --host H, --port P  where serve listens (env HOST, PORT; default 127.0.0.1:8080)
+  --host H, --port P  where serve listens (env HOST, PORT; default 127.0.0.1:8080); without
+                      tokens (env LEDGER_TOKENS or LEDGER_TOKENS_FILE) only on loopback
   --batch-size N      worker: threads per pass (default 5000)
   --codex-home DIR    app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);
                       their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says
@@ -70,6 +73,17 @@ const onSignals = (stop: () => Promise<void>) => {
   }
 };
 
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** Bearer tokens: LEDGER_TOKENS (JSON), or the JSON file LEDGER_TOKENS_FILE names. */
+const loadTokens = (): TokenConfig[] => {
+  const file = process.env['LEDGER_TOKENS_FILE'];
+  const json = process.env['LEDGER_TOKENS'] ?? (file ? readFileSync(file, 'utf8') : undefined);
+  if (json === undefined || json.trim() === '') return [];
+  const r = parseTokens(json);
+  return E.isLeft(r) ? fail(r.left) : r.right;
+};
+
 const batchSize = (): number | undefined => {
   if (values['batch-size'] === undefined) return undefined;
   const n = Number(values['batch-size']);
@@ -94,11 +108,18 @@ const main = async (): Promise<void> => {
 
   switch (command) {
     case 'serve': {
+      const tokens = loadTokens();
+      if (tokens.length === 0 && !isLoopback(config.host)) {
+        fail(`no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on ${config.host}; use a loopback address or configure tokens`);
+      }
       const ledger = open();
       await ledger.runner.catchUp();
       ledger.runner.start();
       ledger.workerLoop.start();
-      const app = buildServer(ledger);
+      const app = await buildServer(ledger, { tokens, dataDir: config.dataDir, logger: process.env['LEDGER_LOG'] !== 'off' });
+      if (tokens.length === 0) {
+        process.stderr.write('thread-ledger: no tokens configured: listening on loopback only; every local caller has every role\n');
+      }
       onSignals(async () => {
         await app.close();
         await ledger.close();

@@ -1,20 +1,110 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
+import { allProjections } from '../projections/readModels.js';
+import { rebuildProjections } from '../projections/rebuild.js';
+import { Authenticator, type TokenConfig } from './http/auth.js';
+import { IdempotencyStore } from './http/idempotencyStore.js';
+import { ProblemError, problem, sendProblem } from './http/problem.js';
+import { type RouteDeps, defineRoute } from './http/route.js';
+import { threadRoutes } from './http/threadRoutes.js';
+
+export type ServerOptions = {
+  readonly tokens?: readonly TokenConfig[];
+  readonly logger?: boolean;
+  /** Where the Idempotency-Key answers are kept (default: the ledger's data folder). */
+  readonly dataDir: string;
+  readonly bodyLimit?: number;
+  readonly clock?: () => number;
+};
 
 /**
- * The HTTP service. At this stage: liveness and readiness. The REST API, WebSocket JSON-RPC and
- * auth come with the HTTP issue.
+ * The HTTP service: `/v1` commands and queries, audit, health, metrics and the OpenAPI document
+ * (at /openapi.json, browsable at /docs), every error an RFC 9457 problem document.
  */
-export const buildServer = (ledger: Ledger, opts: { logger?: boolean } = {}): FastifyInstance => {
-  const app = Fastify({ logger: opts.logger ?? false });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<FastifyInstance> => {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 256 * 1024,
+    // The request id of the logs is the one recorded in every event's metadata.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+  });
+  // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
+  app.setValidatorCompiler(() => () => true);
+  const auth = new Authenticator(opts.tokens ?? []);
+  const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'));
+  const deps: RouteDeps = { auth, idempotency, clock: opts.clock ?? Date.now };
+  const counts = new Map<string, number>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'thread-ledger', version: '1', description: 'Event-sourced lifecycle and durable deletion of agent threads.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const key = `${req.method} ${req.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  app.addHook('onClose', async () => idempotency.close());
+
+  app.setErrorHandler((err: FastifyError | ProblemError, req, reply) => {
+    if (err instanceof ProblemError) return sendProblem(reply, err.problem);
+    const e = err as FastifyError;
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, problem('body-too-large', 413, 'Body too large', e.message).problem);
+    if (e.statusCode && e.statusCode < 500) return sendProblem(reply, problem('bad-request', e.statusCode, 'Bad request', e.message).problem);
+    req.log.error(err);
+    return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url}`).problem));
+
+  app.get('/healthz', { schema: { summary: 'Alive', tags: ['operations'] } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { summary: 'Store reachable and read models caught up', tags: ['operations'] } }, async (_req, reply) => {
     const head = await ledger.store.headPosition();
     const applied = ledger.runner.position();
     const lag = head === null ? 0 : Number(head - (applied ?? 0n));
-    const pending = ledger.queries.deletionCounts();
-    const body = { status: lag === 0 ? 'ready' : 'catching-up', projectionLag: lag, deletions: pending };
+    const body = { status: lag === 0 ? 'ready' : 'catching-up', projectionLag: lag, deletions: ledger.queries.deletionCounts() };
     return reply.code(lag === 0 ? 200 : 503).send(body);
   });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  defineRoute(app, deps, { method: 'GET', url: '/metrics', role: 'admin', summary: 'Prometheus metrics', tags: ['operations'] }, async () => {
+    const head = await ledger.store.headPosition();
+    const applied = ledger.runner.position();
+    const lines = [
+      '# HELP thread_ledger_http_requests_total HTTP requests by method, route and status (commands are POST and DELETE; 409 is a conflict).',
+      '# TYPE thread_ledger_http_requests_total counter',
+      ...[...counts].map(([k, n]) => {
+        const [method, route, status] = k.split(' ');
+        return `thread_ledger_http_requests_total{method="${method}",route="${route}",status="${status}"} ${n}`;
+      }),
+      '# HELP thread_ledger_deletions Deletion records by status.',
+      '# TYPE thread_ledger_deletions gauge',
+      ...['pending', 'failing', 'deleted'].map((s) => `thread_ledger_deletions{status="${s}"} ${ledger.queries.deletionCounts()[s] ?? 0}`),
+      '# HELP thread_ledger_projection_lag Events in the log not yet in the read models.',
+      '# TYPE thread_ledger_projection_lag gauge',
+      `thread_ledger_projection_lag ${head === null ? 0 : Number(head - (applied ?? 0n))}`,
+    ];
+    return { status: 200, body: `${lines.join('\n')}\n`, headers: { 'content-type': 'text/plain; version=0.0.4' } };
+  });
+
+  defineRoute(app, deps, { method: 'POST', url: '/v1/admin/rebuild', role: 'admin', summary: 'Rebuild every read model from position 0 (queries keep working)', tags: ['operations'] }, async () => {
+    const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections);
+    return { status: 200, body: { applied: r.applied, position: r.position === null ? null : String(r.position) } };
+  });
+
+  threadRoutes(app, deps, ledger);
   return app;
 };

@@ -44,6 +44,10 @@ export class ReadModelQueries {
           LEFT JOIN thread_nodes n ON n.thread_id = d.thread_id
           WHERE d.status != 'deleted' ORDER BY COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deletions GROUP BY status'),
+      deletions: db.prepare<{ status: string | null; since: number; until: number; limit: number }, DeletionRow>(
+        `SELECT * FROM deletions WHERE (@status IS NULL OR status = @status) AND requested_at >= @since AND requested_at <= @until
+         ORDER BY requested_at DESC, thread_id LIMIT @limit`,
+      ),
     };
   }
 
@@ -73,6 +77,15 @@ export class ReadModelQueries {
   /** Threads whose deletion is not complete, deepest first. */
   pendingDeletions(limit = 100_000): string[] {
     return this.s.pending.all(limit).map((r) => r.thread_id);
+  }
+  /** Deletion records, newest first, by status and request time. */
+  deletions(f: { status?: string; since?: number; until?: number; limit?: number }): DeletionRow[] {
+    return this.s.deletions.all({
+      status: f.status ?? null,
+      since: f.since ?? 0,
+      until: f.until ?? Number.MAX_SAFE_INTEGER,
+      limit: f.limit ?? 100,
+    });
   }
   deletionCounts(): Record<string, number> {
     return Object.fromEntries(this.s.counts.all().map((r) => [r.status, r.n]));

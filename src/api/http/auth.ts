@@ -1,0 +1,65 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { problem } from './problem.js';
+
+export const Role = t.keyof({ writer: null, auditor: null, admin: null });
+export type Role = t.TypeOf<typeof Role>;
+
+/** A bearer token from configuration, with the subject recorded as the actor of what it does. */
+export const TokenConfig = t.type({ token: t.string, subject: t.string, roles: t.array(Role) });
+export const TokensConfig = t.array(TokenConfig);
+export type TokenConfig = t.TypeOf<typeof TokenConfig>;
+
+export type Principal = { subject: string; roles: readonly Role[] };
+
+/** Tokens: at least this long, so that a guessable one is refused at start. */
+const MIN_TOKEN = 16;
+
+export const parseTokens = (json: string): E.Either<string, TokenConfig[]> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    return E.left(`tokens are not JSON: ${(err as Error).message}`);
+  }
+  const r = TokensConfig.decode(raw);
+  if (E.isLeft(r)) return E.left(`tokens: ${PathReporter.report(r).join('; ')}`);
+  const short = r.right.find((x) => x.token.length < MIN_TOKEN);
+  if (short) return E.left(`the token of ${short.subject} is shorter than ${MIN_TOKEN} characters`);
+  return r;
+};
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Compares in constant time (digests of equal length), against every token, always. */
+export class Authenticator {
+  private readonly tokens: { digest: Buffer; principal: Principal }[];
+
+  constructor(tokens: readonly TokenConfig[]) {
+    this.tokens = tokens.map((x) => ({ digest: digest(x.token), principal: { subject: x.subject, roles: x.roles } }));
+  }
+
+  get open(): boolean {
+    return this.tokens.length === 0;
+  }
+
+  authenticate(header: string | undefined): Principal {
+    // No tokens configured: a loopback-only development server; every caller is "local".
+    if (this.open) return { subject: 'local', roles: ['writer', 'auditor', 'admin'] };
+    const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    if (!m) throw problem('unauthorized', 401, 'Authentication required', 'send Authorization: Bearer <token>');
+    const given = digest(m[1]!);
+    let found: Principal | null = null;
+    for (const x of this.tokens) if (timingSafeEqual(given, x.digest)) found = x.principal;
+    if (!found) throw problem('unauthorized', 401, 'Authentication required', 'the bearer token is not valid');
+    return found;
+  }
+
+  authorize(p: Principal, role: Role): void {
+    if (!p.roles.includes(role)) {
+      throw problem('forbidden', 403, 'Not allowed', `this needs the ${role} role; ${p.subject} has ${p.roles.join(', ') || 'none'}`);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import type { CommandContext } from '../../domain/metadata.js';
+import type { Authenticator, Principal, Role } from './auth.js';
+import { IdempotencyStore, type StoredResponse } from './idempotencyStore.js';
+import { jsonSchemaOf } from './jsonSchema.js';
+import { ProblemError, invalid, problem } from './problem.js';
+
+type Codecs = { body?: t.Mixed; query?: t.Mixed; params?: t.Mixed };
+type Decoded<C extends Codecs> = {
+  body: C['body'] extends t.Mixed ? t.TypeOf<C['body']> : undefined;
+  query: C['query'] extends t.Mixed ? t.TypeOf<C['query']> : undefined;
+  params: C['params'] extends t.Mixed ? t.TypeOf<C['params']> : undefined;
+};
+
+export type RouteContext<C extends Codecs> = Decoded<C> & {
+  principal: Principal;
+  /** Who and which request, for the metadata of every event the route appends. */
+  command: CommandContext;
+  request: FastifyRequest;
+};
+
+export type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+
+export type RouteDeps = { auth: Authenticator; idempotency: IdempotencyStore; clock: () => number };
+
+/** Query strings are text: turn them into what the codec's JSON Schema says (booleans, numbers, lists). */
+const coerce = (schema: Record<string, unknown>, value: unknown): unknown => {
+  if (typeof value !== 'string' && !Array.isArray(value)) return value;
+  const types = [schema, ...((schema['anyOf'] as Record<string, unknown>[] | undefined) ?? [])].map((s) => s['type']);
+  if (types.includes('array')) return Array.isArray(value) ? value : value === '' ? [] : value.split(',');
+  if (Array.isArray(value)) return value;
+  if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
+  if ((types.includes('integer') || types.includes('number')) && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (types.includes('null') && value === 'null') return null;
+  return value;
+};
+
+const coerceQuery = (schema: Record<string, unknown>, q: Record<string, unknown>): Record<string, unknown> => {
+  const props = (schema['properties'] as Record<string, Record<string, unknown>> | undefined) ?? {};
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]));
+};
+
+const decode = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
+  const r = codec.decode(value);
+  if (E.isRight(r)) return r.right;
+  const errors = r.left.map((e) => {
+    const field = e.context.map((c) => c.key).filter(Boolean).join('.') || where;
+    const expected = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
+    return { field, reason: e.value === undefined ? 'is required' : `must be ${expected}, got ${JSON.stringify(e.value)}` };
+  });
+  const unique = errors.filter((x, i) => errors.findIndex((y) => y.field === x.field) === i);
+  throw invalid(`${where}: ${unique.map((x) => `${x.field} ${x.reason}`).join('; ')}`, unique);
+};
+
+/**
+ * Declares a route: its role, the codecs its input is decoded with (and its OpenAPI schema is
+ * derived from), and for commands Idempotency-Key handling. Every failure is a problem document.
+ */
+export const defineRoute = <C extends Codecs>(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  spec: {
+    method: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    role: Role | 'public';
+    summary: string;
+    tags: string[];
+    idempotent?: boolean;
+  } & C,
+  handler: (ctx: RouteContext<C>) => Promise<Answer>,
+): void => {
+  const schema: Record<string, unknown> = { summary: spec.summary, tags: spec.tags };
+  if (spec.body) schema['body'] = jsonSchemaOf(spec.body);
+  if (spec.query) schema['querystring'] = jsonSchemaOf(spec.query);
+  if (spec.params) schema['params'] = jsonSchemaOf(spec.params);
+  if (spec.role !== 'public') schema['security'] = [{ bearer: [] }];
+  if (spec.idempotent) {
+    schema['headers'] = { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } };
+  }
+  const querySchema = schema['querystring'] as Record<string, unknown> | undefined;
+
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    schema,
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = spec.role === 'public' ? { subject: 'anonymous', roles: [] } : deps.auth.authenticate(request.headers.authorization);
+      if (spec.role !== 'public') deps.auth.authorize(principal, spec.role);
+      const decoded = {
+        params: spec.params ? decode(spec.params, request.params, 'path') : undefined,
+        query: spec.query ? decode(spec.query, coerceQuery(querySchema!, request.query as Record<string, unknown>), 'query') : undefined,
+        body: spec.body ? decode(spec.body, request.body ?? {}, 'body') : undefined,
+      } as Decoded<C>;
+      const command: CommandContext = { actor: principal.subject, requestId: request.id, causationId: null };
+      const run = () => handler({ ...decoded, principal, command, request });
+
+      const key = spec.idempotent ? request.headers['idempotency-key'] : undefined;
+      let answer: Answer;
+      if (typeof key === 'string') {
+        if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
+        const fp = IdempotencyStore.fingerprint(spec.method, request.url, request.body);
+        const seen = deps.idempotency.lookup(principal.subject, key, fp);
+        if (seen === 'mismatch') {
+          throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
+        }
+        if (seen) return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
+        answer = await run();
+        const stored: StoredResponse = { status: answer.status, body: answer.body };
+        deps.idempotency.remember(principal.subject, key, fp, stored, deps.clock());
+      } else {
+        answer = await run();
+      }
+      for (const [k, v] of Object.entries(answer.headers ?? {})) reply.header(k, v);
+      return reply.code(answer.status).send(answer.body);
+    },
+  });
+};
+
+export { ProblemError };

@@ -1,0 +1,221 @@
+import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/server.js';
+import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
+
+const TOKENS = [
+  { token: 'writer-token-0123456789', subject: 'svc-orders', roles: ['writer' as const] },
+  { token: 'auditor-token-0123456789', subject: 'alice-audit', roles: ['auditor' as const] },
+  { token: 'admin-token-0123456789ab', subject: 'ops', roles: ['admin' as const] },
+];
+const W = TOKENS[0]!.token;
+const A = TOKENS[1]!.token;
+const ADM = TOKENS[2]!.token;
+
+describe('HTTP API, through a real listening server', () => {
+  let f: Fixture;
+  let app: FastifyInstance;
+  let base: string;
+
+  const start = async () => {
+    app = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), clock: () => f.clock.now });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  };
+  beforeEach(async () => {
+    f = await ledgerFixture();
+    f.ledger.runner.start();
+    f.ledger.workerLoop.start();
+    await start();
+  });
+  afterEach(async () => {
+    await app.close();
+    await f.close();
+  });
+
+  const call = async (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any = text;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* text */
+    }
+    return { status: res.status, body: json, headers: res.headers };
+  };
+  const newThread = async (body: Record<string, unknown> = {}) => {
+    const r = await call('POST', '/v1/threads', W, { cwd: '/w', modelProvider: 'openai', ...body });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body as { threadId: string; position: string };
+  };
+
+  it('runs the whole lifecycle: start, spawn, rename, archive, delete, and shows the record to an auditor', async () => {
+    const root = await newThread({ name: 'Quarterly report', preview: 'hello' });
+    const child = await call('POST', `/v1/threads/${root.threadId}/subagents`, W, { cwd: '/w', modelProvider: 'openai' });
+    expect(child.status).toBe(201);
+    const renamed = await call('POST', `/v1/threads/${root.threadId}/name`, W, { name: '  Q3 report ' });
+    expect(renamed.body).toMatchObject({ threadId: root.threadId, name: 'Q3 report' });
+
+    const got = await call('GET', `/v1/threads/${root.threadId}?minPosition=${renamed.body.position}`, A);
+    expect(got.status).toBe(200);
+    expect(got.body.thread).toMatchObject({ id: root.threadId, name: 'Q3 report', preview: 'hello', archived: false });
+
+    expect((await call('POST', `/v1/threads/${root.threadId}/archive`, W)).body.threadIds).toEqual([root.threadId, child.body.threadId]);
+    expect((await call('POST', `/v1/threads/${root.threadId}/unarchive`, W)).status).toBe(200);
+
+    const accepted = await call('DELETE', `/v1/threads/${root.threadId}?reason=gdpr`, W, undefined, { 'x-request-id': 'req-delete-1' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.deletion).toMatchObject({ id: root.threadId, threadIds: [root.threadId, child.body.threadId] });
+    expect(accepted.headers.get('location')).toBe(`/v1/deletions/${root.threadId}`);
+
+    const gone = await call('GET', `/v1/threads/${root.threadId}?minPosition=${accepted.body.deletion.position}`, A);
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(gone.body).toMatchObject({ type: 'https://thread-ledger.dev/problems/gone', deletionRequestedBy: 'svc-orders' });
+    expect(JSON.stringify(gone.body)).not.toContain('Q3');
+
+    for (let i = 0; i < 100; i++) {
+      const d = await call('GET', `/v1/deletions/${root.threadId}`, A);
+      if (d.body.deletion?.status === 'deleted') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const deletion = await call('GET', `/v1/deletions/${root.threadId}`, A);
+    expect(deletion.body.deletion).toMatchObject({ status: 'deleted', reason: 'gdpr', requested_by: 'svc-orders', request_id: 'req-delete-1' });
+    expect(deletion.body.deletion.steps.map((s: { step: string }) => s.step)).toEqual(['content', 'complete']);
+    expect((await call('GET', '/v1/deletions?status=deleted', A)).body.data.map((d: { thread_id: string }) => d.thread_id).sort()).toEqual(
+      [root.threadId, child.body.threadId].sort(),
+    );
+
+    const history = await call('GET', `/v1/threads/${root.threadId}/history`, A);
+    const types = history.body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(['ThreadStarted', 'SubagentSpawned', 'ThreadRenamed', 'ThreadArchived', 'ThreadUnarchived', 'ThreadDeleteRequested', 'ThreadContentShredded', 'ThreadDeleted']);
+    const rename = history.body.events[2];
+    expect(rename.data.name).toEqual({ sealed: expect.stringMatching(/^v1\./) });
+    expect(rename.metadata).toMatchObject({ actor: 'svc-orders' });
+    expect(history.body.events[5].metadata).toMatchObject({ actor: 'svc-orders', requestId: 'req-delete-1' });
+    expect(JSON.stringify(history.body)).not.toContain('Q3 report');
+  });
+
+  it('waits for the purge with ?wait', async () => {
+    const t = await newThread();
+    const r = await call('DELETE', `/v1/threads/${t.threadId}?wait=5000`, W);
+    expect(r.status).toBe(200);
+    expect(r.body.deletion.status).toBe('deleted');
+  });
+
+  it('enforces the roles on every route', async () => {
+    const t = await newThread();
+    const routes: [string, string, string, unknown?][] = [
+      ['POST', '/v1/threads', 'writer', { cwd: '/w', modelProvider: 'x' }],
+      ['POST', `/v1/threads/${t.threadId}/subagents`, 'writer', { cwd: '/w', modelProvider: 'x' }],
+      ['POST', `/v1/threads/${t.threadId}/name`, 'writer', { name: 'n' }],
+      ['POST', `/v1/threads/${t.threadId}/archive`, 'writer'],
+      ['POST', `/v1/threads/${t.threadId}/unarchive`, 'writer'],
+      ['GET', '/v1/threads', 'auditor'],
+      ['GET', `/v1/threads/${t.threadId}`, 'auditor'],
+      ['GET', `/v1/threads/${t.threadId}/subtree`, 'auditor'],
+      ['GET', `/v1/threads/${t.threadId}/history`, 'auditor'],
+      ['GET', '/v1/deletions', 'auditor'],
+      ['GET', `/v1/deletions/${t.threadId}`, 'auditor'],
+      ['GET', '/metrics', 'admin'],
+      ['POST', '/v1/admin/rebuild', 'admin'],
+      ['DELETE', `/v1/threads/${t.threadId}`, 'writer'],
+    ];
+    const tokenOf = { writer: W, auditor: A, admin: ADM } as const;
+    for (const [method, path, role, body] of routes) {
+      expect((await call(method, path, null, body)).status, `${method} ${path} without a token`).toBe(401);
+      expect((await call(method, path, 'not-a-valid-token-at-all', body)).status).toBe(401);
+      for (const [name, token] of Object.entries(tokenOf)) {
+        if (name === role) continue;
+        const r = await call(method, path, token, body);
+        expect(r.status, `${method} ${path} as ${name}`).toBe(403);
+        expect(r.body.type).toBe('https://thread-ledger.dev/problems/forbidden');
+      }
+    }
+    for (const [method, path, role, body] of routes) {
+      const r = await call(method, path, tokenOf[role as keyof typeof tokenOf], body);
+      expect([401, 403], `${method} ${path} as ${role}`).not.toContain(r.status);
+    }
+    expect((await call('GET', '/healthz', null)).status).toBe(200);
+    expect((await call('GET', '/openapi.json', null)).status).toBe(200);
+  });
+
+  it('refuses bad input with a problem that names the field, and writes nothing', async () => {
+    const t = await newThread();
+    const head = await f.ledger.store.headPosition();
+    const cases: [string, string, unknown, number, string, string?][] = [
+      ['POST', '/v1/threads', { modelProvider: 'x' }, 400, 'validation', 'cwd'],
+      ['POST', '/v1/threads', { cwd: 3, modelProvider: 'x' }, 400, 'validation', 'cwd'],
+      ['POST', '/v1/threads', { cwd: '/w', modelProvider: 'x', threadId: 'nope' }, 400, 'validation', 'threadId'],
+      ['POST', '/v1/threads', { cwd: '/w', modelProvider: 'x', sourceKind: 'fax' }, 400, 'validation', 'sourceKind'],
+      ['POST', `/v1/threads/${t.threadId}/name`, { name: '   ' }, 400, 'invalid-name'],
+      ['POST', `/v1/threads/${t.threadId}/name`, {}, 400, 'validation', 'name'],
+      ['POST', '/v1/threads/not-a-uuid/archive', undefined, 400, 'validation', 'id'],
+      ['POST', `/v1/threads/${t.threadId}/unarchive`, undefined, 409, 'not-archived'],
+      ['POST', `/v1/threads/${'01a21371-4b35-72ca-ac7d-282102267fc9'}/archive`, undefined, 404, 'thread-not-found'],
+      ['GET', '/v1/threads?limit=0', undefined, 400, 'validation'],
+      ['GET', '/v1/threads?sortKey=name', undefined, 400, 'validation', 'sortKey'],
+      ['GET', '/v1/threads?cursor=zzz', undefined, 400, 'validation'],
+      ['DELETE', `/v1/threads/${t.threadId}?wait=999999`, undefined, 400, 'validation', 'wait'],
+      ['GET', '/v1/threads?minPosition=abc', undefined, 400, 'validation'],
+      ['GET', '/v1/nothing-here', undefined, 404, 'route-not-found'],
+    ];
+    for (const [method, path, body, status, type, field] of cases) {
+      const token = method === 'GET' ? A : W;
+      const r = await call(method, path, token, body);
+      expect(r.status, `${method} ${path} ${JSON.stringify(r.body)}`).toBe(status);
+      expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(r.body.type).toBe(`https://thread-ledger.dev/problems/${type}`);
+      expect(typeof r.body.detail).toBe('string');
+      if (field) expect(JSON.stringify(r.body.errors ?? r.body.detail)).toContain(field);
+    }
+    const broken = await fetch(`${base}/v1/threads`, { method: 'POST', headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json' }, body: '{"cwd": ' });
+    expect(broken.status).toBe(400);
+    const huge = await call('POST', '/v1/threads', W, { cwd: 'x'.repeat(300_000), modelProvider: 'x' });
+    expect(huge.status).toBe(413);
+    expect(await f.ledger.store.headPosition()).toBe(head);
+  });
+
+  it('answers a retried command with the first answer, appending nothing, even after a restart', async () => {
+    const send = (body: unknown) => call('POST', '/v1/threads', W, body, { 'idempotency-key': 'create-42' });
+    const first = await send({ cwd: '/w', modelProvider: 'openai' });
+    expect(first.status).toBe(201);
+    const head = await f.ledger.store.headPosition();
+    const again = await send({ cwd: '/w', modelProvider: 'openai' });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await f.ledger.store.headPosition()).toBe(head);
+    expect((await send({ cwd: '/other', modelProvider: 'openai' })).status).toBe(422);
+
+    await app.close();
+    await f.ledger.close();
+    f.reopen();
+    await start();
+    const afterRestart = await send({ cwd: '/w', modelProvider: 'openai' });
+    expect(afterRestart.body).toEqual(first.body);
+    expect(await f.ledger.store.headPosition()).toBe(head);
+  });
+
+  it('publishes an OpenAPI document derived from the request codecs, a docs page, metrics and readiness', async () => {
+    const doc = (await call('GET', '/openapi.json', null)).body;
+    const start = doc.paths['/v1/threads'].post;
+    const schema = start.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(['cwd', 'modelProvider']);
+    expect(schema.properties.threadId).toEqual({ type: 'string', format: 'uuid' });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/threads/{id}', '/v1/deletions/{id}', '/v1/threads/{id}/history']));
+    expect(start.security).toEqual([{ bearer: [] }]);
+    const docs = await fetch(`${base}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+    await newThread();
+    const metrics = await call('GET', '/metrics', ADM);
+    expect(metrics.body).toContain('thread_ledger_deletions{status="pending"}');
+    expect(metrics.body).toMatch(/thread_ledger_http_requests_total\{method="POST",route="\/v1\/threads",status="201"\} \d+/);
+    expect((await call('GET', '/readyz', null)).body).toMatchObject({ status: 'ready' });
+  });
+});
