@@ -10,6 +10,7 @@ import { Authenticator, type TokenConfig } from './http/auth.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { type RouteDeps, defineRoute } from './http/route.js';
+import { eventStreamRoute } from './http/eventStream.js';
 import { threadRoutes } from './http/threadRoutes.js';
 
 export type ServerOptions = {
@@ -35,6 +36,8 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // Open event streams and sockets end with the server instead of holding its close.
+    forceCloseConnections: true,
   });
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
@@ -106,5 +109,6 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   });
 
   threadRoutes(app, deps, ledger);
+  eventStreamRoute(app, deps, ledger);
   return app;
 };

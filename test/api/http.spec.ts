@@ -201,6 +201,45 @@ describe('HTTP API, through a real listening server', () => {
     expect(await f.ledger.store.headPosition()).toBe(head);
   });
 
+  it('streams lifecycle events as SSE, and resumes from Last-Event-ID with nothing lost or repeated', async () => {
+    type Sse = { id: string; event: string; data: { threadId: string; type: string; position: string } };
+    const read = async (headers: Record<string, string>, until: (events: Sse[]) => boolean) => {
+      const ctl = new AbortController();
+      const res = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${A}`, ...headers }, signal: ctl.signal });
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const events: Sse[] = [];
+      let buf = '';
+      const reader = res.body!.getReader();
+      while (!until(events)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += new TextDecoder().decode(value);
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+          if (fields['id']) events.push({ id: fields['id'], event: fields['event']!, data: JSON.parse(fields['data']!) });
+        }
+      }
+      ctl.abort();
+      return events;
+    };
+    const a = await newThread();
+    const b = await newThread();
+    const first = await read({}, (e) => e.length >= 2);
+    expect(first.map((e) => e.data.threadId)).toEqual([a.threadId, b.threadId]);
+    expect(first.map((e) => e.event)).toEqual(['ThreadStarted', 'ThreadStarted']);
+    const c = await newThread();
+    await call('DELETE', `/v1/threads/${a.threadId}`, W);
+    const resumed = await read({ 'last-event-id': first[1]!.id }, (e) => e.some((x) => x.event === 'ThreadDeleteRequested'));
+    expect(resumed[0]!.data.threadId).toBe(c.threadId);
+    expect(resumed.map((e) => e.id)).not.toContain(first[1]!.id);
+    const ids = [...first, ...resumed].map((e) => BigInt(e.id));
+    expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : 1)));
+    expect((await call('GET', '/v1/events', A, undefined, { 'last-event-id': 'x' })).status).toBe(400);
+  });
+
   it('publishes an OpenAPI document derived from the request codecs, a docs page, metrics and readiness', async () => {
     const doc = (await call('GET', '/openapi.json', null)).body;
     const start = doc.paths['/v1/threads'].post;

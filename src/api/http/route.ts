@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { CommandContext } from '../../domain/metadata.js';
@@ -21,7 +22,10 @@ export type RouteContext<C extends Codecs> = Decoded<C> & {
   request: FastifyRequest;
 };
 
-export type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+export type Answer =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  /** The route takes over the raw response (a stream); it is never stored for replay. */
+  | { stream: (res: ServerResponse) => void };
 
 export type RouteDeps = { auth: Authenticator; idempotency: IdempotencyStore; clock: () => number };
 
@@ -107,10 +111,17 @@ export const defineRoute = <C extends Codecs>(
         }
         if (seen) return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
         answer = await run();
-        const stored: StoredResponse = { status: answer.status, body: answer.body };
-        deps.idempotency.remember(principal.subject, key, fp, stored, deps.clock());
+        if ('status' in answer) {
+          const stored: StoredResponse = { status: answer.status, body: answer.body };
+          deps.idempotency.remember(principal.subject, key, fp, stored, deps.clock());
+        }
       } else {
         answer = await run();
+      }
+      if ('stream' in answer) {
+        reply.hijack();
+        answer.stream(reply.raw);
+        return reply;
       }
       for (const [k, v] of Object.entries(answer.headers ?? {})) reply.header(k, v);
       return reply.code(answer.status).send(answer.body);
