@@ -208,7 +208,9 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
   ledger.runner.start();
   ledger.workerLoop.start();
   const threads = new CodexThreads(home, ledger);
-  await serveStdio((send) => new AppServer(ledger, home, threads, importer, send, version()));
+  await serveStdio(
+    (send) => new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, version: version() }),
+  );
   await ledger.close();
 };
 

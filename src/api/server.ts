@@ -11,6 +11,7 @@ import { IdempotencyStore } from './http/idempotencyStore.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { type RouteDeps, defineRoute } from './http/route.js';
 import { eventStreamRoute } from './http/eventStream.js';
+import { rpcSocketRoute } from './http/rpcSocket.js';
 import { threadRoutes } from './http/threadRoutes.js';
 
 export type ServerOptions = {
@@ -20,6 +21,7 @@ export type ServerOptions = {
   readonly dataDir: string;
   readonly bodyLimit?: number;
   readonly clock?: () => number;
+  readonly version?: string;
 };
 
 /**
@@ -110,5 +112,6 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
 
   threadRoutes(app, deps, ledger);
   eventStreamRoute(app, deps, ledger);
+  await rpcSocketRoute(app, deps, ledger, opts.version ?? 'dev');
   return app;
 };

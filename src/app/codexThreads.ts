@@ -26,31 +26,32 @@ const describe = (e: HandleError): string =>
  * still sees the right state. Deletion is the ledger's: durable first, then purged.
  */
 export class CodexThreads {
-  private readonly index: SessionIndexFile;
+  private readonly index: SessionIndexFile | null;
 
+  /** `home: null`: a ledger with no Codex home behind it (the HTTP service): no files to keep in step. */
   constructor(
-    private readonly home: CodexHome,
+    private readonly home: CodexHome | null,
     private readonly ledger: Ledger,
     private readonly clock: () => number = Date.now,
   ) {
-    this.index = new SessionIndexFile(home.sessionIndexPath);
+    this.index = home ? new SessionIndexFile(home.sessionIndexPath) : null;
   }
 
   /** Moves the rollout between `sessions/` and `archived_sessions/` as Codex does. */
   private readonly relocate: Relocate = async (_id, state, archive) => {
     const current = state.rolloutPaths[state.rolloutPaths.length - 1];
-    if (!current) return null;
+    if (!current || !this.home) return null;
     const target = archive ? this.home.archivedPathOf(current) : this.home.activePathOf(current);
     if (existsSync(current)) await this.home.move(current, target);
     return existsSync(target) ? target : null;
   };
 
   archive(id: ThreadId, ctx: CommandContext) {
-    return this.ledger.lifecycle.archive(id, ctx, this.relocate);
+    return this.ledger.lifecycle.archive(id, ctx, this.home ? this.relocate : undefined);
   }
 
   unarchive(id: ThreadId, ctx: CommandContext) {
-    return this.ledger.lifecycle.unarchive(id, ctx, this.relocate);
+    return this.ledger.lifecycle.unarchive(id, ctx, this.home ? this.relocate : undefined);
   }
 
   /**
@@ -59,11 +60,11 @@ export class CodexThreads {
    */
   async rename(id: ThreadId, name: string, ctx: CommandContext): Promise<E.Either<HandleError, string>> {
     const loaded = await this.ledger.repo.load(id);
-    const command = { type: 'RenameThread', threadId: id, name, indexedIn: this.index.path } as const;
+    const command = { type: 'RenameThread', threadId: id, name, indexedIn: this.index?.path ?? null } as const;
     const check = decide(command, loaded.state);
     if (E.isLeft(check)) return check;
     const trimmed = name.trim();
-    await this.index.append(id, trimmed, new Date(this.clock()));
+    await this.index?.append(id, trimmed, new Date(this.clock()));
     const r = await this.ledger.repo.handle({ ...command, name: trimmed }, ctx, loaded);
     return E.map(() => trimmed)(r);
   }

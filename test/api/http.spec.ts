@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { buildServer } from '../../src/api/server.js';
 import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 
@@ -238,6 +239,48 @@ describe('HTTP API, through a real listening server', () => {
     const ids = [...first, ...resumed].map((e) => BigInt(e.id));
     expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : 1)));
     expect((await call('GET', '/v1/events', A, undefined, { 'last-event-id': 'x' })).status).toBe(400);
+  });
+
+  it('speaks the JSON-RPC over WebSocket, pushing notifications to every connected client', async () => {
+    const connect = async (token: string) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/rpc`, { headers: { authorization: `Bearer ${token}` } });
+      const messages: any[] = [];
+      ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
+      const rpc = (id: number, method: string, params: unknown) => {
+        ws.send(JSON.stringify({ id, method, params }));
+        return waitFor(() => messages.find((m) => m.id === id));
+      };
+      return { ws, messages, rpc };
+    };
+    const waitFor = async <T>(get: () => T | undefined): Promise<T> => {
+      for (let i = 0; i < 200; i++) {
+        const v = get();
+        if (v !== undefined) return v;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('timed out');
+    };
+    const t = await newThread({ sourceKind: 'cli' });
+    const writer = await connect(W);
+    const auditor = await connect(A);
+    expect((await auditor.rpc(1, 'thread/list', {})).result.data.map((x: { id: string }) => x.id)).toContain(t.threadId);
+    expect((await auditor.rpc(2, 'thread/delete', { threadId: t.threadId })).error.message).toMatch(/needs the writer role/);
+    expect((await writer.rpc(3, 'thread/name/set', { threadId: t.threadId, name: 'via ws' })).result).toEqual({});
+    const seen = await waitFor(() => auditor.messages.find((m) => m.method === 'thread/name/updated'));
+    expect(seen.params).toEqual({ threadId: t.threadId, threadName: 'via ws' });
+    expect((await writer.rpc(4, 'thread/delete', { threadId: t.threadId })).result).toEqual({});
+    await waitFor(() => auditor.messages.find((m) => m.method === 'thread/deleted' && m.params.threadId === t.threadId));
+    const history = await call('GET', `/v1/threads/${t.threadId}/history`, A);
+    expect(history.body.events.find((e: { type: string }) => e.type === 'ThreadDeleteRequested').metadata.actor).toBe('svc-orders');
+    writer.ws.close();
+    auditor.ws.close();
+    const refused = new WebSocket(`${base.replace('http', 'ws')}/rpc`);
+    const status = await new Promise((r) => refused.once('unexpected-response', (_req, res) => r(res.statusCode)));
+    expect(status).toBe(401);
   });
 
   it('publishes an OpenAPI document derived from the request codecs, a docs page, metrics and readiness', async () => {

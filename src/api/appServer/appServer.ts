@@ -3,7 +3,6 @@ import type * as t from 'io-ts';
 import type { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
 import type { HandleError } from '../../app/threadRepository.js';
-import type { CodexHome } from '../../codex/codexHome.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
 import { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
@@ -21,6 +20,23 @@ import { InitializeParams, RpcMessage, ThreadIdParams, ThreadListParams, ThreadR
 import { threadOnWire } from './threadWire.js';
 
 type Send = (message: object) => void;
+
+export type AppServerOptions = {
+  readonly ledger: Ledger;
+  readonly threads: CodexThreads;
+  /** The Codex home to import before each list; null for a ledger with none behind it. */
+  readonly importer: CodexImporter | null;
+  readonly codexHome: string | null;
+  /** The answers to this client. */
+  readonly send: Send;
+  /** Notifications: to this client alone (stdio) or to every connected client (WebSocket). */
+  readonly notify: Send;
+  /** Refuses a method this client may not call (throws an RpcError). */
+  readonly authorize?: (method: string) => void;
+  /** Recorded as the actor of every event this client causes. */
+  readonly actor?: string;
+  readonly version: string;
+};
 
 const METHODS = [
   'initialize',
@@ -68,14 +84,15 @@ const refusal = (e: HandleError, threadId: string): RpcError => {
 export class AppServer {
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly ledger: Ledger,
-    private readonly home: CodexHome,
-    private readonly threads: CodexThreads,
-    private readonly importer: CodexImporter,
-    private readonly send: Send,
-    private readonly version: string,
-  ) {}
+  private readonly ledger: Ledger;
+  private readonly threads: CodexThreads;
+  private readonly send: Send;
+
+  constructor(private readonly o: AppServerOptions) {
+    this.ledger = o.ledger;
+    this.threads = o.threads;
+    this.send = o.send;
+  }
 
   /** One line of input. A malformed line gets an error answer and never ends the session. */
   handleLine(line: string): Promise<void> {
@@ -101,7 +118,8 @@ export class AppServer {
     const { id, method, params } = msg.right;
     if (id === undefined) return; // a notification (`initialized`): nothing to answer
     try {
-      const result = await this.dispatch(method, params, { actor: 'codex-client', requestId: String(id), causationId: null });
+      const ctx = { actor: this.o.actor ?? 'codex-client', requestId: String(id), causationId: null };
+      const result = await this.dispatch(method, params, ctx);
       this.send({ id, result });
     } catch (err) {
       const e = err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, (err as Error).message ?? String(err));
@@ -110,24 +128,26 @@ export class AppServer {
   }
 
   private notify(method: string, params: object): void {
-    this.send({ method, params, emittedAtMs: Date.now() });
+    this.o.notify({ method, params, emittedAtMs: Date.now() });
   }
 
   private async dispatch(method: string, params: unknown, ctx: CommandContext): Promise<object> {
+    if ((METHODS as readonly string[]).includes(method)) this.o.authorize?.(method);
     switch (method) {
       case 'initialize': {
         decodeParams(InitializeParams, params);
         const platform = process.platform === 'darwin' ? 'macos' : process.platform;
         return {
-          userAgent: `thread-ledger/${this.version}`,
-          codexHome: this.home.root,
+          userAgent: `thread-ledger/${this.o.version}`,
+          codexHome: this.o.codexHome,
           platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
           platformOs: platform,
         };
       }
       case 'thread/list': {
         const p = decodeParams(ThreadListParams, params);
-        await this.importer.run(); // what Codex wrote meanwhile is listed now
+        await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
+        await this.ledger.runner.catchUp();
         const page = listThreads(this.ledger.readDb, p);
         if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
         const data = page.right.rows.map(threadOnWire);
