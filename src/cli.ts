@@ -116,7 +116,15 @@ const main = async (): Promise<void> => {
       await ledger.runner.catchUp();
       ledger.runner.start();
       ledger.workerLoop.start();
-      const app = await buildServer(ledger, { tokens, dataDir: config.dataDir, logger: process.env['LEDGER_LOG'] !== 'off' });
+      const rate = process.env['LEDGER_RATE_LIMIT'];
+      if (rate !== undefined && !/^[1-9]\d*$/.test(rate)) fail(`LEDGER_RATE_LIMIT must be a positive integer (requests a minute per token), got "${rate}"`);
+      const app = await buildServer(ledger, {
+        tokens,
+        dataDir: config.dataDir,
+        logger: process.env['LEDGER_LOG'] !== 'off',
+        version: version(),
+        rateLimitPerMinute: rate === undefined ? undefined : Number(rate),
+      });
       if (tokens.length === 0) {
         process.stderr.write('thread-ledger: no tokens configured: listening on loopback only; every local caller has every role\n');
       }

@@ -1,7 +1,8 @@
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
 import { allProjections } from '../projections/readModels.js';
@@ -22,6 +23,8 @@ export type ServerOptions = {
   readonly bodyLimit?: number;
   readonly clock?: () => number;
   readonly version?: string;
+  /** Requests per minute per bearer token (per address without one). */
+  readonly rateLimitPerMinute?: number;
 };
 
 /**
@@ -40,6 +43,9 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     requestIdHeader: false,
     // Open event streams and sockets end with the server instead of holding its close.
     forceCloseConnections: true,
+    // A request that takes longer than this is cut: no client holds a connection forever.
+    requestTimeout: 60_000,
+    connectionTimeout: 60_000,
   });
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
@@ -48,6 +54,18 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   const deps: RouteDeps = { auth, idempotency, clock: opts.clock ?? Date.now };
   const counts = new Map<string, number>();
 
+  await app.register(rateLimit, {
+    max: opts.rateLimitPerMinute ?? 6000,
+    timeWindow: 60_000,
+    // Per token (its digest, never the token itself), so one busy service cannot starve another.
+    keyGenerator: (req) => {
+      const h = req.headers.authorization;
+      return h ? `t:${createHash('sha256').update(h).digest('hex').slice(0, 32)}` : `a:${req.ip}`;
+    },
+    allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
+    errorResponseBuilder: (_req, ctx) =>
+      problem('rate-limited', 429, 'Too many requests', `at most ${ctx.max} requests a minute per token; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'thread-ledger', version: '1', description: 'Event-sourced lifecycle and durable deletion of agent threads.' },

@@ -283,6 +283,21 @@ describe('HTTP API, through a real listening server', () => {
     expect(status).toBe(401);
   });
 
+  it('limits requests per token, and one busy token does not use up another one', async () => {
+    const limited = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), rateLimitPerMinute: 3 });
+    const url = await limited.listen({ host: '127.0.0.1', port: 0 });
+    const get = (token: string) => fetch(`${url}/v1/threads`, { headers: { authorization: `Bearer ${token}` } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(A)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await get(A);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await refused.json()).type).toBe('https://thread-ledger.dev/problems/rate-limited');
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect((await get(W)).status).toBe(403); // another token still gets through (to its own answer)
+    await limited.close();
+  });
+
   it('publishes an OpenAPI document derived from the request codecs, a docs page, metrics and readiness', async () => {
     const doc = (await call('GET', '/openapi.json', null)).body;
     const start = doc.paths['/v1/threads'].post;
