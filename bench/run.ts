@@ -13,10 +13,11 @@ import { type ThreadId, streamOf } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
 import { benchCodex } from './codex.js';
+import { benchHttp } from './http.js';
 import { machine, ms, quantiles } from './machine.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=appends|list|delete|rebuild|codex` runs one section. */
+/** `--only=appends|list|delete|codex|http|rebuild` runs one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
@@ -227,6 +228,7 @@ try {
     await l.close();
   }
   if (wanted('codex')) await benchCodex(out, quick);
+  if (wanted('http')) await benchHttp(out, quick);
   if (wanted('rebuild')) await benchRebuild();
 } finally {
   if (!process.env['BENCH_KEEP']) rmSync(root, { recursive: true, force: true });

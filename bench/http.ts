@@ -1,0 +1,85 @@
+// The HTTP section of `npm run bench`: a load run against `thread-ledger serve` on loopback.
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ms } from './machine.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TOKEN = 'bench-writer-token-0123456789';
+
+const run = (opts: autocannon.Options): Promise<autocannon.Result> =>
+  new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
+
+export const benchHttp = async (out: (line: string) => void, quick: boolean): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-http-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir], {
+    cwd: root,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LEDGER_LOG: 'off',
+      LEDGER_RATE_LIMIT: '100000000',
+      LEDGER_TOKENS: JSON.stringify([{ token: TOKEN, subject: 'bench', roles: ['writer', 'auditor'] }]),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      child.stderr!.on('data', (d) => {
+        err += d;
+        const m = /listening on (http:\/\/[\d.:]+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', () => reject(new Error(`serve exited: ${err}`)));
+    });
+    const duration = quick ? 3 : 10;
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const log = new Database(join(dir, 'events.db'), { readonly: true });
+    const count = (type: string) => (log.prepare('SELECT COUNT(*) AS n FROM events WHERE type = ?').get(type) as { n: number }).n;
+
+    const created = await run({
+      url: `${url}/v1/threads`,
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ cwd: '/home/dev/project', modelProvider: 'openai', preview: 'load test' }),
+      connections: 32,
+      duration,
+    });
+    const startedEvents = count('ThreadStarted');
+    out(
+      `| HTTP \`POST /v1/threads\` (create), 32 connections, ${duration} s | ${Math.round(created.requests.average).toLocaleString('en')} commands/s, p50 ${ms(created.latency.p50)} ms, p99 ${ms(created.latency.p99)} ms; ${created['2xx'].toLocaleString('en')} accepted, ${created.non2xx} refused, ${created.errors} errors; ${startedEvents.toLocaleString('en')} \`ThreadStarted\` in the log (the accepted ones, and those in flight when the run ended) |`,
+    );
+
+    const ids = (log.prepare("SELECT stream_id FROM events WHERE type = 'ThreadStarted'").all() as { stream_id: string }[]).map((r) =>
+      r.stream_id.slice('thread-'.length),
+    );
+    let next = 0;
+    const deleted = await run({
+      url,
+      connections: 32,
+      amount: Math.min(ids.length, quick ? 2000 : 20_000),
+      requests: [
+        {
+          method: 'DELETE',
+          headers: { authorization: headers.authorization },
+          setupRequest: (req) => ({ ...req, path: `/v1/threads/${ids[next++]}` }),
+        },
+      ],
+    });
+    const tombstones = count('ThreadDeleteRequested');
+    out(
+      `| HTTP \`DELETE /v1/threads/:id\` (tombstone, 202; the purge follows in the background), 32 connections | ${Math.round(deleted.requests.average).toLocaleString('en')} commands/s, p50 ${ms(deleted.latency.p50)} ms, p99 ${ms(deleted.latency.p99)} ms; ${deleted['2xx'].toLocaleString('en')} accepted, ${deleted.non2xx} refused, ${deleted.errors} errors; ${tombstones.toLocaleString('en')} \`ThreadDeleteRequested\` in the log |`,
+    );
+    log.close();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
