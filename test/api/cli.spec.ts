@@ -13,7 +13,7 @@ describe('thread-ledger serve', () => {
 
   it('listens where HOST and PORT say, and answers /healthz and /readyz', async () => {
     const dir = await tempDir();
-    const child = startCli(['serve', '--data', dir.path], { HOST: '127.0.0.1', PORT: '0' });
+    const child = startCli(['serve', '--data', dir.path], { HOST: '127.0.0.1', PORT: '0', LEDGER_TOKENS: '' });
     cleanups.push(async () => {
       child.kill('SIGTERM');
       await exited(child);
@@ -25,6 +25,7 @@ describe('thread-ledger serve', () => {
       if (!address) await new Promise((r) => setTimeout(r, 50));
     }
     expect(address, child.output()).toBeDefined();
+    expect(child.output()).toContain('no tokens configured: listening on loopback only');
     const health = await fetch(`${address}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
@@ -37,6 +38,12 @@ describe('thread-ledger serve', () => {
     const bad = startCli(['serve', '--data', '/tmp/never-used'], { PORT: 'eighty' });
     expect((await exited(bad)).code).toBe(2);
     expect(bad.output()).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
+    const exposed = startCli(['serve', '--data', '/tmp/never-used'], { HOST: '0.0.0.0', PORT: '0', LEDGER_TOKENS: '' });
+    expect((await exited(exposed)).code).toBe(2);
+    expect(exposed.output()).toContain('no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on 0.0.0.0');
+    const weak = startCli(['serve', '--data', '/tmp/never-used'], { LEDGER_TOKENS: '[{"token":"short","subject":"x","roles":["writer"]}]' });
+    expect((await exited(weak)).code).toBe(2);
+    expect(weak.output()).toContain('the token of x is shorter than 16 characters');
     const unknown = startCli(['explode']);
     expect((await exited(unknown)).code).toBe(2);
     expect(unknown.output()).toContain('unknown command "explode"');
