@@ -13,6 +13,7 @@ import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { type RouteDeps, defineRoute } from './http/route.js';
 import { eventStreamRoute } from './http/eventStream.js';
 import { rpcSocketRoute } from './http/rpcSocket.js';
+import { Rebuilt } from './http/responses.js';
 import { threadRoutes } from './http/threadRoutes.js';
 
 export type ServerOptions = {
@@ -49,6 +50,8 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   });
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
+  // Answers are plain JSON: the response schemas document them, they do not reshape them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const auth = new Authenticator(opts.tokens ?? []);
   const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'));
   const deps: RouteDeps = { auth, idempotency, clock: opts.clock ?? Date.now };
@@ -123,7 +126,7 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     return { status: 200, body: `${lines.join('\n')}\n`, headers: { 'content-type': 'text/plain; version=0.0.4' } };
   });
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/admin/rebuild', role: 'admin', summary: 'Rebuild every read model from position 0 (queries keep working)', tags: ['operations'] }, async () => {
+  defineRoute(app, deps, { method: 'POST', url: '/v1/admin/rebuild', role: 'admin', summary: 'Rebuild every read model from position 0 (queries keep working)', tags: ['operations'], responses: { 200: Rebuilt } }, async () => {
     const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections);
     return { status: 200, body: { applied: r.applied, position: r.position === null ? null : String(r.position) } };
   });

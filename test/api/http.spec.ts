@@ -2,7 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import * as R from '../../src/api/http/responses.js';
 import { buildServer } from '../../src/api/server.js';
+
+/** The answer is what the OpenAPI document says it is: decoded by the codec the document comes from. */
+const conforms = (codec: t.Mixed, value: unknown) => {
+  const r = codec.decode(value);
+  return E.isRight(r) ? [] : PathReporter.report(r);
+};
 import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 
 const TOKENS = [
@@ -65,6 +75,11 @@ describe('HTTP API, through a real listening server', () => {
     const got = await call('GET', `/v1/threads/${root.threadId}?minPosition=${renamed.body.position}`, A);
     expect(got.status).toBe(200);
     expect(got.body.thread).toMatchObject({ id: root.threadId, name: 'Q3 report', preview: 'hello', archived: false });
+    expect(conforms(R.OneThread, got.body)).toEqual([]);
+    expect(conforms(R.ThreadPage, (await call('GET', '/v1/threads?sourceKinds=appServer', A)).body)).toEqual([]);
+    expect(conforms(R.Renamed, renamed.body)).toEqual([]);
+    expect(conforms(R.Spawned, child.body)).toEqual([]);
+    expect(conforms(R.Subtree, (await call('GET', `/v1/threads/${root.threadId}/subtree`, A)).body)).toEqual([]);
 
     expect((await call('POST', `/v1/threads/${root.threadId}/archive`, W)).body.threadIds).toEqual([root.threadId, child.body.threadId]);
     expect((await call('POST', `/v1/threads/${root.threadId}/unarchive`, W)).status).toBe(200);
@@ -87,12 +102,17 @@ describe('HTTP API, through a real listening server', () => {
     }
     const deletion = await call('GET', `/v1/deletions/${root.threadId}`, A);
     expect(deletion.body.deletion).toMatchObject({ status: 'deleted', reason: 'gdpr', requested_by: 'svc-orders', request_id: 'req-delete-1' });
+    expect(conforms(R.OneDeletion, deletion.body)).toEqual([]);
+    expect(conforms(R.DeletionAccepted, accepted.body)).toEqual([]);
+    expect(conforms(R.Problem, gone.body)).toEqual([]);
+    expect(conforms(R.Deletions, (await call('GET', '/v1/deletions', A)).body)).toEqual([]);
     expect(deletion.body.deletion.steps.map((s: { step: string }) => s.step)).toEqual(['content', 'complete']);
     expect((await call('GET', '/v1/deletions?status=deleted', A)).body.data.map((d: { thread_id: string }) => d.thread_id).sort()).toEqual(
       [root.threadId, child.body.threadId].sort(),
     );
 
     const history = await call('GET', `/v1/threads/${root.threadId}/history`, A);
+    expect(conforms(R.History, history.body)).toEqual([]);
     const types = history.body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(['ThreadStarted', 'SubagentSpawned', 'ThreadRenamed', 'ThreadArchived', 'ThreadUnarchived', 'ThreadDeleteRequested', 'ThreadContentShredded', 'ThreadDeleted']);
     const rename = history.body.events[2];
@@ -306,6 +326,11 @@ describe('HTTP API, through a real listening server', () => {
     expect(schema.properties.threadId).toEqual({ type: 'string', format: 'uuid' });
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/threads/{id}', '/v1/deletions/{id}', '/v1/threads/{id}/history']));
     expect(start.security).toEqual([{ bearer: [] }]);
+    // Answers are documented too, errors as problem documents, from the response codecs.
+    expect(start.responses['201'].content['application/json'].schema.required).toEqual(['threadId', 'position']);
+    const list = doc.paths['/v1/threads'].get.responses['200'].content['application/json'].schema;
+    expect(list.properties.data.items.required).toEqual(expect.arrayContaining(['id', 'preview', 'source', 'createdAt']));
+    expect(doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

@@ -1,5 +1,6 @@
 import type { CodexThreadMeta, SessionSource, SourceKind } from '../../domain/events.js';
 import type { ThreadRow } from '../../projections/threadListQuery.js';
+import type { WireThread } from '../http/responses.js';
 
 /** The source of a thread that did not come from a Codex home, from its kind. */
 const sourceOfKind = (kind: SourceKind): SessionSource => {
@@ -22,7 +23,7 @@ const sourceOfKind = (kind: SourceKind): SessionSource => {
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** A thread-list row as Codex's `Thread` (see shared/codex-protocol/ts/Thread.ts). */
-export const threadOnWire = (r: ThreadRow) => {
+export const threadOnWire = (r: ThreadRow): WireThread => {
   const codex = r.codex ? (JSON.parse(r.codex) as CodexThreadMeta) : null;
   return {
     id: r.thread_id,
@@ -34,14 +35,14 @@ export const threadOnWire = (r: ThreadRow) => {
     section: null,
     sectionEnteredAt: null,
     projectId: null,
-    historyMode: 'legacy',
+    historyMode: 'legacy' as const,
     modelProvider: r.model_provider,
     model: null,
     reasoningEffort: null,
-    createdAt: seconds(r.created_at),
-    updatedAt: seconds(r.updated_at),
+    createdAt: seconds(r.created_at) as WireThread['createdAt'],
+    updatedAt: seconds(r.updated_at) as WireThread['updatedAt'],
     recencyAt: null,
-    status: { type: 'notLoaded' },
+    status: { type: 'notLoaded' as const },
     path: r.rollout_path,
     cwd: r.cwd,
     cliVersion: r.cli_version ?? '',
@@ -50,9 +51,8 @@ export const threadOnWire = (r: ThreadRow) => {
     threadSource: codex?.threadSource ?? null,
     agentNickname: codex?.agentNickname ?? null,
     agentRole: codex?.agentRole ?? null,
-    gitInfo: r.git_info ? (JSON.parse(r.git_info) as unknown) : null,
+    gitInfo: r.git_info ? (JSON.parse(r.git_info) as WireThread['gitInfo']) : null,
     name: r.name,
-    turns: [] as unknown[],
+    turns: [],
   };
 };
-export type WireThread = ReturnType<typeof threadOnWire>;

@@ -7,6 +7,7 @@ import type { Authenticator, Principal, Role } from './auth.js';
 import { IdempotencyStore, type StoredResponse } from './idempotencyStore.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { ProblemError, invalid, problem } from './problem.js';
+import { Problem as ProblemCodec } from './responses.js';
 
 type Codecs = { body?: t.Mixed; query?: t.Mixed; params?: t.Mixed };
 type Decoded<C extends Codecs> = {
@@ -72,6 +73,8 @@ export const defineRoute = <C extends Codecs>(
     summary: string;
     tags: string[];
     idempotent?: boolean;
+    /** The success answers, by status, for the OpenAPI document. */
+    responses?: Record<number, t.Mixed>;
   } & C,
   handler: (ctx: RouteContext<C>) => Promise<Answer>,
 ): void => {
@@ -80,6 +83,12 @@ export const defineRoute = <C extends Codecs>(
   if (spec.query) schema['querystring'] = jsonSchemaOf(spec.query);
   if (spec.params) schema['params'] = jsonSchemaOf(spec.params);
   if (spec.role !== 'public') schema['security'] = [{ bearer: [] }];
+  const problemSchema = { ...jsonSchemaOf(ProblemCodec), description: 'RFC 9457 problem details (application/problem+json)' };
+  schema['response'] = {
+    ...Object.fromEntries(Object.entries(spec.responses ?? {}).map(([status, codec]) => [status, jsonSchemaOf(codec)])),
+    '4xx': problemSchema,
+    '5xx': problemSchema,
+  };
   if (spec.idempotent) {
     schema['headers'] = { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } };
   }

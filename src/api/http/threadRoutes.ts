@@ -8,6 +8,7 @@ import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
 import { fromHandleError, invalid, problem } from './problem.js';
 import { Consistency, DeleteQuery, DeletionsQuery, ListQuery, RenameBody, StartThreadBody, ThreadIdPath } from './requests.js';
+import * as R from './responses.js';
 import { type RouteDeps, defineRoute } from './route.js';
 
 type Started = EventOf<'ThreadStarted'>['data'];
@@ -57,31 +58,31 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     return r.right;
   };
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true }, async ({ body, command }) => {
+  defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true, responses: { 201: R.Started } }, async ({ body, command }) => {
     const thread = startedFrom(body, deps.clock());
     const r = ok(await lifecycle.start(thread, command));
     return { status: 201, body: { threadId: thread.threadId, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true }, async ({ params, body, command }) => {
+  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true, responses: { 201: R.Spawned } }, async ({ params, body, command }) => {
     const thread = startedFrom(body, deps.clock());
     const r = ok(await lifecycle.spawn(params.id, thread, command));
     return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true }, async ({ params, body, command }) => {
+  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true, responses: { 200: R.Renamed } }, async ({ params, body, command }) => {
     const r = ok(await lifecycle.rename(params.id, body.name, command));
     return { status: 200, body: { threadId: params.id, name: body.name.trim(), position: pos(r.position) } };
   });
 
   for (const [verb, archive] of [['archive', true], ['unarchive', false]] as const) {
-    defineRoute(app, deps, { method: 'POST', url: `/v1/threads/:id/${verb}`, role: 'writer', summary: `${archive ? 'Archive' : 'Unarchive'} a thread and its spawned descendants`, tags: ['commands'], params: ThreadIdPath, idempotent: true }, async ({ params, command }) => {
+    defineRoute(app, deps, { method: 'POST', url: `/v1/threads/:id/${verb}`, role: 'writer', summary: `${archive ? 'Archive' : 'Unarchive'} a thread and its spawned descendants`, tags: ['commands'], params: ThreadIdPath, idempotent: true, responses: { 200: R.Changed } }, async ({ params, command }) => {
       const r = ok(archive ? await lifecycle.archive(params.id, command) : await lifecycle.unarchive(params.id, command));
       return { status: 200, body: { threadIds: r.threadIds, position: pos(r.position) } };
     });
   }
 
-  defineRoute(app, deps, { method: 'DELETE', url: '/v1/threads/:id', role: 'writer', summary: 'Delete a thread and its subtree: 202 once the tombstones are committed; ?wait=ms waits for the purge', tags: ['commands'], params: ThreadIdPath, query: DeleteQuery, idempotent: true }, async ({ params, query, command }) => {
+  defineRoute(app, deps, { method: 'DELETE', url: '/v1/threads/:id', role: 'writer', summary: 'Delete a thread and its subtree: 202 once the tombstones are committed; ?wait=ms waits for the purge', tags: ['commands'], params: ThreadIdPath, query: DeleteQuery, idempotent: true, responses: { 200: R.DeletionAccepted, 202: R.DeletionAccepted } }, async ({ params, query, command }) => {
     const wait = query.wait ?? 0;
     if (wait < 0 || wait > MAX_WAIT_MS) throw invalid(`wait must be between 0 and ${MAX_WAIT_MS} ms, got ${wait}`, [{ field: 'wait', reason: `must be between 0 and ${MAX_WAIT_MS}` }]);
     const r = ok(await lifecycle.delete(params.id, query.reason ?? null, command));
@@ -100,7 +101,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     return { status: status === 'deleted' ? 200 : 202, body, headers: { location: `/v1/deletions/${params.id}` } };
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/threads', role: 'auditor', summary: 'List threads: the filters, sorting and cursors of thread/list', tags: ['queries'], query: ListQuery }, async ({ query }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/threads', role: 'auditor', summary: 'List threads: the filters, sorting and cursors of thread/list', tags: ['queries'], query: ListQuery, responses: { 200: R.ThreadPage } }, async ({ query }) => {
     await caughtUp(query.minPosition);
     const { minPosition: _, ...params } = query;
     const page = listThreads(ledger.readDb, params);
@@ -108,7 +109,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     return { status: 200, body: { data: page.right.rows.map(threadOnWire), nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor } };
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id', role: 'auditor', summary: 'One thread; 410 Gone, with when and by whom, once deleted', tags: ['queries'], params: ThreadIdPath, query: Consistency }, async ({ params, query }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id', role: 'auditor', summary: 'One thread; 410 Gone, with when and by whom, once deleted', tags: ['queries'], params: ThreadIdPath, query: Consistency, responses: { 200: R.OneThread } }, async ({ params, query }) => {
     await caughtUp(query.minPosition);
     const row = queries.thread(params.id);
     if (row) return { status: 200, body: { thread: { ...threadOnWire(row), archived: row.archived === 1 } } };
@@ -125,13 +126,13 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     throw problem('thread-not-found', 404, 'Thread Not Found', `thread ${params.id} not found`);
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id/subtree', role: 'auditor', summary: "A thread's ancestors and descendants (ids and status)", tags: ['queries'], params: ThreadIdPath }, async ({ params }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id/subtree', role: 'auditor', summary: "A thread's ancestors and descendants (ids and status)", tags: ['queries'], params: ThreadIdPath, responses: { 200: R.Subtree } }, async ({ params }) => {
     const node = queries.node(params.id);
     if (!node) throw problem('thread-not-found', 404, 'Thread Not Found', `thread ${params.id} not found`);
     return { status: 200, body: { thread: node, ancestors: queries.ancestors(params.id), descendants: queries.descendants(params.id) } };
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id/history', role: 'auditor', summary: "A thread's full history as recorded; sealed content stays sealed", tags: ['audit'], params: ThreadIdPath }, async ({ params }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/threads/:id/history', role: 'auditor', summary: "A thread's full history as recorded; sealed content stays sealed", tags: ['audit'], params: ThreadIdPath, responses: { 200: R.History } }, async ({ params }) => {
     const events = await ledger.store.readStream(streamOf(params.id));
     if (events.length === 0) throw problem('thread-not-found', 404, 'Thread Not Found', `thread ${params.id} has no history`);
     return {
@@ -143,14 +144,14 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     };
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/deletions', role: 'auditor', summary: 'Deletion records, newest first, by status and time', tags: ['audit'], query: DeletionsQuery }, async ({ query }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/deletions', role: 'auditor', summary: 'Deletion records, newest first, by status and time', tags: ['audit'], query: DeletionsQuery, responses: { 200: R.Deletions } }, async ({ query }) => {
     await caughtUp(query.minPosition);
     const limit = query.limit ?? 100;
     if (limit < 1 || limit > 1000) throw invalid(`limit must be between 1 and 1000, got ${limit}`);
     return { status: 200, body: { data: queries.deletions({ ...query, limit }) } };
   });
 
-  defineRoute(app, deps, { method: 'GET', url: '/v1/deletions/:id', role: 'auditor', summary: 'One deletion with every step, attempt and failure', tags: ['audit'], params: ThreadIdPath, query: Consistency }, async ({ params, query }) => {
+  defineRoute(app, deps, { method: 'GET', url: '/v1/deletions/:id', role: 'auditor', summary: 'One deletion with every step, attempt and failure', tags: ['audit'], params: ThreadIdPath, query: Consistency, responses: { 200: R.OneDeletion } }, async ({ params, query }) => {
     await caughtUp(query.minPosition);
     const d = queries.deletion(params.id);
     if (!d) throw problem('deletion-not-found', 404, 'Deletion Not Found', `no deletion of thread ${params.id}`);
