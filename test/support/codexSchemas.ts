@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(new URL('../../../shared/codex-protocol/json-schema/', import.meta.url));
+const dir = fileURLToPath(new URL('../fixtures/codex-protocol/json-schema/', import.meta.url));
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 const validators = new Map(
   readdirSync(dir)
