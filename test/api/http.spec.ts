@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { request } from 'node:http';
+import { startedData } from '../support/threads.js';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
@@ -259,6 +261,35 @@ describe('HTTP API, through a real listening server', () => {
     const ids = [...first, ...resumed].map((e) => BigInt(e.id));
     expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : 1)));
     expect((await call('GET', '/v1/events', A, undefined, { 'last-event-id': 'x' })).status).toBe(400);
+  });
+
+  it('keeps streaming to every SSE client while one of them stalls', async () => {
+    // The stalled client: connected, then never reads, so the server's writes to it back up.
+    const stalled = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+      request(`${base}/v1/events`, { headers: { authorization: `Bearer ${A}` } }, (res) => {
+        res.pause();
+        resolve(res);
+      }).end(),
+    );
+    const many = Array.from({ length: 3000 }, () => startedData({ preview: 'x'.repeat(2000), createdAtMs: f.clock.now++ }));
+    f.ledger.keys.createMany(many.map((t) => t.threadId));
+    await Promise.all(many.map((t) => f.ledger.lifecycle.start(t, { actor: 'test', requestId: 'bulk', causationId: null })));
+    const last = many.at(-1)!.threadId;
+    // A second client still gets everything, to the last event, while the first one is stuck.
+    const res = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${A}` } });
+    const reader = res.body!.getReader();
+    let text = '';
+    let bytes = 0;
+    while (!text.includes(last)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      text = text.slice(-10_000) + new TextDecoder().decode(value);
+    }
+    expect(text).toContain(last);
+    expect(bytes).toBeGreaterThan(8_000_000); // far more than any socket buffer holds for the stalled one
+    await reader.cancel();
+    stalled.destroy();
   });
 
   it('speaks the JSON-RPC over WebSocket, pushing notifications to every connected client', async () => {
