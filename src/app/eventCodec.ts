@@ -36,6 +36,14 @@ const fieldsOf = (type: DomainEvent['type']): readonly string[] =>
 export class EventCodec {
   constructor(private readonly keys: KeyStore) {}
 
+  /** Creates, in one shared durable write, the keys that encoding these events will need. */
+  async prepare(events: readonly DomainEvent[]): Promise<void> {
+    const ids = events
+      .filter((e) => fieldsOf(e.type).some((f) => typeof (e.data as Record<string, unknown>)[f] === 'string'))
+      .map((e) => (e.data as { threadId: string }).threadId);
+    if (ids.length > 0) await this.keys.ensure(ids);
+  }
+
   encode(
     e: DomainEvent,
     meta: Omit<EventMetadata, 'schemaVersion'>,

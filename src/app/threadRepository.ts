@@ -101,6 +101,7 @@ export class ThreadRepository {
         if (attempt === 1 && known) continue;
         return E.right({ events, state, revision, position: null });
       }
+      await this.codec.prepare(events);
       const recordedAtMs = this.clock();
       const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId()));
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);

@@ -7,6 +7,11 @@ export interface KeyStore {
   getOrCreate(threadId: string): Buffer;
   /** Creates the keys of many threads in one durable write (bulk starts and imports); never a destroyed one. */
   createMany(threadIds: readonly string[]): void;
+  /**
+   * Makes sure these threads have keys. Calls made in the same turn of the event loop share one
+   * durable write (group commit), as appends do.
+   */
+  ensure(threadIds: readonly string[]): Promise<void>;
   /** The thread's key, or null if it never existed or was destroyed. */
   get(threadId: string): Buffer | null;
   /** The keys that exist among these threads, read in one snapshot. */
@@ -25,6 +30,8 @@ export interface KeyStore {
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  private pending = new Set<string>();
+  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -60,6 +67,30 @@ export class SqliteKeyStore implements KeyStore {
     this.db.transaction(() => {
       for (const id of threadIds) this.stmt.insert.run({ id, key: randomBytes(32) });
     }).immediate();
+  }
+
+  ensure(threadIds: readonly string[]): Promise<void> {
+    const missing = threadIds.filter((id) => this.get(id) === null);
+    if (missing.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      for (const id of missing) this.pending.add(id);
+      this.waiting.push({ resolve, reject });
+      if (this.waiting.length === 1) setImmediate(() => this.flushPending());
+    });
+  }
+
+  private flushPending(): void {
+    const ids = [...this.pending];
+    const waiting = this.waiting;
+    this.pending = new Set();
+    this.waiting = [];
+    try {
+      this.createMany(ids);
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      return;
+    }
+    for (const w of waiting) w.resolve();
   }
 
   get(threadId: string): Buffer | null {
