@@ -183,6 +183,8 @@ const main = async (): Promise<void> => {
   }
 };
 
+const FULL_SCAN_MS = 60_000;
+
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -216,6 +218,12 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
   ledger.runner.start();
   ledger.workerLoop.start();
   const threads = new CodexThreads(home, ledger);
+  // What the quick scan before each list does not look at (Codex's changes in older day
+  // folders, appends to older rollouts) is picked up by a full scan now and then.
+  const fullScan = setInterval(() => {
+    importer.run({ full: true }).catch((err: unknown) => process.stderr.write(`thread-ledger app-server: scan: ${String(err)}\n`));
+  }, FULL_SCAN_MS);
+  fullScan.unref();
   await serveStdio(
     (send) => new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, version: version() }),
   );
