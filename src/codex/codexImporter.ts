@@ -40,8 +40,19 @@ export class CodexImporter {
     private readonly onProgress?: (done: number, total: number) => void,
   ) {}
 
-  /** `full`: look at every rollout again, not only at folders that changed (see CodexHome). */
-  async run(opts: { full?: boolean } = {}): Promise<ImportReport> {
+  private running: Promise<unknown> = Promise.resolve();
+
+  /**
+   * `full`: look at every rollout again, not only at folders that changed (see CodexHome).
+   * Runs one at a time: a periodic full scan and the scan before a list never overlap.
+   */
+  run(opts: { full?: boolean } = {}): Promise<ImportReport> {
+    const next = this.running.then(() => this.runOnce(opts));
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runOnce(opts: { full?: boolean }): Promise<ImportReport> {
     const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], purgedLate: [] };
     const index = new SessionIndexFile(this.home.sessionIndexPath);
     const files = (await this.home.listRollouts(opts)).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
