@@ -1,0 +1,184 @@
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  type Position,
+  START,
+  StreamDeletedError as EsdbStreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  jsonEvent,
+} from '@eventstore/db-client';
+import * as E from 'fp-ts/lib/Either.js';
+import {
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type RecordedEvent,
+  StoreUnavailableError,
+  StreamDeletedError,
+  type Subscription,
+  type WrongExpectedVersion,
+} from '../eventStore.js';
+
+type Raw = {
+  id: string;
+  streamId: string;
+  type: string;
+  revision: bigint;
+  position?: Position;
+  data: unknown;
+  metadata?: unknown;
+};
+
+const RETRIES = 4;
+const TRANSIENT = new Set(['unavailable', 'not-leader', 'deadline-exceeded', 'unknown']);
+
+const isSystem = (r: Raw) => r.type.startsWith('$') || r.streamId.startsWith('$');
+const at = (p: bigint): Position => ({ commit: p, prepare: p });
+
+/**
+ * The EventStore port over EventStoreDB / KurrentDB, through `@eventstore/db-client`. A global
+ * position is the commit position; system events (`$`) are never surfaced. Transient failures
+ * (unavailable, not leader, deadline) are retried a bounded number of times with backoff, then
+ * reported as StoreUnavailableError.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+
+  constructor(connectionString: string) {
+    this.client = EventStoreDBClient.connectionString(connectionString);
+  }
+
+  private async retrying<A>(what: string, f: () => Promise<A>): Promise<A> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await f();
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        if (err instanceof EsdbStreamDeletedError) throw new StreamDeletedError(err.streamName);
+        if (!type || !TRANSIENT.has(type) || attempt >= RETRIES) {
+          if (type && TRANSIENT.has(type)) throw new StoreUnavailableError(`${what}: ${(err as Error).message}`);
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<E.Either<WrongExpectedVersion, AppendResult>> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const data = events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data as never, metadata: e.metadata as never }));
+    try {
+      const r = await this.retrying('append', () => this.client.appendToStream(streamId, data, { expectedRevision: expected }));
+      return E.right({ nextExpectedRevision: r.nextExpectedRevision, position: r.position!.commit });
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) {
+        const actual = err.actualVersion;
+        return E.left({
+          kind: 'WrongExpectedVersion',
+          streamId,
+          expected,
+          actual: typeof actual === 'bigint' ? actual : 'no_stream',
+        });
+      }
+      throw err;
+    }
+  }
+
+  private toRecorded(r: Raw): RecordedEvent {
+    return {
+      id: r.id,
+      streamId: r.streamId,
+      type: r.type,
+      revision: r.revision,
+      position: r.position!.commit,
+      data: r.data,
+      metadata: r.metadata ?? {},
+    };
+  }
+
+  async readStream(streamId: string, opts: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    return this.retrying('readStream', async () => {
+      const out: RecordedEvent[] = [];
+      try {
+        for await (const e of this.client.readStream(streamId, {
+          fromRevision: opts.fromRevision ?? START,
+          maxCount: opts.maxCount ?? Number.MAX_SAFE_INTEGER,
+          direction: FORWARDS,
+        })) {
+          if (e.event) out.push(this.toRecorded(e.event as Raw));
+        }
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) return [];
+        throw err;
+      }
+      return out;
+    });
+  }
+
+  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.retrying('readAll', async () => {
+      const out: RecordedEvent[] = [];
+      // fromPosition is inclusive: read one more and drop the event at `after` itself. Reads are
+      // always consumed to their end (leaving one half-read keeps the client from closing).
+      for await (const e of this.client.readAll({
+        fromPosition: after === null ? START : at(after),
+        maxCount: maxCount + 1,
+        direction: FORWARDS,
+      })) {
+        const r = e.event as Raw | undefined;
+        if (!r || isSystem(r) || (after !== null && r.position!.commit <= after)) continue;
+        out.push(this.toRecorded(r));
+      }
+      return out.slice(0, maxCount);
+    });
+  }
+
+  async headPosition(): Promise<bigint | null> {
+    return this.retrying('headPosition', async () => {
+      let head: bigint | null = null;
+      for await (const e of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
+        const r = e.event as Raw | undefined;
+        if (r && !isSystem(r) && head === null) head = r.position!.commit;
+      }
+      return head;
+    });
+  }
+
+  subscribeToAll(opts: { after: bigint | null }): Subscription {
+    const sub = this.client.subscribeToAll({
+      fromPosition: opts.after === null ? START : at(opts.after),
+      filter: excludeSystemEvents(),
+    });
+    const after = opts.after;
+    const toRecorded = (r: Raw) => this.toRecorded(r);
+    async function* iterate(): AsyncGenerator<RecordedEvent> {
+      for await (const e of sub) {
+        const r = e.event as Raw | undefined;
+        if (!r || isSystem(r) || (after !== null && r.position!.commit <= after)) continue;
+        yield toRecorded(r);
+      }
+    }
+    const it = iterate();
+    return {
+      [Symbol.asyncIterator]: () => it,
+      async stop() {
+        await sub.unsubscribe();
+        await it.return(undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
