@@ -104,7 +104,13 @@ const main = async (): Promise<void> => {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const open = (): Ledger => openLedger({ dataDir: config.dataDir, rolloutRoots: config.rolloutRoots, workerBatchSize: batchSize() });
+  const open = (): Ledger =>
+    openLedger({
+      dataDir: config.dataDir,
+      rolloutRoots: config.rolloutRoots,
+      workerBatchSize: batchSize(),
+      eventStoreConnectionString: process.env['EVENTSTORE_CONNECTION_STRING'] || undefined,
+    });
 
   switch (command) {
     case 'serve': {

@@ -10,6 +10,7 @@ import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
 import { allProjections, openReadModels } from '../projections/readModels.js';
 import type { EventStore } from '../store/eventStore.js';
+import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
 import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
 import { DeletionWorker } from './deletionWorker.js';
 import { EventCodec } from './eventCodec.js';
@@ -22,6 +23,11 @@ export type LedgerConfig = {
   readonly dataDir: string;
   /** The only folders rollout files may be deleted from. */
   readonly rolloutRoots: readonly string[];
+  /**
+   * An EventStoreDB / KurrentDB connection string (`esdb://host:2113?tls=false`, or several hosts):
+   * the log lives there instead of in the embedded SQLite file. Read models stay local.
+   */
+  readonly eventStoreConnectionString?: string;
   /** The session index files (Codex's) the worker may rewrite to drop a deleted thread's lines. */
   readonly sessionIndexFiles?: readonly string[];
   readonly clock?: Clock;
@@ -50,7 +56,9 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const clock = cfg.clock ?? Date.now;
-  const store = new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
+  const store: EventStore = cfg.eventStoreConnectionString
+    ? new EsdbEventStore(cfg.eventStoreConnectionString)
+    : new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
   const keys = new SqliteKeyStore(join(dataDir, 'keys.db'));
   const codec = new EventCodec(keys);
   // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end

@@ -8,6 +8,7 @@ import type { CodexHome } from './codexHome.js';
  */
 export const openCodexLedger = (home: CodexHome, dataDir: string | undefined, extra: Partial<LedgerConfig> = {}): Ledger =>
   openLedger({
+    eventStoreConnectionString: process.env['EVENTSTORE_CONNECTION_STRING'] || undefined,
     ...extra,
     dataDir: dataDir ?? home.defaultDataDir,
     rolloutRoots: [home.sessionsDir, home.archivedDir],

@@ -10,8 +10,8 @@ import { newId, startedData } from '../support/threads.js';
 
 const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
 
-describe('deleting a thread and its subtree', () => {
-  const f = useLedgerFixture();
+describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%s store)', (backend) => {
+  const f = useLedgerFixture({ backend });
 
   const listed = () => unwrap(listThreads(f.ledger.readDb, { ...everyKind, limit: 1000 })).rows.map((r) => r.thread_id);
 

@@ -9,8 +9,8 @@ import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { jitteryStore, rng } from '../support/jitteryStore.js';
 import { newId, startedData } from '../support/threads.js';
 
-describe('spawns racing deletes', () => {
-  const f = useLedgerFixture();
+describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (backend) => {
+  const f = useLedgerFixture({ backend });
 
   it('never leaves a live thread under a tombstoned ancestor, over many interleavings', async () => {
     let spawnedBeforeTombstone = 0;
@@ -18,7 +18,7 @@ describe('spawns racing deletes', () => {
     let tombstonedBeforeStart = 0; // edge landed, then the cascade's tombstone beat the child's start
     for (let seed = 1; seed <= 60; seed++) {
       const random = rng(seed);
-      const repo = new ThreadRepository(jitteryStore(f.ledger.store, random), f.ledger.codec, () => f.clock.now, randomUUID);
+      const repo = new ThreadRepository(jitteryStore(f.ledger.store, random, backend === 'esdb' ? 12 : 3), f.ledger.codec, () => f.clock.now, randomUUID);
       const racy = new ThreadLifecycle(repo);
       const { all } = await f.tree(6, 2);
       const known: ThreadId[] = [...all];

@@ -8,14 +8,17 @@ export const rng = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
-/** Wraps a store so that every read and append waits a random moment: many interleavings. */
-export const jitteryStore = (inner: EventStore, random: () => number): EventStore => {
+/**
+ * Wraps a store so that every read and append waits a random moment: many interleavings.
+ * `scaleMs`: the longest pause; a store whose calls take longer (a network round trip) needs more.
+ */
+export const jitteryStore = (inner: EventStore, random: () => number, scaleMs = 3): EventStore => {
   const pause = () =>
     new Promise<void>((r) => {
       const x = random();
       if (x < 0.3) queueMicrotask(r);
       else if (x < 0.7) setImmediate(r);
-      else setTimeout(r, Math.floor(random() * 3));
+      else setTimeout(r, Math.floor(random() * scaleMs));
     });
   return {
     append: async (...args) => {

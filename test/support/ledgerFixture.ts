@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import type { CommandContext } from '../../src/domain/metadata.js';
+import { EsdbTestServer } from './esdb/esdbTestServer.js';
 import { tempDir } from './tempDir.js';
 import { newId, startedData } from './threads.js';
 
@@ -24,6 +25,8 @@ export type Fixture = {
   rolloutOf(id: ThreadId): string;
   reopen(): void;
   close(): Promise<void>;
+  /** The EventStoreDB connection string, on that backend. */
+  connection: string | undefined;
 };
 
 export const unwrap = <A>(r: E.Either<unknown, A>): A => {
@@ -31,8 +34,13 @@ export const unwrap = <A>(r: E.Either<unknown, A>): A => {
   return r.right;
 };
 
-export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<Fixture> => {
+export type Backend = 'sqlite' | 'esdb';
+
+/** `backend: 'esdb'`: the log lives in a wire-level EventStoreDB test server, over real gRPC. */
+export const ledgerFixture = async (opts: { batchSize?: number; backend?: Backend } = {}): Promise<Fixture> => {
   const tmp = await tempDir();
+  const esdb = opts.backend === 'esdb' ? new EsdbTestServer() : null;
+  const connection = esdb ? await esdb.start() : undefined;
   const rolloutRoot = join(tmp.path, 'sessions');
   mkdirSync(rolloutRoot, { recursive: true });
   const clock = { now: 1_790_000_000_000 };
@@ -44,6 +52,7 @@ export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<
       retry: { baseMs: 100, capMs: 1000 },
       workerBatchSize: opts.batchSize,
       pollMs: 5,
+      eventStoreConnectionString: connection,
     });
   const rolloutOf = (id: ThreadId) => join(rolloutRoot, `rollout-${id}.jsonl`);
   const writeRollout = (id: ThreadId) => {
@@ -76,8 +85,10 @@ export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<
     reopen() {
       f.ledger = open();
     },
+    connection,
     async close() {
       await f.ledger.close();
+      await esdb?.stop();
       await tmp.remove();
     },
   };
@@ -85,7 +96,7 @@ export const ledgerFixture = async (opts: { batchSize?: number } = {}): Promise<
 };
 
 /** A fresh fixture for each test of the enclosing suite, closed after it. */
-export const useLedgerFixture = (opts: { batchSize?: number } = {}): Fixture => {
+export const useLedgerFixture = (opts: { batchSize?: number; backend?: Backend } = {}): Fixture => {
   const holder: { f?: Fixture } = {};
   beforeEach(async () => {
     holder.f = await ledgerFixture(opts);
