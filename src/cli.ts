@@ -146,11 +146,21 @@ const main = async (): Promise<void> => {
       const ledger = open();
       if (values['until-idle']) {
         let recorded = 0;
+        let idleSince = Date.now();
         for (;;) {
           const r = await ledger.worker.runPass();
           recorded += r.recorded;
-          if (r.recorded === 0) break;
-          process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${r.completed.length} threads deleted in this pass\n`);
+          if (r.recorded > 0) {
+            idleSince = Date.now();
+            process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${r.completed.length} threads deleted in this pass\n`);
+            continue;
+          }
+          await ledger.runner.catchUp();
+          const open = ledger.queries.deletionCounts();
+          if (!open['pending'] && !open['failing']) break;
+          // Something waits on a failed step's retry, or nothing moved for a while: stop here.
+          if (r.retryAtMs !== null || open['failing'] || Date.now() - idleSince > UNTIL_IDLE_PATIENCE_MS) break;
+          await new Promise((res) => setTimeout(res, 50)); // another worker is mid-way: let it finish
         }
         await ledger.runner.catchUp();
         const counts = ledger.queries.deletionCounts();
@@ -190,6 +200,8 @@ const main = async (): Promise<void> => {
 };
 
 const FULL_SCAN_MS = 60_000;
+/** `worker --until-idle` waits this long for deletions that another worker is in the middle of. */
+const UNTIL_IDLE_PATIENCE_MS = 10_000;
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -14,7 +14,7 @@ export class ProjectionRunner {
   private readonly getCheckpoint;
   private readonly setCheckpoint;
   private readonly handlers: { name: string; apply: (e: StoredEvent) => void }[];
-  private readonly applyBatch: (events: readonly StoredEvent[]) => void;
+  private readonly applyBatch: Database.Transaction<(events: readonly StoredEvent[]) => void>;
   private applied: bigint | null = null;
   private waiters: { position: bigint; resolve: () => void }[] = [];
   private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
@@ -66,7 +66,7 @@ export class ProjectionRunner {
   private apply(events: RecordedEvent[]): void {
     if (events.length === 0) return;
     const decoded = this.codec.decodeMany(events);
-    this.applyBatch(decoded);
+    this.applyBatch.immediate(decoded); // immediate: a deferred one may not upgrade to a write while another process writes
     for (const l of this.listeners) l(decoded);
     this.applied = events[events.length - 1]!.position;
     const ready = this.waiters.filter((w) => w.position <= this.applied!);

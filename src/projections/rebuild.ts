@@ -29,7 +29,7 @@ export const rebuildProjections = async (
       db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
     }
   });
-  dropNext();
+  dropNext.immediate();
   for (const p of projections) createProjectionTables(db, p, NEXT, { indexes: false });
 
   const runner = new ProjectionRunner(db, store, codec, projections, NEXT);
@@ -68,6 +68,6 @@ export const rebuildProjections = async (
   for (const p of projections) db.exec(p.indexes(NEXT));
   for (;;) {
     applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
-    if (swap()) return { applied, position: positionOf(projections[0]!.name) };
+    if (swap.immediate()) return { applied, position: positionOf(projections[0]!.name) };
   }
 };

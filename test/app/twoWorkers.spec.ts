@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { exited, startCli } from '../support/cli.js';
+import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { countBy, readLog } from '../support/log.js';
+
+const SIZE = 300;
+
+describe('two deletion workers on one deletion (EventStoreDB store)', () => {
+  let f: Fixture;
+  afterEach(() => f.close());
+
+  it('never records a step twice: every step is an expected-revision append', async () => {
+    f = await ledgerFixture({ backend: 'esdb' });
+    const { root, all } = await f.tree(SIZE, 3);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.close();
+
+    const args = ['worker', '--data', join(f.dir, 'data'), '--rollout-root', f.rolloutRoot, '--batch-size', '16', '--until-idle'];
+    const env = { EVENTSTORE_CONNECTION_STRING: f.connection! };
+    const workers = [startCli(args, env), startCli(args, env)];
+    const codes = await Promise.all(workers.map(exited));
+    for (const [i, c] of codes.entries()) expect(c.code, workers[i]!.output()).toBe(0);
+
+    f.reopen();
+    const events = await readLog(f.ledger);
+    // Both did work: the two processes wrote with different request ids.
+    const requestIds = new Set(events.filter((e) => e.event.type === 'RolloutPurged').map((e) => e.metadata.requestId));
+    expect(requestIds.size).toBeGreaterThan(1);
+    for (const type of ['ThreadContentShredded', 'ThreadDeleted']) {
+      const m = countBy(events.filter((e) => e.event.type === type), (e) => e.streamId);
+      expect(m.size, type).toBe(SIZE);
+      expect([...m.values()].every((n) => n === 1), type).toBe(true);
+    }
+    const purged = countBy(events.flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : [])), (p) => p);
+    expect(purged.size).toBe(SIZE * 2);
+    expect([...purged.values()].every((n) => n === 1)).toBe(true);
+    for (const id of all) expect(existsSync(f.rolloutOf(id as ThreadId))).toBe(false);
+  });
+});
