@@ -74,6 +74,8 @@ export class EsdbTestServer {
   private readonly listeners = new Set<() => void>();
   private nextPosition = 1000n;
   port = 0;
+  /** Fault injection: the next N appends fail with this gRPC status (e.g. UNAVAILABLE, as a node restarting does). */
+  failNextAppends: { count: number; code: grpc.status; exception?: string } | null = null;
 
   /** `systemEvents`: how many `$`-prefixed events to put in $all first, as a real server has. */
   constructor(private readonly systemEvents = 2) {
@@ -83,7 +85,7 @@ export class EsdbTestServer {
       delete: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => this.remove(call, cb, false),
       tombstone: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => this.remove(call, cb, true),
       batchAppend: (call: grpc.ServerDuplexStream<any, any>) =>
-        call.destroy(Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED })),
+        call.emit('error', Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED })),
     });
   }
 
@@ -139,6 +141,17 @@ export class EsdbTestServer {
       }
     });
     call.on('end', () => {
+      if (this.failNextAppends && this.failNextAppends.count > 0) {
+        this.failNextAppends.count--;
+        const metadata = new grpc.Metadata();
+        if (this.failNextAppends.exception) metadata.set('exception', this.failNextAppends.exception);
+        if (this.failNextAppends.exception === 'not-leader') {
+          // The leader is this very node: the client reconnects to it and retries.
+          metadata.set('leader-endpoint-host', '127.0.0.1');
+          metadata.set('leader-endpoint-port', String(this.port));
+        }
+        return cb(Object.assign(new Error('injected failure'), { code: this.failNextAppends.code, details: 'injected failure', metadata }));
+      }
       const stream = streamName(options.getStreamIdentifier());
       const s = this.state(stream);
       if (s?.tombstoned) return cb(deletedError(stream));
@@ -223,7 +236,7 @@ export class EsdbTestServer {
       const stream = streamName(so.getStreamIdentifier());
       const s = this.state(stream);
       if (s?.tombstoned) {
-        call.destroy(deletedError(stream));
+        call.emit('error', deletedError(stream)); // how grpc-js ends a server stream with a status
         return;
       }
       if (!s || s.deleted) {
