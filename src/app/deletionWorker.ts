@@ -16,7 +16,7 @@ import { isTombstoned } from '../domain/threadState.js';
 import type { KeyStore } from '../io/keyStore.js';
 import type { RolloutPurger } from '../io/rolloutFiles.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
-import type { ThreadLifecycle } from './threadLifecycle.js';
+import { type ThreadLifecycle, isChildOf } from './threadLifecycle.js';
 import type { Clock, Loaded, ThreadRepository } from './threadRepository.js';
 
 export type WorkerOptions = {
@@ -91,6 +91,7 @@ export class DeletionWorker {
         for (const child of s.children) {
           if (states.has(child)) continue;
           const loaded = await this.o.repo.load(child);
+          if (!isChildOf(loaded.state, id)) continue; // an edge to a thread started elsewhere
           if (loaded.state.status === 'deleted') continue; // already finished: not part of this pass
           if (isTombstoned(loaded.state)) {
             states.set(child, loaded);
@@ -216,7 +217,7 @@ export class DeletionWorker {
       const ready: ThreadId[] = [];
       for (const [id, { state: s }] of states) {
         if (s.status !== 'deleting' || remainingSteps(s).length > 0) continue;
-        const pendingChildren = await this.pendingChildren(s, states);
+        const pendingChildren = await this.pendingChildren(id, s, states);
         if (pendingChildren.length === 0) ready.push(id);
       }
       if (ready.length === 0) return completed;
@@ -241,11 +242,12 @@ export class DeletionWorker {
     }
   }
 
-  private async pendingChildren(s: Loaded['state'], states: Map<ThreadId, Loaded>): Promise<ThreadId[]> {
+  private async pendingChildren(self: ThreadId, s: Loaded['state'], states: Map<ThreadId, Loaded>): Promise<ThreadId[]> {
     const pending: ThreadId[] = [];
     for (const child of s.children) {
+      if (child === self) continue;
       const cs = (states.get(child) ?? (await this.o.repo.load(child))).state;
-      if (cs.status !== 'deleted') pending.push(child);
+      if (isChildOf(cs, self) && cs.status !== 'deleted') pending.push(child);
     }
     return pending;
   }

@@ -14,6 +14,13 @@ type Started = EventOf<'ThreadStarted'>['data'];
 
 export type Changed = { readonly threadIds: ThreadId[]; readonly position: bigint | null };
 
+/** A thread is a child of `parent` if it was started under it, or never started (a tombstone-only stream). */
+export const isChildOf = (s: ThreadState, parent: ThreadId): boolean => !s.started || s.started.parentThreadId === parent;
+
+/** The children not visited yet, each once, whatever edges say (no cycle can loop). */
+const childrenOf = (parent: ThreadId, s: ThreadState, seen: Set<ThreadId>) =>
+  s.children.filter((c) => !seen.has(c) && seen.add(c)).map((child) => ({ child, parent }));
+
 const maxPosition = (a: bigint | null, b: bigint | null): bigint | null => (a === null ? b : b === null || a > b ? a : b);
 
 /**
@@ -37,6 +44,12 @@ export class ThreadLifecycle {
    * thread ever has a tombstoned ancestor.
    */
   async spawn(parentThreadId: ThreadId, thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    if (thread.threadId === parentThreadId) return E.left({ kind: 'SelfSpawn', threadId: parentThreadId });
+    // An existing thread is never adopted: no edge is written to it.
+    const existing = await this.repo.load(thread.threadId);
+    if (existing.state.status === 'live' && existing.state.started?.parentThreadId !== parentThreadId) {
+      return E.left({ kind: 'ThreadAlreadyExists', threadId: thread.threadId });
+    }
     const edge = await this.repo.handle({ type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId }, ctx);
     if (E.isLeft(edge)) return edge.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : edge;
     const parentDepth = edge.right.state.started?.depth ?? 0;
@@ -94,8 +107,9 @@ export class ThreadLifecycle {
     const first = await one(root);
     if (first.r && E.isLeft(first.r)) return first.r;
     const changed: ThreadId[] = [root];
+    const seen = new Set<ThreadId>([root]);
     let position = first.r && E.isRight(first.r) ? first.r.right.position : null;
-    let level = [...first.children];
+    let level = first.children.filter((c) => !seen.has(c) && seen.add(c));
     while (level.length > 0) {
       const results = await Promise.all(level.map(async (id) => [id, await one(id)] as const));
       level = [];
@@ -105,7 +119,7 @@ export class ThreadLifecycle {
           changed.push(id);
           position = maxPosition(position, r.right.position);
         }
-        level.push(...children);
+        level.push(...children.filter((c) => !seen.has(c) && seen.add(c)));
       }
     }
     return E.right({ threadIds: changed, position });
@@ -129,19 +143,26 @@ export class ThreadLifecycle {
    */
   async cascade(rootThreadId: ThreadId, rootState: ThreadState, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
     const found: ThreadId[] = [];
+    const seen = new Set<ThreadId>([rootThreadId]);
     let position: bigint | null = null;
-    let level = [...rootState.children];
+    let level = childrenOf(rootThreadId, rootState, seen);
     while (level.length > 0) {
       const results = await Promise.all(
-        level.map((threadId) => this.repo.handle({ type: 'TombstoneDescendant', threadId, rootThreadId }, ctx)),
+        level.map(async ({ child, parent }) => {
+          const loaded = await this.repo.load(child);
+          // An edge to a thread that was started under another parent is not a child of this one.
+          if (!isChildOf(loaded.state, parent)) return null;
+          return this.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId }, ctx, loaded);
+        }),
       );
-      const next: ThreadId[] = [];
+      const next: { child: ThreadId; parent: ThreadId }[] = [];
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
+        if (r === null) continue;
         if (E.isLeft(r)) return r;
-        found.push(level[i]!);
+        found.push(level[i]!.child);
         position = maxPosition(position, r.right.position);
-        next.push(...r.right.state.children);
+        next.push(...childrenOf(level[i]!.child, r.right.state, seen));
       }
       level = next;
     }

@@ -8,6 +8,7 @@ export type DomainError =
   | { kind: 'AlreadyDeleted'; threadId: ThreadId; status: 'deleting' | 'deleted' }
   | { kind: 'ParentTombstoned'; parentThreadId: ThreadId }
   | { kind: 'SpawnEdgeMissing'; parentThreadId: ThreadId; childThreadId: ThreadId }
+  | { kind: 'SelfSpawn'; threadId: ThreadId }
   | { kind: 'InvalidName'; threadId: ThreadId; reason: string }
   | { kind: 'ThreadArchived'; threadId: ThreadId }
   | { kind: 'AlreadyArchived'; threadId: ThreadId }
@@ -29,6 +30,8 @@ export const describeDomainError = (e: DomainError): string => {
       return `thread ${e.threadId} is already ${e.status === 'deleted' ? 'deleted' : 'being deleted'}; nothing changed`;
     case 'ParentTombstoned':
       return `parent thread ${e.parentThreadId} is deleted or being deleted`;
+    case 'SelfSpawn':
+      return `thread ${e.threadId} cannot spawn itself`;
     case 'SpawnEdgeMissing':
       return `thread ${e.parentThreadId} has not spawned ${e.childThreadId}`;
     case 'InvalidName':

@@ -61,6 +61,7 @@ export const decide = (c: Command, s: ThreadState): Decision => {
     }
     case 'SpawnSubagent':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
+      if (c.childThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
       // A retried spawn finds its edge already there: nothing more to record.
       if (s.children.includes(c.childThreadId)) return ok();
       return ok({ type: 'SubagentSpawned', data: { parentThreadId: id, childThreadId: c.childThreadId } });

@@ -30,7 +30,8 @@ export class ProjectionRunner {
   ) {
     this.getCheckpoint = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
     this.setCheckpoint = db.prepare(
-      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      // Never backwards: a catch-up and the live subscription may apply overlapping batches.
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)',
     );
     this.handlers = projections.map((p) => ({ name: p.name + suffix, apply: p.handler(db, suffix) }));
     this.applyBatch = db.transaction((decoded: readonly StoredEvent[]) => {

@@ -82,6 +82,17 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     expect(after).toBeGreaterThan(before);
   });
 
+  it('never adopts an existing thread: a spawn of it is refused and writes no edge, a self-spawn too', async () => {
+    const p1 = await f.root();
+    const p2 = await f.root();
+    const x = await f.child(p1);
+    expect(await f.ledger.lifecycle.spawn(p2, startedData({ threadId: x }), ctx)).toEqual(E.left({ kind: 'ThreadAlreadyExists', threadId: x }));
+    expect((await f.ledger.repo.load(p2)).state.children).toEqual([]);
+    expect(await f.ledger.lifecycle.spawn(p2, startedData({ threadId: p2 }), ctx)).toEqual(E.left({ kind: 'SelfSpawn', threadId: p2 }));
+    unwrap(await f.ledger.lifecycle.delete(p2, null, ctx));
+    expect((await f.ledger.repo.load(x)).state.status).toBe('live');
+  });
+
   it('refuses to spawn under a tombstoned parent', async () => {
     const root = await f.root();
     unwrap(await f.ledger.lifecycle.delete(root, null, ctx));

@@ -33,6 +33,7 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     ThreadAlreadyExists: 409,
     ParentTombstoned: 409,
     SpawnEdgeMissing: 409,
+    SelfSpawn: 400,
     InvalidName: 400,
     ThreadArchived: 409,
     AlreadyArchived: 409,
