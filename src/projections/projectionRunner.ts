@@ -19,6 +19,7 @@ export class ProjectionRunner {
   private waiters: { position: bigint; resolve: () => void }[] = [];
   private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
   private sub: Subscription | null = null;
+  private following = false;
   private loop: Promise<void> | null = null;
 
   constructor(
@@ -105,25 +106,50 @@ export class ProjectionRunner {
     }
   }
 
-  /** Follows the log: catch up, then apply each new event as it is committed. */
+  /**
+   * Follows the log: catch up, then apply each new event as it is committed. A batch that fails
+   * (a busy database, an event that does not decode) is not skipped: the subscription is dropped
+   * and taken again from the last committed checkpoint, with backoff.
+   */
   start(onError: (err: unknown) => void = (err) => console.error(err)): void {
     if (this.loop) return;
-    this.sub = this.store.subscribeToAll({ after: this.position() });
-    const sub = this.sub;
+    this.following = true;
     this.loop = (async () => {
-      let buffer: RecordedEvent[] = [];
-      let scheduled = false;
-      const flush = () => {
-        scheduled = false;
-        const batch = buffer;
-        buffer = [];
-        try {
-          this.apply(batch);
-        } catch (err) {
-          onError(err);
-        }
-      };
+      let delay = 100;
+      while (this.following) {
+        const failed = await this.follow(onError);
+        if (!this.following) break;
+        if (failed) {
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 5_000);
+        } else delay = 100;
+      }
+    })().catch(onError);
+  }
+
+  /** One subscription, until it ends or a batch fails; says whether one failed. */
+  private async follow(onError: (err: unknown) => void): Promise<boolean> {
+    const sub = this.store.subscribeToAll({ after: this.position() });
+    this.sub = sub;
+    let buffer: RecordedEvent[] = [];
+    let scheduled = false;
+    let failed = false;
+    const flush = () => {
+      scheduled = false;
+      const batch = buffer;
+      buffer = [];
+      if (failed) return;
+      try {
+        this.apply(batch);
+      } catch (err) {
+        failed = true;
+        onError(err);
+        void sub.stop();
+      }
+    };
+    try {
       for await (const e of sub) {
+        if (failed) break;
         buffer.push(e);
         if (buffer.length >= PAGE) flush();
         else if (!scheduled) {
@@ -132,7 +158,11 @@ export class ProjectionRunner {
         }
       }
       if (buffer.length > 0) flush();
-    })().catch(onError);
+    } catch (err) {
+      failed = true;
+      onError(err);
+    }
+    return failed;
   }
 
   /** Resolves once every event up to `position` is applied (read-your-writes). */
@@ -144,6 +174,7 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.following = false;
     await this.sub?.stop();
     await this.loop;
     this.sub = null;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
+import type { Projection } from '../../src/projections/projection.js';
 import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
@@ -78,6 +79,32 @@ describe('projections', () => {
     expect(rows).toHaveLength(53);
     expect(rows[0]!.thread_id).toBe(after);
     expect(new Set(rows.map((r) => r.thread_id)).size).toBe(53);
+  });
+
+  it('does not skip a batch that failed: the live runner takes the log again from its checkpoint', async () => {
+    let failures = 1;
+    const seen: string[] = [];
+    const flaky: Projection = {
+      name: 'flaky',
+      tables: [],
+      schema: () => '',
+      indexes: () => '',
+      handler: () => (e) => {
+        if (e.event.type !== 'ThreadStarted') return;
+        if (failures-- > 0) throw new Error('disk hiccup');
+        seen.push(e.event.data.threadId);
+      },
+    };
+    const runner = new ProjectionRunner(f.ledger.readDb, f.ledger.store, f.ledger.codec, [...allProjections, flaky]);
+    await runner.catchUp();
+    const errors: unknown[] = [];
+    runner.start((err) => errors.push(err));
+    const id = await f.root();
+    await runner.waitFor((await f.ledger.store.headPosition())!);
+    expect(errors.map(String)).toEqual(['Error: disk hiccup']);
+    expect(seen).toEqual([id]);
+    expect(f.ledger.queries.thread(id)?.thread_id).toBe(id);
+    await runner.stop();
   });
 
   it('commits each batch with its checkpoint: a new runner resumes where the last one stopped', async () => {
