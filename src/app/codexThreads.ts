@@ -39,7 +39,7 @@ export class CodexThreads {
 
   /** Moves the rollout between `sessions/` and `archived_sessions/` as Codex does. */
   private readonly relocate: Relocate = async (_id, state, archive) => {
-    const current = state.rolloutPaths[state.rolloutPaths.length - 1];
+    const current = state.rolloutPath;
     if (!current || !this.home) return null;
     const target = archive ? this.home.archivedPathOf(current) : this.home.activePathOf(current);
     if (existsSync(current)) await this.home.move(current, target);

@@ -16,6 +16,8 @@ export type ThreadState = {
   readonly children: readonly ThreadId[];
   /** Every place the rollout has been recorded at; all are purged on deletion. */
   readonly rolloutPaths: readonly string[];
+  /** Where the rollout is now (the last place recorded), or null. */
+  readonly rolloutPath: string | null;
   readonly purgedPaths: readonly string[];
   /** Session index files the thread's name was written to; each is rewritten without it. */
   readonly indexFiles: readonly string[];
@@ -33,6 +35,7 @@ export const initialState: ThreadState = {
   archived: false,
   children: [],
   rolloutPaths: [],
+  rolloutPath: null,
   purgedPaths: [],
   indexFiles: [],
   purgedIndexFiles: [],
@@ -55,6 +58,7 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
         status: 'live',
         started: e.data,
         rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath),
+        rolloutPath: e.data.rolloutPath,
       };
     case 'SubagentSpawned':
       return s.children.includes(e.data.childThreadId) ? s : { ...s, children: [...s.children, e.data.childThreadId] };
@@ -63,9 +67,9 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
     case 'ThreadUpdated':
       return s;
     case 'ThreadArchived':
-      return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
+      return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath), rolloutPath: e.data.rolloutPath ?? s.rolloutPath };
     case 'ThreadUnarchived':
-      return { ...s, archived: false, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath) };
+      return { ...s, archived: false, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath), rolloutPath: e.data.rolloutPath ?? s.rolloutPath };
     case 'ThreadDeleteRequested':
       return { ...s, status: 'deleting', rootThreadId: e.data.rootThreadId };
     case 'RolloutPurged':

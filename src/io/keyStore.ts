@@ -118,8 +118,21 @@ export class SqliteKeyStore implements KeyStore {
         this.stmt.shred.run(id);
       }
     }).immediate();
-    if (destroyed.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // Always: a retry after a failed truncation finds the keys gone but the journal still full.
+    this.truncateWal();
     return { destroyed, absent };
+  }
+
+  /**
+   * The WAL still holds the pages as they were when the keys were written: it must be emptied.
+   * A reader in another process can hold it back; then this throws, and the step is retried.
+   */
+  private truncateWal(): void {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (r && r.busy === 0) return;
+    }
+    throw new Error('the key store journal could not be emptied (a reader holds it); destroyed keys may linger there until retried');
   }
 
   close(): void {

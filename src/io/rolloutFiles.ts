@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 export type PurgeOutcome =
@@ -16,6 +16,14 @@ export class PurgeRefusedError extends Error {
 const within = (root: string, p: string): boolean => {
   const rel = relative(root, p);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+};
+
+const realOrNull = (p: string): string | null => {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return null;
+  }
 };
 
 const realOrSelf = (p: string): string => {
@@ -73,7 +81,15 @@ export class RolloutPurger {
 
   /** A path whose folder is gone is absent, but only a path inside the roots may say so. */
   private absentIfInside(p: string): PurgeOutcome {
-    if (!this.roots.some((r) => within(r, p))) {
+    // Resolve the nearest folder that exists, as the roots were resolved (a symlinked home).
+    let dir = dirname(p);
+    let rest = basename(p);
+    while (dir !== dirname(dir) && realOrNull(dir) === null) {
+      rest = join(basename(dir), rest);
+      dir = dirname(dir);
+    }
+    const real = join(realOrNull(dir) ?? dir, rest);
+    if (!this.roots.some((r) => within(r, real))) {
       throw new PurgeRefusedError(`refusing ${p}: it is outside the rollout roots (${this.roots.join(', ')})`);
     }
     return { outcome: 'absent', sizeBytes: null, sha256: null };

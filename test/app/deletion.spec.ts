@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
@@ -152,6 +153,16 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     expect(errors.some((e) => /outside the rollout roots/.test(e))).toBe(true);
     expect(readFileSync(target, 'utf8')).toBe('keep me');
     expect(existsSync(link)).toBe(true);
+  });
+
+  it('records a rollout whose folder is gone as absent, through a symlinked root', async () => {
+    const realRoot = join(f.dir, 'real-sessions');
+    mkdirSync(realRoot);
+    const linkedRoot = join(f.dir, 'linked-sessions');
+    symlinkSync(realRoot, linkedRoot);
+    const purger = new RolloutPurger([linkedRoot]);
+    expect(await purger.purge(join(linkedRoot, '2026', '11', '20', 'gone.jsonl'))).toEqual({ outcome: 'absent', sizeBytes: null, sha256: null });
+    await expect(purger.purge(join(f.dir, 'elsewhere', 'gone.jsonl'))).rejects.toThrow(/outside the rollout roots/);
   });
 
   it('refuses a rollout under a symlinked folder that leads outside the roots', async () => {

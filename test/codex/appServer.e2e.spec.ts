@@ -165,6 +165,16 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     const [zstOwner, zst] = [...fx.zst].find(([id]) => subtree.includes(id))!;
     expect(zstOwner).toBeDefined();
     expect(existsSync(zst)).toBe(true); // moved out with its rollout, and back
+
+    // Archived again: moved again (the ledger knows where each rollout is now).
+    await rpc.result('thread/archive', { threadId: root });
+    rpc.takeNotifications();
+    for (const id of subtree) {
+      expect(existsSync(fx.threads.get(id)!.path)).toBe(false);
+      expect(existsSync(join(fx.home, 'archived_sessions', fx.threads.get(id)!.path.split('/').at(-1)!))).toBe(true);
+    }
+    await rpc.result('thread/unarchive', { threadId: root });
+    rpc.takeNotifications();
   });
 
   it('deletes a subtree, archived descendants included: files, session index lines, a notification for each, deepest first', async () => {
