@@ -30,3 +30,22 @@ describe('SQLite event store, durability', () => {
     await dir.remove();
   });
 });
+
+describe('SQLite event store, group commit', () => {
+  it('rejects a failing append alone: the others of its group still commit', async () => {
+    const dir = await tempDir();
+    const store = new SqliteEventStore(`${dir.path}/events.db`);
+    const reused = randomUUID();
+    await store.append('a', [{ id: reused, type: 'T', data: 1, metadata: {} }], 'no_stream');
+    const [bad, good] = await Promise.allSettled([
+      store.append('b', [{ id: reused, type: 'T', data: 2, metadata: {} }], 'no_stream'), // the id is taken by stream a
+      store.append('c', [{ id: randomUUID(), type: 'T', data: 3, metadata: {} }], 'no_stream'),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(good.status).toBe('fulfilled');
+    expect((await store.readStream('c')).map((e) => e.data)).toEqual([3]);
+    expect(await store.readStream('b')).toEqual([]);
+    await store.close();
+    await dir.remove();
+  });
+});

@@ -124,15 +124,32 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue;
     this.queue = [];
     this.flushScheduled = false;
-    let results: E.Either<WrongExpectedVersion, AppendResult>[];
+    // Each append in its own savepoint: one that fails (say, an event id used on another stream)
+    // is rolled back and rejected alone; the others of the group still commit.
+    const one = this.db.transaction((p: Pending) => this.appendOne(p));
+    let results: (E.Either<WrongExpectedVersion, AppendResult> | { failed: unknown })[];
     try {
-      results = this.db.transaction(() => batch.map((p) => this.appendOne(p))).immediate();
+      results = this.db
+        .transaction(() =>
+          batch.map((p) => {
+            try {
+              return one(p);
+            } catch (failed) {
+              return { failed };
+            }
+          }),
+        )
+        .immediate();
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i]!));
-    if (results.some(E.isRight)) this.appended.emit('appended');
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('failed' in r) p.reject(r.failed);
+      else p.resolve(r);
+    });
+    if (results.some((r) => !('failed' in r) && E.isRight(r))) this.appended.emit('appended');
   }
 
   /** Runs inside the group's transaction. */
