@@ -71,8 +71,19 @@ export class CodexImporter {
       });
       this.onProgress?.(Math.min(i + PARSE_CONCURRENCY, files.length), files.length);
     }
-    // Parents before children, so that every spawn edge lands on a thread that exists.
-    infos.sort((a, b) => (a.info.spawnDepth ?? 0) - (b.info.spawnDepth ?? 0));
+    // Parents before children, so that every spawn edge lands on a thread that exists: the depth
+    // is counted along the parents found in this run (a rollout may name its parent without a depth).
+    const byId = new Map(infos.map((x) => [x.info.started.threadId as string, x]));
+    const depths = new Map<string, number>();
+    const depthOf = (id: string, guard = 0): number => {
+      const known = depths.get(id);
+      if (known !== undefined) return known;
+      const parent = byId.get(id)?.info.started.parentThreadId;
+      const d = parent && byId.has(parent) && guard < 1000 ? depthOf(parent, guard + 1) + 1 : parent ? 1 : 0;
+      depths.set(id, d);
+      return d;
+    };
+    infos.sort((a, b) => depthOf(a.info.started.threadId) - depthOf(b.info.started.threadId));
     const fresh = infos.filter(({ info }) => this.ledger.keys.get(info.started.threadId) === null);
     if (fresh.length > 0) this.ledger.keys.createMany(fresh.map(({ info }) => info.started.threadId));
     let depth = -1;
@@ -82,7 +93,7 @@ export class CodexImporter {
       wave = [];
     };
     for (const x of infos) {
-      const d = x.info.spawnDepth ?? 0;
+      const d = depthOf(x.info.started.threadId);
       if (d !== depth) {
         await flush();
         depth = d;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,21 @@ describe('importing a Codex home', () => {
     expect(listed).not.toContain(orphanId);
     const recorded = (await readLog(ledger)).flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : []));
     expect(recorded).toEqual(expect.arrayContaining([again, orphan]));
+  });
+
+  it('imports a parent before a child that names it only by parent_thread_id, and links them', async () => {
+    const parent = uuidv7();
+    const child = uuidv7();
+    const base = { depth: 0, archived: false, name: null, source: 'cli', cwd: '/p', preview: 'p' };
+    // The child as a rollout that carries a top-level parent_thread_id but a plain source.
+    const childPath = writeRollout(fx.home, { ...base, id: child, parent: null, createdAt: new Date('2026-11-23T08:00:00Z') });
+    const lines = readFileSync(childPath, 'utf8').split('\n');
+    const meta = JSON.parse(lines[0]!);
+    meta.payload.parent_thread_id = parent;
+    writeFileSync(childPath, [JSON.stringify(meta), ...lines.slice(1)].join('\n'));
+    writeRollout(fx.home, { ...base, id: parent, parent: null, createdAt: new Date('2026-11-23T09:00:00Z') });
+    await new CodexImporter(home, ledger).run({ full: true });
+    expect((await ledger.repo.load(parent as never)).state.children).toEqual([child]);
   });
 
   it('runs from the shell with progress and a summary', async () => {
