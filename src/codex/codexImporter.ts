@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { statSync } from 'node:fs';
 import type { Ledger } from '../app/ledger.js';
 import type { Command } from '../domain/commands.js';
-import type { ThreadId } from '../domain/ids.js';
+import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { isTombstoned } from '../domain/threadState.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
@@ -180,7 +180,24 @@ export class CodexImporter {
   private async importNames(index: SessionIndexFile, names: Map<string, string>, report: ImportReport): Promise<void> {
     await this.ledger.runner.catchUp();
     const renames: Promise<void>[] = [];
+    // Lines of deleted threads (a name Codex wrote after, or just before, the deletion) go at once.
+    const tombstoned: ThreadId[] = [];
+    for (const id of names.keys()) {
+      if (ThreadId.is(id) && isTombstoned((await this.ledger.repo.load(id)).state)) tombstoned.push(id);
+    }
+    if (tombstoned.length > 0) {
+      const removed = index.remove(new Set(tombstoned));
+      await Promise.all(
+        tombstoned.map((threadId) =>
+          this.ledger.repo.handle(
+            { type: 'RecordSessionIndexPurged', result: { threadId, path: index.path, linesRemoved: (removed.get(threadId) ?? 0) as never } },
+            ctx,
+          ),
+        ),
+      );
+    }
     for (const [id, name] of names) {
+      if (tombstoned.includes(id as ThreadId)) continue;
       if (!name.trim() || this.ledger.queries.sessionName(id) === name.trim()) continue;
       if (this.ledger.queries.thread(id) === null) continue; // unknown or deleted thread
       renames.push(

@@ -100,7 +100,8 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       }
       return ok({ type: 'RolloutPurged', data: c.result });
     case 'RecordSessionIndexPurged':
-      if (s.status !== 'deleting') return notDeleting(s, id, `index:${c.result.path}`);
+      // As for rollouts: a name that turns up in an index after the deletion is purged and recorded.
+      if (s.status !== 'deleting' && s.status !== 'deleted') return notDeleting(s, id, `index:${c.result.path}`);
       if (s.purgedIndexFiles.includes(c.result.path)) {
         return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `index:${c.result.path}` });
       }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,12 @@ describe('importing a Codex home', () => {
     expect(listed).not.toContain(orphanId);
     const recorded = (await readLog(ledger)).flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : []));
     expect(recorded).toEqual(expect.arrayContaining([again, orphan]));
+
+    // And a name Codex writes for the deleted thread afterwards leaves the index at the next import.
+    appendFileSync(join(fx.home, 'session_index.jsonl'), `${JSON.stringify({ id: root, thread_name: 'secret plan', updated_at: 'x' })}\n`);
+    await new CodexImporter(home, ledger).run();
+    expect(readFileSync(join(fx.home, 'session_index.jsonl'), 'utf8')).not.toContain('secret plan');
+    expect((await readLog(ledger)).some((e) => e.event.type === 'SessionIndexPurged' && e.event.data.threadId === root)).toBe(true);
   });
 
   it('imports a parent before a child that names it only by parent_thread_id, and links them', async () => {

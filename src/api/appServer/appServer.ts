@@ -182,6 +182,8 @@ export class AppServer {
       }
       case 'thread/delete': {
         const threadId = threadIdOf(decodeParams(ThreadIdParams, params).threadId);
+        // What Codex wrote meanwhile (a name in the index, a new child) is known before the cascade.
+        await this.o.importer?.run();
         const r = await this.threads.delete(threadId, ctx);
         if (E.isLeft(r)) throw refusal(r.left, threadId);
         const outcome = r.right;
