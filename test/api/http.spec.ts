@@ -334,6 +334,18 @@ describe('HTTP API, through a real listening server', () => {
     expect(status).toBe(401);
   });
 
+  it('with no tokens, serves local callers only: a web page (a foreign Origin) is refused', async () => {
+    const open = await buildServer(f.ledger, { dataDir: join(f.dir, 'data') });
+    const url = await open.listen({ host: '127.0.0.1', port: 0 });
+    expect((await fetch(`${url}/v1/threads`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/threads`, { headers: { origin: 'http://127.0.0.1:3000' } })).status).toBe(200);
+    const cross = await fetch(`${url}/v1/threads/${'01a21371-4b35-72ca-ac7d-282102267fc9'}/archive`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(cross.status).toBe(403);
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/rpc`, { headers: { origin: 'https://evil.example' } });
+    expect(await new Promise((r) => ws.once('unexpected-response', (_req, res) => r(res.statusCode)))).toBe(403);
+    await open.close();
+  });
+
   it('limits requests per token, and one busy token does not use up another one', async () => {
     const limited = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), rateLimitPerMinute: 3 });
     const url = await limited.listen({ host: '127.0.0.1', port: 0 });

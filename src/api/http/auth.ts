@@ -31,6 +31,8 @@ export const parseTokens = (json: string): E.Either<string, TokenConfig[]> => {
   return r;
 };
 
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Compares in constant time (digests of equal length), against every token, always. */
@@ -45,9 +47,15 @@ export class Authenticator {
     return this.tokens.length === 0;
   }
 
-  authenticate(header: string | undefined): Principal {
-    // No tokens configured: a loopback-only development server; every caller is "local".
-    if (this.open) return { subject: 'local', roles: ['writer', 'auditor', 'admin'] };
+  authenticate(header: string | undefined, origin?: string): Principal {
+    // No tokens configured: a loopback-only development server; every local caller is "local".
+    // A web page is not a local caller: a browser sends its Origin, and only a loopback one passes.
+    if (this.open) {
+      if (origin !== undefined && !LOOPBACK_ORIGIN.test(origin)) {
+        throw problem('forbidden', 403, 'Not allowed', `requests from ${origin} are refused: no tokens are configured`);
+      }
+      return { subject: 'local', roles: ['writer', 'auditor', 'admin'] };
+    }
     const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!m) throw problem('unauthorized', 401, 'Authentication required', 'send Authorization: Bearer <token>');
     const given = digest(m[1]!);

@@ -99,7 +99,10 @@ export const defineRoute = <C extends Codecs>(
     url: spec.url,
     schema,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const principal = spec.role === 'public' ? { subject: 'anonymous', roles: [] } : deps.auth.authenticate(request.headers.authorization);
+      const principal =
+        spec.role === 'public'
+          ? { subject: 'anonymous', roles: [] }
+          : deps.auth.authenticate(request.headers.authorization, request.headers.origin);
       if (spec.role !== 'public') deps.auth.authorize(principal, spec.role);
       const decoded = {
         params: spec.params ? decode(spec.params, request.params, 'path') : undefined,

@@ -45,7 +45,7 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
       schema: { summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)', tags: ['live'], security: [{ bearer: [] }] },
       // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
       preValidation: async (req) => {
-        principals.set(req, deps.auth.authenticate(req.headers.authorization));
+        principals.set(req, deps.auth.authenticate(req.headers.authorization, req.headers.origin));
       },
     },
     (socket, req) => {
