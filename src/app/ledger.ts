@@ -80,7 +80,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     batchSize: cfg.workerBatchSize,
     pending: async () => {
       await runner.catchUp();
-      return queries.pendingDeletions() as ThreadId[];
+      return queries.pendingDeletions(clock()) as ThreadId[];
     },
     // The read models dropped the deleted rows at the tombstone; their old pages may still sit in
     // the WAL. Checkpoint and truncate it so no copy of the content outlives the deletion.

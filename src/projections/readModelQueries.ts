@@ -40,9 +40,11 @@ export class ReadModelQueries {
       name: db.prepare<[string], { name: string }>('SELECT name FROM session_index WHERE thread_id = ?'),
       deletion: db.prepare<[string], DeletionRow>('SELECT * FROM deletions WHERE thread_id = ?'),
       steps: db.prepare<[string], DeletionStepRow>('SELECT * FROM deletion_steps WHERE thread_id = ? ORDER BY position'),
-      pending: db.prepare<[number], { thread_id: string }>(`SELECT d.thread_id FROM deletions d
+      // Threads waiting on a retry come last, so that a batch full of them never starves the rest.
+      pending: db.prepare<[number, number], { thread_id: string }>(`SELECT d.thread_id FROM deletions d
           LEFT JOIN thread_nodes n ON n.thread_id = d.thread_id
-          WHERE d.status != 'deleted' ORDER BY COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
+          WHERE d.status != 'deleted'
+          ORDER BY (d.status = 'failing' AND d.next_retry_at > ?) ASC, COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
       counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deletions GROUP BY status'),
       deletions: db.prepare<{ status: string | null; since: number; until: number; limit: number }, DeletionRow>(
         `SELECT * FROM deletions WHERE (@status IS NULL OR status = @status) AND requested_at >= @since AND requested_at <= @until
@@ -74,9 +76,9 @@ export class ReadModelQueries {
     const record = this.s.deletion.get(id);
     return record ? { record, steps: this.s.steps.all(id) } : null;
   }
-  /** Threads whose deletion is not complete, deepest first. */
-  pendingDeletions(limit = 100_000): string[] {
-    return this.s.pending.all(limit).map((r) => r.thread_id);
+  /** Threads whose deletion is not complete: those with a step due first, deepest first. */
+  pendingDeletions(nowMs: number, limit = 100_000): string[] {
+    return this.s.pending.all(nowMs, limit).map((r) => r.thread_id);
   }
   /** Deletion records, newest first, by status and request time. */
   deletions(f: { status?: string; since?: number; until?: number; limit?: number }): DeletionRow[] {
