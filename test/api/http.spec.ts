@@ -218,10 +218,23 @@ describe('HTTP API, through a real listening server', () => {
     await app.close();
     await f.ledger.close();
     f.reopen();
+    f.ledger.runner.start();
+    f.ledger.workerLoop.start();
     await start();
     const afterRestart = await send({ cwd: '/w', modelProvider: 'openai' });
     expect(afterRestart.body).toEqual(first.body);
     expect(await f.ledger.store.headPosition()).toBe(head);
+
+    // Concurrent retries with a new key: one runs; the others wait their turn or replay it.
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, () => call('POST', '/v1/threads', W, { cwd: '/race', modelProvider: 'openai' }, { 'idempotency-key': 'race-1' })),
+    );
+    const created = new Set(racing.filter((r) => r.status === 201).map((r) => r.body.threadId));
+    expect(created.size).toBe(1);
+    expect(racing.every((r) => r.status === 201 || (r.status === 409 && r.body.type.endsWith('/idempotency-key-in-use')))).toBe(true);
+    const position = racing.find((r) => r.status === 201)!.body.position;
+    const raced = (await call('GET', `/v1/threads?cwd=/race&sourceKinds=appServer&minPosition=${position}`, A)).body.data;
+    expect(raced).toHaveLength(1);
   });
 
   it('streams lifecycle events as SSE, and resumes from Last-Event-ID with nothing lost or repeated', async () => {

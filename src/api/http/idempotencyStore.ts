@@ -11,6 +11,8 @@ export class IdempotencyStore {
   private readonly db: Database.Database;
   private readonly get;
   private readonly put;
+  private readonly reserveStmt;
+  private readonly releaseStmt;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -23,23 +25,37 @@ export class IdempotencyStore {
     this.get = this.db.prepare<[string, string], { request: string; status: number; body: string }>(
       'SELECT request, status, body FROM idempotency WHERE subject = ? AND key = ?',
     );
-    this.put = this.db.prepare('INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.put = this.db.prepare('UPDATE idempotency SET status = ?, body = ? WHERE subject = ? AND key = ?');
+    this.reserveStmt = this.db.prepare(
+      "INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, 0, 'null', ?)",
+    );
+    this.releaseStmt = this.db.prepare('DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0');
   }
 
   static fingerprint(method: string, url: string, body: unknown): string {
     return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
   }
 
-  /** The first answer to this key, or null; 'mismatch' when the key was used for another request. */
-  lookup(subject: string, key: string, fingerprint: string): StoredResponse | 'mismatch' | null {
-    const row = this.get.get(subject, key);
-    if (!row) return null;
+  /**
+   * Takes the key for a request before running it, so that a concurrent retry cannot run it too.
+   * 'reserved': run it, then `remember` (or `release` if it failed); a stored answer to replay;
+   * 'mismatch': the key was used for another request; 'in-progress': the first is still running.
+   */
+  reserve(subject: string, key: string, fingerprint: string, at: number): 'reserved' | StoredResponse | 'mismatch' | 'in-progress' {
+    if (this.reserveStmt.run(subject, key, fingerprint, at).changes === 1) return 'reserved';
+    const row = this.get.get(subject, key)!;
     if (row.request !== fingerprint) return 'mismatch';
+    if (row.status === 0) return 'in-progress';
     return { status: row.status, body: JSON.parse(row.body) as unknown };
   }
 
-  remember(subject: string, key: string, fingerprint: string, r: StoredResponse, at: number): void {
-    this.put.run(subject, key, fingerprint, r.status, JSON.stringify(r.body), at);
+  remember(subject: string, key: string, r: StoredResponse): void {
+    this.put.run(r.status, JSON.stringify(r.body), subject, key);
+  }
+
+  /** A request that failed leaves no answer behind: a retry runs it again. */
+  release(subject: string, key: string): void {
+    this.releaseStmt.run(subject, key);
   }
 
   close(): void {

@@ -117,16 +117,24 @@ export const defineRoute = <C extends Codecs>(
       if (typeof key === 'string') {
         if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
         const fp = IdempotencyStore.fingerprint(spec.method, request.url, request.body);
-        const seen = deps.idempotency.lookup(principal.subject, key, fp);
+        const seen = deps.idempotency.reserve(principal.subject, key, fp, deps.clock());
         if (seen === 'mismatch') {
           throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
         }
-        if (seen) return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
-        answer = await run();
+        if (seen === 'in-progress') {
+          throw problem('idempotency-key-in-use', 409, 'Request in progress', `a request with the key ${key} is still running; retry later`);
+        }
+        if (seen !== 'reserved') return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
+        try {
+          answer = await run();
+        } catch (err) {
+          deps.idempotency.release(principal.subject, key);
+          throw err;
+        }
         if ('status' in answer) {
           const stored: StoredResponse = { status: answer.status, body: answer.body };
-          deps.idempotency.remember(principal.subject, key, fp, stored, deps.clock());
-        }
+          deps.idempotency.remember(principal.subject, key, stored);
+        } else deps.idempotency.release(principal.subject, key);
       } else {
         answer = await run();
       }
