@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import type { CodexHome } from '../codex/codexHome.js';
-import { describeDomainError } from '../domain/errors.js';
 import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { decide } from '../domain/threadDecider.js';
@@ -17,8 +16,6 @@ export type DeleteOutcome =
 /** How long a delete waits on purge steps that another worker is running before it answers. */
 const DELETE_WAIT_MS = 30_000;
 
-const describe = (e: HandleError): string =>
-  e.kind === 'TooManyConflicts' ? `too many concurrent changes to thread ${e.threadId}` : describeDomainError(e);
 
 /**
  * The thread lifecycle over a Codex home: the ledger's commands, plus what Codex itself does to
@@ -111,6 +108,4 @@ export class CodexThreads {
       .sort((a, b) => (a.position === null ? 1 : b.position === null ? -1 : a.position < b.position ? -1 : 1))
       .map((x) => x.t);
   }
-
-  describe = describe;
 }

@@ -155,6 +155,3 @@ export const contentFields: { readonly [K in EventType]?: readonly (keyof EventO
   ThreadStarted: ['preview', 'name'],
   ThreadRenamed: ['name'],
 };
-
-/** Events that end a thread's visible life: from here on it is out of every list. */
-export const TOMBSTONE: EventType = 'ThreadDeleteRequested';

@@ -23,11 +23,11 @@ export class ProjectionRunner {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly store: EventStore,
     private readonly codec: EventCodec,
     projections: readonly Projection[],
-    private readonly suffix = '',
+    suffix = '',
   ) {
     this.getCheckpoint = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
     this.setCheckpoint = db.prepare(

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../app/eventCodec.js';
 import { type Projection, indexToken } from './projection.js';
 
