@@ -97,18 +97,21 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url}`).problem));
 
   app.get('/healthz', { schema: { summary: 'Alive', tags: ['operations'] } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { summary: 'Store reachable and read models caught up', tags: ['operations'] } }, async (_req, reply) => {
+  /** How far the read models are behind the head of the log, in log positions (events, on the embedded store). */
+  const projectionLag = async (): Promise<number> => {
     const head = await ledger.store.headPosition();
-    const applied = ledger.runner.position();
-    const lag = head === null ? 0 : Number(head - (applied ?? 0n));
+    return head === null ? 0 : Number(head - (ledger.runner.position() ?? 0n));
+  };
+
+  app.get('/readyz', { schema: { summary: 'Store reachable and read models caught up', tags: ['operations'] } }, async (_req, reply) => {
+    const lag = await projectionLag();
     const body = { status: lag === 0 ? 'ready' : 'catching-up', projectionLag: lag, deletions: ledger.queries.deletionCounts() };
     return reply.code(lag === 0 ? 200 : 503).send(body);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   defineRoute(app, deps, { method: 'GET', url: '/metrics', role: 'admin', summary: 'Prometheus metrics', tags: ['operations'] }, async () => {
-    const head = await ledger.store.headPosition();
-    const applied = ledger.runner.position();
+    const deletions = ledger.queries.deletionCounts();
     const lines = [
       '# HELP thread_ledger_http_requests_total HTTP requests by method, route and status (commands are POST and DELETE; 409 is a conflict).',
       '# TYPE thread_ledger_http_requests_total counter',
@@ -118,10 +121,10 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
       }),
       '# HELP thread_ledger_deletions Deletion records by status.',
       '# TYPE thread_ledger_deletions gauge',
-      ...['pending', 'failing', 'deleted'].map((s) => `thread_ledger_deletions{status="${s}"} ${ledger.queries.deletionCounts()[s] ?? 0}`),
-      '# HELP thread_ledger_projection_lag Events in the log not yet in the read models.',
+      ...['pending', 'failing', 'deleted'].map((s) => `thread_ledger_deletions{status="${s}"} ${deletions[s] ?? 0}`),
+      '# HELP thread_ledger_projection_lag How far the read models are behind the log, in log positions (events, on the embedded store).',
       '# TYPE thread_ledger_projection_lag gauge',
-      `thread_ledger_projection_lag ${head === null ? 0 : Number(head - (applied ?? 0n))}`,
+      `thread_ledger_projection_lag ${await projectionLag()}`,
     ];
     return { status: 200, body: `${lines.join('\n')}\n`, headers: { 'content-type': 'text/plain; version=0.0.4' } };
   });

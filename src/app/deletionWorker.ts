@@ -16,12 +16,11 @@ import { isTombstoned } from '../domain/threadState.js';
 import type { KeyStore } from '../io/keyStore.js';
 import type { RolloutPurger } from '../io/rolloutFiles.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
-import { type ThreadLifecycle, isChildOf } from './threadLifecycle.js';
+import { isChildOf } from './threadLifecycle.js';
 import type { Clock, Loaded, ThreadRepository } from './threadRepository.js';
 
 export type WorkerOptions = {
   readonly repo: ThreadRepository;
-  readonly lifecycle: ThreadLifecycle;
   readonly purger: RolloutPurger;
   readonly keys: KeyStore;
   /** The session index files the worker may rewrite (Codex's session_index.jsonl); no other. */

@@ -71,7 +71,6 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const queries = new ReadModelQueries(readDb);
   const worker = new DeletionWorker({
     repo,
-    lifecycle,
     purger,
     keys,
     sessionIndexFiles: cfg.sessionIndexFiles,

@@ -26,13 +26,7 @@ const realOrNull = (p: string): string | null => {
   }
 };
 
-const realOrSelf = (p: string): string => {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return resolve(p);
-  }
-};
+const realOrSelf = (p: string): string => realOrNull(p) ?? resolve(p);
 
 /** Small files are hashed and removed synchronously: far cheaper than a trip through the thread pool. */
 const SYNC_LIMIT = 1 << 20;
@@ -84,11 +78,13 @@ export class RolloutPurger {
     // Resolve the nearest folder that exists, as the roots were resolved (a symlinked home).
     let dir = dirname(p);
     let rest = basename(p);
-    while (dir !== dirname(dir) && realOrNull(dir) === null) {
+    let realDir = realOrNull(dir);
+    while (realDir === null && dir !== dirname(dir)) {
       rest = join(basename(dir), rest);
       dir = dirname(dir);
+      realDir = realOrNull(dir);
     }
-    const real = join(realOrNull(dir) ?? dir, rest);
+    const real = join(realDir ?? dir, rest);
     if (!this.roots.some((r) => within(r, real))) {
       throw new PurgeRefusedError(`refusing ${p}: it is outside the rollout roots (${this.roots.join(', ')})`);
     }
