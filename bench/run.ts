@@ -80,7 +80,7 @@ const benchAppends = async () => {
 
 const populate = async (l: Ledger, n: number) => {
   const threads = Array.from({ length: n }, (_, i) => started(i));
-  l.keys.createMany(threads.map((t) => t.threadId));
+  await l.keys.ensure(threads.map((t) => t.threadId));
   await inWaves(threads, 1000, (t) => l.lifecycle.start(t, ctx));
   await l.runner.catchUp();
 };
@@ -151,7 +151,7 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
   const n = total / perThread;
   while (threads.length < n) threads.push(started(threads.length, { name: `name ${threads.length}` }));
   const fresh = threads.slice(from / perThread, n);
-  l.keys.createMany(fresh.map((t) => t.threadId));
+  const keys = await l.keys.ensure(fresh.map((t) => t.threadId));
   const event = (t: Started, i: number, r: number): DomainEvent => {
     const threadId = t.threadId;
     if (r === 0) return { type: 'ThreadStarted', data: t };
@@ -178,11 +178,11 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
     await inWaves(fresh, 2000, (t, i) =>
       l.store.append(
         streamOf(t.threadId),
-        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, uuidv7())],
+        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, uuidv7(), keys)],
         r === 0 ? 'no_stream' : BigInt(r - 1),
       ),
     );
-    if (r === 8 && !renameHeavy) l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
+    if (r === 8 && !renameHeavy) await l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
   }
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,9 @@ import { CodexImporter } from './codex/codexImporter.js';
 import { openCodexLedger } from './codex/openCodexLedger.js';
 import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, keyServiceTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
+import { buildKeyService } from './api/keyService.js';
+import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
 import { rebuildProjections } from './projections/rebuild.js';
 import { allProjections } from './projections/readModels.js';
 
@@ -23,6 +25,7 @@ Usage:
   thread-ledger serve    [--data DIR] [--rollout-root DIR ...] [--host H] [--port P]
   thread-ledger worker   [--data DIR] [--rollout-root DIR ...] [--batch-size N] [--until-idle]
   thread-ledger rebuild  [--data DIR]
+  thread-ledger key-service [--data DIR] [--host H] [--port P]
   thread-ledger app-server [--codex-home DIR] [--data DIR]
   thread-ledger import   [--codex-home DIR] [--data DIR]
 
@@ -33,6 +36,10 @@ Options:
   --host H, --port P  where serve listens (env HOST, PORT; default 127.0.0.1:8080); without
                       tokens (env LEDGER_TOKENS or LEDGER_TOKENS_FILE) only on loopback
   --batch-size N      worker: threads per pass (default 5000)
+  key-service         serves DATA/keys.db to every instance of a scaled-out deployment
+                      (default port 8090); needs KEY_SERVICE_TOKEN; TLS with
+                      KEY_SERVICE_TLS_CERT/_KEY, client certificates required with _CA.
+                      Instances use it when KEY_SERVICE_URL is set (same token, _CA to trust it)
   --codex-home DIR    app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);
                       their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says
   --until-idle        worker: exit once no deletion has a step due (exit code 3 if some
@@ -98,18 +105,26 @@ const main = async (): Promise<void> => {
   }
   if (command === 'app-server' || command === 'import') return codex(command);
   let config;
+  let keyService;
   try {
-    config = loadConfig(values);
+    // The key service listens on 8090 unless told otherwise, beside an instance's 8080.
+    config = loadConfig(command === 'key-service' ? { ...values, port: values.port ?? process.env['PORT'] ?? '8090' } : values);
+    keyService = command === 'key-service' ? undefined : loadKeyServiceClient();
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
+  }
+  const eventStoreConnectionString = process.env['EVENTSTORE_CONNECTION_STRING'] || undefined;
+  if (eventStoreConnectionString && !keyService && (command === 'serve' || command === 'worker')) {
+    process.stderr.write('thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL\n');
   }
   const open = (): Ledger =>
     openLedger({
       dataDir: config.dataDir,
       rolloutRoots: config.rolloutRoots,
       workerBatchSize: batchSize(),
-      eventStoreConnectionString: process.env['EVENTSTORE_CONNECTION_STRING'] || undefined,
+      eventStoreConnectionString,
+      keyService,
     });
 
   switch (command) {
@@ -192,6 +207,28 @@ const main = async (): Promise<void> => {
         `rebuild: done, ${r.applied} events in ${secs.toFixed(2)} s, read models at position ${r.position ?? 'empty'}\n`,
       );
       await ledger.close();
+      return;
+    }
+    case 'key-service': {
+      let opts;
+      try {
+        const tls = keyServiceTls();
+        opts = { token: keyServiceToken(), tls: tls.cert && tls.key ? { cert: tls.cert, key: tls.key, ca: tls.ca } : undefined };
+      } catch (err) {
+        if (err instanceof ConfigError) fail(err.message);
+        throw err;
+      }
+      mkdirSync(config.dataDir, { recursive: true });
+      const app = await buildKeyService(new SqliteKeyStore(join(config.dataDir, 'keys.db')), {
+        ...opts,
+        logger: process.env['LEDGER_LOG'] !== 'off',
+      });
+      if (!opts.tls && !isLoopback(config.host)) {
+        process.stderr.write('thread-ledger key-service: no TLS: keys cross the network in clear; set KEY_SERVICE_TLS_CERT/_KEY (and _CA) outside a trusted network\n');
+      }
+      onSignals(() => app.close());
+      const address = await app.listen({ host: config.host, port: config.port });
+      process.stderr.write(`thread-ledger key-service: listening on ${address}, keys in ${join(config.dataDir, 'keys.db')}\n`);
       return;
     }
     default:

@@ -5,6 +5,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
+import { KeyStoreUnavailableError } from '../io/keys/keyStore.js';
+import { StoreUnavailableError } from '../store/eventStore.js';
 import { allProjections } from '../projections/readModels.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { Authenticator, type TokenConfig } from './http/auth.js';
@@ -91,6 +93,11 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     const e = err as FastifyError;
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, problem('body-too-large', 413, 'Body too large', e.message).problem);
     if (e.statusCode && e.statusCode < 500) return sendProblem(reply, problem('bad-request', e.statusCode, 'Bad request', e.message).problem);
+    if (err instanceof StoreUnavailableError || err instanceof KeyStoreUnavailableError) {
+      req.log.warn(err);
+      reply.header('retry-after', '1');
+      return sendProblem(reply, problem('unavailable', 503, 'Service unavailable', `${err.message}; retry later`).problem);
+    }
     req.log.error(err);
     return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);
   });

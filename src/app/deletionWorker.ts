@@ -13,7 +13,7 @@ import {
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { isTombstoned } from '../domain/threadState.js';
-import type { KeyStore } from '../io/keyStore.js';
+import type { KeyStore } from '../io/keys/keyStore.js';
 import type { RolloutPurger } from '../io/rolloutFiles.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import { isChildOf } from './threadLifecycle.js';
@@ -126,7 +126,7 @@ export class DeletionWorker {
     let shred: { destroyed: Set<string>; error: string | null } = { destroyed: new Set(), error: null };
     if (shredIds.length > 0) {
       try {
-        shred.destroyed = new Set(this.o.keys.destroy(shredIds).destroyed);
+        shred.destroyed = new Set((await this.o.keys.destroy(shredIds)).destroyed);
       } catch (err) {
         shred = { destroyed: new Set(), error: errorText(err) };
       }

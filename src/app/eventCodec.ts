@@ -4,7 +4,7 @@ import { type DomainEvent, contentFields } from '../domain/events.js';
 import { EventMetadata } from '../domain/metadata.js';
 import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
 import { open, seal } from '../io/contentSealing.js';
-import type { KeyStore } from '../io/keyStore.js';
+import type { KeyStore } from '../io/keys/keyStore.js';
 import type { EventToAppend, RecordedEvent } from '../store/eventStore.js';
 
 /** A domain event as read back from the log, with where and how it was recorded. */
@@ -21,6 +21,9 @@ export class CorruptEventError extends Error {
   override readonly name = 'CorruptEventError';
 }
 
+/** The content keys of the threads an append seals content for. */
+export type SealingKeys = ReadonlyMap<string, Buffer>;
+
 type Sealed = { sealed: string };
 const isSealed = (v: unknown): v is Sealed =>
   typeof v === 'object' && v !== null && typeof (v as Sealed).sealed === 'string';
@@ -36,41 +39,47 @@ const fieldsOf = (type: DomainEvent['type']): readonly string[] =>
 export class EventCodec {
   constructor(private readonly keys: KeyStore) {}
 
-  /** Creates, in one shared durable write, the keys that encoding these events will need. */
-  async prepare(events: readonly DomainEvent[]): Promise<void> {
+  /**
+   * The keys that encoding these events needs, created if new (concurrent calls share one durable
+   * write). They are used for this append and dropped: no instance keeps a copy of a key.
+   */
+  async prepare(events: readonly DomainEvent[]): Promise<SealingKeys> {
     const ids = events
       .filter((e) => fieldsOf(e.type).some((f) => typeof (e.data as Record<string, unknown>)[f] === 'string'))
       .map((e) => (e.data as { threadId: string }).threadId);
-    if (ids.length > 0) await this.keys.ensure(ids);
+    return ids.length > 0 ? this.keys.ensure(ids) : new Map();
   }
 
   encode(
     e: DomainEvent,
     meta: Omit<EventMetadata, 'schemaVersion'>,
     id: string,
+    keys: SealingKeys,
   ): EventToAppend {
     const data: Record<string, unknown> = { ...e.data };
     const threadId = (e.data as { threadId: string }).threadId;
     for (const f of fieldsOf(e.type)) {
       const v = data[f];
-      if (typeof v === 'string') data[f] = { sealed: seal(this.keys.getOrCreate(threadId), threadId, v) };
+      if (typeof v !== 'string') continue;
+      const key = keys.get(threadId);
+      if (!key) throw new Error(`the content key of thread ${threadId} was destroyed; its content cannot be recorded`);
+      data[f] = { sealed: seal(key, threadId, v) };
     }
     return { id, type: e.type, data, metadata: { ...meta, schemaVersion: schemaVersionOf(e.type) } };
   }
 
-  /** `openContent: false` leaves sealed content null: for decisions, which never need it. */
-  decode(r: RecordedEvent, opts: { openContent: boolean } = { openContent: true }): StoredEvent {
-    const keyOf = (threadId: string) => (opts.openContent ? this.keys.get(threadId) : null);
-    return this.decodeWith(r, keyOf);
+  /** Decodes without opening sealed content (left null): for decisions, which never need it. */
+  decodeSealed(r: RecordedEvent): StoredEvent {
+    return this.decodeWith(r, () => null);
   }
 
-  /** Decodes a page of events, fetching the keys it needs in one go. */
-  decodeMany(records: readonly RecordedEvent[]): StoredEvent[] {
+  /** Decodes a page of events, content opened, fetching the keys it needs in one request. */
+  async decodeMany(records: readonly RecordedEvent[]): Promise<StoredEvent[]> {
     const sealedThreads = new Set<string>();
     for (const r of records) {
       if (fieldsOf(r.type as DomainEvent['type']).length > 0) sealedThreads.add(String((r.data as { threadId?: unknown })?.threadId));
     }
-    const keys = sealedThreads.size > 0 ? this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
+    const keys = sealedThreads.size > 0 ? await this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
     return records.map((r) => this.decodeWith(r, (threadId) => keys.get(threadId) ?? null));
   }
 

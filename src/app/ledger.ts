@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { RetryPolicy } from '../domain/deletionProcess.js';
 import type { ThreadId } from '../domain/ids.js';
-import { type KeyStore, SqliteKeyStore } from '../io/keyStore.js';
+import { KeyServiceClient, type KeyServiceClientOptions } from '../io/keys/keyServiceClient.js';
+import type { KeyStore } from '../io/keys/keyStore.js';
+import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { RolloutPurger } from '../io/rolloutFiles.js';
 import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
@@ -28,6 +30,11 @@ export type LedgerConfig = {
    * the log lives there instead of in the embedded SQLite file. Read models stay local.
    */
   readonly eventStoreConnectionString?: string;
+  /**
+   * The key service shared by every instance (`thread-ledger key-service`). Without it the keys
+   * live in this instance's data folder, which only one instance may use.
+   */
+  readonly keyService?: KeyServiceClientOptions;
   /** The session index files (Codex's) the worker may rewrite to drop a deleted thread's lines. */
   readonly sessionIndexFiles?: readonly string[];
   readonly clock?: Clock;
@@ -59,7 +66,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const store: EventStore = cfg.eventStoreConnectionString
     ? new EsdbEventStore(cfg.eventStoreConnectionString)
     : new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
-  const keys = new SqliteKeyStore(join(dataDir, 'keys.db'));
+  const keys: KeyStore = cfg.keyService ? new KeyServiceClient(cfg.keyService) : new SqliteKeyStore(join(dataDir, 'keys.db'));
   const codec = new EventCodec(keys);
   // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
   // instead of taking a random page per append.
@@ -86,9 +93,12 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     onCompleted: () => readDb.pragma('wal_checkpoint(TRUNCATE)'),
   });
   const workerLoop = new WorkerLoop(worker, clock);
-  // A tombstone written by this process or any other wakes the worker at once.
   runner.onApplied((events) => {
+    // A tombstone written by this process or any other wakes the worker at once.
     if (events.some((e) => e.event.type === 'ThreadDeleteRequested')) workerLoop.wake();
+    // A deletion finished, here or by another instance's worker: this instance's read models
+    // dropped the rows at the tombstone, and their WAL may still hold the old pages. Empty it.
+    if (events.some((e) => e.event.type === 'ThreadDeleted')) readDb.pragma('wal_checkpoint(TRUNCATE)');
   });
   return {
     store,
@@ -106,7 +116,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
       await workerLoop.stop();
       await runner.stop();
       await store.close();
-      keys.close();
+      await keys.close();
       readDb.close();
     },
   };

@@ -40,7 +40,7 @@ export class ThreadRepository {
   async load(threadId: ThreadId): Promise<Loaded> {
     const recorded = await this.store.readStream(streamOf(threadId));
     let state = initialState;
-    for (const r of recorded) state = evolve(state, this.codec.decode(r, { openContent: false }).event);
+    for (const r of recorded) state = evolve(state, this.codec.decodeSealed(r).event);
     const last = recorded[recorded.length - 1];
     return { state, revision: last ? last.revision : 'no_stream' };
   }
@@ -101,9 +101,9 @@ export class ThreadRepository {
         if (attempt === 1 && known) continue;
         return E.right({ events, state, revision, position: null });
       }
-      await this.codec.prepare(events);
+      const keys = await this.codec.prepare(events);
       const recordedAtMs = this.clock();
-      const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId()));
+      const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId(), keys));
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
       if (E.isRight(appended)) {
         return E.right({

@@ -84,8 +84,8 @@ export class CodexImporter {
       return d;
     };
     infos.sort((a, b) => depthOf(a.info.started.threadId) - depthOf(b.info.started.threadId));
-    const fresh = infos.filter(({ info }) => this.ledger.keys.get(info.started.threadId) === null);
-    if (fresh.length > 0) this.ledger.keys.createMany(fresh.map(({ info }) => info.started.threadId));
+    // Every key the run needs, in one durable write rather than one per thread.
+    if (infos.length > 0) await this.ledger.keys.ensure(infos.map(({ info }) => info.started.threadId));
     let depth = -1;
     let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
     const flush = async () => {

@@ -65,9 +65,10 @@ export class ProjectionRunner {
     this.listeners.push(listener);
   }
 
-  private apply(events: RecordedEvent[]): void {
+  private async apply(events: RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const decoded = this.codec.decodeMany(events);
+    // Keys are fetched before the transaction: it holds the write lock and must not wait on I/O.
+    const decoded = await this.codec.decodeMany(events);
     this.applyBatch.immediate(decoded); // immediate: a deferred one may not upgrade to a write while another process writes
     for (const l of this.listeners) l(decoded);
     this.applied = events[events.length - 1]!.position;
@@ -89,8 +90,8 @@ export class ProjectionRunner {
     let after = this.position();
     let count = 0;
     let batch: RecordedEvent[] = [];
-    const flush = () => {
-      this.apply(batch);
+    const flush = async () => {
+      await this.apply(batch);
       count += batch.length;
       onProgress?.(count, batch[batch.length - 1]!.position);
       batch = [];
@@ -101,7 +102,7 @@ export class ProjectionRunner {
         batch = batch.length === 0 ? page : batch.concat(page);
         after = page[page.length - 1]!.position;
       }
-      if (batch.length > 0 && (batch.length >= eventsPerTransaction || page.length < PAGE)) flush();
+      if (batch.length > 0 && (batch.length >= eventsPerTransaction || page.length < PAGE)) await flush();
       if (page.length < PAGE) return count;
     }
   }
@@ -134,34 +135,40 @@ export class ProjectionRunner {
     let buffer: RecordedEvent[] = [];
     let scheduled = false;
     let failed = false;
-    const flush = () => {
+    // Batches are applied one after another, in log order, while the next one fills.
+    let applying = Promise.resolve();
+    const flush = (): Promise<void> => {
       scheduled = false;
       const batch = buffer;
       buffer = [];
-      if (failed) return;
-      try {
-        this.apply(batch);
-      } catch (err) {
-        failed = true;
-        onError(err);
-        void sub.stop();
-      }
+      if (batch.length === 0) return applying;
+      applying = applying.then(async () => {
+        if (failed) return;
+        try {
+          await this.apply(batch);
+        } catch (err) {
+          failed = true;
+          onError(err);
+          void sub.stop();
+        }
+      });
+      return applying;
     };
     try {
       for await (const e of sub) {
         if (failed) break;
         buffer.push(e);
-        if (buffer.length >= PAGE) flush();
+        if (buffer.length >= PAGE) await flush();
         else if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
         }
       }
-      if (buffer.length > 0) flush();
     } catch (err) {
       failed = true;
       onError(err);
     }
+    await flush();
     return failed;
   }
 

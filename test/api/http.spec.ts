@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -72,7 +73,7 @@ describe('HTTP API, through a real listening server', () => {
     const child = await call('POST', `/v1/threads/${root.threadId}/subagents`, W, { cwd: '/w', modelProvider: 'openai' });
     expect(child.status).toBe(201);
     const renamed = await call('POST', `/v1/threads/${root.threadId}/name`, W, { name: '  Q3 report ' });
-    expect(renamed.body).toMatchObject({ threadId: root.threadId, name: 'Q3 report' });
+    expect(renamed.body).toEqual({ threadId: root.threadId, position: expect.any(String) });
 
     const got = await call('GET', `/v1/threads/${root.threadId}?minPosition=${renamed.body.position}`, A);
     expect(got.status).toBe(200);
@@ -204,6 +205,17 @@ describe('HTTP API, through a real listening server', () => {
     expect(await f.ledger.store.headPosition()).toBe(head);
   });
 
+  it('keeps no content in the answers it keeps for Idempotency-Key replays: a deleted name is in no file', async () => {
+    const secret = `Board memo ${Date.now()}`;
+    const t = await newThread({ name: secret });
+    const renamed = await call('POST', `/v1/threads/${t.threadId}/name`, W, { name: `${secret} v2` }, { 'idempotency-key': 'rename-1' });
+    expect(renamed.status).toBe(200);
+    expect((await call('DELETE', `/v1/threads/${t.threadId}?wait=5000`, W)).status).toBe(200);
+    const dataDir = join(f.dir, 'data');
+    const holding = readdirSync(dataDir).filter((file) => readFileSync(join(dataDir, file)).includes(Buffer.from('Board memo')));
+    expect(holding).toEqual([]);
+  });
+
   it('answers a retried command with the first answer, appending nothing, even after a restart', async () => {
     const send = (body: unknown) => call('POST', '/v1/threads', W, body, { 'idempotency-key': 'create-42' });
     const first = await send({ cwd: '/w', modelProvider: 'openai' });
@@ -285,7 +297,7 @@ describe('HTTP API, through a real listening server', () => {
       }).end(),
     );
     const many = Array.from({ length: 3000 }, () => startedData({ preview: 'x'.repeat(2000), createdAtMs: f.clock.now++ }));
-    f.ledger.keys.createMany(many.map((t) => t.threadId));
+    await f.ledger.keys.ensure(many.map((t) => t.threadId));
     await Promise.all(many.map((t) => f.ledger.lifecycle.start(t, { actor: 'test', requestId: 'bulk', causationId: null })));
     const last = many.at(-1)!.threadId;
     // A second client still gets everything, to the last event, while the first one is stuck.

@@ -199,7 +199,7 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     unwrap(await f.ledger.lifecycle.rename(root, `${secret} v2`, ctx));
     await f.ledger.runner.catchUp();
     expect(f.ledger.queries.sessionName(root)).toBe(`${secret} v2`);
-    const key = f.ledger.keys.get(root)!;
+    const key = (await f.ledger.keys.getMany([root])).get(root)!;
     const dataDir = join(f.dir, 'data');
     const holding = (needle: Buffer) => readdirSync(dataDir).filter((file) => readFileSync(join(dataDir, file)).includes(needle));
     // Before: the read models hold the name in clear, the key store holds the key. The scan can see them.

@@ -5,22 +5,33 @@ import type { ThreadId } from '../../src/domain/ids.js';
 import { exited, startCli } from '../support/cli.js';
 import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
+import { type KeyServiceProcess, startKeyServiceProcess } from '../support/keyServiceProcess.js';
+import { tempDir } from '../support/tempDir.js';
 
 const SIZE = 300;
 
-describe('two deletion workers on one deletion (EventStoreDB store)', () => {
+describe('two deletion workers on one deletion (EventStoreDB store, shared key service)', () => {
   let f: Fixture;
-  afterEach(() => f.close());
+  let keys: KeyServiceProcess;
+  let keysDir: Awaited<ReturnType<typeof tempDir>>;
+  afterEach(async () => {
+    await f.close();
+    await keys.stop();
+    await keysDir.remove();
+  });
 
   it('never records a step twice: every step is an expected-revision append', async () => {
-    f = await ledgerFixture({ backend: 'esdb' });
+    keysDir = await tempDir();
+    keys = await startKeyServiceProcess(keysDir.path);
+    f = await ledgerFixture({ backend: 'esdb', keyService: keys.client });
     const { root, all } = await f.tree(SIZE, 3);
     unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
     await f.ledger.close();
 
-    const args = ['worker', '--data', join(f.dir, 'data'), '--rollout-root', f.rolloutRoot, '--batch-size', '16', '--until-idle'];
-    const env = { EVENTSTORE_CONNECTION_STRING: f.connection! };
-    const workers = [startCli(args, env), startCli(args, env)];
+    // Two instances as deployed: each its own data folder (read models), the log and the keys shared.
+    const args = (data: string) => ['worker', '--data', join(f.dir, data), '--rollout-root', f.rolloutRoot, '--batch-size', '16', '--until-idle'];
+    const env = { EVENTSTORE_CONNECTION_STRING: f.connection!, KEY_SERVICE_URL: keys.client.url, KEY_SERVICE_TOKEN: keys.client.token };
+    const workers = [startCli(args('worker-1'), env), startCli(args('worker-2'), env)];
     const codes = await Promise.all(workers.map(exited));
     for (const [i, c] of codes.entries()) expect(c.code, workers[i]!.output()).toBe(0);
 
@@ -38,5 +49,9 @@ describe('two deletion workers on one deletion (EventStoreDB store)', () => {
     expect(purged.size).toBe(SIZE * 2);
     expect([...purged.values()].every((n) => n === 1)).toBe(true);
     for (const id of all) expect(existsSync(f.rolloutOf(id as ThreadId))).toBe(false);
+    // Every key went through the shared service: destroyed there, once per thread.
+    const shredded = events.flatMap((e) => (e.event.type === 'ThreadContentShredded' ? [e.event.data.outcome] : []));
+    expect(shredded.filter((o) => o === 'destroyed').length).toBe(SIZE);
+    expect((await f.ledger.keys.getMany(all)).size).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
+import type { KeyServiceClientOptions } from '../../src/io/keys/keyServiceClient.js';
 import type { CommandContext } from '../../src/domain/metadata.js';
 import { EsdbTestServer } from './esdb/esdbTestServer.js';
 import { tempDir } from './tempDir.js';
@@ -37,7 +38,14 @@ export const unwrap = <A>(r: E.Either<unknown, A>): A => {
 export type Backend = 'sqlite' | 'esdb';
 
 /** `backend: 'esdb'`: the log lives in a wire-level EventStoreDB test server, over real gRPC. */
-export const ledgerFixture = async (opts: { batchSize?: number; backend?: Backend } = {}): Promise<Fixture> => {
+export type FixtureOptions = {
+  batchSize?: number;
+  backend?: Backend;
+  /** The content keys live in this key service rather than in the data folder. */
+  keyService?: KeyServiceClientOptions;
+};
+
+export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture> => {
   const tmp = await tempDir();
   const esdb = opts.backend === 'esdb' ? new EsdbTestServer() : null;
   const connection = esdb ? await esdb.start() : undefined;
@@ -53,6 +61,7 @@ export const ledgerFixture = async (opts: { batchSize?: number; backend?: Backen
       workerBatchSize: opts.batchSize,
       pollMs: 5,
       eventStoreConnectionString: connection,
+      keyService: opts.keyService,
     });
   const rolloutOf = (id: ThreadId) => join(rolloutRoot, `rollout-${id}.jsonl`);
   const writeRollout = (id: ThreadId) => {
@@ -96,7 +105,7 @@ export const ledgerFixture = async (opts: { batchSize?: number; backend?: Backen
 };
 
 /** A fresh fixture for each test of the enclosing suite, closed after it. */
-export const useLedgerFixture = (opts: { batchSize?: number; backend?: Backend } = {}): Fixture => {
+export const useLedgerFixture = (opts: FixtureOptions = {}): Fixture => {
   const holder: { f?: Fixture } = {};
   beforeEach(async () => {
     holder.f = await ledgerFixture(opts);

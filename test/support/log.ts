@@ -8,7 +8,7 @@ export const readLog = async (ledger: Ledger): Promise<StoredEvent[]> => {
   for (;;) {
     const page = await ledger.store.readAll({ after, maxCount: 5000 });
     if (page.length === 0) return out;
-    out.push(...page.map((r) => ledger.codec.decode(r)));
+    out.push(...(await ledger.codec.decodeMany(page)));
     after = page[page.length - 1]!.position;
   }
 };

@@ -72,7 +72,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true, responses: { 200: R.Renamed } }, async ({ params, body, command }) => {
     const r = ok(await lifecycle.rename(params.id, body.name, command));
-    return { status: 200, body: { threadId: params.id, name: body.name.trim(), position: pos(r.position) } };
+    return { status: 200, body: { threadId: params.id, position: pos(r.position) } };
   });
 
   for (const [verb, archive] of [['archive', true], ['unarchive', false]] as const) {

@@ -1,25 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-
-/** Per-thread content keys (crypto-shredding): destroying a key makes the thread's sealed content unreadable. */
-export interface KeyStore {
-  /** The thread's key, created on first use. */
-  getOrCreate(threadId: string): Buffer;
-  /** Creates the keys of many threads in one durable write (bulk starts and imports); never a destroyed one. */
-  createMany(threadIds: readonly string[]): void;
-  /**
-   * Makes sure these threads have keys. Calls made in the same turn of the event loop share one
-   * durable write (group commit), as appends do.
-   */
-  ensure(threadIds: readonly string[]): Promise<void>;
-  /** The thread's key, or null if it never existed or was destroyed. */
-  get(threadId: string): Buffer | null;
-  /** The keys that exist among these threads, read in one snapshot. */
-  getMany(threadIds: Iterable<string>): Map<string, Buffer>;
-  /** Destroys the keys, all in one durable step; reports which existed. */
-  destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] };
-  close(): void;
-}
+import type { KeyStore } from './keyStore.js';
 
 /**
  * Keys in their own SQLite file. `secure_delete` zeroes a deleted key's bytes in the page and
@@ -53,30 +34,19 @@ export class SqliteKeyStore implements KeyStore {
     };
   }
 
-  getOrCreate(threadId: string): Buffer {
-    const found = this.get(threadId);
-    if (found) return found;
-    this.stmt.insert.run({ id: threadId, key: randomBytes(32) });
-    // Another process may have won the insert: read back the one that is stored.
-    const key = this.get(threadId);
-    if (!key) throw new Error(`the content key of thread ${threadId} was destroyed; it is not made again`);
-    return key;
-  }
-
-  createMany(threadIds: readonly string[]): void {
-    this.db.transaction(() => {
-      for (const id of threadIds) this.stmt.insert.run({ id, key: randomBytes(32) });
-    }).immediate();
-  }
-
-  ensure(threadIds: readonly string[]): Promise<void> {
-    const missing = threadIds.filter((id) => this.get(id) === null);
-    if (missing.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+  /** Calls made in the same turn of the event loop share one durable write (group commit), as appends do. */
+  async ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const found = this.read(threadIds);
+    const missing = threadIds.filter((id) => !found.has(id));
+    if (missing.length === 0) return found;
+    await new Promise<void>((resolve, reject) => {
       for (const id of missing) this.pending.add(id);
       this.waiting.push({ resolve, reject });
       if (this.waiting.length === 1) setImmediate(() => this.flushPending());
     });
+    // Read back what is stored: another process may have won an insert, and a destroyed key stays absent.
+    for (const [id, key] of this.read(missing)) found.set(id, key);
+    return found;
   }
 
   private flushPending(): void {
@@ -85,7 +55,9 @@ export class SqliteKeyStore implements KeyStore {
     this.pending = new Set();
     this.waiting = [];
     try {
-      this.createMany(ids);
+      this.db.transaction(() => {
+        for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
+      }).immediate();
     } catch (err) {
       for (const w of waiting) w.reject(err);
       return;
@@ -93,11 +65,11 @@ export class SqliteKeyStore implements KeyStore {
     for (const w of waiting) w.resolve();
   }
 
-  get(threadId: string): Buffer | null {
-    return this.stmt.get.get(threadId)?.key ?? null;
+  async getMany(threadIds: Iterable<string>): Promise<Map<string, Buffer>> {
+    return this.read(threadIds);
   }
 
-  getMany(threadIds: Iterable<string>): Map<string, Buffer> {
+  private read(threadIds: Iterable<string>): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
     // One read transaction for the lot: a lock per lookup would cost more than the lookups.
     this.db.transaction(() => {
@@ -109,7 +81,7 @@ export class SqliteKeyStore implements KeyStore {
     return out;
   }
 
-  destroy(threadIds: readonly string[]): { destroyed: string[]; absent: string[] } {
+  async destroy(threadIds: readonly string[]): Promise<{ destroyed: string[]; absent: string[] }> {
     const destroyed: string[] = [];
     const absent: string[] = [];
     this.db.transaction(() => {
@@ -135,7 +107,7 @@ export class SqliteKeyStore implements KeyStore {
     throw new Error('the key store journal could not be emptied (a reader holds it); destroyed keys may linger there until retried');
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

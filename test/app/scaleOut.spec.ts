@@ -1,0 +1,121 @@
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Ledger, openLedger } from '../../src/app/ledger.js';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
+import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
+import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
+import { ctx, unwrap } from '../support/ledgerFixture.js';
+import { readLog } from '../support/log.js';
+import { tempDir } from '../support/tempDir.js';
+import { newId, startedData } from '../support/threads.js';
+
+/** Every file under `dir` that holds these bytes. */
+const holding = (dir: string, needle: Buffer): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && readFileSync(join(e.parentPath, e.name)).includes(needle))
+    .map((e) => join(e.parentPath, e.name));
+
+describe('two instances on one EventStoreDB log, sharing the key service', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  const setUp = async () => {
+    const tmp = await tempDir();
+    const esdb = new EsdbTestServer();
+    const connection = await esdb.start();
+    let keys = await startKeyServiceProcess(join(tmp.path, 'keys'));
+    const roots = join(tmp.path, 'sessions');
+    mkdirSync(roots, { recursive: true });
+    const instances: Ledger[] = [];
+    const open = (name: string) => {
+      const l = openLedger({
+        dataDir: join(tmp.path, name),
+        rolloutRoots: [roots],
+        eventStoreConnectionString: connection,
+        keyService: keys.client,
+        pollMs: 5,
+      });
+      instances.push(l);
+      return l;
+    };
+    cleanups.push(async () => {
+      for (const l of instances) await l.close();
+      await keys.stop();
+      await esdb.stop();
+      await tmp.remove();
+    });
+    const start = async (on: Ledger, name: string) => {
+      const id = newId();
+      const rolloutPath = join(roots, `rollout-${id}.jsonl`);
+      writeFileSync(rolloutPath, `{"type":"session_meta","payload":{"id":"${id}"}}\n`);
+      unwrap(await on.lifecycle.start(startedData({ threadId: id, rolloutPath, name }), ctx));
+      return id;
+    };
+    return {
+      tmp: tmp.path,
+      a: open('instance-a'),
+      b: open('instance-b'),
+      keys: () => keys,
+      async restartKeys(): Promise<void> {
+        const port = keys.port;
+        await keys.stop();
+        keys = await startKeyServiceProcess(keys.dataDir, port);
+      },
+      stopKeys: () => keys.stop(),
+      start,
+    };
+  };
+
+  it('each reads what the other wrote; a key shredded through one is gone for both, and from every file', async () => {
+    const s = await setUp();
+    const secret = `Quarterly plan ${newId()}`;
+    const id = await s.start(s.a, secret);
+    await s.b.runner.catchUp();
+    expect(s.b.queries.sessionName(id)).toBe(secret); // B opens what A sealed: one key, shared
+    unwrap(await s.b.lifecycle.rename(id, `${secret} v2`, ctx));
+    await s.a.runner.catchUp();
+    expect(s.a.queries.sessionName(id)).toBe(`${secret} v2`);
+
+    const key = (await s.a.keys.getMany([id])).get(id)!;
+    expect(holding(s.keys().dataDir, key).length).toBeGreaterThan(0); // the scan sees a live key
+    // The instances never store a key: only the key service has one.
+    expect(holding(join(s.tmp, 'instance-a'), key)).toEqual([]);
+    expect(holding(join(s.tmp, 'instance-b'), key)).toEqual([]);
+
+    // A takes the delete; B's worker carries it out, shredding through the key service.
+    unwrap(await s.a.lifecycle.delete(id, null, ctx));
+    await s.b.worker.runPass();
+    expect((await s.a.repo.load(id)).state.status).toBe('deleted');
+    await s.a.runner.catchUp();
+    expect((await s.a.keys.getMany([id])).size).toBe(0);
+    // Both read the log back with the content sealed for good.
+    for (const l of [s.a, s.b]) {
+      const names = (await readLog(l)).flatMap((e) =>
+        e.event.type === 'ThreadStarted' || e.event.type === 'ThreadRenamed' ? [e.event.data.name] : [],
+      );
+      expect(names).toEqual([null, null]);
+    }
+    await s.b.runner.catchUp();
+    expect(holding(s.tmp, key)).toEqual([]);
+    expect(holding(s.tmp, Buffer.from('Quarterly plan'))).toEqual([]);
+  });
+
+  it('refuses content while the key service is down, writing nothing, and goes on once it is back', async () => {
+    const s = await setUp();
+    await s.stopKeys();
+    const id = newId() as ThreadId;
+    await expect(
+      s.a.lifecycle.start(startedData({ threadId: id, name: 'written while down' }), ctx),
+    ).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    expect((await s.a.repo.load(id)).revision).toBe('no_stream'); // nothing half-written
+
+    await s.restartKeys();
+    unwrap(await s.a.lifecycle.start(startedData({ threadId: id, name: 'written while down' }), ctx));
+    await s.b.runner.catchUp();
+    expect(s.b.queries.sessionName(id)).toBe('written while down');
+  });
+});
