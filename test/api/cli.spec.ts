@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allProjections } from '../../src/projections/readModels.js';
@@ -70,5 +71,38 @@ describe('thread-ledger rebuild', () => {
     f.reopen();
     expect(rows()).toEqual(before);
     await f.close();
+  });
+});
+
+describe('thread-ledger key-service', () => {
+  it('refuses to start without a strong token, and refuses half a TLS configuration', async () => {
+    const none = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], { KEY_SERVICE_TOKEN: '' });
+    expect((await exited(none)).code).toBe(2);
+    expect(none.output()).toContain('KEY_SERVICE_TOKEN must be set, at least 32 characters');
+    const halfTls = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], {
+      KEY_SERVICE_TOKEN: 'x'.repeat(32),
+      KEY_SERVICE_TLS_CERT: '/etc/hostname',
+      KEY_SERVICE_TLS_KEY: '',
+    });
+    expect((await exited(halfTls)).code).toBe(2);
+    expect(halfTls.output()).toContain('KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY go together');
+    const missing = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], {
+      KEY_SERVICE_TOKEN: 'x'.repeat(32),
+      KEY_SERVICE_TLS_CA: '/nonexistent/ca.pem',
+    });
+    expect((await exited(missing)).code).toBe(2);
+    expect(missing.output()).toContain('KEY_SERVICE_TLS_CA: cannot read /nonexistent/ca.pem');
+  });
+
+  it('an instance refuses a key service URL it cannot use, before touching anything', async () => {
+    const dir = await tempDir();
+    const bad = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'keys:8090', KEY_SERVICE_TOKEN: 'x'.repeat(32) });
+    expect((await exited(bad)).code).toBe(2);
+    expect(bad.output()).toContain('KEY_SERVICE_URL must be an http:// or https:// URL, got "keys:8090"');
+    const noToken = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'http://127.0.0.1:1', KEY_SERVICE_TOKEN: '' });
+    expect((await exited(noToken)).code).toBe(2);
+    expect(noToken.output()).toContain('KEY_SERVICE_TOKEN must be set');
+    expect(readdirSync(dir.path)).toEqual([]);
+    await dir.remove();
   });
 });
