@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
+import { exited, startCli } from '../support/cli.js';
 import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { ctx, unwrap } from '../support/ledgerFixture.js';
@@ -117,5 +118,75 @@ describe('two instances on one EventStoreDB log, sharing the key service', () =>
     unwrap(await s.a.lifecycle.start(startedData({ threadId: id, name: 'written while down' }), ctx));
     await s.b.runner.catchUp();
     expect(s.b.queries.sessionName(id)).toBe('written while down');
+  });
+});
+
+describe('two `serve` processes on one EventStoreDB log and one key service, as docker-compose.yml deploys them', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('a write through one instance is read through the other; a delete through the other is 410 on the first', async () => {
+    const tmp = await tempDir();
+    const esdb = new EsdbTestServer();
+    const connection = await esdb.start();
+    const keys = await startKeyServiceProcess(join(tmp.path, 'keys'));
+    cleanups.push(async () => {
+      await keys.stop();
+      await esdb.stop();
+      await tmp.remove();
+    });
+    const token = 'compose-writer-token-0123456789';
+    const env = {
+      EVENTSTORE_CONNECTION_STRING: connection,
+      KEY_SERVICE_URL: keys.client.url,
+      KEY_SERVICE_TOKEN: keys.client.token,
+      LEDGER_TOKENS: JSON.stringify([{ token, subject: 'svc', roles: ['writer', 'auditor'] }]),
+      LEDGER_ROLLOUT_ROOTS: join(tmp.path, 'sessions'),
+      LEDGER_LOG: 'off',
+      HOST: '127.0.0.1',
+      PORT: '0',
+    };
+    const serve = async (name: string) => {
+      const child = startCli(['serve', '--data', join(tmp.path, name)], env);
+      cleanups.push(async () => {
+        child.kill('SIGTERM');
+        await exited(child);
+      });
+      let url: string | undefined;
+      for (let i = 0; i < 400 && !url && child.exitCode === null; i++) {
+        url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 25));
+      }
+      if (!url) throw new Error(child.output());
+      return async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+    };
+    const [one, two] = await Promise.all([serve('instance-1'), serve('instance-2')]);
+
+    const created = await one('POST', '/v1/threads', { cwd: '/w', modelProvider: 'openai', name: 'Shared across instances' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.threadId as string;
+    // Read-your-writes on the other instance: it waits until its read models reach that log position.
+    const read = await two('GET', `/v1/threads/${id}?minPosition=${created.body.position}`);
+    expect(read.status).toBe(200);
+    expect(read.body.thread).toMatchObject({ id, name: 'Shared across instances' });
+
+    const deleted = await two('DELETE', `/v1/threads/${id}?wait=10000`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body.deletion.status).toBe('deleted');
+    const gone = await one('GET', `/v1/threads/${id}?minPosition=${deleted.body.deletion.position}`);
+    expect(gone.status).toBe(410);
+    const history = await one('GET', `/v1/threads/${id}/history`);
+    expect(history.status).toBe(200);
+    const started = history.body.events.find((e: { type: string }) => e.type === 'ThreadStarted');
+    expect(JSON.stringify(started.data)).not.toContain('Shared across instances'); // sealed, and its key destroyed
   });
 });
