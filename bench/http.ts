@@ -14,7 +14,12 @@ const TOKEN = 'bench-writer-token-0123456789';
 const run = (opts: autocannon.Options): Promise<autocannon.Result> =>
   new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
 
-export const benchHttp = async (out: (line: string) => void, quick: boolean): Promise<void> => {
+/** `variant`: the same run with more environment (the key service), its label added to each line. */
+export const benchHttp = async (
+  out: (line: string) => void,
+  quick: boolean,
+  variant: { label: string; env: Record<string, string> } = { label: '', env: {} },
+): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-http-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir], {
     cwd: root,
@@ -25,6 +30,7 @@ export const benchHttp = async (out: (line: string) => void, quick: boolean): Pr
       LEDGER_LOG: 'off',
       LEDGER_RATE_LIMIT: '100000000',
       LEDGER_TOKENS: JSON.stringify([{ token: TOKEN, subject: 'bench', roles: ['writer', 'auditor'] }]),
+      ...variant.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -53,7 +59,7 @@ export const benchHttp = async (out: (line: string) => void, quick: boolean): Pr
     });
     const startedEvents = count('ThreadStarted');
     out(
-      `| HTTP \`POST /v1/threads\` (create), 32 connections, ${duration} s | ${Math.round(created.requests.average).toLocaleString('en')} commands/s, p50 ${ms(created.latency.p50)} ms, p99 ${ms(created.latency.p99)} ms; ${created['2xx'].toLocaleString('en')} accepted, ${created.non2xx} refused, ${created.errors} errors; ${startedEvents.toLocaleString('en')} \`ThreadStarted\` in the log (the accepted ones, and those in flight when the run ended) |`,
+      `| HTTP \`POST /v1/threads\` (create)${variant.label}, 32 connections, ${duration} s | ${Math.round(created.requests.average).toLocaleString('en')} commands/s, p50 ${ms(created.latency.p50)} ms, p99 ${ms(created.latency.p99)} ms; ${created['2xx'].toLocaleString('en')} accepted, ${created.non2xx} refused, ${created.errors} errors; ${startedEvents.toLocaleString('en')} \`ThreadStarted\` in the log (the accepted ones, and those in flight when the run ended) |`,
     );
 
     const ids = (log.prepare("SELECT stream_id FROM events WHERE type = 'ThreadStarted'").all() as { stream_id: string }[]).map((r) =>
@@ -74,7 +80,7 @@ export const benchHttp = async (out: (line: string) => void, quick: boolean): Pr
     });
     const tombstones = count('ThreadDeleteRequested');
     out(
-      `| HTTP \`DELETE /v1/threads/:id\` (tombstone, 202; the purge follows in the background), 32 connections | ${Math.round(deleted.requests.average).toLocaleString('en')} commands/s, p50 ${ms(deleted.latency.p50)} ms, p99 ${ms(deleted.latency.p99)} ms; ${deleted['2xx'].toLocaleString('en')} accepted, ${deleted.non2xx} refused, ${deleted.errors} errors; ${tombstones.toLocaleString('en')} \`ThreadDeleteRequested\` in the log |`,
+      `| HTTP \`DELETE /v1/threads/:id\` (tombstone, 202; the purge follows in the background)${variant.label}, 32 connections | ${Math.round(deleted.requests.average).toLocaleString('en')} commands/s, p50 ${ms(deleted.latency.p50)} ms, p99 ${ms(deleted.latency.p99)} ms; ${deleted['2xx'].toLocaleString('en')} accepted, ${deleted.non2xx} refused, ${deleted.errors} errors; ${tombstones.toLocaleString('en')} \`ThreadDeleteRequested\` in the log |`,
     );
     log.close();
   } finally {

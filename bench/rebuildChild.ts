@@ -1,11 +1,13 @@
 // Runs one rebuild in its own process, so that its peak memory is the rebuild's alone.
 // With --expose-gc, the live heap (after a full collection) is sampled at every committed batch.
 import { openLedger } from '../src/app/ledger.js';
+import { loadKeyServiceClient } from '../src/config.js';
 import { allProjections } from '../src/projections/readModels.js';
 import { rebuildProjections } from '../src/projections/rebuild.js';
 
 const dataDir = process.argv[2]!;
-const ledger = openLedger({ dataDir, rolloutRoots: [dataDir] });
+// KEY_SERVICE_URL in the environment: the keys come from the key service, as on a scaled-out instance.
+const ledger = openLedger({ dataDir, rolloutRoots: [dataDir], keyService: loadKeyServiceClient() });
 const gc = (globalThis as { gc?: () => void }).gc;
 let liveHeap = 0;
 let gcMs = 0;

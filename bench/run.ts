@@ -11,13 +11,15 @@ import { type Ledger, openLedger } from '../src/app/ledger.js';
 import type { DomainEvent, EventOf } from '../src/domain/events.js';
 import { type ThreadId, streamOf } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
+import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
 import { benchCodex } from './codex.js';
 import { benchHttp } from './http.js';
+import { benchKeyClient, startKeyService } from './keyService.js';
 import { machine, ms, quantiles } from './machine.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=appends|list|delete|codex|http|rebuild` runs one section. */
+/** `--only=appends|list|delete|codex|http|rebuild|keys` runs one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
@@ -50,11 +52,11 @@ const started = (i: number, over: Partial<Started> = {}): Started => {
   };
 };
 
-const open = (name: string): Ledger & { dir: string; rollouts: string } => {
+const open = (name: string, keyService?: KeyServiceClientOptions): Ledger & { dir: string; rollouts: string } => {
   const dir = join(root, name);
   const rollouts = join(dir, 'sessions');
   mkdirSync(rollouts, { recursive: true });
-  return Object.assign(openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts] }), { dir, rollouts });
+  return Object.assign(openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts], keyService }), { dir, rollouts });
 };
 
 /** Runs `fn` over items with at most `width` in flight: concurrent appends share a commit. */
@@ -186,12 +188,12 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
   }
 };
 
-const rebuildOnce = (dataDir: string) => {
+const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) => {
   const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
   const child = execFileSync(
     process.execPath,
     [...profile, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), dataDir],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
+    { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } },
   );
   return JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; liveHeapMiB: number };
 };
@@ -214,6 +216,25 @@ const benchRebuild = async () => {
   }
 };
 
+/** What the shared key service costs: its round trips, HTTP commands and a rebuild through it. */
+const benchKeys = async () => {
+  const keys = await startKeyService();
+  try {
+    await benchKeyClient(out, quick, keys.client);
+    await benchHttp(out, quick, { label: ' with the key service', env: keys.env });
+    const l = open('rebuild-keys', keys.client);
+    const total = REBUILD_EVENTS[0]!;
+    await growLog(l, [], 0, total, false);
+    await l.close();
+    const r = rebuildOnce(join(l.dir, 'data'), keys.env);
+    out(
+      `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, lifecycle mix, keys from the key service | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s) |`,
+    );
+  } finally {
+    await keys.stop();
+  }
+};
+
 out(`thread-ledger benchmark${quick ? ' (quick)' : ''}: ${machine()}`);
 out(`data in ${root}\n`);
 out('| what | result |');
@@ -230,6 +251,7 @@ try {
   if (wanted('codex')) await benchCodex(out, quick);
   if (wanted('http')) await benchHttp(out, quick);
   if (wanted('rebuild')) await benchRebuild();
+  if (wanted('keys')) await benchKeys();
 } finally {
   if (!process.env['BENCH_KEEP']) rmSync(root, { recursive: true, force: true });
 }

@@ -30,6 +30,8 @@ export class KeyServiceClient implements KeyStore {
   private readonly base: URL;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
+  private pending = new Set<string>();
+  private waiting: { ids: readonly string[]; resolve: (keys: Map<string, Buffer>) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly o: KeyServiceClientOptions) {
     this.base = new URL(o.url);
@@ -46,8 +48,30 @@ export class KeyServiceClient implements KeyStore {
     this.send = tls ? httpsRequest : httpRequest;
   }
 
-  async ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
-    return this.keysOf(keyServicePaths.ensure, threadIds);
+  /**
+   * Calls made in the same turn of the event loop share one request (concurrent commands each
+   * need a key: one round trip for all of them, and one durable write on the service).
+   */
+  ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
+    if (threadIds.length === 0) return Promise.resolve(new Map());
+    return new Promise((resolve, reject) => {
+      for (const id of threadIds) this.pending.add(id);
+      this.waiting.push({ ids: threadIds, resolve, reject });
+      if (this.waiting.length === 1) setImmediate(() => void this.flushEnsure());
+    });
+  }
+
+  private async flushEnsure(): Promise<void> {
+    const ids = this.pending;
+    const waiting = this.waiting;
+    this.pending = new Set();
+    this.waiting = [];
+    try {
+      const keys = await this.keysOf(keyServicePaths.ensure, ids);
+      for (const w of waiting) w.resolve(new Map(w.ids.flatMap((id) => (keys.has(id) ? [[id, keys.get(id)!]] : []))));
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+    }
   }
 
   async getMany(threadIds: Iterable<string>): Promise<Map<string, Buffer>> {
