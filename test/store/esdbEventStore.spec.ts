@@ -1,4 +1,4 @@
-import { EventStoreDBClient } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import * as grpc from '@grpc/grpc-js';
 import * as E from 'fp-ts/lib/Either.js';
 import { randomUUID } from 'node:crypto';
@@ -71,6 +71,19 @@ describe('EventStoreDB adapter: failures mapped to the port', () => {
       const it = sub[Symbol.asyncIterator]();
       expect((await it.next()).value.streamId).toBe('s-5');
       await sub.stop();
+    });
+  });
+
+  it('finds the head of the log behind any number of trailing system events', async () => {
+    await withServer(async (_server, store, client) => {
+      expect(await store.headPosition()).toBeNull();
+      await store.append('s-6', [ev()], 'no_stream');
+      const [last] = await store.readAll({ after: null, maxCount: 10 });
+      // 250 system events after it (the server writes such events of its own: stats, scavenges).
+      for (let i = 0; i < 5; i++) {
+        await client.appendToStream('$stats-test', Array.from({ length: 50 }, () => jsonEvent({ type: '$statsCollected', data: {} })));
+      }
+      expect(await store.headPosition()).toBe(last!.position);
     });
   });
 });

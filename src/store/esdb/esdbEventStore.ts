@@ -40,6 +40,7 @@ const TRANSIENT = new Set(['unavailable', 'not-leader', 'deadline-exceeded', 'un
 
 const isSystem = (r: Raw) => r.type.startsWith('$') || r.streamId.startsWith('$');
 const at = (p: bigint): Position => ({ commit: p, prepare: p });
+const HEAD_PAGE = 100;
 
 /**
  * The EventStore port over EventStoreDB / KurrentDB, through `@eventstore/db-client`. A global
@@ -145,12 +146,23 @@ export class EsdbEventStore implements EventStore {
 
   async headPosition(): Promise<bigint | null> {
     return this.retrying('headPosition', async () => {
-      let head: bigint | null = null;
-      for await (const e of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
-        const r = e.event as Raw | undefined;
-        if (r && !isSystem(r) && head === null) head = r.position!.commit;
+      // Backwards, a page at a time, past however many system events trail the log. Each page is
+      // read to its end: a read left half-consumed keeps the client from closing.
+      let from: Position | typeof END = END;
+      for (;;) {
+        let head: bigint | null = null;
+        let seen = 0;
+        let last: Position | null = null;
+        for await (const e of this.client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: HEAD_PAGE })) {
+          const r = e.event as Raw | undefined;
+          if (!r) continue;
+          seen++;
+          if (!isSystem(r) && head === null) head = r.position!.commit;
+          last = r.position!;
+        }
+        if (head !== null || seen < HEAD_PAGE || last === null) return head;
+        from = last; // inclusive: the page after repeats this (system) event, and moves on
       }
-      return head;
     });
   }
 
