@@ -1,12 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { CodexHome } from '../codex/codexHome.js';
 import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
+import { rolloutFilesOf } from '../domain/deletionProcess.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { Ledger } from './ledger.js';
-import type { Relocate } from './threadLifecycle.js';
+import { purgeLateRollout } from './lateRollouts.js';
+import type { Relocation } from './threadLifecycle.js';
 import type { HandleError } from './threadRepository.js';
 
 export type DeleteOutcome =
@@ -35,20 +38,28 @@ export class CodexThreads {
   }
 
   /** Moves the rollout between `sessions/` and `archived_sessions/` as Codex does. */
-  private readonly relocate: Relocate = async (_id, state, archive) => {
-    const current = state.rolloutPath;
-    if (!current || !this.home) return null;
-    const target = archive ? this.home.archivedPathOf(current) : this.home.activePathOf(current);
-    if (existsSync(current)) await this.home.move(current, target);
-    return existsSync(target) ? target : null;
+  readonly relocation: Relocation = {
+    move: async (_id, state, archive) => {
+      const current = state.rolloutPath;
+      if (!current || !this.home) return null;
+      const target = archive ? this.home.archivedPathOf(current) : this.home.activePathOf(current);
+      if (existsSync(current)) await this.home.move(current, target);
+      return existsSync(target) ? target : null;
+    },
+    // Deleted while its rollout was being moved: purge it where it went. Should this fail, the
+    // importer's scan finds the file of a deleted thread and purges it then.
+    orphaned: async (id, path) => {
+      const ctx = { actor: 'codex-archive', requestId: randomUUID(), causationId: null };
+      for (const file of rolloutFilesOf(path)) await purgeLateRollout(this.ledger, id, file, ctx).catch(() => undefined);
+    },
   };
 
   archive(id: ThreadId, ctx: CommandContext) {
-    return this.ledger.lifecycle.archive(id, ctx, this.home ? this.relocate : undefined);
+    return this.ledger.lifecycle.archive(id, ctx, this.home ? this.relocation : undefined);
   }
 
   unarchive(id: ThreadId, ctx: CommandContext) {
-    return this.ledger.lifecycle.unarchive(id, ctx, this.home ? this.relocate : undefined);
+    return this.ledger.lifecycle.unarchive(id, ctx, this.home ? this.relocation : undefined);
   }
 
   /**

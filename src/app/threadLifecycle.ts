@@ -7,8 +7,16 @@ import type { Command } from '../domain/commands.js';
 import { decide } from '../domain/threadDecider.js';
 import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
 
-/** Moves a thread's rollout for an archive (true) or unarchive (false); says where it now is. */
-export type Relocate = (threadId: ThreadId, state: ThreadState, archive: boolean) => Promise<string | null>;
+/** What archiving does to a thread's files, beside recording it (Codex moves the rollout). */
+export type Relocation = {
+  /** Moves the rollout for an archive (true) or unarchive (false); says where it now is. */
+  move(threadId: ThreadId, state: ThreadState, archive: boolean): Promise<string | null>;
+  /**
+   * The file was moved to `path`, but the thread was tombstoned before the move could be recorded:
+   * the deletion does not know that path, so whoever moved the file purges and records it.
+   */
+  orphaned(threadId: ThreadId, path: string): Promise<void>;
+};
 
 type Started = EventOf<'ThreadStarted'>['data'];
 
@@ -75,12 +83,12 @@ export class ThreadLifecycle {
    * Archives a thread and every spawned descendant that is not archived yet (Codex's rule).
    * `relocate`, when given, moves the thread's rollout first and says where it went.
    */
-  archive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocate): Promise<E.Either<HandleError, Changed>> {
+  archive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocation): Promise<E.Either<HandleError, Changed>> {
     return this.cascadeArchive(threadId, ctx, true, relocate);
   }
 
   /** Unarchives a thread and every archived spawned descendant. */
-  unarchive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocate): Promise<E.Either<HandleError, Changed>> {
+  unarchive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocation): Promise<E.Either<HandleError, Changed>> {
     return this.cascadeArchive(threadId, ctx, false, relocate);
   }
 
@@ -88,7 +96,7 @@ export class ThreadLifecycle {
     root: ThreadId,
     ctx: CommandContext,
     archive: boolean,
-    relocate: Relocate | undefined,
+    relocate: Relocation | undefined,
   ): Promise<E.Either<HandleError, Changed>> {
     const command = (threadId: ThreadId, rolloutPath: string | null): Command =>
       archive ? { type: 'ArchiveThread', threadId, rolloutPath } : { type: 'UnarchiveThread', threadId, rolloutPath };
@@ -97,8 +105,11 @@ export class ThreadLifecycle {
       const loaded = await this.repo.load(threadId);
       const check = decide(command(threadId, null), loaded.state);
       if (E.isLeft(check)) return { r: check, children: loaded.state.children };
-      const rolloutPath = relocate ? await relocate(threadId, loaded.state, archive) : null;
+      const rolloutPath = relocate ? await relocate.move(threadId, loaded.state, archive) : null;
       const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded);
+      if (E.isLeft(r) && r.left.kind === 'ThreadTombstoned' && rolloutPath && rolloutPath !== loaded.state.rolloutPath) {
+        await relocate!.orphaned(threadId, rolloutPath);
+      }
       return {
         r: E.map((h: Handled) => ({ threadIds: [threadId], position: h.position }))(r),
         children: E.isRight(r) ? r.right.state.children : loaded.state.children,

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { statSync } from 'node:fs';
+import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Ledger } from '../app/ledger.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
@@ -163,9 +164,8 @@ export class CodexImporter {
   /** Purges a rollout of a tombstoned thread at once, confined to the roots, and records it. */
   private async purgeLate(file: RolloutFile, id: ThreadId, report: ImportReport): Promise<void> {
     try {
-      const out = await this.ledger.purger.purge(file.path);
-      const r = await this.ledger.repo.handle({ type: 'RecordRolloutPurged', result: { threadId: id, path: file.path, ...out } }, ctx);
-      if (E.isLeft(r) && r.left.kind !== 'StepAlreadyRecorded') return this.skip(report, file, r.left.kind);
+      const r = await purgeLateRollout(this.ledger, id, file.path, ctx);
+      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
       report.purgedLate.push(file.path);
     } catch (err) {
       this.skip(report, file, (err as Error).message);

@@ -33,11 +33,13 @@ export const stepKey = (s: PurgeStep): string => {
   }
 };
 
-/** Codex may keep a compressed sibling (`.jsonl.zst`) beside a rollout; it goes too. */
+/** A rollout's files: Codex may keep a compressed sibling (`.jsonl.zst`) beside it; it goes too. */
+export const rolloutFilesOf = (path: string): string[] => [path, `${path}.zst`];
+
 export const rolloutCandidates = (s: ThreadState): string[] => {
   const out: string[] = [];
   for (const p of s.rolloutPaths) {
-    for (const c of [p, `${p}.zst`]) if (!out.includes(c)) out.push(c);
+    for (const c of rolloutFilesOf(p)) if (!out.includes(c)) out.push(c);
   }
   return out;
 };
