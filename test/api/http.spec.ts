@@ -10,6 +10,9 @@ import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import * as R from '../../src/api/http/responses.js';
 import { buildServer } from '../../src/api/server.js';
+import { IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
+import { readLog } from '../support/log.js';
+import { tempDir } from '../support/tempDir.js';
 
 /** The answer is what the OpenAPI document says it is: decoded by the codec the document comes from. */
 const conforms = (codec: t.Mixed, value: unknown) => {
@@ -247,6 +250,52 @@ describe('HTTP API, through a real listening server', () => {
     const position = racing.find((r) => r.status === 201)!.body.position;
     const raced = (await call('GET', `/v1/threads?cwd=/race&sourceKinds=appServer&minPosition=${position}`, A)).body.data;
     expect(raced).toHaveLength(1);
+  });
+
+  it('answers a retry that reaches another instance (its own http.db) as the first, starting nothing twice', async () => {
+    const other = await tempDir();
+    const second = await buildServer(f.ledger, { tokens: TOKENS, dataDir: other.path, clock: () => f.clock.now });
+    const secondBase = await second.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const on = (url: string, path: string, body: unknown, key: string) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(body),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      const request = { cwd: '/lb', modelProvider: 'openai', name: 'behind a load balancer' };
+      const first = await on(base, '/v1/threads', request, 'lb-1');
+      expect(first.status).toBe(201);
+      const head = await f.ledger.store.headPosition();
+      const retry = await on(secondBase, '/v1/threads', request, 'lb-1');
+      expect(retry).toEqual(first);
+      const child = await on(base, `/v1/threads/${first.body.threadId}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-2');
+      expect(await on(secondBase, `/v1/threads/${first.body.threadId}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-2')).toEqual(child);
+      const headAfterChild = await f.ledger.store.headPosition();
+      expect(headAfterChild! > head!).toBe(true);
+      // The same key for another request is refused there too, and changes nothing.
+      const reused = await on(secondBase, '/v1/threads', { ...request, cwd: '/elsewhere' }, 'lb-1');
+      expect(reused.status).toBe(422);
+      expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+      expect(await f.ledger.store.headPosition()).toBe(headAfterChild);
+      const started = (await readLog(f.ledger)).filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb');
+      expect(started).toHaveLength(2);
+    } finally {
+      await second.close();
+      await other.remove();
+    }
+  });
+
+  it('does not hold a key forever for a request a crash interrupted', async () => {
+    const dir = await tempDir();
+    const file = join(dir.path, 'http.db');
+    const a = new IdempotencyStore(file);
+    expect(a.reserve('svc', 'k', 'fp', 1)).toBe('reserved');
+    a.close(); // the process dies here, mid-request
+    const b = new IdempotencyStore(file);
+    expect(b.reserve('svc', 'k', 'fp', 2)).toBe('reserved');
+    b.close();
+    await dir.remove();
   });
 
   it('streams lifecycle events as SSE, and resumes from Last-Event-ID with nothing lost or repeated', async () => {

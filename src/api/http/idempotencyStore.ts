@@ -30,6 +30,10 @@ export class IdempotencyStore {
       "INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, 0, 'null', ?)",
     );
     this.releaseStmt = this.db.prepare('DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0');
+    // Reservations left by a process that died mid-request: no one is running them any more, and
+    // a retry must not wait on them forever. (One instance owns this file.) A start whose append
+    // did commit is found again by its key-derived thread id.
+    this.db.exec('DELETE FROM idempotency WHERE status = 0');
   }
 
   static fingerprint(method: string, url: string, body: unknown): string {

@@ -21,6 +21,8 @@ export type RouteContext<C extends Codecs> = Decoded<C> & {
   /** Who and which request, for the metadata of every event the route appends. */
   command: CommandContext;
   request: FastifyRequest;
+  /** The request's Idempotency-Key, on routes that take one. */
+  idempotencyKey: string | null;
 };
 
 export type Answer =
@@ -111,9 +113,9 @@ export const defineRoute = <C extends Codecs>(
         body: spec.body ? decodeInput(spec.body, request.body ?? {}, 'body') : undefined,
       } as Decoded<C>;
       const command: CommandContext = { actor: principal.subject, requestId: request.id, causationId: null };
-      const run = () => handler({ ...decoded, principal, command, request });
-
       const key = spec.idempotent ? request.headers['idempotency-key'] : undefined;
+      const run = () => handler({ ...decoded, principal, command, request, idempotencyKey: typeof key === 'string' ? key : null });
+
       let answer: Answer;
       if (typeof key === 'string') {
         if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');

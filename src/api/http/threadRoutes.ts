@@ -6,6 +6,7 @@ import type { EventOf } from '../../domain/events.js';
 import { type ThreadId, streamOf } from '../../domain/ids.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
+import { replayStart, threadIdForKey } from './idempotentStarts.js';
 import { fromHandleError, invalid, problem } from './problem.js';
 import { Consistency, DeleteQuery, DeletionsQuery, ListQuery, RenameBody, StartThreadBody, ThreadIdPath } from './requests.js';
 import * as R from './responses.js';
@@ -15,8 +16,8 @@ type Started = EventOf<'ThreadStarted'>['data'];
 const MAX_WAIT_MS = 30_000;
 const CATCH_UP_MS = 2_000;
 
-const startedFrom = (b: StartThreadBody, now: number): Started => {
-  const threadId = b.threadId ?? (uuidv7() as ThreadId);
+const startedFrom = (b: StartThreadBody, now: number, keyed: ThreadId | null): Started => {
+  const threadId = b.threadId ?? keyed ?? (uuidv7() as ThreadId);
   return {
     threadId,
     sessionId: threadId,
@@ -58,16 +59,37 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     return r.right;
   };
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true, responses: { 201: R.Started } }, async ({ body, command }) => {
-    const thread = startedFrom(body, deps.clock());
-    const r = ok(await lifecycle.start(thread, command));
-    return { status: 201, body: { threadId: thread.threadId, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+  /**
+   * Starts (and spawns) sent with an Idempotency-Key and no threadId get an id derived from the
+   * key: a retry that reaches another instance, or follows a crash that lost the first answer,
+   * is refused by the log as a second start, and answered as the first was.
+   */
+  const started = async (
+    body: StartThreadBody,
+    principal: { subject: string },
+    key: string | null,
+    parent: ThreadId | null,
+    start: (thread: Started) => Promise<E.Either<Parameters<typeof fromHandleError>[0], { position: bigint | null }>>,
+  ) => {
+    const keyed = body.threadId === undefined && key !== null ? threadIdForKey(principal.subject, key) : null;
+    const thread = startedFrom(body, deps.clock(), keyed);
+    const r = await start(thread);
+    if (keyed && E.isLeft(r) && r.left.kind === 'ThreadAlreadyExists') {
+      const first = await replayStart(ledger, { ...thread, parentThreadId: parent });
+      if (first === 'mismatch') throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
+      return { thread, position: first.position };
+    }
+    return { thread, position: ok(r).position };
+  };
+
+  defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true, responses: { 201: R.Started } }, async ({ body, command, principal, idempotencyKey }) => {
+    const { thread, position } = await started(body, principal, idempotencyKey, null, (t) => lifecycle.start(t, command));
+    return { status: 201, body: { threadId: thread.threadId, position: pos(position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true, responses: { 201: R.Spawned } }, async ({ params, body, command }) => {
-    const thread = startedFrom(body, deps.clock());
-    const r = ok(await lifecycle.spawn(params.id, thread, command));
-    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+  defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true, responses: { 201: R.Spawned } }, async ({ params, body, command, principal, idempotencyKey }) => {
+    const { thread, position } = await started(body, principal, idempotencyKey, params.id, (t) => lifecycle.spawn(params.id, t, command));
+    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true, responses: { 200: R.Renamed } }, async ({ params, body, command }) => {

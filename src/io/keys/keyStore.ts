@@ -11,7 +11,10 @@ export interface KeyStore {
   ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>>;
   /** The keys that exist among these threads, read in one snapshot. */
   getMany(threadIds: Iterable<string>): Promise<Map<string, Buffer>>;
-  /** Destroys the keys, all in one durable step; reports which existed. */
+  /**
+   * Destroys the keys, all in one durable step. `destroyed`: a key existed, now or when an
+   * earlier destroy took it (a retry, a second worker, report the same); `absent`: none ever did.
+   */
   destroy(threadIds: readonly string[]): Promise<{ destroyed: string[]; absent: string[] }>;
   close(): Promise<void>;
 }

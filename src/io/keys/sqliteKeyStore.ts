@@ -25,12 +25,19 @@ export class SqliteKeyStore implements KeyStore {
       -- ids whose key was destroyed: a destroyed key is never made again (old content stays sealed)
       CREATE TABLE IF NOT EXISTS shredded (thread_id TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
+    // had_key: whether a key existed when it was destroyed, so a repeated destroy (a retry, a
+    // second worker) reports what the first one did.
+    const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('shredded')").all();
+    if (!columns.some((c) => c.name === 'had_key')) this.db.exec('ALTER TABLE shredded ADD COLUMN had_key INTEGER NOT NULL DEFAULT 0');
     this.stmt = {
       get: this.db.prepare<[string], { key: Buffer }>('SELECT key FROM content_keys WHERE thread_id = ?'),
       insert: this.db.prepare(`INSERT INTO content_keys (thread_id, key)
         SELECT @id, @key WHERE NOT EXISTS (SELECT 1 FROM shredded WHERE thread_id = @id) ON CONFLICT DO NOTHING`),
       del: this.db.prepare('DELETE FROM content_keys WHERE thread_id = ?'),
-      shred: this.db.prepare('INSERT INTO shredded (thread_id) VALUES (?) ON CONFLICT DO NOTHING'),
+      shred: this.db.prepare(
+        'INSERT INTO shredded (thread_id, had_key) VALUES (?, ?) ON CONFLICT DO UPDATE SET had_key = MAX(had_key, excluded.had_key)',
+      ),
+      hadKey: this.db.prepare<[string], { had_key: number }>('SELECT had_key FROM shredded WHERE thread_id = ?'),
     };
   }
 
@@ -86,8 +93,9 @@ export class SqliteKeyStore implements KeyStore {
     const absent: string[] = [];
     this.db.transaction(() => {
       for (const id of threadIds) {
-        (this.stmt.del.run(id).changes > 0 ? destroyed : absent).push(id);
-        this.stmt.shred.run(id);
+        const existed = this.stmt.del.run(id).changes > 0;
+        this.stmt.shred.run(id, existed ? 1 : 0);
+        (existed || this.stmt.hadKey.get(id)?.had_key ? destroyed : absent).push(id);
       }
     }).immediate();
     // Always: a retry after a failed truncation finds the keys gone but the journal still full.
