@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listeningUrl } from './listening.js';
 import { ms } from './machine.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,15 +36,7 @@ export const benchHttp = async (
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      child.stderr!.on('data', (d) => {
-        err += d;
-        const m = /listening on (http:\/\/[\d.:]+)/.exec(err);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', () => reject(new Error(`serve exited: ${err}`)));
-    });
+    const url = await listeningUrl(child, 'serve');
     const duration = quick ? 3 : 10;
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     const log = new Database(join(dir, 'events.db'), { readonly: true });

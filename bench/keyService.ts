@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
 import { KeyServiceClient, type KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
+import { listeningUrl } from './listening.js';
 import { ms, quantiles } from './machine.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,15 +20,7 @@ export const startKeyService = async (): Promise<{ client: KeyServiceClientOptio
     env: { ...process.env, KEY_SERVICE_TOKEN: BENCH_KEY_TOKEN, LEDGER_LOG: 'off' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', () => reject(new Error(`key-service exited: ${err}`)));
-  });
+  const url = await listeningUrl(child, 'key-service');
   return {
     client: { url, token: BENCH_KEY_TOKEN },
     env: { KEY_SERVICE_URL: url, KEY_SERVICE_TOKEN: BENCH_KEY_TOKEN },

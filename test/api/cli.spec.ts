@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allProjections } from '../../src/projections/readModels.js';
-import { exited, startCli } from '../support/cli.js';
+import { exited, listeningOn, startCli } from '../support/cli.js';
 import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 
@@ -20,11 +20,7 @@ describe('thread-ledger serve', () => {
       await exited(child);
       await dir.remove();
     });
-    let address: string | undefined;
-    for (let i = 0; i < 300 && !address; i++) {
-      address = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
-      if (!address) await new Promise((r) => setTimeout(r, 50));
-    }
+    const address = await listeningOn(child);
     expect(address, child.output()).toBeDefined();
     expect(child.output()).toContain('no tokens configured: listening on loopback only');
     const health = await fetch(`${address}/healthz`);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
-import { exited, startCli } from '../support/cli.js';
+import { exited, listeningOn, startCli } from '../support/cli.js';
 import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { ctx, unwrap } from '../support/ledgerFixture.js';
@@ -154,11 +154,7 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
         child.kill('SIGTERM');
         await exited(child);
       });
-      let url: string | undefined;
-      for (let i = 0; i < 400 && !url && child.exitCode === null; i++) {
-        url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
-        if (!url) await new Promise((r) => setTimeout(r, 25));
-      }
+      const url = await listeningOn(child);
       if (!url) throw new Error(child.output());
       return async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`${url}${path}`, {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { KeyServiceClientOptions } from '../../src/io/keys/keyServiceClient.js';
-import { exited, startCli } from './cli.js';
+import { exited, listeningOn, startCli } from './cli.js';
 
 export const KEY_SERVICE_TOKEN = 'key-service-test-token-0123456789abcdef';
 
@@ -19,11 +19,7 @@ export const startKeyServiceProcess = async (dataDir: string, port = 0): Promise
     KEY_SERVICE_TOKEN,
     LEDGER_LOG: 'off',
   });
-  let url: string | undefined;
-  for (let i = 0; i < 400 && !url && child.exitCode === null; i++) {
-    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
-    if (!url) await new Promise((r) => setTimeout(r, 25));
-  }
+  const url = await listeningOn(child);
   if (!url) throw new Error(`the key service did not start:\n${child.output()}`);
   return {
     client: { url, token: KEY_SERVICE_TOKEN, attempts: 2 },
