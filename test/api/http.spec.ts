@@ -10,7 +10,7 @@ import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import * as R from '../../src/api/http/responses.js';
 import { buildServer } from '../../src/api/server.js';
-import { IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
 
@@ -286,7 +286,7 @@ describe('HTTP API, through a real listening server', () => {
     }
   });
 
-  it('does not hold a key forever for a request a crash interrupted', async () => {
+  it('does not hold a key forever for a request a crash interrupted, nor an answer past a day', async () => {
     const dir = await tempDir();
     const file = join(dir.path, 'http.db');
     const a = new IdempotencyStore(file);
@@ -294,6 +294,10 @@ describe('HTTP API, through a real listening server', () => {
     a.close(); // the process dies here, mid-request
     const b = new IdempotencyStore(file);
     expect(b.reserve('svc', 'k', 'fp', 2)).toBe('reserved');
+    b.remember('svc', 'k', { status: 201, body: { threadId: 't' } });
+    expect(b.reserve('svc', 'k', 'fp', 3)).toEqual({ status: 201, body: { threadId: 't' } });
+    // A day later the answer (and the fingerprint of its request) is forgotten.
+    expect(b.reserve('svc', 'k', 'fp', 2 + IDEMPOTENCY_RETENTION_MS + 1)).toBe('reserved');
     b.close();
     await dir.remove();
   });

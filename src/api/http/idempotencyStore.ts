@@ -3,9 +3,14 @@ import { createHash } from 'node:crypto';
 
 export type StoredResponse = { status: number; body: unknown };
 
+/** How long an answer is kept for replay: retries come within minutes; a day is ample. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Answers to commands sent with an `Idempotency-Key`, kept in SQLite beside the log so that a
- * retry after a restart still gets the first answer and appends nothing.
+ * retry after a restart still gets the first answer and appends nothing. Kept for a day, then
+ * forgotten: the table stays small, and the request fingerprints (hashes of bodies that may hold
+ * a name) do not outlive the retries they serve.
  */
 export class IdempotencyStore {
   private readonly db: Database.Database;
@@ -13,6 +18,8 @@ export class IdempotencyStore {
   private readonly put;
   private readonly reserveStmt;
   private readonly releaseStmt;
+  private readonly expireStmt;
+  private sweptAt = 0;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -30,6 +37,7 @@ export class IdempotencyStore {
       "INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, 0, 'null', ?)",
     );
     this.releaseStmt = this.db.prepare('DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0');
+    this.expireStmt = this.db.prepare('DELETE FROM idempotency WHERE at < ?');
     // Reservations left by a process that died mid-request: no one is running them any more, and
     // a retry must not wait on them forever. (One instance owns this file.) A start whose append
     // did commit is found again by its key-derived thread id.
@@ -46,6 +54,11 @@ export class IdempotencyStore {
    * 'mismatch': the key was used for another request; 'in-progress': the first is still running.
    */
   reserve(subject: string, key: string, fingerprint: string, at: number): 'reserved' | StoredResponse | 'mismatch' | 'in-progress' {
+    // Expired answers go at most once a minute (a scan of the table), before they could be replayed.
+    if (at - this.sweptAt > 60_000) {
+      this.expireStmt.run(at - IDEMPOTENCY_RETENTION_MS);
+      this.sweptAt = at;
+    }
     if (this.reserveStmt.run(subject, key, fingerprint, at).changes === 1) return 'reserved';
     const row = this.get.get(subject, key)!;
     if (row.request !== fingerprint) return 'mismatch';
