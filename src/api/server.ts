@@ -132,6 +132,9 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
       '# HELP thread_ledger_projection_lag How far the read models are behind the log, in log positions (events, on the embedded store).',
       '# TYPE thread_ledger_projection_lag gauge',
       `thread_ledger_projection_lag ${await projectionLag()}`,
+      '# HELP thread_ledger_unreadable_content_total Sealed values that did not open under their thread key (a lost or wrong key store).',
+      '# TYPE thread_ledger_unreadable_content_total counter',
+      `thread_ledger_unreadable_content_total ${ledger.codec.unreadable}`,
     ];
     return { status: 200, body: `${lines.join('\n')}\n`, headers: { 'content-type': 'text/plain; version=0.0.4' } };
   });

@@ -37,6 +37,9 @@ const fieldsOf = (type: DomainEvent['type']): readonly string[] =>
  * is decoded and checked against its schema version.
  */
 export class EventCodec {
+  /** Sealed values that did not open under their thread's key since start (see `tryOpen`). */
+  unreadable = 0;
+
   constructor(private readonly keys: KeyStore) {}
 
   /**
@@ -83,6 +86,20 @@ export class EventCodec {
     return records.map((r) => this.decodeWith(r, (threadId) => keys.get(threadId) ?? null));
   }
 
+  /**
+   * Content that does not open under the thread's key (sealed under a key that was lost, a key
+   * store restored from nothing or the wrong one) reads as shredded content does, and is counted:
+   * the lifecycle stays readable and the read models never stop on it.
+   */
+  private tryOpen(key: Buffer, threadId: string, sealed: string): string | null {
+    try {
+      return open(key, threadId, sealed);
+    } catch {
+      this.unreadable++;
+      return null;
+    }
+  }
+
   private decodeWith(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): StoredEvent {
     const meta = EventMetadata.decode(r.metadata);
     if (E.isLeft(meta)) {
@@ -98,7 +115,7 @@ export class EventCodec {
         const v = copy[f];
         if (!isSealed(v)) continue;
         key = key === undefined ? keyOf(threadId) : key;
-        copy[f] = key ? open(key, threadId, v.sealed) : null;
+        copy[f] = key ? this.tryOpen(key, threadId, v.sealed) : null;
       }
       data = copy;
     }

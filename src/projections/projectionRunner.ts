@@ -135,15 +135,14 @@ export class ProjectionRunner {
     let buffer: RecordedEvent[] = [];
     let scheduled = false;
     let failed = false;
-    // Batches are applied one after another, in log order, while the next one fills.
-    let applying = Promise.resolve();
-    const flush = (): Promise<void> => {
-      scheduled = false;
-      const batch = buffer;
-      buffer = [];
-      if (batch.length === 0) return applying;
-      applying = applying.then(async () => {
-        if (failed) return;
+    // One batch applied at a time; what arrives meanwhile gathers in `buffer` and goes as the
+    // next batch, so a slow apply (keys fetched from the key service) makes batches larger, not
+    // a queue of small ones.
+    let draining: Promise<void> | null = null;
+    const drain = async () => {
+      while (buffer.length > 0 && !failed) {
+        const batch = buffer;
+        buffer = [];
         try {
           await this.apply(batch);
         } catch (err) {
@@ -151,14 +150,20 @@ export class ProjectionRunner {
           onError(err);
           void sub.stop();
         }
+      }
+    };
+    const flush = (): Promise<void> => {
+      scheduled = false;
+      draining ??= drain().finally(() => {
+        draining = null;
       });
-      return applying;
+      return draining;
     };
     try {
       for await (const e of sub) {
         if (failed) break;
         buffer.push(e);
-        if (buffer.length >= PAGE) await flush();
+        if (buffer.length >= PAGE) await flush(); // backpressure: read no further until applied
         else if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -168,7 +173,9 @@ export class ProjectionRunner {
       failed = true;
       onError(err);
     }
-    await flush();
+    // Until nothing is left: a drain ending just as the last events arrived may not take them.
+    do await flush();
+    while (buffer.length > 0 && !failed);
     return failed;
   }
 

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -235,5 +235,24 @@ describe('archiving', () => {
     expect(await f.ledger.lifecycle.rename(root, 'x', ctx)).toEqual(E.left({ kind: 'ThreadArchived', threadId: root }));
     expect(new Set(unwrap(await f.ledger.lifecycle.unarchive(root, ctx)).threadIds)).toEqual(new Set(all));
     unwrap(await f.ledger.lifecycle.rename(root, 'x', ctx));
+  });
+});
+
+describe('a key store that lost its keys (restored from nothing, or the wrong one)', () => {
+  const f = useLedgerFixture();
+
+  it('reads content sealed under a lost key as unreadable, counts it, and never stops the read models', async () => {
+    const id = await f.root('Named before the loss');
+    await f.ledger.runner.catchUp();
+    await f.ledger.close();
+    for (const db of ['keys.db', 'read.db']) for (const x of ['', '-wal', '-shm']) rmSync(join(f.dir, 'data', db + x), { force: true });
+    f.reopen();
+    // A new key is made for the next content: the old content is sealed under a key that is gone.
+    unwrap(await f.ledger.lifecycle.rename(id, 'Named after the loss', ctx));
+    await f.ledger.runner.catchUp();
+    expect(f.ledger.queries.sessionName(id)).toBe('Named after the loss');
+    expect(f.ledger.codec.unreadable).toBeGreaterThan(0);
+    const started = (await readLog(f.ledger)).find((e) => e.event.type === 'ThreadStarted')!;
+    expect(started.event.data).toMatchObject({ threadId: id, name: null });
   });
 });
