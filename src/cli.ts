@@ -13,7 +13,7 @@ import { CodexImporter } from './codex/codexImporter.js';
 import { openCodexLedger } from './codex/openCodexLedger.js';
 import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
-import { ConfigError, keyServiceTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
+import { ConfigError, keyServiceServerTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
 import { buildKeyService } from './api/keyService.js';
 import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
 import { rebuildProjections } from './projections/rebuild.js';
@@ -118,6 +118,9 @@ const main = async (): Promise<void> => {
   if (eventStoreConnectionString && !keyService && (command === 'serve' || command === 'worker')) {
     process.stderr.write('thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL\n');
   }
+  if (keyService && keyService.url.startsWith('http://') && !isLoopback(new URL(keyService.url).hostname)) {
+    process.stderr.write(`thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`);
+  }
   const open = (): Ledger =>
     openLedger({
       dataDir: config.dataDir,
@@ -212,8 +215,7 @@ const main = async (): Promise<void> => {
     case 'key-service': {
       let opts;
       try {
-        const tls = keyServiceTls();
-        opts = { token: keyServiceToken(), tls: tls.cert && tls.key ? { cert: tls.cert, key: tls.key, ca: tls.ca } : undefined };
+        opts = { token: keyServiceToken(), tls: keyServiceServerTls() };
       } catch (err) {
         if (err instanceof ConfigError) fail(err.message);
         throw err;

@@ -63,10 +63,22 @@ export const keyServiceTls = (env: NodeJS.ProcessEnv = process.env): KeyServiceT
   return tls;
 };
 
+/** The key service's own TLS: its certificate and key, and with a CA, client certificates required. */
+export const keyServiceServerTls = (env: NodeJS.ProcessEnv = process.env): { cert: Buffer; key: Buffer; ca?: Buffer } | undefined => {
+  const tls = keyServiceTls(env);
+  // A CA alone would ask nothing of the clients over plain HTTP: refuse it rather than run open.
+  if (tls.ca && !tls.cert) throw new ConfigError('KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY (the service speaks HTTPS to require client certificates)');
+  return tls.cert && tls.key ? { cert: tls.cert, key: tls.key, ca: tls.ca } : undefined;
+};
+
 /** The shared key service of a scaled-out deployment, if KEY_SERVICE_URL names one. */
 export const loadKeyServiceClient = (env: NodeJS.ProcessEnv = process.env): KeyServiceClientOptions | undefined => {
   const url = env['KEY_SERVICE_URL'];
   if (!url) return undefined;
   if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`);
-  return { url, token: keyServiceToken(env), tls: keyServiceTls(env) };
+  const tls = keyServiceTls(env);
+  if (url.startsWith('http://') && (tls.ca || tls.cert)) {
+    throw new ConfigError(`KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://: use https:// (or unset the TLS files)`);
+  }
+  return { url, token: keyServiceToken(env), tls };
 };

@@ -96,7 +96,9 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     if (err instanceof StoreUnavailableError || err instanceof KeyStoreUnavailableError) {
       req.log.warn(err);
       reply.header('retry-after', '1');
-      return sendProblem(reply, problem('unavailable', 503, 'Service unavailable', `${err.message}; retry later`).problem);
+      // The cause (hosts, socket errors) goes to the log, not to the client.
+      const what = err instanceof KeyStoreUnavailableError ? 'the key service' : 'the event store';
+      return sendProblem(reply, problem('unavailable', 503, 'Service unavailable', `${what} cannot be reached now; retry later`).problem);
     }
     req.log.error(err);
     return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);

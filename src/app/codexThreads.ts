@@ -33,6 +33,7 @@ export class CodexThreads {
     private readonly home: CodexHome | null,
     private readonly ledger: Ledger,
     private readonly clock: () => number = Date.now,
+    private readonly warn: (message: string) => void = (m) => process.stderr.write(`thread-ledger: ${m}\n`),
   ) {
     this.index = home ? new SessionIndexFile(home.sessionIndexPath) : null;
   }
@@ -50,7 +51,10 @@ export class CodexThreads {
     // importer's scan finds the file of a deleted thread and purges it then.
     orphaned: async (id, path) => {
       const ctx = { actor: 'codex-archive', requestId: randomUUID(), causationId: null };
-      for (const file of rolloutFilesOf(path)) await purgeLateRollout(this.ledger, id, file, ctx).catch(() => undefined);
+      for (const file of rolloutFilesOf(path)) {
+        const r: E.Either<unknown, void> = await purgeLateRollout(this.ledger, id, file, ctx).catch((err: unknown) => E.left(String(err)));
+        if (E.isLeft(r)) this.warn(`the rollout ${file} of deleted thread ${id} is left for the next scan: ${JSON.stringify(r.left)}`);
+      }
     },
   };
 

@@ -21,6 +21,14 @@ export class CorruptEventError extends Error {
   override readonly name = 'CorruptEventError';
 }
 
+/**
+ * The thread's key is gone: it was shredded after the decision was taken (a deletion won the
+ * race). The command is decided again on the stream, which now refuses it.
+ */
+export class ContentKeyDestroyedError extends Error {
+  override readonly name = 'ContentKeyDestroyedError';
+}
+
 /** The content keys of the threads an append seals content for. */
 export type SealingKeys = ReadonlyMap<string, Buffer>;
 
@@ -65,7 +73,7 @@ export class EventCodec {
       const v = data[f];
       if (typeof v !== 'string') continue;
       const key = keys.get(threadId);
-      if (!key) throw new Error(`the content key of thread ${threadId} was destroyed; its content cannot be recorded`);
+      if (!key) throw new ContentKeyDestroyedError(`the content key of thread ${threadId} was destroyed; its content cannot be recorded`);
       data[f] = { sealed: seal(key, threadId, v) };
     }
     return { id, type: e.type, data, metadata: { ...meta, schemaVersion: schemaVersionOf(e.type) } };

@@ -6,7 +6,7 @@ import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { type ThreadState, decide, initialState, evolve, targetOf } from '../domain/threadDecider.js';
 import type { EventStore, ExpectedRevision } from '../store/eventStore.js';
-import type { EventCodec } from './eventCodec.js';
+import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
 
 export type Clock = () => number;
 
@@ -103,7 +103,13 @@ export class ThreadRepository {
       }
       const keys = await this.codec.prepare(events);
       const recordedAtMs = this.clock();
-      const toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId(), keys));
+      let toAppend;
+      try {
+        toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId(), keys));
+      } catch (err) {
+        if (err instanceof ContentKeyDestroyedError) continue; // decided on a state the deletion has passed
+        throw err;
+      }
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
       if (E.isRight(appended)) {
         return E.right({

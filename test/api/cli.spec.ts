@@ -88,6 +88,12 @@ describe('thread-ledger key-service', () => {
     });
     expect((await exited(missing)).code).toBe(2);
     expect(missing.output()).toContain('KEY_SERVICE_TLS_CA: cannot read /nonexistent/ca.pem');
+    const caAlone = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], {
+      KEY_SERVICE_TOKEN: 'x'.repeat(32),
+      KEY_SERVICE_TLS_CA: '/etc/hostname',
+    });
+    expect((await exited(caAlone)).code).toBe(2);
+    expect(caAlone.output()).toContain('KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY');
   });
 
   it('an instance refuses a key service URL it cannot use, before touching anything', async () => {
@@ -98,6 +104,13 @@ describe('thread-ledger key-service', () => {
     const noToken = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'http://127.0.0.1:1', KEY_SERVICE_TOKEN: '' });
     expect((await exited(noToken)).code).toBe(2);
     expect(noToken.output()).toContain('KEY_SERVICE_TOKEN must be set');
+    const tlsOverHttp = startCli(['worker', '--data', dir.path, '--until-idle'], {
+      KEY_SERVICE_URL: 'http://keys:8090',
+      KEY_SERVICE_TOKEN: 'x'.repeat(32),
+      KEY_SERVICE_TLS_CA: '/etc/hostname',
+    });
+    expect((await exited(tlsOverHttp)).code).toBe(2);
+    expect(tlsOverHttp.output()).toContain('KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://');
     expect(readdirSync(dir.path)).toEqual([]);
     await dir.remove();
   });

@@ -274,9 +274,11 @@ describe('HTTP API, through a real listening server', () => {
       const headAfterChild = await f.ledger.store.headPosition();
       expect(headAfterChild! > head!).toBe(true);
       // The same key for another request is refused there too, and changes nothing.
-      const reused = await on(secondBase, '/v1/threads', { ...request, cwd: '/elsewhere' }, 'lb-1');
-      expect(reused.status).toBe(422);
-      expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+      for (const changed of [{ ...request, cwd: '/elsewhere' }, { ...request, name: 'another name' }]) {
+        const reused = await on(secondBase, '/v1/threads', changed, 'lb-1');
+        expect(reused.status).toBe(422);
+        expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+      }
       expect(await f.ledger.store.headPosition()).toBe(headAfterChild);
       const started = (await readLog(f.ledger)).filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb');
       expect(started).toHaveLength(2);

@@ -256,3 +256,16 @@ describe('a key store that lost its keys (restored from nothing, or the wrong on
     expect(started.event.data).toMatchObject({ threadId: id, name: null });
   });
 });
+
+describe('a command decided just before its thread was deleted and shredded', () => {
+  const f = useLedgerFixture();
+
+  it('is decided again on the stream and refused as tombstoned, not failed', async () => {
+    const id = await f.root('About to go');
+    const stale = await f.ledger.repo.load(id); // what a request saw before the deletion won
+    unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
+    await f.ledger.worker.runPass(); // the key is destroyed
+    const r = await f.ledger.repo.handle({ type: 'RenameThread', threadId: id, name: 'too late', indexedIn: null }, ctx, stale);
+    expect(r).toEqual(E.left({ kind: 'ThreadTombstoned', threadId: id, status: 'deleted' }));
+  });
+});

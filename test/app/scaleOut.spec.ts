@@ -184,5 +184,12 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
     expect(history.status).toBe(200);
     const started = history.body.events.find((e: { type: string }) => e.type === 'ThreadStarted');
     expect(JSON.stringify(started.data)).not.toContain('Shared across instances'); // sealed, and its key destroyed
+
+    // The key service goes away: a command with content is refused as unavailable, saying what
+    // is down but not where it is.
+    await keys.stop();
+    const down = await one('POST', '/v1/threads', { cwd: '/w', modelProvider: 'openai', name: 'while the keys are away' });
+    expect(down.status).toBe(503);
+    expect(down.body.detail).toBe('the key service cannot be reached now; retry later');
   });
 });

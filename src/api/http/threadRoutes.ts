@@ -75,7 +75,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     const thread = startedFrom(body, deps.clock(), keyed);
     const r = await start(thread);
     if (keyed && E.isLeft(r) && r.left.kind === 'ThreadAlreadyExists') {
-      const first = await replayStart(ledger, { ...thread, parentThreadId: parent });
+      const first = await replayStart(ledger, { ...thread, parentThreadId: parent }, { subject: principal.subject, createdAtGiven: body.createdAtMs !== undefined });
       if (first === 'mismatch') throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
       return { thread, position: first.position };
     }
