@@ -26,6 +26,7 @@ export class IdempotencyStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('secure_delete = ON'); // expired answers and fingerprints are zeroed, not left in free pages
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       subject TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, status INTEGER NOT NULL,
       body TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (subject, key)) WITHOUT ROWID`);
