@@ -1,10 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadKeyServiceClient } from '../../src/config.js';
+import { KeyServiceClient } from '../../src/io/keys/keyServiceClient.js';
+import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
+import { makeTestPki } from '../support/tlsCerts.js';
 
 describe('thread-ledger serve', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -113,5 +117,41 @@ describe('thread-ledger key-service', () => {
     expect(tlsOverHttp.output()).toContain('KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://');
     expect(readdirSync(dir.path)).toEqual([]);
     await dir.remove();
+  });
+});
+
+describe('thread-ledger key-service over mutual TLS, configured from the environment', () => {
+  it('serves an instance whose certificate its CA signed, and no one else', async () => {
+    const dir = await tempDir();
+    const pki = makeTestPki(dir.path);
+    const token = 't'.repeat(40);
+    const child = startCli(['key-service', '--data', join(dir.path, 'keys'), '--port', '0'], {
+      KEY_SERVICE_TOKEN: token,
+      KEY_SERVICE_TLS_CERT: pki.files['server.crt'],
+      KEY_SERVICE_TLS_KEY: pki.files['server.key'],
+      KEY_SERVICE_TLS_CA: pki.files['ca.crt'],
+      LEDGER_LOG: 'off',
+    });
+    try {
+      const url = await listeningOn(child);
+      expect(url, child.output()).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const instance = loadKeyServiceClient({
+        KEY_SERVICE_URL: url,
+        KEY_SERVICE_TOKEN: token,
+        KEY_SERVICE_TLS_CA: pki.files['ca.crt'],
+        KEY_SERVICE_TLS_CERT: pki.files['client.crt'],
+        KEY_SERVICE_TLS_KEY: pki.files['client.key'],
+      })!;
+      const keys = new KeyServiceClient(instance);
+      expect((await keys.ensure(['t1'])).get('t1')).toHaveLength(32);
+      await keys.close();
+      const anonymous = new KeyServiceClient({ ...instance, tls: { ca: pki.ca }, attempts: 1 });
+      await expect(anonymous.ensure(['t2'])).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+      await anonymous.close();
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+      await dir.remove();
+    }
   });
 });

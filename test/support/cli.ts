@@ -25,7 +25,7 @@ export const exited = (child: ChildProcess): Promise<{ code: number | null; sign
 /** The URL the process says it listens on, once it does; undefined if it exits or 10 s pass first. */
 export const listeningOn = async (child: ChildProcess & { output: () => string }): Promise<string | undefined> => {
   for (let i = 0; i < 400 && child.exitCode === null; i++) {
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
+    const url = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
     if (url) return url;
     await new Promise((r) => setTimeout(r, 25));
   }
