@@ -103,9 +103,11 @@ export class ThreadLifecycle {
     /** One thread: refused as the decider says, else relocated, then recorded. Its children either way. */
     const one = async (threadId: ThreadId): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
       const loaded = await this.repo.load(threadId);
+      // A retry of a keyed archive that this thread recorded is answered by `handle`, as before.
+      const retry = this.repo.recorded(loaded, ctx) !== null;
       const check = decide(command(threadId, null), loaded.state);
-      if (E.isLeft(check)) return { r: check, children: loaded.state.children };
-      const rolloutPath = relocate ? await relocate.move(threadId, loaded.state, archive) : null;
+      if (!retry && E.isLeft(check)) return { r: check, children: loaded.state.children };
+      const rolloutPath = relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
       const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded);
       if (E.isLeft(r) && r.left.kind === 'ThreadTombstoned' && rolloutPath && rolloutPath !== loaded.state.rolloutPath) {
         await relocate!.orphaned(threadId, rolloutPath);

@@ -10,7 +10,20 @@ import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
 
 export type Clock = () => number;
 
-export type Loaded = { readonly state: ThreadState; readonly revision: ExpectedRevision };
+/** The commands sent with an Idempotency-Key that this stream recorded: by actor and key. */
+type KeyedCommands = ReadonlyMap<string, { readonly request: string; readonly position: bigint; readonly atMs: number }>;
+
+export type Loaded = {
+  readonly state: ThreadState;
+  readonly revision: ExpectedRevision;
+  /** Present when read from the stream (not on a state carried over from a previous command). */
+  readonly keyed?: KeyedCommands;
+};
+
+/** How long a recorded Idempotency-Key answers for its command, as the HTTP layer's own record does. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const keyOf = (actor: string, key: string) => `${actor}\n${key}`;
 
 export type Handled = {
   readonly events: DomainEvent[];
@@ -21,7 +34,11 @@ export type Handled = {
   readonly position: bigint | null;
 };
 
-export type HandleError = DomainError | { kind: 'TooManyConflicts'; threadId: ThreadId; attempts: number };
+export type HandleError =
+  | DomainError
+  | { kind: 'TooManyConflicts'; threadId: ThreadId; attempts: number }
+  /** The Idempotency-Key was recorded on this thread for another request. */
+  | { kind: 'IdempotencyKeyReused'; threadId: ThreadId; key: string };
 
 /**
  * Command handling: read the thread's stream, decide, append at the revision read. On a
@@ -40,9 +57,27 @@ export class ThreadRepository {
   async load(threadId: ThreadId): Promise<Loaded> {
     const recorded = await this.store.readStream(streamOf(threadId));
     let state = initialState;
-    for (const r of recorded) state = evolve(state, this.codec.decodeSealed(r).event);
+    const keyed = new Map<string, { request: string; position: bigint; atMs: number }>();
+    for (const r of recorded) {
+      const { event, metadata } = this.codec.decodeSealed(r);
+      state = evolve(state, event);
+      const idem = metadata.idempotency;
+      if (idem) keyed.set(keyOf(metadata.actor, idem.key), { request: idem.request, position: r.position, atMs: metadata.recordedAtMs });
+    }
     const last = recorded[recorded.length - 1];
-    return { state, revision: last ? last.revision : 'no_stream' };
+    return { state, revision: last ? last.revision : 'no_stream', keyed };
+  }
+
+  /**
+   * Whether this thread already recorded the command a keyed context names (a retry, on this
+   * instance after a crash or on another one): its position, 'other' if the key went with
+   * another request, null if not recorded (or recorded longer ago than the window).
+   */
+  recorded(loaded: Loaded, ctx: CommandContext): { position: bigint } | 'other' | null {
+    const idem = ctx.idempotency;
+    const done = idem ? loaded.keyed?.get(keyOf(ctx.actor, idem.key)) : undefined;
+    if (!idem || !done || done.atMs < this.clock() - IDEMPOTENCY_WINDOW_MS) return null;
+    return done.request === idem.request ? { position: done.position } : 'other';
   }
 
   /**
@@ -88,17 +123,23 @@ export class ThreadRepository {
     decider: (s: ThreadState) => E.Either<DomainError, DomainEvent[]>,
     known?: Loaded,
   ): Promise<E.Either<HandleError, Handled>> {
+    // A keyed command is checked against the stream itself: a carried-over state knows no keys.
+    const trusted = known && (!ctx.idempotency || known.keyed) ? known : undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { state, revision } = attempt === 1 && known ? known : await this.load(threadId);
+      const loaded = attempt === 1 && trusted ? trusted : await this.load(threadId);
+      const { state, revision } = loaded;
+      const before = this.recorded(loaded, ctx);
+      if (before === 'other') return E.left({ kind: 'IdempotencyKeyReused', threadId, key: ctx.idempotency!.key });
+      if (before) return E.right({ events: [], state, revision, position: before.position });
       const decision = decider(state);
       if (E.isLeft(decision)) {
         // A refusal on a possibly stale view is confirmed on the stream itself.
-        if (attempt === 1 && known) continue;
+        if (attempt === 1 && trusted) continue;
         return decision;
       }
       const events = decision.right;
       if (events.length === 0) {
-        if (attempt === 1 && known) continue;
+        if (attempt === 1 && trusted) continue;
         return E.right({ events, state, revision, position: null });
       }
       const keys = await this.codec.prepare(events);

@@ -252,36 +252,48 @@ describe('HTTP API, through a real listening server', () => {
     expect(raced).toHaveLength(1);
   });
 
-  it('answers a retry that reaches another instance (its own http.db) as the first, starting nothing twice', async () => {
+  it('answers a retry that reaches another instance (its own http.db) as the first, for every command, appending nothing', async () => {
     const other = await tempDir();
     const second = await buildServer(f.ledger, { tokens: TOKENS, dataDir: other.path, clock: () => f.clock.now });
     const secondBase = await second.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const on = (url: string, path: string, body: unknown, key: string) =>
+      const on = (url: string, method: string, path: string, body: unknown, key: string) =>
         fetch(`${url}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json', 'idempotency-key': key },
-          body: JSON.stringify(body),
+          method,
+          headers: { authorization: `Bearer ${W}`, 'idempotency-key': key, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
         }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      // Each command once through the first instance, then its retry through the second.
+      // What requests append (the background worker's purge steps are not theirs).
+      const commandEvents = async () => (await readLog(f.ledger)).filter((e) => e.metadata.actor === 'svc-orders').length;
+      const both = async (method: string, path: string, body: unknown, key: string) => {
+        const first = await on(base, method, path, body, key);
+        expect(first.status, JSON.stringify(first.body)).toBeLessThan(300);
+        const appended = await commandEvents();
+        const retry = await on(secondBase, method, path, body, key);
+        expect(retry, `${method} ${path}`).toEqual(first);
+        expect(await commandEvents(), `${method} ${path}`).toBe(appended);
+        return first.body;
+      };
       const request = { cwd: '/lb', modelProvider: 'openai', name: 'behind a load balancer' };
-      const first = await on(base, '/v1/threads', request, 'lb-1');
-      expect(first.status).toBe(201);
-      const head = await f.ledger.store.headPosition();
-      const retry = await on(secondBase, '/v1/threads', request, 'lb-1');
-      expect(retry).toEqual(first);
-      const child = await on(base, `/v1/threads/${first.body.threadId}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-2');
-      expect(await on(secondBase, `/v1/threads/${first.body.threadId}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-2')).toEqual(child);
-      const headAfterChild = await f.ledger.store.headPosition();
-      expect(headAfterChild! > head!).toBe(true);
-      // The same key for another request is refused there too, and changes nothing.
-      for (const changed of [{ ...request, cwd: '/elsewhere' }, { ...request, name: 'another name' }]) {
-        const reused = await on(secondBase, '/v1/threads', changed, 'lb-1');
-        expect(reused.status).toBe(422);
-        expect(reused.body.type).toMatch(/idempotency-key-reused$/);
-      }
-      expect(await f.ledger.store.headPosition()).toBe(headAfterChild);
-      const started = (await readLog(f.ledger)).filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb');
-      expect(started).toHaveLength(2);
+      const root = (await both('POST', '/v1/threads', request, 'lb-1')).threadId as string;
+      await both('POST', `/v1/threads/${root}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-2');
+      await both('POST', `/v1/threads/${root}/name`, { name: 'renamed once' }, 'lb-3');
+      const archived = await both('POST', `/v1/threads/${root}/archive`, undefined, 'lb-4');
+      expect(archived.threadIds).toHaveLength(2);
+      await both('POST', `/v1/threads/${root}/unarchive`, undefined, 'lb-5');
+      const deleted = await both('DELETE', `/v1/threads/${root}`, undefined, 'lb-6');
+      expect(deleted.deletion.threadIds).toHaveLength(2);
+
+      // The same key with another request is refused there too, and changes nothing.
+      const appended = await commandEvents();
+      const reused = await on(secondBase, 'POST', '/v1/threads', { ...request, cwd: '/elsewhere' }, 'lb-1');
+      expect(reused.status).toBe(422);
+      expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+      expect(await commandEvents()).toBe(appended);
+      const log = await readLog(f.ledger);
+      expect(log.filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb')).toHaveLength(2);
+      expect(log.filter((e) => e.event.type === 'ThreadRenamed' && e.streamId === `thread-${root}`)).toHaveLength(1);
     } finally {
       await second.close();
       await other.remove();

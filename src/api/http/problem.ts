@@ -24,7 +24,12 @@ export const invalid = (detail: string, errors: { field: string; reason: string 
 
 /** A refused command, as a problem: the domain error's kind is the problem's type. */
 export const fromHandleError = (e: HandleError): ProblemError => {
-  const detail = e.kind === 'TooManyConflicts' ? `too many concurrent changes to thread ${e.threadId}; try again` : describeDomainError(e);
+  const detail =
+    e.kind === 'TooManyConflicts'
+      ? `too many concurrent changes to thread ${e.threadId}; try again`
+      : e.kind === 'IdempotencyKeyReused'
+        ? `the key ${e.key} was used for a different request`
+        : describeDomainError(e);
   const kebab = e.kind.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const status: Record<HandleError['kind'], number> = {
     ThreadNotFound: 404,
@@ -43,6 +48,7 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     DeletionIncomplete: 409,
     WrongThread: 400,
     TooManyConflicts: 503,
+    IdempotencyKeyReused: 422,
   };
   return problem(kebab, status[e.kind], e.kind.replace(/([a-z])([A-Z])/g, '$1 $2'), detail);
 };

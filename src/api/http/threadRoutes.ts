@@ -6,7 +6,7 @@ import type { EventOf } from '../../domain/events.js';
 import { type ThreadId, streamOf } from '../../domain/ids.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
-import { replayStart, threadIdForKey } from './idempotentStarts.js';
+import { threadIdForKey } from './idempotentStarts.js';
 import { fromHandleError, invalid, problem } from './problem.js';
 import { Consistency, DeleteQuery, DeletionsQuery, ListQuery, RenameBody, StartThreadBody, ThreadIdPath } from './requests.js';
 import * as R from './responses.js';
@@ -61,35 +61,22 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
 
   /**
    * Starts (and spawns) sent with an Idempotency-Key and no threadId get an id derived from the
-   * key: a retry that reaches another instance, or follows a crash that lost the first answer,
-   * is refused by the log as a second start, and answered as the first was.
+   * key: a retry, on any instance, after any crash, names the same stream, and finds there that
+   * it was done (the key is recorded with the events).
    */
-  const started = async (
-    body: StartThreadBody,
-    principal: { subject: string },
-    key: string | null,
-    parent: ThreadId | null,
-    start: (thread: Started) => Promise<E.Either<Parameters<typeof fromHandleError>[0], { position: bigint | null }>>,
-  ) => {
-    const keyed = body.threadId === undefined && key !== null ? threadIdForKey(principal.subject, key) : null;
-    const thread = startedFrom(body, deps.clock(), keyed);
-    const r = await start(thread);
-    if (keyed && E.isLeft(r) && r.left.kind === 'ThreadAlreadyExists') {
-      const first = await replayStart(ledger, { ...thread, parentThreadId: parent }, { subject: principal.subject, createdAtGiven: body.createdAtMs !== undefined });
-      if (first === 'mismatch') throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
-      return { thread, position: first.position };
-    }
-    return { thread, position: ok(r).position };
-  };
+  const threadOf = (body: StartThreadBody, principal: { subject: string }, key: string | null): Started =>
+    startedFrom(body, deps.clock(), body.threadId === undefined && key !== null ? threadIdForKey(principal.subject, key) : null);
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true, responses: { 201: R.Started } }, async ({ body, command, principal, idempotencyKey }) => {
-    const { thread, position } = await started(body, principal, idempotencyKey, null, (t) => lifecycle.start(t, command));
-    return { status: 201, body: { threadId: thread.threadId, position: pos(position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+    const thread = threadOf(body, principal, idempotencyKey);
+    const r = ok(await lifecycle.start(thread, command));
+    return { status: 201, body: { threadId: thread.threadId, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true, responses: { 201: R.Spawned } }, async ({ params, body, command, principal, idempotencyKey }) => {
-    const { thread, position } = await started(body, principal, idempotencyKey, params.id, (t) => lifecycle.spawn(params.id, t, command));
-    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+    const thread = threadOf(body, principal, idempotencyKey);
+    const r = ok(await lifecycle.spawn(params.id, thread, command));
+    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
   });
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true, responses: { 200: R.Renamed } }, async ({ params, body, command }) => {
