@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -7,7 +7,9 @@ import { EsdbEventStore } from '../../src/store/esdb/esdbEventStore.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { exited, startCli } from '../support/cli.js';
 import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { type KeyServiceProcess, startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { countBy, readLog } from '../support/log.js';
+import { tempDir } from '../support/tempDir.js';
 
 const SIZE = 400;
 
@@ -68,5 +70,66 @@ describe.each(['sqlite', 'esdb'] as const)('a deletion worker killed mid-purge (
     for (const id of all) expect(existsSync(f.rolloutOf(id as ThreadId))).toBe(false);
     const last = events.filter((e) => e.event.type === 'ThreadDeleted').at(-1)!;
     expect(last.streamId).toBe(`thread-${root}`);
+  });
+});
+
+describe('the key service killed mid-purge (EventStoreDB store)', () => {
+  let f: Fixture;
+  let keys: KeyServiceProcess;
+  let keysDir: Awaited<ReturnType<typeof tempDir>>;
+  afterEach(async () => {
+    await f.close();
+    await keys.stop();
+    await keysDir.remove();
+  });
+
+  it('loses no step and leaves no key: shreds fail and back off while it is down, and finish once it is back', async () => {
+    const N = 120;
+    keysDir = await tempDir();
+    keys = await startKeyServiceProcess(keysDir.path);
+    f = await ledgerFixture({ backend: 'esdb', keyService: keys.client });
+    const { root, all } = await f.tree(N, 3);
+    // Every thread gets content, so every thread has a key to destroy.
+    for (const id of all) unwrap(await f.ledger.lifecycle.rename(id as ThreadId, `secret ${id}`, ctx));
+    const keyBytes = [...(await f.ledger.keys.getMany(all)).values()];
+    expect(keyBytes).toHaveLength(N);
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.close();
+
+    const log = new EsdbEventStore(f.connection!);
+    const worker = startCli(['worker', '--data', join(f.dir, 'worker'), '--rollout-root', f.rolloutRoot, '--batch-size', '4'], {
+      EVENTSTORE_CONNECTION_STRING: f.connection!,
+      KEY_SERVICE_URL: keys.client.url,
+      KEY_SERVICE_TOKEN: keys.client.token,
+    });
+    try {
+      while ((await countOf(log, 'ThreadContentShredded')) < 10 && worker.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+      keys.kill();
+      await keys.stop();
+      await new Promise((r) => setTimeout(r, 300)); // shreds fail meanwhile: recorded, backing off
+      keys = await startKeyServiceProcess(keysDir.path, keys.port);
+      for (let i = 0; i < 600 && (await countOf(log, 'ThreadDeleted')) < N; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      worker.kill('SIGTERM');
+      await exited(worker);
+      await log.close();
+    }
+
+    f.reopen();
+    const events = await readLog(f.ledger);
+    for (const type of ['ThreadContentShredded', 'ThreadDeleted']) {
+      const m = countBy(events.filter((e) => e.event.type === type), (e) => e.streamId);
+      expect(m.size, type).toBe(N);
+      expect([...m.values()].every((n) => n === 1), type).toBe(true);
+    }
+    // The outage was felt: some shred steps failed and were retried.
+    expect(events.some((e) => e.event.type === 'DeletionStepFailed')).toBe(true);
+    const outcomes = events.flatMap((e) => (e.event.type === 'ThreadContentShredded' ? [e.event.data.outcome] : []));
+    expect(outcomes.every((o) => o === 'destroyed')).toBe(true);
+    // No key is left in the key service's files, its journal included.
+    for (const file of readdirSync(keysDir.path)) {
+      const bytes = readFileSync(join(keysDir.path, file));
+      expect(keyBytes.some((k) => bytes.includes(k)), file).toBe(false);
+    }
   });
 });

@@ -9,6 +9,8 @@ export type KeyServiceProcess = {
   readonly dataDir: string;
   readonly port: number;
   output(): string;
+  /** SIGKILL: dies at once, wherever it is (mid-write included). */
+  kill(): void;
   stop(): Promise<void>;
 };
 
@@ -26,6 +28,7 @@ export const startKeyServiceProcess = async (dataDir: string, port = 0): Promise
     dataDir,
     port: Number(new URL(url).port),
     output: () => child.output(),
+    kill: () => child.kill('SIGKILL'),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited(child);
