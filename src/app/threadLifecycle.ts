@@ -20,7 +20,12 @@ export type Relocation = {
 
 type Started = EventOf<'ThreadStarted'>['data'];
 
-export type Changed = { readonly threadIds: ThreadId[]; readonly position: bigint | null };
+export type Changed = {
+  readonly threadIds: ThreadId[];
+  readonly position: bigint | null;
+  /** A keyed retry of a command the log already holds: answered from it, nothing appended. */
+  readonly replayed?: boolean;
+};
 
 /** A thread is a child of `parent` if it was started under it, or never started (a tombstone-only stream). */
 export const isChildOf = (s: ThreadState, parent: ThreadId): boolean => !s.started || s.started.parentThreadId === parent;
@@ -42,7 +47,7 @@ export class ThreadLifecycle {
   /** Starts a root thread. */
   async start(thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
     const r = await this.repo.handle({ type: 'StartThread', thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] } }, ctx);
-    return E.map((h: { position: bigint | null }) => ({ threadIds: [thread.threadId], position: h.position }))(r);
+    return E.map((h: Handled) => ({ threadIds: [thread.threadId], position: h.position, replayed: h.replayed }))(r);
   }
 
   /**
@@ -66,7 +71,7 @@ export class ThreadLifecycle {
     if (E.isLeft(started)) {
       return started.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : started;
     }
-    return E.right({ threadIds: [thread.threadId], position: maxPosition(edge.right.position, started.right.position) });
+    return E.right({ threadIds: [thread.threadId], position: maxPosition(edge.right.position, started.right.position), replayed: started.right.replayed });
   }
 
   async rename(
@@ -76,7 +81,7 @@ export class ThreadLifecycle {
     indexedIn: string | null = null,
   ): Promise<E.Either<HandleError, Changed>> {
     const r = await this.repo.handle({ type: 'RenameThread', threadId, name, indexedIn }, ctx);
-    return E.map((h: { position: bigint | null }) => ({ threadIds: [threadId], position: h.position }))(r);
+    return E.map((h: Handled) => ({ threadIds: [threadId], position: h.position, replayed: h.replayed }))(r);
   }
 
   /**
@@ -100,31 +105,38 @@ export class ThreadLifecycle {
   ): Promise<E.Either<HandleError, Changed>> {
     const command = (threadId: ThreadId, rolloutPath: string | null): Command =>
       archive ? { type: 'ArchiveThread', threadId, rolloutPath } : { type: 'UnarchiveThread', threadId, rolloutPath };
+    // A replayed cascade (a keyed retry) follows only the spawn edges recorded before the root's
+    // first answer: a subagent spawned since was not part of that request.
+    let cutoff: bigint | null = null;
     /** One thread: refused as the decider says, else relocated, then recorded. Its children either way. */
-    const one = async (threadId: ThreadId): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
+    const one = async (threadId: ThreadId, descendant: boolean): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
       const loaded = await this.repo.load(threadId);
       // A retry of a keyed archive that this thread recorded is answered by `handle`, as before.
-      const retry = this.repo.recorded(loaded, ctx) !== null;
+      const before = this.repo.recorded(loaded, ctx);
+      const retry = before !== null && (before !== 'other' || !descendant);
       const check = decide(command(threadId, null), loaded.state);
-      if (!retry && E.isLeft(check)) return { r: check, children: loaded.state.children };
+      const children = (s: ThreadState) => s.children.filter((c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff);
+      if (!retry && E.isLeft(check)) return { r: check, children: children(loaded.state) };
       const rolloutPath = relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
-      const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded);
+      const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded, { descendant });
       if (E.isLeft(r) && r.left.kind === 'ThreadTombstoned' && rolloutPath && rolloutPath !== loaded.state.rolloutPath) {
         await relocate!.orphaned(threadId, rolloutPath);
       }
+      if (!descendant && E.isRight(r) && r.right.replayed) cutoff = r.right.position;
       return {
-        r: E.map((h: Handled) => ({ threadIds: [threadId], position: h.position }))(r),
-        children: E.isRight(r) ? r.right.state.children : loaded.state.children,
+        r: E.map((h: Handled) => ({ threadIds: [threadId], position: h.position, replayed: h.replayed }))(r),
+        children: children(E.isRight(r) ? r.right.state : loaded.state),
       };
     };
-    const first = await one(root);
+    const first = await one(root, false);
     if (first.r && E.isLeft(first.r)) return first.r;
     const changed: ThreadId[] = [root];
     const seen = new Set<ThreadId>([root]);
     let position = first.r && E.isRight(first.r) ? first.r.right.position : null;
+    const replayed = first.r !== null && E.isRight(first.r) && first.r.right.replayed;
     let level = first.children.filter((c) => !seen.has(c) && seen.add(c));
     while (level.length > 0) {
-      const results = await Promise.all(level.map(async (id) => [id, await one(id)] as const));
+      const results = await Promise.all(level.map(async (id) => [id, await one(id, true)] as const));
       level = [];
       for (const [id, { r, children }] of results) {
         // A descendant already in the wanted state, tombstoned or never started is passed over.
@@ -135,7 +147,7 @@ export class ThreadLifecycle {
         level.push(...children.filter((c) => !seen.has(c) && seen.add(c)));
       }
     }
-    return E.right({ threadIds: changed, position });
+    return E.right({ threadIds: changed, position, replayed });
   }
 
   /**
@@ -146,7 +158,11 @@ export class ThreadLifecycle {
     const root = await this.repo.handle({ type: 'DeleteThread', threadId, reason }, ctx);
     if (E.isLeft(root)) return root;
     const rest = await this.cascade(threadId, root.right.state, ctx);
-    return E.map((c: Changed) => ({ threadIds: [threadId, ...c.threadIds], position: maxPosition(root.right.position, c.position) }))(rest);
+    return E.map((c: Changed) => ({
+      threadIds: [threadId, ...c.threadIds],
+      position: maxPosition(root.right.position, c.position),
+      replayed: root.right.replayed,
+    }))(rest);
   }
 
   /**
@@ -165,7 +181,7 @@ export class ThreadLifecycle {
           const loaded = await this.repo.load(child);
           // An edge to a thread that was started under another parent is not a child of this one.
           if (!isChildOf(loaded.state, parent)) return null;
-          return this.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId }, ctx, loaded);
+          return this.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId }, ctx, loaded, { descendant: true });
         }),
       );
       const next: { child: ThreadId; parent: ThreadId }[] = [];

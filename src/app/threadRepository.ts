@@ -18,12 +18,17 @@ export type Loaded = {
   readonly revision: ExpectedRevision;
   /** Present when read from the stream (not on a state carried over from a previous command). */
   readonly keyed?: KeyedCommands;
+  /** Where each spawn edge was recorded: a replayed cascade follows only the edges it knew. */
+  readonly edgeAt?: ReadonlyMap<ThreadId, bigint>;
 };
 
 /** How long a recorded Idempotency-Key answers for its command, as the HTTP layer's own record does. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const keyOf = (actor: string, key: string) => `${actor}\n${key}`;
+
+/** `descendant`: a step of a cascade below the thread the request named. */
+export type CascadeStep = { readonly descendant?: boolean };
 
 export type Handled = {
   readonly events: DomainEvent[];
@@ -32,6 +37,8 @@ export type Handled = {
   readonly revision: ExpectedRevision;
   /** Global position of the last event written; null when the command changed nothing. */
   readonly position: bigint | null;
+  /** The command was found done in the stream (a keyed retry): nothing was appended. */
+  readonly replayed?: boolean;
 };
 
 export type HandleError =
@@ -58,14 +65,16 @@ export class ThreadRepository {
     const recorded = await this.store.readStream(streamOf(threadId));
     let state = initialState;
     const keyed = new Map<string, { request: string; position: bigint; atMs: number }>();
+    const edgeAt = new Map<ThreadId, bigint>();
     for (const r of recorded) {
       const { event, metadata } = this.codec.decodeSealed(r);
       state = evolve(state, event);
       const idem = metadata.idempotency;
       if (idem) keyed.set(keyOf(metadata.actor, idem.key), { request: idem.request, position: r.position, atMs: metadata.recordedAtMs });
+      if (event.type === 'SubagentSpawned') edgeAt.set(event.data.childThreadId, r.position);
     }
     const last = recorded[recorded.length - 1];
-    return { state, revision: last ? last.revision : 'no_stream', keyed };
+    return { state, revision: last ? last.revision : 'no_stream', keyed, edgeAt };
   }
 
   /**
@@ -84,8 +93,8 @@ export class ThreadRepository {
    * `known`: the thread as the caller last saw it. The first attempt decides on it without reading
    * the stream again; if the stream moved meanwhile the append conflicts and the usual re-read follows.
    */
-  async handle(command: Command, ctx: CommandContext, known?: Loaded): Promise<E.Either<HandleError, Handled>> {
-    return this.run(targetOf(command), ctx, (state) => decide(command, state), known);
+  async handle(command: Command, ctx: CommandContext, known?: Loaded, opts: CascadeStep = {}): Promise<E.Either<HandleError, Handled>> {
+    return this.run(targetOf(command), ctx, (state) => decide(command, state), known, opts);
   }
 
   /**
@@ -122,6 +131,7 @@ export class ThreadRepository {
     ctx: CommandContext,
     decider: (s: ThreadState) => E.Either<DomainError, DomainEvent[]>,
     known?: Loaded,
+    opts: CascadeStep = {},
   ): Promise<E.Either<HandleError, Handled>> {
     // A keyed command is checked against the stream itself: a carried-over state knows no keys.
     const trusted = known && (!ctx.idempotency || known.keyed) ? known : undefined;
@@ -129,8 +139,10 @@ export class ThreadRepository {
       const loaded = attempt === 1 && trusted ? trusted : await this.load(threadId);
       const { state, revision } = loaded;
       const before = this.recorded(loaded, ctx);
-      if (before === 'other') return E.left({ kind: 'IdempotencyKeyReused', threadId, key: ctx.idempotency!.key });
-      if (before) return E.right({ events: [], state, revision, position: before.position });
+      // A descendant that holds the key from another request is just decided: the cascade's root
+      // has judged the request already, and it must not stop half-way.
+      if (before === 'other' && !opts.descendant) return E.left({ kind: 'IdempotencyKeyReused', threadId, key: ctx.idempotency!.key });
+      if (before && before !== 'other') return E.right({ events: [], state, revision, position: before.position, replayed: true });
       const decision = decider(state);
       if (E.isLeft(decision)) {
         // A refusal on a possibly stale view is confirmed on the stream itself.

@@ -262,7 +262,7 @@ describe('HTTP API, through a real listening server', () => {
           method,
           headers: { authorization: `Bearer ${W}`, 'idempotency-key': key, ...(body ? { 'content-type': 'application/json' } : {}) },
           body: body ? JSON.stringify(body) : undefined,
-        }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as any, replayed: r.headers.get('idempotent-replayed') }));
       // Each command once through the first instance, then its retry through the second.
       // What requests append (the background worker's purge steps are not theirs).
       const commandEvents = async () => (await readLog(f.ledger)).filter((e) => e.metadata.actor === 'svc-orders').length;
@@ -271,7 +271,7 @@ describe('HTTP API, through a real listening server', () => {
         expect(first.status, JSON.stringify(first.body)).toBeLessThan(300);
         const appended = await commandEvents();
         const retry = await on(secondBase, method, path, body, key);
-        expect(retry, `${method} ${path}`).toEqual(first);
+        expect(retry, `${method} ${path}`).toEqual({ ...first, replayed: 'true' });
         expect(await commandEvents(), `${method} ${path}`).toBe(appended);
         return first.body;
       };
@@ -282,8 +282,22 @@ describe('HTTP API, through a real listening server', () => {
       const archived = await both('POST', `/v1/threads/${root}/archive`, undefined, 'lb-4');
       expect(archived.threadIds).toHaveLength(2);
       await both('POST', `/v1/threads/${root}/unarchive`, undefined, 'lb-5');
-      const deleted = await both('DELETE', `/v1/threads/${root}`, undefined, 'lb-6');
-      expect(deleted.deletion.threadIds).toHaveLength(2);
+      // A subagent spawned after an archive is not part of that archive's retry.
+      const archivedAgain = (await on(base, 'POST', `/v1/threads/${root}/archive`, undefined, 'lb-7')).body;
+      const late = await on(base, 'POST', `/v1/threads/${root}/subagents`, { cwd: '/lb', modelProvider: 'openai' }, 'lb-8');
+      expect(late.status).toBe(201);
+      const retried = await on(secondBase, 'POST', `/v1/threads/${root}/archive`, undefined, 'lb-7');
+      expect(retried.body).toEqual(archivedAgain);
+      expect((await f.ledger.repo.load(late.body.threadId)).state.archived).toBe(false);
+      await both('POST', `/v1/threads/${root}/unarchive`, undefined, 'lb-9');
+      // A key this caller used before on a descendant (here, for a rename through the first
+      // instance) does not stop a cascade half-way when reused for a delete through the second.
+      const child = (await f.ledger.repo.load(root as never)).state.children[0]!;
+      expect((await on(base, 'POST', `/v1/threads/${child}/name`, { name: 'child' }, 'lb-10')).status).toBe(200);
+      const deleted = await on(secondBase, 'DELETE', `/v1/threads/${root}`, undefined, 'lb-10');
+      expect(deleted.status).toBe(202);
+      expect(deleted.body.deletion.threadIds).toHaveLength(3);
+      expect((await f.ledger.repo.load(child)).state.status).not.toBe('live');
 
       // The same key with another request is refused there too, and changes nothing.
       const appended = await commandEvents();
@@ -292,7 +306,7 @@ describe('HTTP API, through a real listening server', () => {
       expect(reused.body.type).toMatch(/idempotency-key-reused$/);
       expect(await commandEvents()).toBe(appended);
       const log = await readLog(f.ledger);
-      expect(log.filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb')).toHaveLength(2);
+      expect(log.filter((e) => e.event.type === 'ThreadStarted' && e.event.data.cwd === '/lb')).toHaveLength(3);
       expect(log.filter((e) => e.event.type === 'ThreadRenamed' && e.streamId === `thread-${root}`)).toHaveLength(1);
     } finally {
       await second.close();

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 
 export type StoredResponse = { status: number; body: unknown };
 
@@ -40,13 +39,9 @@ export class IdempotencyStore {
     this.releaseStmt = this.db.prepare('DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0');
     this.expireStmt = this.db.prepare('DELETE FROM idempotency WHERE at < ?');
     // Reservations left by a process that died mid-request: no one is running them any more, and
-    // a retry must not wait on them forever. (One instance owns this file.) A start whose append
-    // did commit is found again by its key-derived thread id.
+    // a retry must not wait on them forever. (One instance owns this file.) A command whose
+    // events did commit is found done in the log, where its events carry the key.
     this.db.exec('DELETE FROM idempotency WHERE status = 0');
-  }
-
-  static fingerprint(method: string, url: string, body: unknown): string {
-    return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
   }
 
   /**

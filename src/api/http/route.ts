@@ -2,28 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { createHash } from 'node:crypto';
-import { contentFields } from '../../domain/events.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import type { Authenticator, Principal, Role } from './auth.js';
-import { IdempotencyStore, type StoredResponse } from './idempotencyStore.js';
+import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
+import { requestIdentity } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { ProblemError, invalid, problem } from './problem.js';
 import { Problem as ProblemCodec } from './responses.js';
 
 type Codecs = { body?: t.Mixed; query?: t.Mixed; params?: t.Mixed };
-
-const CONTENT = new Set<string>(Object.values(contentFields).flat() as string[]);
-
-/**
- * The request as the log records it beside its Idempotency-Key: method, path and a digest of the
- * body's fields that are not content. Content never goes into the log in clear, nor hashed (a
- * hash of a name would outlive its shredding), so a retry is matched on everything else.
- */
-const recordedRequest = (method: string, url: string, body: unknown): string => {
-  const rest = body && typeof body === 'object' ? Object.fromEntries(Object.entries(body).filter(([k]) => !CONTENT.has(k))) : (body ?? null);
-  return `${method} ${url.split('?')[0]} ${createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 22)}`;
-};
 type Decoded<C extends Codecs> = {
   body: C['body'] extends t.Mixed ? t.TypeOf<C['body']> : undefined;
   query: C['query'] extends t.Mixed ? t.TypeOf<C['query']> : undefined;
@@ -132,14 +119,14 @@ export const defineRoute = <C extends Codecs>(
         requestId: request.id,
         causationId: null,
         // Recorded with every event the command appends: a retry on any instance finds it done.
-        ...(typeof key === 'string' ? { idempotency: { key, request: recordedRequest(spec.method, request.url, request.body) } } : {}),
+        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body, { content: false }) } } : {}),
       };
       const run = () => handler({ ...decoded, principal, command, request, idempotencyKey: typeof key === 'string' ? key : null });
 
       let answer: Answer;
       if (typeof key === 'string') {
         if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
-        const fp = IdempotencyStore.fingerprint(spec.method, request.url, request.body);
+        const fp = requestIdentity(spec.method, request.url, request.body, { content: true });
         const seen = deps.idempotency.reserve(principal.subject, key, fp, deps.clock());
         if (seen === 'mismatch') {
           throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);

@@ -39,6 +39,9 @@ const startedFrom = (b: StartThreadBody, now: number, keyed: ThreadId | null): S
 
 const pos = (p: bigint | null) => (p === null ? null : String(p));
 
+/** A keyed retry answered from the log says so, as one answered from `http.db` does. */
+const replayHeader = (r: { replayed?: boolean }): Record<string, string> => (r.replayed ? { 'idempotent-replayed': 'true' } : {});
+
 /** The thread commands and queries of `/v1`. */
 export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledger): void => {
   const { lifecycle, queries, runner } = ledger;
@@ -70,24 +73,24 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads', role: 'writer', summary: 'Start a thread', tags: ['commands'], body: StartThreadBody, idempotent: true, responses: { 201: R.Started } }, async ({ body, command, principal, idempotencyKey }) => {
     const thread = threadOf(body, principal, idempotencyKey);
     const r = ok(await lifecycle.start(thread, command));
-    return { status: 201, body: { threadId: thread.threadId, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+    return { status: 201, body: { threadId: thread.threadId, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}`, ...replayHeader(r) } };
   });
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/subagents', role: 'writer', summary: 'Spawn a subagent thread', tags: ['commands'], params: ThreadIdPath, body: StartThreadBody, idempotent: true, responses: { 201: R.Spawned } }, async ({ params, body, command, principal, idempotencyKey }) => {
     const thread = threadOf(body, principal, idempotencyKey);
     const r = ok(await lifecycle.spawn(params.id, thread, command));
-    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}` } };
+    return { status: 201, body: { threadId: thread.threadId, parentThreadId: params.id, position: pos(r.position) }, headers: { location: `/v1/threads/${thread.threadId}`, ...replayHeader(r) } };
   });
 
   defineRoute(app, deps, { method: 'POST', url: '/v1/threads/:id/name', role: 'writer', summary: 'Rename a thread (trimmed; not empty; not archived)', tags: ['commands'], params: ThreadIdPath, body: RenameBody, idempotent: true, responses: { 200: R.Renamed } }, async ({ params, body, command }) => {
     const r = ok(await lifecycle.rename(params.id, body.name, command));
-    return { status: 200, body: { threadId: params.id, position: pos(r.position) } };
+    return { status: 200, body: { threadId: params.id, position: pos(r.position) }, headers: replayHeader(r) };
   });
 
   for (const [verb, archive] of [['archive', true], ['unarchive', false]] as const) {
     defineRoute(app, deps, { method: 'POST', url: `/v1/threads/:id/${verb}`, role: 'writer', summary: `${archive ? 'Archive' : 'Unarchive'} a thread and its spawned descendants`, tags: ['commands'], params: ThreadIdPath, idempotent: true, responses: { 200: R.Changed } }, async ({ params, command }) => {
       const r = ok(archive ? await lifecycle.archive(params.id, command) : await lifecycle.unarchive(params.id, command));
-      return { status: 200, body: { threadIds: r.threadIds, position: pos(r.position) } };
+      return { status: 200, body: { threadIds: r.threadIds, position: pos(r.position) }, headers: replayHeader(r) };
     });
   }
 
@@ -107,7 +110,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
       await new Promise((res) => setTimeout(res, 10));
     }
     const body = { deletion: { id: params.id, threadIds: r.threadIds, status, position: pos(r.position) } };
-    return { status: status === 'deleted' ? 200 : 202, body, headers: { location: `/v1/deletions/${params.id}` } };
+    return { status: status === 'deleted' ? 200 : 202, body, headers: { location: `/v1/deletions/${params.id}`, ...replayHeader(r) } };
   });
 
   defineRoute(app, deps, { method: 'GET', url: '/v1/threads', role: 'auditor', summary: 'List threads: the filters, sorting and cursors of thread/list', tags: ['queries'], query: ListQuery, responses: { 200: R.ThreadPage } }, async ({ query }) => {
