@@ -5,25 +5,16 @@ import type { ThreadId } from '../../src/domain/ids.js';
 import { exited, startCli } from '../support/cli.js';
 import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
-import { type KeyServiceProcess, startKeyServiceProcess } from '../support/keyServiceProcess.js';
-import { tempDir } from '../support/tempDir.js';
 
 const SIZE = 300;
 
 describe('two deletion workers on one deletion (EventStoreDB store, shared key service)', () => {
   let f: Fixture;
-  let keys: KeyServiceProcess;
-  let keysDir: Awaited<ReturnType<typeof tempDir>>;
-  afterEach(async () => {
-    await f.close();
-    await keys.stop();
-    await keysDir.remove();
-  });
+  afterEach(() => f.close());
 
   it('never records a step twice: every step is an expected-revision append', async () => {
-    keysDir = await tempDir();
-    keys = await startKeyServiceProcess(keysDir.path);
-    f = await ledgerFixture({ backend: 'esdb', keyService: keys.client });
+    f = await ledgerFixture({ backend: 'esdb', keyService: true });
+    const keys = f.keyService!;
     const { root, all } = await f.tree(SIZE, 3);
     unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
     await f.ledger.close();

@@ -7,9 +7,8 @@ import { EsdbEventStore } from '../../src/store/esdb/esdbEventStore.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { exited, startCli } from '../support/cli.js';
 import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
-import { type KeyServiceProcess, startKeyServiceProcess } from '../support/keyServiceProcess.js';
+import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { countBy, readLog } from '../support/log.js';
-import { tempDir } from '../support/tempDir.js';
 
 const SIZE = 400;
 
@@ -75,19 +74,12 @@ describe.each(['sqlite', 'esdb'] as const)('a deletion worker killed mid-purge (
 
 describe('the key service killed mid-purge (EventStoreDB store)', () => {
   let f: Fixture;
-  let keys: KeyServiceProcess;
-  let keysDir: Awaited<ReturnType<typeof tempDir>>;
-  afterEach(async () => {
-    await f.close();
-    await keys.stop();
-    await keysDir.remove();
-  });
+  afterEach(() => f.close());
 
   it('loses no step and leaves no key: shreds fail and back off while it is down, and finish once it is back', async () => {
     const N = 120;
-    keysDir = await tempDir();
-    keys = await startKeyServiceProcess(keysDir.path);
-    f = await ledgerFixture({ backend: 'esdb', keyService: keys.client });
+    f = await ledgerFixture({ backend: 'esdb', keyService: true });
+    const keys = f.keyService!;
     const { root, all } = await f.tree(N, 3);
     // Every thread gets content, so every thread has a key to destroy.
     for (const id of all) unwrap(await f.ledger.lifecycle.rename(id as ThreadId, `secret ${id}`, ctx));
@@ -107,7 +99,7 @@ describe('the key service killed mid-purge (EventStoreDB store)', () => {
       keys.kill();
       await keys.stop();
       await new Promise((r) => setTimeout(r, 300)); // shreds fail meanwhile: recorded, backing off
-      keys = await startKeyServiceProcess(keysDir.path, keys.port);
+      f.keyService = await startKeyServiceProcess(keys.dataDir, keys.port);
       for (let i = 0; i < 600 && (await countOf(log, 'ThreadDeleted')) < N; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       worker.kill('SIGTERM');
@@ -127,8 +119,8 @@ describe('the key service killed mid-purge (EventStoreDB store)', () => {
     const outcomes = events.flatMap((e) => (e.event.type === 'ThreadContentShredded' ? [e.event.data.outcome] : []));
     expect(outcomes.every((o) => o === 'destroyed')).toBe(true);
     // No key is left in the key service's files, its journal included.
-    for (const file of readdirSync(keysDir.path)) {
-      const bytes = readFileSync(join(keysDir.path, file));
+    for (const file of readdirSync(keys.dataDir)) {
+      const bytes = readFileSync(join(keys.dataDir, file));
       expect(keyBytes.some((k) => bytes.includes(k)), file).toBe(false);
     }
   });

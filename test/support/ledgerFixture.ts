@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
-import type { KeyServiceClientOptions } from '../../src/io/keys/keyServiceClient.js';
 import type { CommandContext } from '../../src/domain/metadata.js';
 import { EsdbTestServer } from './esdb/esdbTestServer.js';
+import { type KeyServiceProcess, startKeyServiceProcess } from './keyServiceProcess.js';
 import { tempDir } from './tempDir.js';
 import { newId, startedData } from './threads.js';
 
@@ -28,6 +28,8 @@ export type Fixture = {
   close(): Promise<void>;
   /** The EventStoreDB connection string, on that backend. */
   connection: string | undefined;
+  /** The key service process, with `keyService: true` (restart it in place to simulate an outage). */
+  keyService: KeyServiceProcess | undefined;
 };
 
 export const unwrap = <A>(r: E.Either<unknown, A>): A => {
@@ -41,14 +43,15 @@ export type Backend = 'sqlite' | 'esdb';
 export type FixtureOptions = {
   batchSize?: number;
   backend?: Backend;
-  /** The content keys live in this key service rather than in the data folder. */
-  keyService?: KeyServiceClientOptions;
+  /** The content keys live in a key service (a `key-service` process) rather than in the data folder. */
+  keyService?: boolean;
 };
 
 export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture> => {
   const tmp = await tempDir();
   const esdb = opts.backend === 'esdb' ? new EsdbTestServer() : null;
   const connection = esdb ? await esdb.start() : undefined;
+  const keyService = opts.keyService ? await startKeyServiceProcess(join(tmp.path, 'keys')) : undefined;
   const rolloutRoot = join(tmp.path, 'sessions');
   mkdirSync(rolloutRoot, { recursive: true });
   const clock = { now: 1_790_000_000_000 };
@@ -61,7 +64,7 @@ export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture>
       workerBatchSize: opts.batchSize,
       pollMs: 5,
       eventStoreConnectionString: connection,
-      keyService: opts.keyService,
+      keyService: keyService?.client,
     });
   const rolloutOf = (id: ThreadId) => join(rolloutRoot, `rollout-${id}.jsonl`);
   const writeRollout = (id: ThreadId) => {
@@ -95,8 +98,10 @@ export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture>
       f.ledger = open();
     },
     connection,
+    keyService,
     async close() {
       await f.ledger.close();
+      await f.keyService?.stop();
       await esdb?.stop();
       await tmp.remove();
     },
