@@ -15,7 +15,9 @@ import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
 import { ConfigError, keyServiceServerTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
 import { buildKeyService } from './api/keyService.js';
+import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
+import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
 import { rebuildProjections } from './projections/rebuild.js';
 import { allProjections } from './projections/readModels.js';
 
@@ -288,6 +290,16 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
 };
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thread-ledger: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // What an operator can act on is said plainly; anything else is a bug, with its stack.
+  if (err instanceof StoreConfigurationError) fail(err.message);
+  const text =
+    err instanceof StoreUnavailableError
+      ? `the event store cannot be reached: ${err.message}`
+      : err instanceof KeyStoreUnavailableError
+        ? err.message
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+  process.stderr.write(`thread-ledger: ${text}\n`);
   process.exit(1);
 });

@@ -65,6 +65,11 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** The store's configuration cannot work (a connection string that does not parse): nothing was opened. */
+export class StoreConfigurationError extends Error {
+  override readonly name = 'StoreConfigurationError';
+}
+
 /** The store is unreachable, or a request to it failed in a way worth retrying. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';

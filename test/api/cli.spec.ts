@@ -100,7 +100,7 @@ describe('thread-ledger key-service', () => {
     expect(caAlone.output()).toContain('KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY');
   });
 
-  it('an instance refuses a key service URL it cannot use, before touching anything', async () => {
+  it('an instance refuses a key service URL or a connection string it cannot use, before touching anything', async () => {
     const dir = await tempDir();
     const bad = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'keys:8090', KEY_SERVICE_TOKEN: 'x'.repeat(32) });
     expect((await exited(bad)).code).toBe(2);
@@ -115,6 +115,9 @@ describe('thread-ledger key-service', () => {
     });
     expect((await exited(tlsOverHttp)).code).toBe(2);
     expect(tlsOverHttp.output()).toContain('KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://');
+    const badStore = startCli(['worker', '--data', dir.path, '--until-idle'], { EVENTSTORE_CONNECTION_STRING: 'kurrent-please' });
+    expect((await exited(badStore)).code).toBe(2);
+    expect(badStore.output()).toContain('EVENTSTORE_CONNECTION_STRING is not valid: Unexpected "k" at position 0');
     expect(readdirSync(dir.path)).toEqual([]);
     await dir.remove();
   });
@@ -153,5 +156,16 @@ describe('thread-ledger key-service over mutual TLS, configured from the environ
       await exited(child);
       await dir.remove();
     }
+  });
+});
+
+describe('thread-ledger with its event store out of reach', () => {
+  it('says so plainly after its retries, without a stack trace, and exits 1', async () => {
+    const dir = await tempDir();
+    const child = startCli(['worker', '--data', dir.path, '--until-idle'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false' });
+    expect((await exited(child)).code).toBe(1);
+    expect(child.output()).toMatch(/thread-ledger: the event store cannot be reached: \w+: 14 UNAVAILABLE/);
+    expect(child.output()).not.toMatch(/\n\s+at /);
+    await dir.remove();
   });
 });

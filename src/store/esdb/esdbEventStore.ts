@@ -19,6 +19,7 @@ import {
   type ExpectedRevision,
   type ReadAllOptions,
   type RecordedEvent,
+  StoreConfigurationError,
   StoreUnavailableError,
   StreamDeletedError,
   type Subscription,
@@ -52,7 +53,11 @@ export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
 
   constructor(connectionString: string) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+    try {
+      this.client = EventStoreDBClient.connectionString(connectionString);
+    } catch (err) {
+      throw new StoreConfigurationError(`EVENTSTORE_CONNECTION_STRING is not valid: ${(err as Error).message}`);
+    }
   }
 
   private async retrying<A>(what: string, f: () => Promise<A>): Promise<A> {
