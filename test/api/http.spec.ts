@@ -452,6 +452,41 @@ describe('HTTP API, through a real listening server', () => {
     await open.close();
   });
 
+  it('drops a WebSocket client that stops reading once 4 MiB wait for it, and goes on serving the others', async () => {
+    const many = Array.from({ length: 1000 }, () => startedData({ sourceKind: 'cli', preview: 'p'.repeat(2000), createdAtMs: f.clock.now++ }));
+    await f.ledger.keys.ensure(many.map((t) => t.threadId));
+    await Promise.all(many.map((t) => f.ledger.lifecycle.start(t, { actor: 'test', requestId: 'bulk', causationId: null })));
+    await f.ledger.runner.catchUp();
+    const open = async () => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/rpc`, { headers: { authorization: `Bearer ${A}` } });
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
+      return ws;
+    };
+    const stalled = await open();
+    const closed = new Promise((r) => stalled.once('close', r));
+    (stalled as unknown as { _socket: import('node:net').Socket })._socket.pause(); // connected, never reading
+    // Each page of 1,000 threads is about 2.5 MB: twenty of them back up far past 4 MiB.
+    for (let i = 0; i < 20; i++) stalled.send(JSON.stringify({ id: i, method: 'thread/list', params: { limit: 1000 } }));
+    const healthy = await open();
+    const answers: any[] = [];
+    healthy.on('message', (d) => answers.push(JSON.parse(d.toString())));
+    for (let i = 0; i < 5; i++) {
+      healthy.send(JSON.stringify({ id: 100 + i, method: 'thread/list', params: { limit: 1000 } }));
+      for (let w = 0; w < 500 && !answers.some((m) => m.id === 100 + i); w++) await new Promise((r) => setTimeout(r, 10));
+      expect(answers.find((m) => m.id === 100 + i)?.result.data).toHaveLength(1000);
+    }
+    // The stalled one was cut: reading again, it finds its connection gone, short of twenty pages.
+    const received: unknown[] = [];
+    stalled.on('message', (d) => received.push(d));
+    (stalled as unknown as { _socket: import('node:net').Socket })._socket.resume();
+    await closed;
+    expect(received.length).toBeLessThan(20);
+    healthy.close();
+  });
+
   it('limits requests per token, and one busy token does not use up another one', async () => {
     const limited = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), rateLimitPerMinute: 3 });
     const url = await limited.listen({ host: '127.0.0.1', port: 0 });
