@@ -116,7 +116,10 @@ export class ThreadLifecycle {
       const retry = before !== null && (before !== 'other' || !descendant);
       const check = decide(command(threadId, null), loaded.state);
       const children = (s: ThreadState) => s.children.filter((c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff);
-      if (!retry && E.isLeft(check)) return { r: check, children: children(loaded.state) };
+      if (!retry && E.isLeft(check)) {
+        if (!descendant) this.repo.stats.count(command(threadId, null).type, check.left.kind); // the request's refusal
+        return { r: check, children: children(loaded.state) };
+      }
       const rolloutPath = relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
       const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded, { descendant });
       if (E.isLeft(r) && r.left.kind === 'ThreadTombstoned' && rolloutPath && rolloutPath !== loaded.state.rolloutPath) {

@@ -6,6 +6,7 @@ import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { type ThreadState, decide, initialState, evolve, targetOf } from '../domain/threadDecider.js';
 import type { EventStore, ExpectedRevision } from '../store/eventStore.js';
+import { CommandStats } from './commandStats.js';
 import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
 
 export type Clock = () => number;
@@ -53,6 +54,8 @@ export type HandleError =
  * number of times: the decision is always made on the latest history.
  */
 export class ThreadRepository {
+  readonly stats = new CommandStats();
+
   constructor(
     private readonly store: EventStore,
     private readonly codec: EventCodec,
@@ -94,7 +97,9 @@ export class ThreadRepository {
    * the stream again; if the stream moved meanwhile the append conflicts and the usual re-read follows.
    */
   async handle(command: Command, ctx: CommandContext, known?: Loaded, opts: CascadeStep = {}): Promise<E.Either<HandleError, Handled>> {
-    return this.run(targetOf(command), ctx, (state) => decide(command, state), known, opts);
+    const r = await this.run(targetOf(command), ctx, (state) => decide(command, state), known, opts);
+    this.stats.count(command.type, E.isLeft(r) ? r.left.kind : r.right.replayed ? 'replayed' : r.right.events.length > 0 ? 'applied' : 'unchanged');
+    return r;
   }
 
   /**
@@ -164,6 +169,7 @@ export class ThreadRepository {
         throw err;
       }
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
+      if (E.isLeft(appended)) this.stats.conflicts++;
       if (E.isRight(appended)) {
         return E.right({
           events,

@@ -518,8 +518,15 @@ describe('HTTP API, through a real listening server', () => {
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
-    await newThread();
+    const t = await newThread();
+    // Ten renames of one thread at once: they race for the same revision, and the losers decide again.
+    const renames = await Promise.all(Array.from({ length: 10 }, (_, i) => call('POST', `/v1/threads/${t.threadId}/name`, W, { name: `n${i}` })));
+    expect(renames.every((r) => r.status === 200)).toBe(true);
+    expect((await call('POST', `/v1/threads/${t.threadId}/unarchive`, W)).status).toBe(409);
     const metrics = await call('GET', '/metrics', ADM);
+    expect(metrics.body).toContain('thread_ledger_commands_total{type="RenameThread",outcome="applied"} 10');
+    expect(metrics.body).toContain('thread_ledger_commands_total{type="UnarchiveThread",outcome="NotArchived"} 1');
+    expect(metrics.body).toMatch(/thread_ledger_append_conflicts_total [1-9]\d*/);
     expect(metrics.body).toContain('thread_ledger_deletions{status="pending"}');
     expect(metrics.body).toMatch(/thread_ledger_http_requests_total\{method="POST",route="\/v1\/threads",status="201"\} \d+/);
     expect((await call('GET', '/readyz', null)).body).toMatchObject({ status: 'ready' });
