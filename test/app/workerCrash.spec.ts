@@ -98,7 +98,7 @@ describe('the key service killed mid-purge (EventStoreDB store)', () => {
       while ((await countOf(log, 'ThreadContentShredded')) < 10 && worker.exitCode === null) await new Promise((r) => setTimeout(r, 5));
       keys.kill();
       await keys.stop();
-      await new Promise((r) => setTimeout(r, 300)); // shreds fail meanwhile: recorded, backing off
+      await new Promise((r) => setTimeout(r, 1500)); // shreds fail meanwhile (past the client's own retries): recorded, backing off
       f.keyService = await startKeyServiceProcess(keys.dataDir, keys.port);
       for (let i = 0; i < 600 && (await countOf(log, 'ThreadDeleted')) < N; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
