@@ -31,7 +31,6 @@ export type WorkerOptions = {
   readonly retry?: RetryPolicy;
   /** At most this many threads are worked on in one pass. */
   readonly batchSize?: number;
-  readonly onCompleted?: (threadIds: ThreadId[]) => void;
 };
 
 export type PassResult = {
@@ -68,7 +67,6 @@ export class DeletionWorker {
     recorded += await this.runDueSteps(states, ctx);
     const completed = await this.completeReady(states, ctx);
     recorded += completed.length;
-    if (completed.length > 0) this.o.onCompleted?.(completed);
     const now = this.o.clock();
     let retryAtMs: number | null = null;
     for (const { state } of states.values()) {

@@ -88,9 +88,6 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
       await runner.catchUp();
       return queries.pendingDeletions(clock()) as ThreadId[];
     },
-    // The read models dropped the deleted rows at the tombstone; their old pages may still sit in
-    // the WAL. Checkpoint and truncate it so no copy of the content outlives the deletion.
-    onCompleted: () => readDb.pragma('wal_checkpoint(TRUNCATE)'),
   });
   const workerLoop = new WorkerLoop(worker, clock);
   runner.onApplied((events) => {

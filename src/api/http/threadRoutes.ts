@@ -6,7 +6,7 @@ import type { EventOf } from '../../domain/events.js';
 import { type ThreadId, streamOf } from '../../domain/ids.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
-import { threadIdForKey } from './idempotentStarts.js';
+import { threadIdForKey } from './keyedThreadId.js';
 import { fromHandleError, invalid, problem } from './problem.js';
 import { Consistency, DeleteQuery, DeletionsQuery, ListQuery, RenameBody, StartThreadBody, ThreadIdPath } from './requests.js';
 import * as R from './responses.js';

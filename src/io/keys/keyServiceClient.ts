@@ -4,6 +4,7 @@ import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type KeyStore, KeyStoreUnavailableError } from './keyStore.js';
+import { onePerTurn } from './onePerTurn.js';
 import { DestroyAnswer, KeysAnswer, MAX_IDS_PER_REQUEST, MIN_KEY_SERVICE_TOKEN, keyServicePaths } from './keyServiceWire.js';
 
 /** PEM material: the CA the peer's certificate must chain to, and our own certificate (mTLS). */
@@ -30,8 +31,7 @@ export class KeyServiceClient implements KeyStore {
   private readonly base: URL;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
-  private pending = new Set<string>();
-  private waiting: { ids: readonly string[]; resolve: (keys: Map<string, Buffer>) => void; reject: (e: unknown) => void }[] = [];
+  private readonly ensureAll = onePerTurn((ids) => this.keysOf(keyServicePaths.ensure, ids));
 
   constructor(private readonly o: KeyServiceClientOptions) {
     this.base = new URL(o.url);
@@ -52,26 +52,10 @@ export class KeyServiceClient implements KeyStore {
    * Calls made in the same turn of the event loop share one request (concurrent commands each
    * need a key: one round trip for all of them, and one durable write on the service).
    */
-  ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
-    if (threadIds.length === 0) return Promise.resolve(new Map());
-    return new Promise((resolve, reject) => {
-      for (const id of threadIds) this.pending.add(id);
-      this.waiting.push({ ids: threadIds, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => void this.flushEnsure());
-    });
-  }
-
-  private async flushEnsure(): Promise<void> {
-    const ids = this.pending;
-    const waiting = this.waiting;
-    this.pending = new Set();
-    this.waiting = [];
-    try {
-      const keys = await this.keysOf(keyServicePaths.ensure, ids);
-      for (const w of waiting) w.resolve(new Map(w.ids.flatMap((id) => (keys.has(id) ? [[id, keys.get(id)!]] : []))));
-    } catch (err) {
-      for (const w of waiting) w.reject(err);
-    }
+  async ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
+    if (threadIds.length === 0) return new Map();
+    const keys = await this.ensureAll(threadIds);
+    return new Map(threadIds.flatMap((id) => (keys.has(id) ? [[id, keys.get(id)!]] : [])));
   }
 
   async getMany(threadIds: Iterable<string>): Promise<Map<string, Buffer>> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { KeyStore } from './keyStore.js';
+import { onePerTurn } from './onePerTurn.js';
 
 /**
  * Keys in their own SQLite file. `secure_delete` zeroes a deleted key's bytes in the page and
@@ -11,8 +12,12 @@ import type { KeyStore } from './keyStore.js';
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly stmt;
-  private pending = new Set<string>();
-  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Creates the keys of many threads in one durable write, never a destroyed one's. */
+  private readonly create = onePerTurn((ids) => {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
+    }).immediate();
+  });
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -46,30 +51,10 @@ export class SqliteKeyStore implements KeyStore {
     const found = this.read(threadIds);
     const missing = threadIds.filter((id) => !found.has(id));
     if (missing.length === 0) return found;
-    await new Promise<void>((resolve, reject) => {
-      for (const id of missing) this.pending.add(id);
-      this.waiting.push({ resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => this.flushPending());
-    });
+    await this.create(missing);
     // Read back what is stored: another process may have won an insert, and a destroyed key stays absent.
     for (const [id, key] of this.read(missing)) found.set(id, key);
     return found;
-  }
-
-  private flushPending(): void {
-    const ids = [...this.pending];
-    const waiting = this.waiting;
-    this.pending = new Set();
-    this.waiting = [];
-    try {
-      this.db.transaction(() => {
-        for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
-      }).immediate();
-    } catch (err) {
-      for (const w of waiting) w.reject(err);
-      return;
-    }
-    for (const w of waiting) w.resolve();
   }
 
   async getMany(threadIds: Iterable<string>): Promise<Map<string, Buffer>> {
