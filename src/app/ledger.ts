@@ -14,11 +14,18 @@ import { allProjections, openReadModels } from '../projections/readModels.js';
 import type { EventStore } from '../store/eventStore.js';
 import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
 import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
-import { DeletionWorker } from './deletionWorker.js';
+import type { CodexHome } from '../codex/codexHome.js';
+import { CodexInventory } from '../codex/codexInventory.js';
+import { codexDatabaseExecutor } from './deletion/codexDatabaseStep.js';
+import { codexInventoryExecutor } from './deletion/codexInventoryStep.js';
+import { contentKeyExecutor } from './deletion/contentKeyStep.js';
+import { DeletionWorker } from './deletion/deletionWorker.js';
+import { historyFileExecutor, sessionIndexExecutor } from './deletion/lineFileSteps.js';
+import { rolloutExecutor } from './deletion/rolloutStep.js';
 import { EventCodec } from './eventCodec.js';
 import { ThreadLifecycle } from './threadLifecycle.js';
 import { type Clock, ThreadRepository } from './threadRepository.js';
-import { WorkerLoop } from './workerLoop.js';
+import { WorkerLoop } from './deletion/workerLoop.js';
 
 export type LedgerConfig = {
   /** Folder of the event log, the key store and the read models. */
@@ -37,6 +44,12 @@ export type LedgerConfig = {
   readonly keyService?: KeyServiceClientOptions;
   /** The session index files (Codex's) the worker may rewrite to drop a deleted thread's lines. */
   readonly sessionIndexFiles?: readonly string[];
+  /**
+   * The Codex home the threads were imported from: a deletion also purges what they left there
+   * (its databases' rows, `history.jsonl`, every rollout carrying their ids). Its session index
+   * and history file are then the only ones the worker may rewrite.
+   */
+  readonly codexHome?: CodexHome;
   readonly clock?: Clock;
   readonly retry?: RetryPolicy;
   readonly workerBatchSize?: number;
@@ -56,6 +69,8 @@ export type Ledger = {
   readonly queries: ReadModelQueries;
   readonly worker: DeletionWorker;
   readonly workerLoop: WorkerLoop;
+  /** What deleted threads left in the Codex home, if there is one (the importer feeds its cache). */
+  readonly inventory: CodexInventory | null;
   close(): Promise<void>;
 };
 
@@ -76,11 +91,18 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const readDb = openReadModels(join(dataDir, 'read.db'));
   const runner = new ProjectionRunner(readDb, store, codec, allProjections);
   const queries = new ReadModelQueries(readDb);
+  const home = cfg.codexHome ?? null;
+  const inventory = home ? new CodexInventory(home) : null;
   const worker = new DeletionWorker({
     repo,
-    purger,
-    keys,
-    sessionIndexFiles: cfg.sessionIndexFiles,
+    executors: {
+      InventoryCodexHome: codexInventoryExecutor(inventory),
+      PurgeRollout: rolloutExecutor(purger),
+      PurgeSessionIndex: sessionIndexExecutor(cfg.sessionIndexFiles ?? (home ? [home.sessionIndexPath] : [])),
+      PurgeHistoryFile: historyFileExecutor(home ? [home.historyPath] : []),
+      PurgeCodexDatabase: codexDatabaseExecutor(home?.root ?? null),
+      ShredContent: contentKeyExecutor(keys),
+    },
     clock,
     retry: cfg.retry,
     batchSize: cfg.workerBatchSize,
@@ -109,6 +131,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     queries,
     worker,
     workerLoop,
+    inventory,
     async close() {
       await workerLoop.stop();
       await runner.stop();

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { EventOf } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import type { ThreadState } from '../domain/threadState.js';
+import { type ThreadState, isChildOf } from '../domain/threadState.js';
 import type { Command } from '../domain/commands.js';
 import { decide } from '../domain/threadDecider.js';
 import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
@@ -27,8 +27,6 @@ export type Changed = {
   readonly replayed?: boolean;
 };
 
-/** A thread is a child of `parent` if it was started under it, or never started (a tombstone-only stream). */
-export const isChildOf = (s: ThreadState, parent: ThreadId): boolean => !s.started || s.started.parentThreadId === parent;
 
 /** The children not visited yet, each once, whatever edges say (no cycle can loop). */
 const childrenOf = (parent: ThreadId, s: ThreadState, seen: Set<ThreadId>) =>

@@ -31,6 +31,10 @@ export class CodexHome {
   get sessionIndexPath(): string {
     return join(this.root, 'session_index.jsonl');
   }
+  /** What the interactive CLI keeps of every message typed, by `session_id`. */
+  get historyPath(): string {
+    return join(this.root, 'history.jsonl');
+  }
   /** Where thread-ledger keeps its own data, unless told otherwise. */
   get defaultDataDir(): string {
     return join(this.root, 'thread-ledger');

@@ -68,7 +68,10 @@ export class CodexImporter {
       const read = await Promise.all(batch.map((f) => readRollout(f.path)));
       read.forEach((r, j) => {
         if (E.isLeft(r)) report.skipped.push({ path: batch[j]!.path, error: r.left });
-        else infos.push({ file: batch[j]!, info: r.right });
+        else {
+          infos.push({ file: batch[j]!, info: r.right });
+          this.ledger.inventory?.learn(batch[j]!.path, batch[j]!.mtimeMs, r.right.started.threadId);
+        }
       });
       this.onProgress?.(Math.min(i + PARSE_CONCURRENCY, files.length), files.length);
     }

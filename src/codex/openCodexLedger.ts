@@ -12,5 +12,5 @@ export const openCodexLedger = (home: CodexHome, dataDir: string | undefined, ex
     ...extra,
     dataDir: dataDir ?? home.defaultDataDir,
     rolloutRoots: [home.sessionsDir, home.archivedDir],
-    sessionIndexFiles: [home.sessionIndexPath],
+    codexHome: home,
   });

@@ -1,6 +1,10 @@
 import * as t from 'io-ts';
+import { ChildObservation } from './deletionProcess.js';
 import {
+  CodexDatabasePurged,
+  CodexHomeInventoried,
   DeletionStepFailed,
+  HistoryFilePurged,
   RolloutPurged,
   SessionIndexPurged,
   ThreadContentShredded,
@@ -62,17 +66,23 @@ export const RecordSessionIndexPurged = t.type({
   type: t.literal('RecordSessionIndexPurged'),
   result: SessionIndexPurged,
 });
+export const RecordCodexHomeInventoried = t.type({
+  type: t.literal('RecordCodexHomeInventoried'),
+  result: CodexHomeInventoried,
+});
+export const RecordCodexDatabasePurged = t.type({ type: t.literal('RecordCodexDatabasePurged'), result: CodexDatabasePurged });
+export const RecordHistoryFilePurged = t.type({ type: t.literal('RecordHistoryFilePurged'), result: HistoryFilePurged });
 export const RecordContentShredded = t.type({
   type: t.literal('RecordContentShredded'),
   result: ThreadContentShredded,
 });
 export const RecordStepFailed = t.type({ type: t.literal('RecordStepFailed'), failure: DeletionStepFailed });
 
-/** Close a deletion. `pendingChildren`: the children not yet deleted, as read from their streams. */
+/** Close a deletion. `children`: the thread's children as their own streams show them. */
 export const CompleteDeletion = t.type({
   type: t.literal('CompleteDeletion'),
   threadId: ThreadId,
-  pendingChildren: t.array(ThreadId),
+  children: t.array(ChildObservation),
 });
 
 export const Command = t.union([
@@ -86,6 +96,9 @@ export const Command = t.union([
   TombstoneDescendant,
   RecordRolloutPurged,
   RecordSessionIndexPurged,
+  RecordCodexHomeInventoried,
+  RecordCodexDatabasePurged,
+  RecordHistoryFilePurged,
   RecordContentShredded,
   RecordStepFailed,
   CompleteDeletion,
@@ -97,6 +110,9 @@ export const PURGE_COMMANDS: ReadonlySet<Command['type']> = new Set([
   'TombstoneDescendant',
   'RecordRolloutPurged',
   'RecordSessionIndexPurged',
+  'RecordCodexHomeInventoried',
+  'RecordCodexDatabasePurged',
+  'RecordHistoryFilePurged',
   'RecordContentShredded',
   'RecordStepFailed',
   'CompleteDeletion',

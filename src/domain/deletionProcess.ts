@@ -1,19 +1,28 @@
-import type { ThreadId } from './ids.js';
-import type { ThreadState } from './threadState.js';
+import * as t from 'io-ts';
+import { ThreadId } from './ids.js';
+import { type PurgeStep, rolloutFilesOf, stepKey } from './purgeSteps.js';
+import { type ThreadState, isStepDone } from './threadState.js';
 
-/** The artifacts of a tombstoned thread, each purged and recorded on its own. */
-export type PurgeStep =
-  | { kind: 'PurgeRollout'; path: string }
-  | { kind: 'PurgeSessionIndex'; path: string }
-  | { kind: 'ShredContent' };
+export { rolloutFilesOf, stepKey };
+export type { PurgeStep };
 
-export type NextStep =
-  | { kind: 'Run'; step: PurgeStep; attempt: number }
-  | { kind: 'Backoff'; untilMs: number }
-  | { kind: 'AwaitChildren'; children: readonly ThreadId[] }
-  | { kind: 'Complete' }
-  | { kind: 'Done' }
-  | { kind: 'NotDeleting' };
+/**
+ * A child as its own stream shows it, observed when a parent's deletion is to be closed: the
+ * decider, not the worker, judges whether it still holds the parent open.
+ */
+export const ChildObservation = t.type({
+  threadId: ThreadId,
+  /** The parent it was started under: null for a root, 'unstarted' for a tombstone-only stream. */
+  startedUnder: t.union([ThreadId, t.null, t.literal('unstarted')]),
+  status: t.keyof({ absent: null, live: null, deleting: null, deleted: null }),
+});
+export type ChildObservation = t.TypeOf<typeof ChildObservation>;
+
+export const observeChild = (threadId: ThreadId, s: ThreadState): ChildObservation => ({
+  threadId,
+  startedUnder: s.started ? s.started.parentThreadId : 'unstarted',
+  status: s.status,
+});
 
 export type RetryPolicy = { readonly baseMs: number; readonly capMs: number };
 export const defaultRetryPolicy: RetryPolicy = { baseMs: 500, capMs: 5 * 60_000 };
@@ -21,20 +30,6 @@ export const defaultRetryPolicy: RetryPolicy = { baseMs: 500, capMs: 5 * 60_000 
 /** Capped exponential backoff: base, 2*base, 4*base, ... never above the cap. */
 export const retryDelayMs = (attempt: number, p: RetryPolicy = defaultRetryPolicy): number =>
   Math.min(p.capMs, p.baseMs * 2 ** Math.max(0, attempt - 1));
-
-export const stepKey = (s: PurgeStep): string => {
-  switch (s.kind) {
-    case 'PurgeRollout':
-      return `rollout:${s.path}`;
-    case 'PurgeSessionIndex':
-      return `index:${s.path}`;
-    case 'ShredContent':
-      return 'content';
-  }
-};
-
-/** A rollout's files: Codex may keep a compressed sibling (`.jsonl.zst`) beside it; it goes too. */
-export const rolloutFilesOf = (path: string): string[] => [path, `${path}.zst`];
 
 export const rolloutCandidates = (s: ThreadState): string[] => {
   const out: string[] = [];
@@ -44,36 +39,70 @@ export const rolloutCandidates = (s: ThreadState): string[] => {
   return out;
 };
 
+/** A thread imported from a Codex home left more there than its rollout: its deletion looks. */
+const livedInCodexHome = (s: ThreadState): boolean => s.started !== null && s.started.codex !== null;
+
+/** Every artifact the thread's history says it had, each a purge step. */
+export const artifactSteps = (s: ThreadState): PurgeStep[] => [
+  ...(livedInCodexHome(s) ? [{ kind: 'InventoryCodexHome' } as const] : []),
+  ...rolloutCandidates(s).map((path) => ({ kind: 'PurgeRollout', path }) as const),
+  ...s.indexFiles.map((path) => ({ kind: 'PurgeSessionIndex', path }) as const),
+  ...s.historyFiles.map((path) => ({ kind: 'PurgeHistoryFile', path }) as const),
+  ...s.databases.map((path) => ({ kind: 'PurgeCodexDatabase', path }) as const),
+  { kind: 'ShredContent' },
+];
+
 /** The purge steps of a thread that are not recorded yet. */
-export const remainingSteps = (s: ThreadState): PurgeStep[] => {
-  const steps: PurgeStep[] = rolloutCandidates(s)
-    .filter((p) => !s.purgedPaths.includes(p))
-    .map((path) => ({ kind: 'PurgeRollout', path }));
-  for (const path of s.indexFiles) if (!s.purgedIndexFiles.includes(path)) steps.push({ kind: 'PurgeSessionIndex', path });
-  if (!s.contentShredded) steps.push({ kind: 'ShredContent' });
-  return steps;
+export const remainingSteps = (s: ThreadState): PurgeStep[] => artifactSteps(s).filter((step) => !isStepDone(s, stepKey(step)));
+
+/** The children that hold a thread's deletion open: any not observed, and every observed child not deleted yet. */
+export const pendingChildren = (self: ThreadId, s: ThreadState, observed: readonly ChildObservation[]): ThreadId[] => {
+  const byId = new Map(observed.map((c) => [c.threadId, c]));
+  return s.children.filter((child) => {
+    if (child === self) return false;
+    const c = byId.get(child);
+    if (!c) return true;
+    // An edge to a thread that was started under another parent is not a child of this one.
+    const isChild = c.startedUnder === 'unstarted' || c.startedUnder === self;
+    return isChild && c.status !== 'deleted';
+  });
 };
 
+export type DueStep = { readonly step: PurgeStep; readonly attempt: number };
+
+export type DeletionPlan =
+  | { kind: 'NotDeleting' }
+  | { kind: 'Done' }
+  /** Steps to run now, and when the earliest of those in backoff may run (null if none waits). */
+  | { kind: 'Purge'; due: DueStep[]; retryAtMs: number | null }
+  /** Every step done; the children named still have to be deleted first (deepest first, root last). */
+  | { kind: 'AwaitChildren'; children: ThreadId[] }
+  | { kind: 'Complete' };
+
 /**
- * Given a thread's history (folded into its state), the next thing its deletion needs. Steps are
- * independent: one in backoff does not hold back the others. A thread completes only after every
- * step and every child: deepest first, root last.
+ * Given a thread's history (folded into its state) and its children as their streams show them,
+ * what its deletion needs now. Steps are independent: one in backoff does not hold back the
+ * others; a step found by one (the Codex home inventory) is planned in the next.
  */
-export const nextStep = (
+export const planDeletion = (
+  self: ThreadId,
   s: ThreadState,
-  ctx: { readonly nowMs: number; readonly pendingChildren: readonly ThreadId[] },
-): NextStep => {
+  ctx: { readonly nowMs: number; readonly children: readonly ChildObservation[] },
+): DeletionPlan => {
   if (s.status === 'deleted') return { kind: 'Done' };
   if (s.status !== 'deleting') return { kind: 'NotDeleting' };
   const steps = remainingSteps(s);
-  let earliest = Infinity;
-  for (const step of steps) {
-    const key = stepKey(step);
-    const retryAt = s.retryAtMs[key] ?? 0;
-    if (retryAt <= ctx.nowMs) return { kind: 'Run', step, attempt: (s.attempts[key] ?? 0) + 1 };
-    earliest = Math.min(earliest, retryAt);
+  if (steps.length > 0) {
+    const due: DueStep[] = [];
+    let retryAtMs: number | null = null;
+    for (const step of steps) {
+      const key = stepKey(step);
+      const at = s.retryAtMs[key] ?? 0;
+      if (at <= ctx.nowMs) due.push({ step, attempt: (s.attempts[key] ?? 0) + 1 });
+      else retryAtMs = Math.min(retryAtMs ?? Infinity, at);
+    }
+    return { kind: 'Purge', due, retryAtMs };
   }
-  if (steps.length > 0) return { kind: 'Backoff', untilMs: earliest };
-  if (ctx.pendingChildren.length > 0) return { kind: 'AwaitChildren', children: ctx.pendingChildren };
-  return { kind: 'Complete' };
+  const children = pendingChildren(self, s, ctx.children);
+  return children.length > 0 ? { kind: 'AwaitChildren', children } : { kind: 'Complete' };
 };

@@ -111,6 +111,30 @@ export const RolloutPurged = t.type({
 /** The thread's lines are gone from a session index file (rewritten without them). */
 export const SessionIndexPurged = t.type({ threadId: ThreadId, path: t.string, linesRemoved: t.Int });
 
+/**
+ * What a thread left in its Codex home, found when its deletion began: rollouts carrying its id
+ * (by file name or by `session_meta`), the session index and history files, Codex's databases.
+ * Each becomes a purge step of its own; together they are what the deletion had to purge.
+ */
+export const CodexHomeInventoried = t.type({
+  threadId: ThreadId,
+  home: t.string,
+  rollouts: t.array(t.string),
+  sessionIndexFiles: t.array(t.string),
+  historyFiles: t.array(t.string),
+  databases: t.array(t.string),
+});
+
+/** The thread's rows are gone from one of Codex's databases, and no byte of them is left in its files. */
+export const CodexDatabasePurged = t.type({
+  threadId: ThreadId,
+  path: t.string,
+  tables: t.array(t.type({ table: t.string, rows: t.Int })),
+});
+
+/** The thread's lines are gone from a history file (`history.jsonl`, rewritten without them). */
+export const HistoryFilePurged = t.type({ threadId: ThreadId, path: t.string, linesRemoved: t.Int });
+
 export const ThreadContentShredded = t.type({
   threadId: ThreadId,
   outcome: t.keyof({ destroyed: null, absent: null }),
@@ -137,6 +161,9 @@ export const eventDataCodecs = {
   ThreadDeleteRequested,
   RolloutPurged,
   SessionIndexPurged,
+  CodexHomeInventoried,
+  CodexDatabasePurged,
+  HistoryFilePurged,
   ThreadContentShredded,
   DeletionStepFailed,
   ThreadDeleted,

@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type Command, PURGE_COMMANDS } from './commands.js';
-import { stepKey, remainingSteps } from './deletionProcess.js';
+import { pendingChildren, remainingSteps } from './deletionProcess.js';
 import type { DomainError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { ThreadId } from './ids.js';
-import { type ThreadState, evolve, initialState, isTombstoned } from './threadState.js';
+import { stepDoneBy, stepKey } from './purgeSteps.js';
+import { type ThreadState, evolve, initialState, isStepDone, isTombstoned } from './threadState.js';
 
 export { evolve, initialState };
 export type { ThreadState };
@@ -23,6 +24,9 @@ export const targetOf = (c: Command): ThreadId => {
       return c.parentThreadId;
     case 'RecordRolloutPurged':
     case 'RecordSessionIndexPurged':
+    case 'RecordCodexHomeInventoried':
+    case 'RecordCodexDatabasePurged':
+    case 'RecordHistoryFilePurged':
     case 'RecordContentShredded':
       return c.result.threadId;
     case 'RecordStepFailed':
@@ -93,32 +97,52 @@ export const decide = (c: Command, s: ThreadState): Decision => {
         data: { threadId: id, rootThreadId: c.rootThreadId, reason: null },
       });
     case 'RecordRolloutPurged':
-      // A tombstone is forever: a rollout that turns up after the deletion is purged and recorded too.
-      if (s.status !== 'deleting' && s.status !== 'deleted') return notDeleting(s, id, `rollout:${c.result.path}`);
-      if (s.purgedPaths.includes(c.result.path)) {
-        return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `rollout:${c.result.path}` });
-      }
-      return ok({ type: 'RolloutPurged', data: c.result });
     case 'RecordSessionIndexPurged':
-      // As for rollouts: a name that turns up in an index after the deletion is purged and recorded.
-      if (s.status !== 'deleting' && s.status !== 'deleted') return notDeleting(s, id, `index:${c.result.path}`);
-      if (s.purgedIndexFiles.includes(c.result.path)) {
-        return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: `index:${c.result.path}` });
-      }
-      return ok({ type: 'SessionIndexPurged', data: c.result });
-    case 'RecordContentShredded':
-      if (s.status !== 'deleting') return notDeleting(s, id, 'content');
-      if (s.contentShredded) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: 'content' });
-      return ok({ type: 'ThreadContentShredded', data: c.result });
+    case 'RecordCodexHomeInventoried':
+    case 'RecordCodexDatabasePurged':
+    case 'RecordHistoryFilePurged':
+    case 'RecordContentShredded': {
+      const event = stepEvent(c);
+      const key = stepDoneBy(event)!.key;
+      // A tombstone is forever: a rollout or an index line that turns up after the deletion is
+      // purged and recorded too.
+      const lateArtifact = c.type === 'RecordRolloutPurged' || c.type === 'RecordSessionIndexPurged';
+      if (s.status !== 'deleting' && !(lateArtifact && s.status === 'deleted')) return notDeleting(s, id, key);
+      if (isStepDone(s, key)) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: key });
+      return ok(event);
+    }
     case 'RecordStepFailed':
       if (s.status !== 'deleting') return notDeleting(s, id, c.failure.step);
       return ok({ type: 'DeletionStepFailed', data: c.failure });
     case 'CompleteDeletion': {
       if (s.status !== 'deleting') return notDeleting(s, id, 'complete');
-      const remaining = [...remainingSteps(s).map(stepKey), ...c.pendingChildren.map((child) => `child:${child}`)];
+      const remaining = [...remainingSteps(s).map(stepKey), ...pendingChildren(id, s, c.children).map((child) => `child:${child}`)];
       if (remaining.length > 0) return fail({ kind: 'DeletionIncomplete', threadId: id, remaining });
       return ok({ type: 'ThreadDeleted', data: { threadId: id, rootThreadId: s.rootThreadId ?? id } });
     }
+  }
+};
+
+type RecordCommand = Extract<
+  Command,
+  { type: 'RecordRolloutPurged' | 'RecordSessionIndexPurged' | 'RecordCodexHomeInventoried' | 'RecordCodexDatabasePurged' | 'RecordHistoryFilePurged' | 'RecordContentShredded' }
+>;
+
+/** The event that records a purge step done. */
+const stepEvent = (c: RecordCommand): DomainEvent => {
+  switch (c.type) {
+    case 'RecordRolloutPurged':
+      return { type: 'RolloutPurged', data: c.result };
+    case 'RecordSessionIndexPurged':
+      return { type: 'SessionIndexPurged', data: c.result };
+    case 'RecordCodexHomeInventoried':
+      return { type: 'CodexHomeInventoried', data: c.result };
+    case 'RecordCodexDatabasePurged':
+      return { type: 'CodexDatabasePurged', data: c.result };
+    case 'RecordHistoryFilePurged':
+      return { type: 'HistoryFilePurged', data: c.result };
+    case 'RecordContentShredded':
+      return { type: 'ThreadContentShredded', data: c.result };
   }
 };
 

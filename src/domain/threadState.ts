@@ -1,5 +1,6 @@
 import type { DomainEvent, EventOf } from './events.js';
 import type { ThreadId } from './ids.js';
+import { stepDoneBy } from './purgeSteps.js';
 
 export type ThreadStatus = 'absent' | 'live' | 'deleting' | 'deleted';
 
@@ -18,11 +19,14 @@ export type ThreadState = {
   readonly rolloutPaths: readonly string[];
   /** Where the rollout is now (the last place recorded), or null. */
   readonly rolloutPath: string | null;
-  readonly purgedPaths: readonly string[];
   /** Session index files the thread's name was written to; each is rewritten without it. */
   readonly indexFiles: readonly string[];
-  readonly purgedIndexFiles: readonly string[];
-  readonly contentShredded: boolean;
+  /** What its deletion found in its Codex home (null until inventoried). */
+  readonly codexHome: string | null;
+  readonly historyFiles: readonly string[];
+  readonly databases: readonly string[];
+  /** The keys of the purge steps recorded as done (see purgeSteps.ts). */
+  readonly stepsDone: readonly string[];
   readonly rootThreadId: ThreadId | null;
   /** Failed attempts and the earliest next try, by purge step key. */
   readonly attempts: Readonly<Record<string, number>>;
@@ -36,10 +40,11 @@ export const initialState: ThreadState = {
   children: [],
   rolloutPaths: [],
   rolloutPath: null,
-  purgedPaths: [],
   indexFiles: [],
-  purgedIndexFiles: [],
-  contentShredded: false,
+  codexHome: null,
+  historyFiles: [],
+  databases: [],
+  stepsDone: [],
   rootThreadId: null,
   attempts: {},
   retryAtMs: {},
@@ -47,6 +52,19 @@ export const initialState: ThreadState = {
 
 const withPath = (paths: readonly string[], p: string | null): readonly string[] =>
   p === null || paths.includes(p) ? paths : [...paths, p];
+
+const withPaths = (paths: readonly string[], more: readonly string[]): readonly string[] => more.reduce(withPath, paths);
+
+/** The step an event records, as done. */
+const recordStep = (s: ThreadState, e: DomainEvent): ThreadState => {
+  const done = stepDoneBy(e);
+  return done ? { ...s, stepsDone: withPath(s.stepsDone, done.key) } : s;
+};
+
+export const isStepDone = (s: ThreadState, key: string): boolean => s.stepsDone.includes(key);
+
+/** A thread is a child of `parent` if it was started under it, or never started (a tombstone-only stream). */
+export const isChildOf = (s: ThreadState, parent: ThreadId): boolean => !s.started || s.started.parentThreadId === parent;
 
 export const isTombstoned = (s: ThreadState): boolean => s.status === 'deleting' || s.status === 'deleted';
 
@@ -72,12 +90,24 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
       return { ...s, archived: false, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath), rolloutPath: e.data.rolloutPath ?? s.rolloutPath };
     case 'ThreadDeleteRequested':
       return { ...s, status: 'deleting', rootThreadId: e.data.rootThreadId };
+    case 'CodexHomeInventoried':
+      return recordStep(
+        {
+          ...s,
+          codexHome: e.data.home,
+          rolloutPaths: withPaths(s.rolloutPaths, e.data.rollouts),
+          indexFiles: withPaths(s.indexFiles, e.data.sessionIndexFiles),
+          historyFiles: withPaths(s.historyFiles, e.data.historyFiles),
+          databases: withPaths(s.databases, e.data.databases),
+        },
+        e,
+      );
     case 'RolloutPurged':
-      return { ...s, purgedPaths: withPath(s.purgedPaths, e.data.path) };
     case 'SessionIndexPurged':
-      return { ...s, purgedIndexFiles: withPath(s.purgedIndexFiles, e.data.path) };
+    case 'HistoryFilePurged':
+    case 'CodexDatabasePurged':
     case 'ThreadContentShredded':
-      return { ...s, contentShredded: true };
+      return recordStep(s, e);
     case 'DeletionStepFailed':
       return {
         ...s,

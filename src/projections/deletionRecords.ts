@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../app/eventCodec.js';
+import { stepDoneBy } from '../domain/purgeSteps.js';
 import { type Projection, indexToken } from './projection.js';
 
 type Row = { failing: string };
@@ -77,20 +78,6 @@ export const deletionRecordsProjection: Projection = {
         case 'ThreadDeleteRequested':
           requested.run(e.data.threadId, e.data.rootThreadId, e.data.reason, m.actor, m.requestId, at, at);
           return;
-        case 'RolloutPurged':
-        case 'SessionIndexPurged':
-        case 'ThreadContentShredded': {
-          const key =
-            e.type === 'RolloutPurged' ? `rollout:${e.data.path}` : e.type === 'SessionIndexPurged' ? `index:${e.data.path}` : 'content';
-          const outcome = e.type === 'SessionIndexPurged' ? 'removed' : e.data.outcome;
-          // The common case, no step failing: no need to read and rewrite the failing list.
-          if (stepDoneClean.run(at, e.data.threadId).changes === 0) {
-            const failing = failingWith(e.data.threadId, key, false);
-            stepDone.run(failing, failing, at, e.data.threadId);
-          }
-          step.run(e.data.threadId, position, key, outcome, JSON.stringify(e.data), at);
-          return;
-        }
         case 'DeletionStepFailed':
           stepFailed.run(failingWith(e.data.threadId, e.data.step, true), e.data.error, e.data.nextRetryAtMs, at, e.data.threadId);
           step.run(e.data.threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
@@ -99,8 +86,18 @@ export const deletionRecordsProjection: Projection = {
           done.run(at, at, e.data.threadId);
           step.run(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
           return;
-        default:
+        default: {
+          const recorded = stepDoneBy(e);
+          if (!recorded) return;
+          const { threadId } = e.data as { threadId: string };
+          // The common case, no step failing: no need to read and rewrite the failing list.
+          if (stepDoneClean.run(at, threadId).changes === 0) {
+            const failing = failingWith(threadId, recorded.key, false);
+            stepDone.run(failing, failing, at, threadId);
+          }
+          step.run(threadId, position, recorded.key, recorded.outcome, JSON.stringify(e.data), at);
           return;
+        }
       }
     };
   },

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
+import type { ChildObservation } from '../../src/domain/deletionProcess.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { decide, evolve, initialState } from '../../src/domain/threadDecider.js';
 import { fold } from '../../src/domain/threadState.js';
@@ -176,18 +177,28 @@ describe('thread decider', () => {
         E.left({ kind: 'StepAlreadyRecorded', threadId: id, step: 'content' }),
       );
     });
-    it('completes only when every step and every child is done', () => {
-      const complete = (pendingChildren: never[] | ReturnType<typeof newId>[]) =>
-        ({ type: 'CompleteDeletion', threadId: id, pendingChildren }) as Command;
+    it('completes only when every step is done and every child, as its own stream shows it, is deleted', () => {
+      const child = newId();
+      const complete = (children: ChildObservation[]): Command => ({ type: 'CompleteDeletion', threadId: id, children });
+      const observed = (status: ChildObservation['status'], startedUnder: ChildObservation['startedUnder'] = id): ChildObservation => ({
+        threadId: child,
+        startedUnder,
+        status,
+      });
       expect(given(withRollout, tombstone, purged('/s/r.jsonl')).when(complete([]))).toEqual(
         E.left({ kind: 'DeletionIncomplete', threadId: id, remaining: ['rollout:/s/r.jsonl.zst', 'content'] }),
       );
-      const allSteps = [withRollout, tombstone, purged('/s/r.jsonl'), purged('/s/r.jsonl.zst'), shredded];
-      const child = newId();
-      expect(given(...allSteps).when(complete([child]))).toEqual(
-        E.left({ kind: 'DeletionIncomplete', threadId: id, remaining: [`child:${child}`] }),
-      );
-      expect(given(...allSteps).when(complete([]))).toEqual(E.right([{ type: 'ThreadDeleted', data: { threadId: id, rootThreadId: id } }]));
+      const spawned: DomainEvent = { type: 'SubagentSpawned', data: { parentThreadId: id, childThreadId: child } };
+      const allSteps = [withRollout, spawned, tombstone, purged('/s/r.jsonl'), purged('/s/r.jsonl.zst'), shredded];
+      const stillOpen = E.left({ kind: 'DeletionIncomplete', threadId: id, remaining: [`child:${child}`] });
+      // A child nobody looked at, or one still being deleted, holds the parent open.
+      expect(given(...allSteps).when(complete([]))).toEqual(stillOpen);
+      expect(given(...allSteps).when(complete([observed('deleting')]))).toEqual(stillOpen);
+      expect(given(...allSteps).when(complete([observed('deleting', 'unstarted')]))).toEqual(stillOpen);
+      const closed = E.right([{ type: 'ThreadDeleted', data: { threadId: id, rootThreadId: id } }]);
+      expect(given(...allSteps).when(complete([observed('deleted')]))).toEqual(closed);
+      // An edge to a thread that was started under another parent is not this thread's child.
+      expect(given(...allSteps).when(complete([observed('live', newId())]))).toEqual(closed);
     });
   });
 

@@ -1,0 +1,67 @@
+import type { Command } from '../../domain/commands.js';
+import type { ThreadId } from '../../domain/ids.js';
+import type { PurgeStep, StepKind } from '../../domain/purgeSteps.js';
+import type { ThreadState } from '../../domain/threadState.js';
+
+/** One step the domain planned, with the state of the thread it belongs to. */
+export type DueWork<S extends PurgeStep = PurgeStep> = {
+  readonly threadId: ThreadId;
+  readonly state: ThreadState;
+  readonly step: S;
+};
+
+/** What running a step came to: the command that records it done, or why it failed. */
+export type StepOutcome = { readonly done: Command } | { readonly failed: string };
+
+/**
+ * Runs every due step of one kind in a pass, exactly as planned, and answers in the order given.
+ * Batched where the artifact allows it: one rewrite of a file, one transaction in a database,
+ * one durable write of the key store, for all the threads due.
+ */
+export type StepExecutor<S extends PurgeStep> = (work: readonly DueWork<S>[]) => Promise<StepOutcome[]>;
+
+/** One executor per kind of artifact: a kind without one does not compile. */
+export type StepExecutors = { readonly [K in StepKind]: StepExecutor<Extract<PurgeStep, { kind: K }>> };
+
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** An executor whose steps run one by one (concurrently), each failing on its own. */
+export const eachAlone =
+  <S extends PurgeStep>(run: (w: DueWork<S>) => Promise<Command> | Command): StepExecutor<S> =>
+  (work) =>
+    Promise.all(
+      work.map(async (w) => {
+        try {
+          return { done: await run(w) };
+        } catch (err) {
+          return { failed: errorText(err) };
+        }
+      }),
+    );
+
+/**
+ * An executor that runs once per file for all the threads due on it: `run` answers each
+ * thread's record command; a throw fails every thread of that file.
+ */
+export const perFile =
+  <S extends Extract<PurgeStep, { path: string }>>(
+    run: (path: string, work: readonly DueWork<S>[]) => Map<ThreadId, Command> | Promise<Map<ThreadId, Command>>,
+  ): StepExecutor<S> =>
+  async (work) => {
+    const byPath = new Map<string, DueWork<S>[]>();
+    for (const w of work) byPath.set(w.step.path, [...(byPath.get(w.step.path) ?? []), w]);
+    const results = new Map<string, Map<ThreadId, Command> | string>();
+    for (const [path, ws] of byPath) {
+      try {
+        results.set(path, await run(path, ws));
+      } catch (err) {
+        results.set(path, errorText(err));
+      }
+    }
+    return work.map((w) => {
+      const r = results.get(w.step.path)!;
+      if (typeof r === 'string') return { failed: r };
+      const done = r.get(w.threadId);
+      return done ? { done } : { failed: `no outcome for ${w.threadId} in ${w.step.path}` };
+    });
+  };
