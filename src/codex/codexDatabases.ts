@@ -70,8 +70,9 @@ const targetsOf = (db: Database.Database): Target[] => {
 
 /**
  * Deletes every row of these threads from one Codex database, zeroing what it deletes
- * (`secure_delete`), then checkpoints and truncates the WAL, so that no byte of the rows is left
- * in the file, its `-wal` or its free pages. Each thread is purged in its own statement so that
+ * (`secure_delete`), compacts the file (VACUUM: what Codex overwrote earlier is in free space),
+ * then checkpoints and truncates the WAL, so that no byte of the rows is left in the file, its
+ * `-wal` or its free pages. Each thread is purged in its own statement so that
  * its counts are its own; all in one write transaction, held by no `await` (better-sqlite3 is
  * synchronous). Codex may hold the database: a lock held past the busy timeout, or a reader that
  * keeps the WAL from being emptied, is a DatabaseBusyError (the step fails and is retried).
@@ -87,6 +88,8 @@ export const purgeThreadRows = (
   const db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
     db.pragma('secure_delete = ON');
+    // Every table is purged by its own statement and counted; no cascade deletes rows unseen.
+    db.pragma('foreign_keys = OFF');
     const statements = targetsOf(db).map((t) => ({ table: t.table, stmt: db.prepare(t.where) }));
     const counts = new Map<string, Map<string, number>>();
     const purge = db.transaction(() => {
@@ -112,6 +115,16 @@ export const purgeThreadRows = (
       throw err;
     }
     const total = [...counts.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0);
+    // Codex writes without secure_delete: older versions of these rows (a preview updated, a row
+    // moved) sit in free space that no delete reaches. VACUUM rewrites every page of the file.
+    try {
+      db.exec('VACUUM');
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+        throw new DatabaseBusyError(`${basename(path)}: ${total} rows deleted, but it is locked by another process and cannot be compacted yet`);
+      }
+      throw err;
+    }
     scrub(db, path, total);
     for (const [threadId, byTable] of counts) {
       out.set(threadId, [...byTable].map(([table, rows]) => ({ table, rows })).sort((a, b) => a.table.localeCompare(b.table)));

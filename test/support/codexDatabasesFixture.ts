@@ -40,6 +40,7 @@ export const seedCodexDatabases = (
     files.push(path);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = OFF'); // tables are filled in schema order, not in reference order
     db.exec(readFileSync(join(SCHEMAS, schemaFile), 'utf8'));
     const tables = db
       .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations'`)
@@ -49,8 +50,9 @@ export const seedCodexDatabases = (
       const cols = db.prepare<[string], Column>('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table);
       const idCols = threadColumn(table, cols);
       if (idCols.length === 0) continue;
-      const insert = db.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      threads.forEach((t, n) => {
+      // OR IGNORE: a trigger may have written the row already (queue_1's revisions).
+      const insert = db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      threads.forEach((t) => {
         if (table === 'thread_spawn_edges' && t.parent === null) return;
         const row = cols.map((c) => {
           if (c.name === 'id' && table === 'threads') return t.id;
@@ -59,7 +61,8 @@ export const seedCodexDatabases = (
           if (c.name === 'rollout_path') return t.rolloutPath;
           const checked = CHECKED[`${table}.${c.name}`];
           if (checked) return checked;
-          if (/INT|BOOL/i.test(c.type)) return c.pk ? n + 1 : 1;
+          if (c.type.toUpperCase() === 'INTEGER' && c.pk && cols.filter((k) => k.pk).length === 1) return null; // a rowid: SQLite numbers it
+          if (/INT|BOOL/i.test(c.type)) return 1;
           const text = `${table}.${c.name}:${t.id}:seeded`;
           values.get(t.id)!.push(text);
           return /BLOB/i.test(c.type) ? Buffer.from(text) : text;
@@ -72,8 +75,10 @@ export const seedCodexDatabases = (
       const update = db.prepare('UPDATE threads SET preview = ?, title = ? WHERE id = ?');
       for (const t of threads) {
         for (const round of [1, 2]) {
-          const preview = `threads.preview:${t.id}:update-${round}`;
-          const title = `threads.title:${t.id}:update-${round}`;
+          // Each longer than the last, so SQLite moves the row instead of writing it in place.
+          const grow = ' '.repeat(200 * round);
+          const preview = `threads.preview:${t.id}:update-${round}${grow}`;
+          const title = `threads.title:${t.id}:update-${round}${grow}`;
           values.get(t.id)!.push(preview, title);
           update.run(preview, title, t.id);
         }
