@@ -10,6 +10,7 @@ import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { RolloutPurger } from '../io/rolloutFiles.js';
 import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
+import { WalScrubber } from '../projections/walScrubber.js';
 import { allProjections, openReadModels } from '../projections/readModels.js';
 import type { EventStore } from '../store/eventStore.js';
 import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
@@ -71,6 +72,8 @@ export type Ledger = {
   readonly workerLoop: WorkerLoop;
   /** What deleted threads left in the Codex home, if there is one (the importer feeds its cache). */
   readonly inventory: CodexInventory | null;
+  /** Empties the read models' WAL after each deletion, retrying while a reader holds it. */
+  readonly scrubber: WalScrubber;
   close(): Promise<void>;
 };
 
@@ -112,12 +115,13 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     },
   });
   const workerLoop = new WorkerLoop(worker, clock);
+  const scrubber = new WalScrubber(readDb);
   runner.onApplied((events) => {
     // A tombstone written by this process or any other wakes the worker at once.
     if (events.some((e) => e.event.type === 'ThreadDeleteRequested')) workerLoop.wake();
     // A deletion finished, here or by another instance's worker: this instance's read models
     // dropped the rows at the tombstone, and their WAL may still hold the old pages. Empty it.
-    if (events.some((e) => e.event.type === 'ThreadDeleted')) readDb.pragma('wal_checkpoint(TRUNCATE)');
+    if (events.some((e) => e.event.type === 'ThreadDeleted')) scrubber.request();
   });
   return {
     store,
@@ -132,9 +136,11 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     worker,
     workerLoop,
     inventory,
+    scrubber,
     async close() {
       await workerLoop.stop();
       await runner.stop();
+      scrubber.stop();
       await store.close();
       await keys.close();
       readDb.close();

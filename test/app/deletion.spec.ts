@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,6 +222,35 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     f.reopen();
     const renamed = (await readLog(f.ledger)).find((e) => e.event.type === 'ThreadRenamed')!;
     expect(renamed.event.data).toEqual({ threadId: root, name: null, indexedIn: null });
+  });
+});
+
+describe("the read models' WAL after a deletion", () => {
+  const f = useLedgerFixture();
+
+  it('is emptied once a reader in another connection lets go, retried meanwhile, never waited on', async () => {
+    const secret = `Held name ${newId()}`;
+    const root = await f.root(secret);
+    await f.ledger.runner.catchUp();
+    const dataDir = join(f.dir, 'data');
+    const holding = () => readdirSync(dataDir).filter((file) => readFileSync(join(dataDir, file)).includes(Buffer.from(secret)));
+    // Another process's connection, mid-read: its snapshot still has the name.
+    const reader = new Database(join(dataDir, 'read.db'), { readonly: true });
+    reader.prepare('BEGIN').run();
+    expect(reader.prepare('SELECT count(*) AS n FROM threads').get()).toBeDefined();
+    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
+    await f.ledger.worker.runPass();
+    const t0 = Date.now();
+    await f.ledger.runner.catchUp();
+    expect(Date.now() - t0).toBeLessThan(1000); // the busy timeout is not waited out on the event loop
+    expect((await f.ledger.repo.load(root)).state.status).toBe('deleted');
+    expect(f.ledger.scrubber.pending).toBe(true);
+    expect(holding()).not.toEqual([]); // the reader keeps the old pages in the WAL
+    reader.prepare('COMMIT').run();
+    reader.close();
+    for (let i = 0; i < 200 && f.ledger.scrubber.pending; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(f.ledger.scrubber.pending).toBe(false);
+    expect(holding()).toEqual([]);
   });
 });
 
