@@ -79,6 +79,7 @@ const RESPONSE_ITEM_TYPES = new Set([
   'agent_message',
 ]);
 const TURN_CONTEXT_FIELDS = ['cwd', 'approval_policy', 'sandbox_policy', 'model', 'summary'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PATCH_STATUSES = new Set(['completed', 'failed', 'declined']);
 const TURN_ITEM_TYPES = new Set(['UserMessage', 'HookPrompt', 'AgentMessage', 'Reasoning', 'WebSearch', 'ImageGeneration', 'ContextCompaction', 'Plan']);
 
@@ -278,7 +279,8 @@ export class TurnBuilder {
       }
       case 'item_completed': {
         const item = p['item'];
-        return this.keep(str(p['turn_id']) && isObj(item) && str(item['type']) && TURN_ITEM_TYPES.has(item['type']), () => {
+        const ok = str(p['thread_id']) && UUID.test(p['thread_id']) && str(p['turn_id']) && isObj(item) && str(item['type']) && TURN_ITEM_TYPES.has(item['type']);
+        return this.keep(ok, () => {
           const it = item as Obj;
           if (it['type'] !== 'Plan' || !str(it['id']) || !str(it['text']) || it['text'] === '') return;
           this.upsertInTurn(p['turn_id'] as string, { type: 'plan', id: it['id'], text: it['text'], ...times });
