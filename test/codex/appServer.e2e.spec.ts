@@ -117,6 +117,13 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     const r = await rpc.result('thread/read', { threadId: id, includeTurns: false });
     expect(schemaErrors('ThreadReadResponse', r)).toEqual([]);
     expect(r).toMatchObject({ thread: { id, name: 'Build fixer' } });
+    // As Codex: updatedAt is the creation time without the turns, the rollout's mtime with them.
+    const plain = (r as { thread: { createdAt: number; updatedAt: number } }).thread;
+    expect(plain.updatedAt).toBe(plain.createdAt);
+    const full = await rpc.result<{ thread: { updatedAt: number; turns: { items: { type: string }[] }[] } }>('thread/read', { threadId: id, includeTurns: true });
+    expect(schemaErrors('ThreadReadResponse', full)).toEqual([]);
+    expect(full.thread.updatedAt).toBe(plain.createdAt + 60);
+    expect(full.thread.turns.map((t) => t.items.map((i) => i.type))).toEqual([['userMessage']]);
   });
 
   it('renames: trims, notifies, appends to session_index.jsonl as Codex does', async () => {
@@ -211,6 +218,12 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
       expect(existsSync(join(fx.home, 'archived_sessions', zst.split('/').at(-1)!))).toBe(false);
     }
     expect((await list({ sourceKinds: ALL_KINDS })).data.some((t) => subtree.includes(t.id))).toBe(false);
+    // Nothing of a deleted thread is served, with or without its turns.
+    for (const includeTurns of [false, true]) {
+      const read = await rpc.call('thread/read', { threadId: root, includeTurns });
+      expect(read.error?.code).toBe(-32600);
+      expect(read.result).toBeUndefined();
+    }
 
     const again = await rpc.call('thread/delete', { threadId: root });
     expect(again.error).toEqual({ code: -32600, message: `no rollout found for thread id ${root}` });

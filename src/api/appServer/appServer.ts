@@ -3,7 +3,9 @@ import type * as t from 'io-ts';
 import type { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
 import type { HandleError } from '../../app/threadRepository.js';
+import { CodexConfig } from '../../codex/codexConfig.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
+import { DEFAULT_TURN_LIMITS, NotARegularFile, type TurnLimits, readRolloutTurns } from '../../codex/rolloutTurns.js';
 import { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { listThreads } from '../../projections/threadListQuery.js';
@@ -36,6 +38,8 @@ export type AppServerOptions = {
   /** Recorded as the actor of every event this client causes. */
   readonly actor?: string;
   readonly version: string;
+  /** Bounds on reading a rollout for `thread/read` with `includeTurns`. */
+  readonly turnLimits?: TurnLimits;
 };
 
 const METHODS = [
@@ -87,11 +91,14 @@ export class AppServer {
   private readonly ledger: Ledger;
   private readonly threads: CodexThreads;
   private readonly send: Send;
+  /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
+  private readonly config: CodexConfig | null;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
     this.threads = o.threads;
     this.send = o.send;
+    this.config = o.codexHome === null ? null : new CodexConfig(o.codexHome);
   }
 
   /** One line of input. A malformed line gets an error answer and never ends the session. */
@@ -146,9 +153,12 @@ export class AppServer {
       }
       case 'thread/list': {
         const p = decodeParams(ThreadListParams, params);
+        // As Codex: no `modelProviders` means the configured provider's threads only; `[]` means every
+        // provider. Without a Codex home (the WebSocket) there is no configured provider: every one.
+        const modelProviders = p.modelProviders ?? (this.config ? [await this.config.modelProvider()] : null);
         await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
         await this.ledger.runner.catchUp();
-        const page = listThreads(this.ledger.readDb, p);
+        const page = listThreads(this.ledger.readDb, { ...p, modelProviders });
         if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
         const data = page.right.rows.map(threadOnWire);
         return { data, nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor };
@@ -158,8 +168,25 @@ export class AppServer {
         const threadId = threadIdOf(p.threadId);
         await this.ledger.runner.catchUp();
         const row = this.ledger.queries.thread(threadId);
-        if (!row) throw notFound(threadId);
-        return { thread: threadOnWire(row) };
+        if (!row) throw notFound(threadId); // unknown, or deleted: a tombstoned thread has no row
+        const thread = threadOnWire(row);
+        // As Codex: `updatedAt` is the creation time, unless the rollout is read for the turns; then
+        // it is the rollout's modification time, as `thread/list` answers it.
+        if (!p.includeTurns) return { thread: { ...thread, updatedAt: thread.createdAt } };
+        if (row.rollout_path === null) return { thread };
+        let read;
+        try {
+          read = await readRolloutTurns(row.rollout_path, this.o.turnLimits ?? DEFAULT_TURN_LIMITS);
+        } catch (err) {
+          if (err instanceof NotARegularFile) throw new RpcError(INTERNAL_ERROR, `thread ${threadId}: ${err.message}`);
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(threadId);
+          throw err;
+        }
+        // The thread may have been deleted while its rollout was read: serve nothing of it then.
+        await this.ledger.runner.catchUp();
+        if (!this.ledger.queries.thread(threadId)) throw notFound(threadId);
+        const updatedAt = Math.floor(read.mtimeMs / 1000) as typeof thread.updatedAt;
+        return { thread: { ...thread, updatedAt, turns: read.turns } };
       }
       case 'thread/archive':
       case 'thread/unarchive': {
