@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { AppServer } from './api/appServer/appServer.js';
 import { type TokenConfig, parseTokens } from './api/http/auth.js';
+import { notifyDeletedThreads } from './api/appServer/deletedNotifications.js';
 import { serveStdio } from './api/appServer/stdio.js';
 import { CodexThreads } from './app/codexThreads.js';
 import { CodexHome } from './codex/codexHome.js';
 import { CodexImporter } from './codex/codexImporter.js';
 import { openCodexLedger } from './codex/openCodexLedger.js';
+import { awaitDeletion } from './app/deletion/awaitDeletion.js';
 import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
 import { ConfigError, keyServiceServerTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
@@ -24,8 +26,8 @@ import { allProjections } from './projections/readModels.js';
 const USAGE = `thread-ledger: event-sourced lifecycle and durable deletion of agent threads
 
 Usage:
-  thread-ledger serve    [--data DIR] [--rollout-root DIR ...] [--host H] [--port P]
-  thread-ledger worker   [--data DIR] [--rollout-root DIR ...] [--batch-size N] [--until-idle]
+  thread-ledger serve    [--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--host H] [--port P]
+  thread-ledger worker   [--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--batch-size N] [--until-idle]
   thread-ledger rebuild  [--data DIR]
   thread-ledger key-service [--data DIR] [--host H] [--port P]
   thread-ledger app-server [--codex-home DIR] [--data DIR]
@@ -43,7 +45,10 @@ Options:
                       KEY_SERVICE_TLS_CERT/_KEY, client certificates required with _CA.
                       Instances use it when KEY_SERVICE_URL is set (same token, _CA to trust it)
   --codex-home DIR    app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);
-                      their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says
+                      their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says.
+                      serve, worker: work on that home's ledger (the same default data folder);
+                      its deletions purge what Codex keeps there (rollouts, session index,
+                      history, Codex's databases); the rollout roots are its session folders
   --until-idle        worker: exit once no deletion has a step due (exit code 3 if some
                       still wait on a failed step's retry)
 `;
@@ -123,14 +128,14 @@ const main = async (): Promise<void> => {
   if (keyService && keyService.url.startsWith('http://') && !isLoopback(new URL(keyService.url).hostname)) {
     process.stderr.write(`thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`);
   }
-  const open = (): Ledger =>
-    openLedger({
-      dataDir: config.dataDir,
-      rolloutRoots: config.rolloutRoots,
-      workerBatchSize: batchSize(),
-      eventStoreConnectionString,
-      keyService,
-    });
+  const open = (): Ledger => {
+    const common = { workerBatchSize: batchSize(), eventStoreConnectionString, keyService };
+    // Over a Codex home (serve or worker beside an app-server): its deletions purge what Codex
+    // keeps there too, and its data folder is the app-server's unless told otherwise.
+    const codexHome = values['codex-home'];
+    if (codexHome) return openCodexLedger(new CodexHome(codexHome), values.data || process.env['LEDGER_DATA_DIR'] || undefined, common);
+    return openLedger({ dataDir: config.dataDir, rolloutRoots: config.rolloutRoots, ...common });
+  };
 
   switch (command) {
     case 'serve': {
@@ -165,30 +170,23 @@ const main = async (): Promise<void> => {
     case 'worker': {
       const ledger = open();
       if (values['until-idle']) {
+        // Until every deletion is done, one waits on a failed step's retry, or another worker holds
+        // steps without finishing them for a while.
         let recorded = 0;
-        let idleSince = Date.now();
-        for (;;) {
-          const r = await ledger.worker.runPass();
-          recorded += r.recorded;
-          if (r.recorded > 0) {
-            idleSince = Date.now();
-            process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${r.completed.length} threads deleted in this pass\n`);
-            continue;
-          }
-          await ledger.runner.catchUp();
-          const open = ledger.queries.deletionCounts();
-          if (!open['pending'] && !open['failing']) break;
-          // Something waits on a failed step's retry, or nothing moved for a while: stop here.
-          if (r.retryAtMs !== null || open['failing'] || Date.now() - idleSince > UNTIL_IDLE_PATIENCE_MS) break;
-          await new Promise((res) => setTimeout(res, 50)); // another worker is mid-way: let it finish
-        }
-        await ledger.runner.catchUp();
+        const settled = await awaitDeletion(ledger, null, {
+          giveUpAtMs: Infinity,
+          patienceMs: UNTIL_IDLE_PATIENCE_MS,
+          onProgress: (pass) => {
+            recorded += pass.recorded;
+            process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${pass.completed.length} threads deleted in this pass\n`);
+          },
+        });
         const counts = ledger.queries.deletionCounts();
         await ledger.close();
-        const waiting = (counts['pending'] ?? 0) + (counts['failing'] ?? 0);
         process.stderr.write(`thread-ledger worker: idle; deletions ${JSON.stringify(counts)}\n`);
+        for (const e of settled.errors) process.stderr.write(`thread-ledger worker: failing: ${e}\n`);
         // Exit 3: nothing is due now, but some deletions wait on a failing step's next retry.
-        if (waiting > 0) process.exitCode = 3;
+        if (settled.status !== 'deleted') process.exitCode = 3;
         return;
       }
       onSignals(() => ledger.close());
@@ -283,9 +281,10 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
     importer.run({ full: true }).catch((err: unknown) => process.stderr.write(`thread-ledger app-server: scan: ${String(err)}\n`));
   }, FULL_SCAN_MS);
   fullScan.unref();
-  await serveStdio(
-    (send) => new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, version: version() }),
-  );
+  await serveStdio((send) => {
+    notifyDeletedThreads(ledger, send);
+    return new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, version: version() });
+  });
   await ledger.close();
 };
 

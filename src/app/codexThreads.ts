@@ -2,23 +2,21 @@ import * as E from 'fp-ts/lib/Either.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { CodexHome } from '../codex/codexHome.js';
-import { type ThreadId, streamOf } from '../domain/ids.js';
+import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { rolloutFilesOf } from '../domain/deletionProcess.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
+import { awaitDeletion } from './deletion/awaitDeletion.js';
 import type { Ledger } from './ledger.js';
 import { purgeLateRollout } from './lateRollouts.js';
 import type { Relocation } from './threadLifecycle.js';
 import type { HandleError } from './threadRepository.js';
 
-export type DeleteOutcome =
-  | { kind: 'deleted'; threadIds: ThreadId[] } // deepest first, root last: the order of their ThreadDeleted
-  | { kind: 'incomplete'; threadIds: ThreadId[]; deleted: ThreadId[]; errors: string[] };
+export type DeleteOutcome = { kind: 'deleted'; threadIds: ThreadId[] } | { kind: 'incomplete'; threadIds: ThreadId[]; errors: string[] };
 
 /** How long a delete waits on purge steps that another worker is running before it answers. */
 const DELETE_WAIT_MS = 30_000;
-
 
 /**
  * The thread lifecycle over a Codex home: the ledger's commands, plus what Codex itself does to
@@ -88,39 +86,8 @@ export class CodexThreads {
   async delete(id: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, DeleteOutcome>> {
     const r = await this.ledger.lifecycle.delete(id, null, ctx);
     if (E.isLeft(r)) return r;
-    const subtree = r.right.threadIds;
-    const giveUpAt = this.clock() + DELETE_WAIT_MS;
-    for (;;) {
-      const pass = await this.ledger.workerLoop.runPass();
-      if ((await this.ledger.repo.load(id)).state.status === 'deleted') break;
-      if (pass.recorded > 0) continue;
-      // Nothing done by this pass: another worker may be mid-way (wait for it), or a step failed.
-      await this.ledger.runner.catchUp();
-      const failing = subtree.flatMap((t) => {
-        const d = this.ledger.queries.deletion(t)?.record;
-        return d && d.status === 'failing' ? [`${t}: ${d.last_error}`] : [];
-      });
-      if (failing.length > 0 || this.clock() > giveUpAt) {
-        const deleted = await this.inDeletionOrder(subtree, true);
-        return E.right({ kind: 'incomplete', threadIds: subtree, deleted, errors: failing });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return E.right({ kind: 'deleted', threadIds: await this.inDeletionOrder(subtree, false) });
-  }
-
-  /** The threads ordered by the position of their `ThreadDeleted`: deepest first, root last. */
-  private async inDeletionOrder(ids: ThreadId[], onlyDeleted: boolean): Promise<ThreadId[]> {
-    const at = await Promise.all(
-      ids.map(async (t) => {
-        const events = await this.ledger.store.readStream(streamOf(t));
-        const closed = events.find((e) => e.type === 'ThreadDeleted');
-        return { t, position: closed?.position ?? null };
-      }),
-    );
-    return at
-      .filter((x) => !onlyDeleted || x.position !== null)
-      .sort((a, b) => (a.position === null ? 1 : b.position === null ? -1 : a.position < b.position ? -1 : 1))
-      .map((x) => x.t);
+    const threadIds = r.right.threadIds;
+    const settled = await awaitDeletion(this.ledger, threadIds, { giveUpAtMs: this.clock() + DELETE_WAIT_MS, clock: this.clock });
+    return E.right(settled.status === 'deleted' ? { kind: 'deleted', threadIds } : { kind: 'incomplete', threadIds, errors: settled.errors });
   }
 }

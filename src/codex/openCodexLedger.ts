@@ -3,8 +3,8 @@ import type { CodexHome } from './codexHome.js';
 
 /**
  * A ledger over a Codex home: its data in a folder of its own (default inside the home), rollout
- * deletion confined to `sessions/` and `archived_sessions/`, and Codex's session index the only
- * index file it rewrites.
+ * deletion confined to `sessions/` and `archived_sessions/`, and its deletions purging what Codex
+ * keeps of a thread in the home (session index and history lines, database rows), no other file.
  */
 export const openCodexLedger = (home: CodexHome, dataDir: string | undefined, extra: Partial<LedgerConfig> = {}): Ledger =>
   openLedger({

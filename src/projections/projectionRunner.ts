@@ -17,7 +17,7 @@ export class ProjectionRunner {
   private readonly applyBatch: Database.Transaction<(events: readonly StoredEvent[]) => void>;
   private applied: bigint | null = null;
   private waiters: { position: bigint; resolve: () => void }[] = [];
-  private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
+  private listeners: ((events: readonly StoredEvent[]) => void)[] = [];
   private sub: Subscription | null = null;
   private following = false;
   private loop: Promise<void> | null = null;
@@ -60,9 +60,12 @@ export class ProjectionRunner {
     return min ?? null;
   }
 
-  /** Called with every batch once it is committed to the read models. */
-  onApplied(listener: (events: readonly StoredEvent[]) => void): void {
+  /** Calls `listener` with every batch applied from now on; the returned function stops it. Each event is heard once. */
+  onApplied(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   private async apply(events: RecordedEvent[]): Promise<void> {
@@ -70,8 +73,12 @@ export class ProjectionRunner {
     // Keys are fetched before the transaction: it holds the write lock and must not wait on I/O.
     const decoded = await this.codec.decodeMany(events);
     this.applyBatch.immediate(decoded); // immediate: a deferred one may not upgrade to a write while another process writes
-    for (const l of this.listeners) l(decoded);
-    this.applied = events[events.length - 1]!.position;
+    // A catch-up and the live subscription may apply overlapping batches: listeners hear each event once.
+    const seen = this.applied;
+    const fresh = seen === null ? decoded : decoded.filter((e) => e.position > seen);
+    if (fresh.length > 0) for (const l of this.listeners) l(fresh);
+    const last = events[events.length - 1]!.position;
+    if (seen === null || last > seen) this.applied = last;
     const ready = this.waiters.filter((w) => w.position <= this.applied!);
     this.waiters = this.waiters.filter((w) => w.position > this.applied!);
     for (const w of ready) w.resolve();

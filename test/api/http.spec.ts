@@ -433,6 +433,18 @@ describe('HTTP API, through a real listening server', () => {
     await waitFor(() => auditor.messages.find((m) => m.method === 'thread/deleted' && m.params.threadId === t.threadId));
     const history = await call('GET', `/v1/threads/${t.threadId}/history`, A);
     expect(history.body.events.find((e: { type: string }) => e.type === 'ThreadDeleteRequested').metadata.actor).toBe('svc-orders');
+    // A deletion no socket asked for (over HTTP, finished by the background worker): every
+    // client hears each thread of it once, the child before the parent.
+    const parent = await newThread({ sourceKind: 'cli' });
+    const spawned = await call('POST', `/v1/threads/${parent.threadId}/subagents`, W, { cwd: '/w', modelProvider: 'openai' });
+    expect(spawned.status, JSON.stringify(spawned.body)).toBe(201);
+    expect((await call('DELETE', `/v1/threads/${parent.threadId}`, W)).status).toBe(202);
+    const deletedOn = (c: { messages: any[] }) =>
+      c.messages.filter((m) => m.method === 'thread/deleted' && [parent.threadId, spawned.body.threadId].includes(m.params.threadId)).map((m) => m.params.threadId);
+    for (const c of [writer, auditor]) await waitFor(() => (deletedOn(c).length >= 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    for (const c of [writer, auditor]) expect(deletedOn(c)).toEqual([spawned.body.threadId, parent.threadId]);
+    expect(auditor.messages.filter((m) => m.method === 'thread/deleted' && m.params.threadId === t.threadId)).toHaveLength(1);
     writer.ws.close();
     auditor.ws.close();
     const refused = new WebSocket(`${base.replace('http', 'ws')}/rpc`);

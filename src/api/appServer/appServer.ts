@@ -213,14 +213,13 @@ export class AppServer {
         await this.o.importer?.run();
         const r = await this.threads.delete(threadId, ctx);
         if (E.isLeft(r)) throw refusal(r.left, threadId);
-        const outcome = r.right;
-        const notified = outcome.kind === 'deleted' ? outcome.threadIds : outcome.deleted;
-        for (const t of notified) this.notify('thread/deleted', { threadId: t });
-        if (outcome.kind === 'incomplete') {
+        // The `thread/deleted` of every thread closed so far goes out (from the log) before the answer.
+        await this.ledger.runner.catchUp();
+        if (r.right.kind === 'incomplete') {
           throw new RpcError(
             INTERNAL_ERROR,
-            `thread ${threadId} is deleted but not yet purged: ${outcome.errors.join('; ') || 'steps pending'}. ` +
-              'It stays hidden; the purge is retried in the background.',
+            `thread ${threadId} is deleted but not yet purged: ${r.right.errors.join('; ') || 'steps pending'}. ` +
+              'It stays hidden; the purge is retried in the background, and each thread is notified when it completes.',
           );
         }
         return {};

@@ -53,7 +53,7 @@ export const DeletionAccepted = t.type({
   deletion: t.type({
     id: t.string,
     threadIds: t.array(t.string),
-    status: t.keyof({ pending: null, deleted: null }),
+    status: t.keyof({ pending: null, failing: null, deleted: null }),
     position: Position,
   }),
 });

@@ -4,6 +4,7 @@ import type { WebSocket } from '@fastify/websocket';
 import { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
 import { AppServer } from '../appServer/appServer.js';
+import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';
 import { RpcError } from '../appServer/rpcErrors.js';
 import type { Principal, Role } from './auth.js';
 import type { RouteDeps } from './route.js';
@@ -36,6 +37,8 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
     for (const ws of clients) sendBounded(ws, text);
   };
   const threads = new CodexThreads(null, ledger);
+  const stopNotifying = notifyDeletedThreads(ledger, broadcast);
+  app.addHook('onClose', async () => stopNotifying());
   const principals = new WeakMap<FastifyRequest, Principal>();
 
   app.get(

@@ -9,6 +9,7 @@ import { threadOnWire } from '../appServer/threadWire.js';
 import { threadIdForKey } from './keyedThreadId.js';
 import { fromHandleError, invalid, problem } from './problem.js';
 import { Consistency, DeleteQuery, DeletionsQuery, ListQuery, RenameBody, StartThreadBody, ThreadIdPath } from './requests.js';
+import { awaitDeletion } from '../../app/deletion/awaitDeletion.js';
 import * as R from './responses.js';
 import { type RouteDeps, defineRoute } from './route.js';
 
@@ -99,16 +100,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     if (wait < 0 || wait > MAX_WAIT_MS) throw invalid(`wait must be between 0 and ${MAX_WAIT_MS} ms, got ${wait}`, [{ field: 'wait', reason: `must be between 0 and ${MAX_WAIT_MS}` }]);
     const r = ok(await lifecycle.delete(params.id, query.reason ?? null, command));
     ledger.workerLoop.wake();
-    const deadline = deps.clock() + wait;
-    let status = 'pending';
-    while (wait > 0) {
-      if ((await ledger.repo.load(params.id)).state.status === 'deleted') {
-        status = 'deleted';
-        break;
-      }
-      if (deps.clock() >= deadline) break;
-      await new Promise((res) => setTimeout(res, 10));
-    }
+    const status = wait > 0 ? (await awaitDeletion(ledger, r.threadIds, { giveUpAtMs: deps.clock() + wait, clock: deps.clock })).status : 'pending';
     const body = { deletion: { id: params.id, threadIds: r.threadIds, status, position: pos(r.position) } };
     return { status: status === 'deleted' ? 200 : 202, body, headers: { location: `/v1/deletions/${params.id}`, ...replayHeader(r) } };
   });
