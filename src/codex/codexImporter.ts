@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Ledger } from '../app/ledger.js';
 import type { Command } from '../domain/commands.js';
@@ -62,7 +63,7 @@ export class CodexImporter {
     if (files.length === 0 && indexMtimeMs === this.indexSeenMtimeMs) return report;
     const names = index.names();
     report.scanned = files.length;
-    const infos: { file: RolloutFile; info: RolloutInfo }[] = [];
+    let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
     for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
       const batch = files.slice(i, i + PARSE_CONCURRENCY);
       const read = await Promise.all(batch.map((f) => readRollout(f.path)));
@@ -77,7 +78,16 @@ export class CodexImporter {
     }
     // Parents before children, so that every spawn edge lands on a thread that exists: the depth
     // is counted along the parents found in this run (a rollout may name its parent without a depth).
-    const byId = new Map(infos.map((x) => [x.info.started.threadId as string, x]));
+    // Two rollouts may carry one id (a copy, a file named for another thread): the thread's own
+    // file, named for it as Codex names rollouts, is its rollout; the other is not imported (the
+    // thread's deletion purges it too: it carries the id).
+    const own = (x: { file: RolloutFile; info: RolloutInfo }) => basename(x.file.path).includes(x.info.started.threadId);
+    const byId = new Map<string, { file: RolloutFile; info: RolloutInfo }>();
+    for (const x of infos) {
+      const seen = byId.get(x.info.started.threadId);
+      if (!seen || (!own(seen) && own(x))) byId.set(x.info.started.threadId, x);
+    }
+    infos = [...byId.values()];
     const depths = new Map<string, number>();
     const depthOf = (id: string, guard = 0): number => {
       const known = depths.get(id);
