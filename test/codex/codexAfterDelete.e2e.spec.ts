@@ -100,7 +100,7 @@ describe('real codex app-server after a thread-ledger delete', () => {
     for (const id of subtree) {
       expect(inDatabases.get(threads.get(id)!.preview)?.some((f) => /state_5\.sqlite/.test(f)), id).toBe(true);
     }
-  }, 20_000);
+  }, 30_000);
 
   it('thread-ledger deletes the subtree: its rows leave Codex databases, its previews every file', async () => {
     const ledger = await LedgerAppServer.start(home);
@@ -117,7 +117,7 @@ describe('real codex app-server after a thread-ledger delete', () => {
     expect(edges.filter((e) => kept.includes(e.child_thread_id)).length).toBe(1); // k0 -> k2
     expect([...scanFiles(home, subtree.map((id) => threads.get(id)!.preview))]).toEqual([]);
     for (const id of subtree) expect(existsSync(threads.get(id)!.path), id).toBe(false);
-  }, 20_000);
+  }, 30_000);
 
   it('Codex started again: no deleted thread is listed or read; every kept one is; a thread whose rollout alone was removed is still read', async () => {
     // The contrast: a kept thread's rollout removed by hand, its threads row left as it is.
@@ -160,5 +160,5 @@ describe('real codex app-server after a thread-ledger delete', () => {
       await codex.close();
     }
     console.info('codex app-server 0.169.0 after a thread-ledger delete:', JSON.stringify(observed, null, 1));
-  }, 20_000);
+  }, 30_000);
 });
