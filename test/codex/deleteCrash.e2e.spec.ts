@@ -214,20 +214,23 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
    */
   it.fails('KNOWN BUG: after a crash inside a history.jsonl rewrite, a later delete of a kept thread leaves nothing of it in any file', async () => {
     const dir = await tempDir('delete-crash-tmp-');
-    const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2 });
-    await crashAtHistoryRename(h);
-    await resume(h);
-    const [k0, , k2] = h.kept as [string, string, string, string]; // k2 is k0's child
-    const server = await LedgerAppServer.start(h.home);
     try {
-      expect(await server.result('thread/delete', { threadId: k0 }, 20_000)).toEqual({});
+      const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2 });
+      await crashAtHistoryRename(h);
+      await resume(h);
+      const [k0, , k2] = h.kept as [string, string, string, string]; // k2 is k0's child
+      const server = await LedgerAppServer.start(h.home);
+      try {
+        expect(await server.result('thread/delete', { threadId: k0 }, 20_000)).toEqual({});
+      } finally {
+        await server.close();
+      }
+      const found = scanFiles(h.home, [k0, k2].flatMap((id) => secretsOf(h, id)));
+      // Observed today: history:<k0>:typed-1/2 and history:<k2>:typed-1/2 in .history.jsonl.<hex>.tmp.
+      expect([...found].map(([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`)).toEqual([]);
     } finally {
-      await server.close();
+      await dir.remove();
     }
-    const found = scanFiles(h.home, [k0, k2].flatMap((id) => secretsOf(h, id)));
-    // Observed today: history:<k0>:typed-1/2 and history:<k2>:typed-1/2 in .history.jsonl.<hex>.tmp.
-    expect([...found].map(([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`)).toEqual([]);
-    await dir.remove();
   }, 30_000);
 
   it('killed at random points of a 30-thread subtree deletion, 3 times: each resumes to completion, no step recorded twice', async () => {
