@@ -125,15 +125,11 @@ describe('thread/delete over a real CODEX_HOME', () => {
   }, 30_000);
 
   /**
-   * KNOWN BUG (src/codex/codexImporter.ts, importOne: `rolloutPath: file.path` for whichever file
-   * with this session_meta id is read first). A rollout named for a subtree thread G whose
-   * session_meta names a kept thread K, read before K's own rollout, becomes K's rollout in the
-   * ledger (K's own file is then skipped: ThreadAlreadyExists). Deleting G's subtree purges that
-   * file, as it must (it carries G's id); K, kept, is then no longer served: `thread/read` with
-   * `includeTurns` answers `no rollout found for thread id K` although K's own rollout is intact.
-   * `it.fails`: flip to `it` once the importer prefers the file named for the thread.
+   * A rollout named for a subtree thread G whose session_meta names a kept thread K, read before
+   * K's own rollout: K's rollout is still its own file (the importer takes the file named for the
+   * thread), so deleting G's subtree purges the stray file (it carries G's id) and K stays served.
    */
-  it.fails('KNOWN BUG: a kept thread whose id a misnamed rollout of the subtree carries is still served from its own rollout', async () => {
+  it('a kept thread whose id a misnamed rollout of the subtree carries is still served from its own rollout', async () => {
     const dir = await tempDir('delete-misnamed-');
     const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2, decoys: true, decoysFirst: true });
     const m = h.misnamed!;
