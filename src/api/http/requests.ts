@@ -1,13 +1,17 @@
 import * as t from 'io-ts';
 import { GitInfo, SourceKind, nullable } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
+import { EpochMs, FiniteNumber } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
 
 /** The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is derived from them. */
 
 export const ThreadIdPath = t.type({ id: ThreadId });
 
-/** A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`. */
+/**
+ * A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`.
+ * `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts for what is accepted).
+ */
 export const StartThreadBody = t.intersection([
   t.type({ cwd: t.string, modelProvider: t.string }),
   t.partial({
@@ -18,7 +22,7 @@ export const StartThreadBody = t.intersection([
     originator: t.string,
     cliVersion: t.string,
     gitInfo: GitInfo,
-    createdAtMs: t.number,
+    createdAtMs: EpochMs,
     rolloutPath: t.string,
   }),
 ]);
@@ -38,7 +42,7 @@ export const Consistency = t.partial({ minPosition: t.string });
 export const ListQuery = t.intersection([ThreadListParams, Consistency]);
 
 export const DeletionsQuery = t.intersection([
-  t.partial({ status: t.keyof({ pending: null, failing: null, deleted: null }), since: t.number, until: t.number, limit: t.Int }),
+  t.partial({ status: t.keyof({ pending: null, failing: null, deleted: null }), since: FiniteNumber, until: FiniteNumber, limit: t.Int }),
   Consistency,
 ]);
 

@@ -7,6 +7,7 @@ import type { Authenticator, Principal, Role } from './auth.js';
 import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
 import { requestIdentity } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
+import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
 import { ProblemError, invalid, problem } from './problem.js';
 import { Problem as ProblemCodec } from './responses.js';
 
@@ -54,13 +55,8 @@ const coerceQuery = (schema: Record<string, unknown>, q: Record<string, unknown>
 export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
   const r = codec.decode(value);
   if (E.isRight(r)) return r.right;
-  const errors = r.left.map((e) => {
-    const field = e.context.map((c) => c.key).filter(Boolean).join('.') || where;
-    const expected = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
-    return { field, reason: e.value === undefined ? 'is required' : `must be ${expected}, got ${JSON.stringify(e.value)}` };
-  });
-  const unique = errors.filter((x, i) => errors.findIndex((y) => y.field === x.field) === i);
-  throw invalid(`${where}: ${unique.map((x) => `${x.field} ${x.reason}`).join('; ')}`, unique);
+  const errors = fieldErrorsOf(r.left, where);
+  throw invalid(`${where}: ${describeFieldErrors(errors)}`, errors);
 };
 
 /**
