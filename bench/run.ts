@@ -249,7 +249,7 @@ try {
     if (wanted('delete')) await benchDelete(l);
     await l.close();
   }
-  if (wanted('codex')) await benchCodex(out, quick);
+  if (wanted('codex')) await benchCodex(out, quick, !process.argv.includes('--no-codex-ref'));
   if (wanted('http')) await benchHttp(out, quick);
   if (wanted('rebuild')) await benchRebuild();
   if (wanted('keys')) await benchKeys();
