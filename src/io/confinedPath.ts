@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -130,6 +130,23 @@ const nearestReal = (p: string): { base: string; rest: string[] } => {
       dir = dirname(dir);
     }
   }
+};
+
+/**
+ * For a file that a library opens by its name (SQLite): whether this process now holds open the
+ * very file that was checked before (`checked`: its lstat), so the open did not follow a symlink
+ * swapped in meanwhile. Call it after the open and before anything is written. Answered from
+ * `/proc/self/fd`; without it (not Linux), true: the check before the open is all there is.
+ */
+export const holdsOpen = (checked: { dev: number; ino: number }): boolean => {
+  if (!heldFolders) return true;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const st = statSync(`/proc/self/fd/${fd}`);
+      if (st.dev === checked.dev && st.ino === checked.ino) return true;
+    } catch {} // closed meanwhile, or the listing's own descriptor
+  }
+  return false;
 };
 
 /** Where a path is below a root: the folders on the way and its name. */

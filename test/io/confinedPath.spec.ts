@@ -1,8 +1,8 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodexHome } from '../../src/codex/codexHome.js';
-import { ConfinedRoot, NotConfinedError, confinementMode, usePathChecksForTests } from '../../src/io/confinedPath.js';
+import { ConfinedRoot, NotConfinedError, confinementMode, holdsOpen, usePathChecksForTests } from '../../src/io/confinedPath.js';
 import { readLines, removeLines } from '../../src/io/jsonLinesFile.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { SessionIndexFile } from '../../src/io/sessionIndexFile.js';
@@ -61,6 +61,20 @@ describe('a folder inside a root, held open', () => {
     }
     expect(existsSync(join(`${day}.aside`, ROLLOUT))).toBe(false);
     expect(readFileSync(join(victim, ROLLOUT), 'utf8')).toBe('victim');
+  });
+
+  it.runIf(linux)('knows whether a file opened by its name is the file checked before', () => {
+    writeFileSync(join(day, ROLLOUT), 'inside');
+    const checked = lstatSync(join(day, ROLLOUT));
+    const fd = openSync(join(victim, ROLLOUT), 'r'); // what a swapped symlink would have opened
+    try {
+      expect(holdsOpen(checked)).toBe(false);
+      const right = openSync(join(day, ROLLOUT), 'r');
+      expect(holdsOpen(checked)).toBe(true);
+      closeSync(right);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it.runIf(linux)('a large rollout whose folder is swapped for a symlink while it is hashed: the file inside goes, not the victim', async () => {

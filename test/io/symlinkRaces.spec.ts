@@ -1,8 +1,10 @@
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { CodexHome } from '../../src/codex/codexHome.js';
+import { purgeThreadRows } from '../../src/codex/codexDatabases.js';
 import { removeLines } from '../../src/io/jsonLinesFile.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { SessionIndexFile } from '../../src/io/sessionIndexFile.js';
@@ -44,6 +46,48 @@ const ticks = async (n: number) => {
 };
 
 const linux = process.platform === 'linux';
+
+type Target = { path: string; aside: string; link: string };
+
+/** The attacker (test/support/symlinkSwapper.mjs), on a thread of its own: swaps while running, puts everything back when stopped. */
+const startSwapper = (targets: Target[]) => {
+  const control = new Int32Array(new SharedArrayBuffer(12));
+  const worker = new Worker(new URL('../support/symlinkSwapper.mjs', import.meta.url), {
+    workerData: { targets, control: control.buffer, seed: Date.now() },
+  });
+  const errors: string[] = [];
+  worker.on('message', (m: string) => errors.push(m));
+  const swapper = {
+    run: () => {
+      Atomics.store(control, 1, 0);
+      Atomics.store(control, 0, 1);
+      Atomics.notify(control, 0);
+    },
+    stop: () => {
+      Atomics.store(control, 0, 0);
+      Atomics.notify(control, 0);
+      const deadline = Date.now() + 5_000;
+      while (Atomics.load(control, 1) === 0 && Date.now() < deadline) Atomics.wait(control, 1, 0, 100);
+      if (Atomics.load(control, 1) !== 1) throw new Error(`the swapper did not put the home back: ${errors.join('\n')}`);
+    },
+    swaps: () => Atomics.load(control, 2),
+    close: async () => {
+      Atomics.store(control, 0, 2);
+      Atomics.notify(control, 0);
+      await worker.terminate();
+    },
+  };
+  swapper.stop();
+  return swapper;
+};
+
+/** A Codex database as Codex keeps it (WAL), with rows of threads `x` and `y`. */
+const makeDatabase = (path: string) => {
+  const t = new Database(path);
+  t.pragma('journal_mode = WAL');
+  t.exec(`CREATE TABLE threads (id TEXT PRIMARY KEY, title TEXT); INSERT INTO threads VALUES ('y', 'a title'), ('x', 'another');`);
+  t.close();
+};
 
 describe.runIf(linux)('folders and files swapped for symlinks while the ledger works on them', () => {
   const ITERATIONS = 200;
@@ -92,25 +136,7 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
         { path: home.sessionIndexPath, aside: join(homeDir, '.session_index.aside'), link: join(victim, 'session_index.jsonl') },
         { path: home.historyPath, aside: join(homeDir, '.history.aside'), link: join(victim, 'history.jsonl') },
       ];
-      const control = new Int32Array(new SharedArrayBuffer(12));
-      const swapper = new Worker(new URL('../support/symlinkSwapper.mjs', import.meta.url), {
-        workerData: { targets, control: control.buffer, seed: Date.now() },
-      });
-      const run = () => {
-        Atomics.store(control, 1, 0);
-        Atomics.store(control, 0, 1);
-        Atomics.notify(control, 0);
-      };
-      const swapperErrors: string[] = [];
-      swapper.on('message', (m: string) => swapperErrors.push(m));
-      const stop = () => {
-        Atomics.store(control, 0, 0);
-        Atomics.notify(control, 0);
-        const deadline = Date.now() + 5_000;
-        while (Atomics.load(control, 1) === 0 && Date.now() < deadline) Atomics.wait(control, 1, 0, 100);
-        if (Atomics.load(control, 1) !== 1) throw new Error(`the swapper did not put the home back: ${swapperErrors.join('\n')}`);
-      };
-      stop();
+      const swapper = startSwapper(targets);
 
       const setUp = (i: number) => {
         rmSync(home.sessionsDir, { recursive: true, force: true });
@@ -150,7 +176,7 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
         for (let i = 0; i < ITERATIONS; i++) {
           setUp(i);
           if (i === 1) fdsBefore = openFds();
-          run();
+          swapper.run();
           const results = await Promise.allSettled([
             later(() => purger.purge(join(day, large))),
             later(() => purger.purge(join(day, small))),
@@ -160,7 +186,7 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
             later(() => index.remove(new Set(['y', 'victim-y']))),
             later(() => removeLines(home.historyPath, 'session_id', new Set(['y', 'victim-y']))),
           ]);
-          stop();
+          swapper.stop();
           const [pl, ps, ma, mu, ap] = results;
           if (pl!.status === 'fulfilled' && (pl!.value as { outcome: string }).outcome === 'removed') done.removedLarge++;
           if (ps!.status === 'fulfilled' && (ps!.value as { outcome: string }).outcome === 'removed') done.removedSmall++;
@@ -175,11 +201,9 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
           }
         }
       } finally {
-        Atomics.store(control, 0, 2);
-        Atomics.notify(control, 0);
-        await swapper.terminate();
+        await swapper.close();
       }
-      const swaps = Atomics.load(control, 2);
+      const swaps = swapper.swaps();
       expect(failures, `${failures.length} of ${ITERATIONS} iterations touched the victim tree ${JSON.stringify({ done, swaps })}`).toEqual([]);
       // The ledger did its work in between (not everything refused), and the swapper did its own.
       expect(swaps).toBeGreaterThan(ITERATIONS);
@@ -190,4 +214,43 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
       expect(openFds()).toBeLessThanOrEqual(fdsBefore + 2);
     },
   );
+
+  it("never writes a database outside the roots: one swapped for a symlink between its check and SQLite's open", { timeout: 30_000 }, async () => {
+    const ROUNDS = 400;
+    const homeDir = join(base.path, 'db-home');
+    const victim = join(base.path, 'db-victim');
+    mkdirSync(homeDir);
+    mkdirSync(victim);
+    const template = join(base.path, 'db-template.sqlite');
+    makeDatabase(template);
+    copyFileSync(template, join(victim, 'state_5.sqlite'));
+    const before = snapshot(victim);
+    const db = join(homeDir, 'state_5.sqlite');
+    const swapper = startSwapper([{ path: db, aside: join(homeDir, '.state_5.aside'), link: join(victim, 'state_5.sqlite') }]);
+    const failures: string[] = [];
+    let purged = 0;
+    try {
+      for (let i = 0; i < ROUNDS; i++) {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+        copyFileSync(template, db);
+        swapper.run();
+        try {
+          purgeThreadRows(db, [{ threadId: 'y', rolloutPaths: [] }]);
+          purged++;
+        } catch {} // refused: a symlink seen, or a file replaced
+        swapper.stop();
+        const diff = differences(before, snapshot(victim));
+        if (diff.length > 0) {
+          failures.push(`round ${i}: ${diff.join('; ')}`);
+          rmSync(victim, { recursive: true });
+          mkdirSync(victim);
+          copyFileSync(template, join(victim, 'state_5.sqlite'));
+        }
+      }
+    } finally {
+      await swapper.close();
+    }
+    expect(failures, `${failures.length} of ${ROUNDS} rounds touched the victim database`).toEqual([]);
+    expect(purged).toBeGreaterThan(ROUNDS / 10);
+  });
 });
