@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { holdsOpen } from '../io/confinedPath.js';
 
 /**
  * Codex's own SQLite databases at the root of a home: `<family>_<schema version>.sqlite`
@@ -128,6 +129,9 @@ export const purgeThreadRows = (
   };
   const db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
+    // SQLite opens by name: before it writes anything, the file it opened must be the one checked
+    // (not a symlink swapped in between, which it would have followed).
+    if (!holdsOpen(st)) throw new Error(`refusing ${path}: it was replaced while it was opened (a symlink is not followed)`);
     db.pragma('secure_delete = ON');
     // Every table is purged by its own statement and counted; no cascade deletes rows unseen.
     db.pragma('foreign_keys = OFF');
