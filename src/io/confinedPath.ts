@@ -83,6 +83,12 @@ export class HeldDir {
     return heldFolders ? `/proc/self/fd/${this.fd}/${checkName(name)}` : join(this.path, checkName(name));
   }
 
+  /** The names in the folder held. */
+  entries(): string[] {
+    if (this.fd === null) throw new Error(`${this.path}: the folder is closed`);
+    return readdirSync(heldFolders ? `/proc/self/fd/${this.fd}` : this.path);
+  }
+
   /** Makes the folder's entries (a rename, a new file) durable. */
   fsync(): void {
     if (this.fd === null) throw new Error(`${this.path}: the folder is closed`);

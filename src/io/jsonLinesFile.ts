@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Stats, closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { type Stats, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ConfinedRoot, type HeldDir } from './confinedPath.js';
 
@@ -90,12 +90,27 @@ export const appendLines = (path: string, text: string, folder?: ConfinedRoot): 
   }
 };
 
+const tempName = (name: string): RegExp => new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+
+/**
+ * The new files of rewrites a crash stopped before their rename: each holds the other threads'
+ * lines as they were (a deleted one's among them, if it was deleted later), so it goes.
+ */
+const removeStaleTemps = (dir: HeldDir, name: string): void => {
+  const pattern = tempName(name);
+  for (const entry of dir.entries()) {
+    if (!pattern.test(entry)) continue;
+    if (lstatSync(dir.at(entry), { throwIfNoEntry: false })?.isFile()) unlinkSync(dir.at(entry));
+  }
+};
+
 /**
  * Rewrites a JSON-lines file without the lines whose `field` names one of `ids`: a new file
  * beside it (created exclusively, with the old file's mode), fsynced, renamed over it, the folder
  * fsynced; a reader sees the old file or the new one, never half of one. Returns how many lines
  * each id lost; a file with none of them is not touched. All of it happens in the file's folder,
  * held open (see `confinedPath.ts`): neither the read, the new file nor the rename follows a symlink.
+ * A new file a crashed rewrite left behind is removed first.
  */
 export const removeLines = (path: string, field: string, ids: ReadonlySet<string>, folder?: ConfinedRoot): Map<string, number> => {
   const removed = new Map<string, number>([...ids].map((id) => [id, 0]));
@@ -103,6 +118,7 @@ export const removeLines = (path: string, field: string, ids: ReadonlySet<string
   if (dir === null) return removed;
   try {
     const name = basename(path);
+    removeStaleTemps(dir, name);
     const f = openRegular(dir, name, O_RDONLY, path);
     if (f === null) return removed;
     let text: string;
