@@ -79,7 +79,8 @@ export const refusal = (e: HandleError, threadId: string): RpcError => {
     case 'NotArchived':
       return notFound(threadId);
     case 'InvalidName':
-      return invalidRequest('thread name must not be empty');
+      // Codex's words for the empty name; the length limit is thread-ledger's own.
+      return invalidRequest(e.reason === 'name must not be empty' ? 'thread name must not be empty' : `thread name ${e.reason.replace(/^name /, '')}`);
     case 'UnrecordableEvent':
       return invalidParams(e.errors);
     case 'InvalidRolloutPath':
