@@ -35,6 +35,7 @@ export const awaitDeletion = async (
 ): Promise<DeletionSettled> => {
   const clock = opts.clock ?? Date.now;
   let lastProgress = clock();
+  let lastPosition = ledger.runner.position();
   for (;;) {
     const pass = await ledger.workerLoop.runPass();
     if (pass.recorded > 0) opts.onProgress?.(pass);
@@ -44,9 +45,13 @@ export const awaitDeletion = async (
     );
     if (records.every(([, r]) => r?.status === 'deleted')) return { status: 'deleted', errors: [] };
     const now = clock();
-    if (pass.recorded > 0) {
+    // Progress is the log moving, by this worker or another one (another process on the same
+    // deletion appends what this one then finds done): only a still log runs out of patience.
+    const position = ledger.runner.position();
+    if (pass.recorded > 0 || position !== lastPosition) {
       lastProgress = now;
-      continue;
+      lastPosition = position;
+      if (pass.recorded > 0) continue;
     }
     const errors = records.flatMap(([id, r]) => (r?.status === 'failing' ? [`${id}: ${r.last_error}`] : []));
     if (errors.length > 0) return { status: 'failing', errors };
