@@ -50,14 +50,33 @@ const coerceQuery = (schema: Record<string, unknown>, q: Record<string, unknown>
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]));
 };
 
-/** Decodes input with its codec, or throws a 400 problem naming each field that is wrong. */
+/** A short account of a refused value: never the whole of it (nor a walk down a deep one). */
+const described = (v: unknown): string => {
+  if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+/** Intersections and unions name their members by index ("0", "1"): those are not fields. */
+const combines = (codec: unknown): boolean => {
+  const c = codec as { _tag?: string; type?: unknown } | undefined;
+  return c?._tag === 'IntersectionType' || c?._tag === 'UnionType' || (c?._tag === 'ExactType' && combines(c.type));
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Decodes input with its codec, or throws a 400 problem naming each field that is wrong. A body must be a JSON object. */
 export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
+  if (where === 'body' && !isRecord(value)) {
+    throw invalid(`body must be a JSON object, got ${described(value)}`, [{ field: 'body', reason: `must be a JSON object, got ${described(value)}` }]);
+  }
   const r = codec.decode(value);
   if (E.isRight(r)) return r.right;
   const errors = r.left.map((e) => {
-    const field = e.context.map((c) => c.key).filter(Boolean).join('.') || where;
+    const field = e.context.map((c) => c.key).filter((k, i) => k && !(/^\d+$/.test(k) && combines(e.context[i - 1]?.type))).join('.') || where;
     const expected = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
-    return { field, reason: e.value === undefined ? 'is required' : `must be ${expected}, got ${JSON.stringify(e.value)}` };
+    return { field, reason: e.value === undefined ? 'is required' : `must be ${expected}, got ${described(e.value)}` };
   });
   const unique = errors.filter((x, i) => errors.findIndex((y) => y.field === x.field) === i);
   throw invalid(`${where}: ${unique.map((x) => `${x.field} ${x.reason}`).join('; ')}`, unique);
@@ -111,7 +130,7 @@ export const defineRoute = <C extends Codecs>(
       const decoded = {
         params: spec.params ? decodeInput(spec.params, request.params, 'path') : undefined,
         query: spec.query ? decodeInput(spec.query, coerceQuery(querySchema!, request.query as Record<string, unknown>), 'query') : undefined,
-        body: spec.body ? decodeInput(spec.body, request.body ?? {}, 'body') : undefined,
+        body: spec.body ? decodeInput(spec.body, request.body === undefined ? {} : request.body, 'body') : undefined,
       } as Decoded<C>;
       const key = spec.idempotent ? request.headers['idempotency-key'] : undefined;
       const command: CommandContext = {
