@@ -58,7 +58,11 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
       if (c.name === 'ThreadId') return { ...base, format: 'uuid' };
       return base;
     }
-    case 'ExactType':
+    case 'ExactType': {
+      // Exact shapes refuse fields they do not name: say so in the document.
+      const inner = jsonSchemaOf(c['type'] as t.Mixed);
+      return inner['type'] === 'object' ? { ...inner, additionalProperties: false } : inner;
+    }
     case 'ReadonlyType':
       return jsonSchemaOf(c['type'] as t.Mixed);
     default:

@@ -3,28 +3,38 @@ import { GitInfo, SourceKind, nullable } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
 
-/** The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is derived from them. */
+/**
+ * The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is
+ * derived from them. Bodies are exact at every depth (`t.exact`): a field a shape does not name
+ * is refused (400 naming it), never carried into an event, where it would be stored unsealed
+ * and outlive a deletion.
+ */
+
+/** The git facts of a thread, exactly: `sha`, `branch`, `originUrl`, nothing else. */
+export const GitInfoBody = t.exact(GitInfo);
 
 export const ThreadIdPath = t.type({ id: ThreadId });
 
 /** A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`. */
-export const StartThreadBody = t.intersection([
-  t.type({ cwd: t.string, modelProvider: t.string }),
-  t.partial({
-    threadId: ThreadId,
-    name: t.string,
-    preview: t.string,
-    sourceKind: SourceKind,
-    originator: t.string,
-    cliVersion: t.string,
-    gitInfo: GitInfo,
-    createdAtMs: t.number,
-    rolloutPath: t.string,
-  }),
-]);
+export const StartThreadBody = t.exact(
+  t.intersection([
+    t.type({ cwd: t.string, modelProvider: t.string }),
+    t.partial({
+      threadId: ThreadId,
+      name: t.string,
+      preview: t.string,
+      sourceKind: SourceKind,
+      originator: t.string,
+      cliVersion: t.string,
+      gitInfo: GitInfoBody,
+      createdAtMs: t.number,
+      rolloutPath: t.string,
+    }),
+  ]),
+);
 export type StartThreadBody = t.TypeOf<typeof StartThreadBody>;
 
-export const RenameBody = t.type({ name: t.string });
+export const RenameBody = t.exact(t.type({ name: t.string }));
 
 export const DeleteQuery = t.partial({
   reason: t.string,

@@ -66,13 +66,34 @@ const combines = (codec: unknown): boolean => {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Decodes input with its codec, or throws a 400 problem naming each field that is wrong. A body must be a JSON object. */
+/**
+ * The fields of `input` that its decoding dropped (exact codecs drop the fields their shape does
+ * not name), as dotted paths, at any depth.
+ */
+export const unknownFields = (input: unknown, decoded: unknown, path: readonly string[] = []): string[] => {
+  if (Array.isArray(input) && Array.isArray(decoded)) return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, String(i)]));
+  if (!isRecord(input) || !isRecord(decoded)) return [];
+  return Object.keys(input).flatMap((k) => (Object.hasOwn(decoded, k) ? unknownFields(input[k], decoded[k], [...path, k]) : [[...path, k].join('.')]));
+};
+
+/**
+ * Decodes input with its codec, or throws a 400 problem naming each field that is wrong. A body
+ * must be a JSON object, and may hold no field its (exact) codec does not name, at any depth:
+ * what is not part of a shape is refused rather than silently stored or silently dropped.
+ */
 export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
   if (where === 'body' && !isRecord(value)) {
     throw invalid(`body must be a JSON object, got ${described(value)}`, [{ field: 'body', reason: `must be a JSON object, got ${described(value)}` }]);
   }
   const r = codec.decode(value);
-  if (E.isRight(r)) return r.right;
+  if (E.isRight(r)) {
+    const unknown = where === 'body' ? unknownFields(value, r.right) : [];
+    if (unknown.length > 0) {
+      const errors = unknown.map((field) => ({ field, reason: 'is not a known field' }));
+      throw invalid(`${where}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a known field' : 'are not known fields'}`, errors);
+    }
+    return r.right;
+  }
   const errors = r.left.map((e) => {
     const field = e.context.map((c) => c.key).filter((k, i) => k && !(/^\d+$/.test(k) && combines(e.context[i - 1]?.type))).join('.') || where;
     const expected = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
