@@ -64,8 +64,9 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const auth = new Authenticator(opts.tokens ?? []);
   const routes = installEdges(app, { open: auth.open });
-  const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'));
-  const deps: RouteDeps = { auth, idempotency, clock: opts.clock ?? Date.now };
+  const clock = opts.clock ?? Date.now;
+  const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'), { clock });
+  const deps: RouteDeps = { auth, idempotency, clock };
   const counts = new Map<string, number>();
 
   await app.register(rateLimit, {

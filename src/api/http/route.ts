@@ -5,7 +5,7 @@ import type * as t from 'io-ts';
 import type { CommandContext } from '../../domain/metadata.js';
 import type { Authenticator, Principal, Role } from './auth.js';
 import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
-import { requestIdentity } from './requestIdentity.js';
+import { requestIdentity, requestText } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { ProblemError, invalid, problem } from './problem.js';
 import { Problem as ProblemCodec } from './responses.js';
@@ -159,15 +159,14 @@ export const defineRoute = <C extends Codecs>(
         requestId: request.id,
         causationId: null,
         // Recorded with every event the command appends: a retry on any instance finds it done.
-        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body, { content: false }) } } : {}),
+        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body) } } : {}),
       };
       const run = () => handler({ ...decoded, principal, command, request, idempotencyKey: typeof key === 'string' ? key : null });
 
       let answer: Answer;
       if (typeof key === 'string') {
         if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
-        const fp = requestIdentity(spec.method, request.url, request.body, { content: true });
-        const seen = deps.idempotency.reserve(principal.subject, key, fp, deps.clock());
+        const seen = deps.idempotency.reserve(principal.subject, key, requestText(spec.method, request.url, request.body), deps.clock());
         if (seen === 'mismatch') {
           throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
         }
