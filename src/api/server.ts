@@ -114,8 +114,9 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);
   });
   app.setNotFoundHandler((req, reply) => {
+    // A known path with another method is 405; a route that found nothing (a static file) is 404.
     const allowed = routes.allowed(req.url);
-    if (allowed.length > 0) {
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
       reply.header('allow', allowed.join(', '));
       return sendProblem(reply, problem('method-not-allowed', 405, 'Method Not Allowed', `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`).problem);
     }

@@ -176,6 +176,11 @@ export const installEdges = (app: FastifyInstance, opts: { open: boolean }): Rou
     if (opts.open && !isLoopbackHost(host)) {
       throw problem('host-not-allowed', 421, 'Misdirected Request', 'no tokens are configured: only requests to localhost, 127.0.0.0/8 or [::1] are answered');
     }
+    // Bodies are read as they come: a compressed one would be parsed as if it were not.
+    const coding = req.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      throw problem('unsupported-media-type', 415, 'Unsupported Media Type', 'bodies are not compressed: no Content-Encoding but identity');
+    }
     if (req.raw.url !== undefined && Buffer.byteLength(req.raw.url) > MAX_URL_BYTES) {
       throw problem('uri-too-long', 414, 'URI Too Long', `the request target is longer than ${MAX_URL_BYTES} bytes`);
     }
