@@ -10,15 +10,21 @@ import { ThreadListParams } from '../../projections/threadListQuery.js';
  * and outlive a deletion.
  */
 
+/**
+ * An intersection of exact shapes decodes to the fields of its members and no others (each
+ * member keeps its own; io-ts merges them). Exact members, rather than an exact intersection,
+ * keep the members out of the field paths of errors.
+ */
+
 /** The git facts of a thread, exactly: `sha`, `branch`, `originUrl`, nothing else. */
 export const GitInfoBody = t.exact(GitInfo);
 
 export const ThreadIdPath = t.type({ id: ThreadId });
 
 /** A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`. */
-export const StartThreadBody = t.exact(
-  t.intersection([
-    t.type({ cwd: t.string, modelProvider: t.string }),
+export const StartThreadBody = t.intersection([
+  t.exact(t.type({ cwd: t.string, modelProvider: t.string })),
+  t.exact(
     t.partial({
       threadId: ThreadId,
       name: t.string,
@@ -30,8 +36,8 @@ export const StartThreadBody = t.exact(
       createdAtMs: t.number,
       rolloutPath: t.string,
     }),
-  ]),
-);
+  ),
+]);
 export type StartThreadBody = t.TypeOf<typeof StartThreadBody>;
 
 export const RenameBody = t.exact(t.type({ name: t.string }));
