@@ -1,6 +1,5 @@
 // npm run bench [-- --quick]: the figures recorded in BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,9 +122,11 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
       const ids: ThreadId[] = [];
       for (let i = 0; i < size; i++) {
         const parent = i === 0 ? null : ids[Math.floor((i - 1) / 2)]!; // a binary tree, as in Codex's figure
-        const path = join(l.rollouts, `rollout-${rep}-${i}-${randomUUID()}.jsonl`);
+        const t = started(i);
+        // Named as Codex names a rollout: a start is refused a file that is not the thread's own.
+        const path = join(l.rollouts, `rollout-${rep}-${i}-${t.threadId}.jsonl`);
         writeFileSync(path, `${'{"type":"response_item","payload":{"text":"some content of the conversation"}}\n'.repeat(30)}`);
-        const t = started(i, { rolloutPath: path });
+        t.rolloutPath = path;
         ids.push(t.threadId);
         const r = parent ? await l.lifecycle.spawn(parent, t, ctx) : await l.lifecycle.start(t, ctx);
         if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
@@ -248,7 +249,7 @@ try {
     if (wanted('delete')) await benchDelete(l);
     await l.close();
   }
-  if (wanted('codex')) await benchCodex(out, quick);
+  if (wanted('codex')) await benchCodex(out, quick, !process.argv.includes('--no-codex-ref'));
   if (wanted('http')) await benchHttp(out, quick);
   if (wanted('rebuild')) await benchRebuild();
   if (wanted('keys')) await benchKeys();

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { type DomainEvent, contentFields } from '../domain/events.js';
 import { EventMetadata } from '../domain/metadata.js';
+import { type FieldError, fieldErrorsOf } from '../domain/fieldErrors.js';
 import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
 import { open, seal } from '../io/contentSealing.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
@@ -28,6 +29,9 @@ export class CorruptEventError extends Error {
 export class ContentKeyDestroyedError extends Error {
   override readonly name = 'ContentKeyDestroyedError';
 }
+
+/** An event that would not read back as it is stored, and the fields that would not. */
+export type Unrecordable = { readonly eventType: string; readonly errors: readonly FieldError[] };
 
 /** The content keys of the threads an append seals content for. */
 export type SealingKeys = ReadonlyMap<string, Buffer>;
@@ -109,9 +113,41 @@ export class EventCodec {
   }
 
   private decodeWith(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): StoredEvent {
+    const read = this.read(r, keyOf);
+    if (E.isLeft(read)) throw new CorruptEventError(`event at position ${r.position} ${read.left.message}`);
+    return read.right;
+  }
+
+  /**
+   * The round trip of the log, checked before anything is appended: the event as the store will
+   * hold it (JSON text: NaN and Infinity become null, undefined disappears), read back by the very
+   * decoder every reader of the log uses. An event that fails here would stop every reader for
+   * good (the projections, the worker, a restart), so it is refused and never written.
+   */
+  checkRoundTrip(e: EventToAppend): E.Either<Unrecordable, void> {
+    const refuse = (errors: readonly FieldError[]) => E.left({ eventType: e.type, errors });
+    const as = (data: unknown, metadata: unknown): RecordedEvent => ({ id: e.id, streamId: '', type: e.type, revision: 0n, position: 0n, data, metadata });
+    // The values as given first, so that the error shows them (Infinity, not the null it would be stored as).
+    const given = this.read(as(e.data, e.metadata), () => null);
+    if (E.isLeft(given)) return refuse(given.left.fields);
+    let stored: RecordedEvent;
+    try {
+      stored = as(asStored(e.data), asStored(e.metadata));
+    } catch (err) {
+      return refuse([{ field: 'data', reason: `cannot be written as JSON: ${(err as Error).message}` }]);
+    }
+    // Sealed content stays sealed: its shape is what is checked, not the plaintext.
+    const read = this.read(stored, () => null);
+    return E.isLeft(read) ? refuse(read.left.fields) : E.right(undefined);
+  }
+
+  private read(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): E.Either<{ message: string; fields: FieldError[] }, StoredEvent> {
     const meta = EventMetadata.decode(r.metadata);
     if (E.isLeft(meta)) {
-      throw new CorruptEventError(`event at position ${r.position} has invalid metadata: ${PathReporter.report(meta).join('; ')}`);
+      return E.left({
+        message: `has invalid metadata: ${PathReporter.report(meta).join('; ')}`,
+        fields: fieldErrorsOf(meta.left, 'metadata').map((f) => ({ ...f, field: f.field === 'metadata' ? f.field : `metadata.${f.field}` })),
+      });
     }
     let data = r.data;
     const fields = fieldsOf(r.type as DomainEvent['type']);
@@ -129,8 +165,19 @@ export class EventCodec {
     }
     const event = decodeEventData(r.type, meta.right.schemaVersion, data);
     if (E.isLeft(event)) {
-      throw new CorruptEventError(`event at position ${r.position} (${r.streamId}@${r.revision}): ${describeSchemaError(event.left)}`);
+      const e = event.left;
+      return E.left({
+        message: `(${r.streamId}@${r.revision}): ${describeSchemaError(e)}`,
+        fields: e.kind === 'InvalidEventData' ? e.fields : [{ field: 'type', reason: describeSchemaError(e) }],
+      });
     }
-    return { event: event.right, metadata: meta.right, streamId: r.streamId, revision: r.revision, position: r.position };
+    return E.right({ event: event.right, metadata: meta.right, streamId: r.streamId, revision: r.revision, position: r.position });
   }
 }
+
+/** What the store keeps of a value: its JSON text, read back. */
+const asStored = (v: unknown): unknown => {
+  const text = JSON.stringify(v);
+  if (text === undefined) throw new Error('no JSON value');
+  return JSON.parse(text) as unknown;
+};

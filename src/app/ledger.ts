@@ -24,6 +24,7 @@ import { DeletionWorker } from './deletion/deletionWorker.js';
 import { historyFileExecutor, sessionIndexExecutor } from './deletion/lineFileSteps.js';
 import { rolloutExecutor } from './deletion/rolloutStep.js';
 import { EventCodec } from './eventCodec.js';
+import { RolloutPathPolicy } from './rolloutPathPolicy.js';
 import { ThreadLifecycle } from './threadLifecycle.js';
 import { type Clock, ThreadRepository } from './threadRepository.js';
 import { WorkerLoop } from './deletion/workerLoop.js';
@@ -89,11 +90,16 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
   // instead of taking a random page per append.
   const repo = new ThreadRepository(store, codec, clock, uuidv7);
-  const lifecycle = new ThreadLifecycle(repo);
   const purger = new RolloutPurger(cfg.rolloutRoots);
   const readDb = openReadModels(join(dataDir, 'read.db'));
   const runner = new ProjectionRunner(readDb, store, codec, allProjections);
   const queries = new ReadModelQueries(readDb);
+  // A rollout a writer names must be one the purge accepts, and not already another thread's.
+  const rolloutPaths = new RolloutPathPolicy(cfg.rolloutRoots, async (path) => {
+    await runner.catchUp();
+    return queries.rolloutOwner(path);
+  });
+  const lifecycle = new ThreadLifecycle(repo, rolloutPaths);
   const home = cfg.codexHome ?? null;
   const inventory = home ? new CodexInventory(home) : null;
   const worker = new DeletionWorker({

@@ -5,6 +5,7 @@ import type { CommandContext } from '../domain/metadata.js';
 import { type ThreadState, isChildOf } from '../domain/threadState.js';
 import type { Command } from '../domain/commands.js';
 import { decide } from '../domain/threadDecider.js';
+import type { RolloutPathPolicy } from './rolloutPathPolicy.js';
 import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
 
 /** What archiving does to a thread's files, beside recording it (Codex moves the rollout). */
@@ -40,10 +41,24 @@ const maxPosition = (a: bigint | null, b: bigint | null): bigint | null => (a ==
  * streams, never from a projection.
  */
 export class ThreadLifecycle {
-  constructor(private readonly repo: ThreadRepository) {}
+  /** `rolloutPaths`: what a writer may name as a thread's rollout (none given: not checked). */
+  constructor(
+    private readonly repo: ThreadRepository,
+    private readonly rolloutPaths?: RolloutPathPolicy,
+  ) {}
+
+  /** A rollout path named by a writer is refused unless the deletion could purge it and it is the thread's own. */
+  private async checkRollout(thread: Started): Promise<E.Either<HandleError, void>> {
+    if (thread.rolloutPath === null || !this.rolloutPaths) return E.right(undefined);
+    const r = await this.rolloutPaths.check(thread.threadId, thread.rolloutPath);
+    if (E.isLeft(r)) this.repo.stats.count('StartThread', r.left.kind);
+    return r;
+  }
 
   /** Starts a root thread. */
   async start(thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+    const path = await this.checkRollout(thread);
+    if (E.isLeft(path)) return path;
     const r = await this.repo.handle({ type: 'StartThread', thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] } }, ctx);
     return E.map((h: Handled) => ({ threadIds: [thread.threadId], position: h.position, replayed: h.replayed }))(r);
   }
@@ -56,6 +71,8 @@ export class ThreadLifecycle {
    */
   async spawn(parentThreadId: ThreadId, thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
     if (thread.threadId === parentThreadId) return E.left({ kind: 'SelfSpawn', threadId: parentThreadId });
+    const path = await this.checkRollout(thread);
+    if (E.isLeft(path)) return path;
     // An existing thread is never adopted: no edge is written to it.
     const existing = await this.repo.load(thread.threadId);
     if (existing.state.status === 'live' && existing.state.started?.parentThreadId !== parentThreadId) {

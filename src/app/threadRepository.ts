@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../domain/commands.js';
-import type { DomainError } from '../domain/errors.js';
+import { type DomainError, describeDomainError } from '../domain/errors.js';
+import { type FieldError, describeFieldErrors } from '../domain/fieldErrors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
@@ -46,7 +47,26 @@ export type HandleError =
   | DomainError
   | { kind: 'TooManyConflicts'; threadId: ThreadId; attempts: number }
   /** The Idempotency-Key was recorded on this thread for another request. */
-  | { kind: 'IdempotencyKeyReused'; threadId: ThreadId; key: string };
+  | { kind: 'IdempotencyKeyReused'; threadId: ThreadId; key: string }
+  /**
+   * An event the command produced would not read back as the log stores it (a number JSON cannot
+   * hold, a value its schema refuses): nothing was appended. `errors` name the event's fields.
+   */
+  | { kind: 'UnrecordableEvent'; threadId: ThreadId; eventType: string; errors: readonly FieldError[] };
+
+/** A refusal in words, for reports and logs. */
+export const describeHandleError = (e: HandleError): string => {
+  switch (e.kind) {
+    case 'TooManyConflicts':
+      return `too many concurrent changes to thread ${e.threadId} (${e.attempts} attempts)`;
+    case 'IdempotencyKeyReused':
+      return `the key ${e.key} was used for a different request`;
+    case 'UnrecordableEvent':
+      return `${e.eventType} of thread ${e.threadId} would not read back from the log: ${describeFieldErrors(e.errors)}`;
+    default:
+      return describeDomainError(e);
+  }
+};
 
 /**
  * Command handling: read the thread's stream, decide, append at the revision read. On a
@@ -167,6 +187,11 @@ export class ThreadRepository {
       } catch (err) {
         if (err instanceof ContentKeyDestroyedError) continue; // decided on a state the deletion has passed
         throw err;
+      }
+      // Nothing is appended that would not read back: one bad value would stop every reader of the log.
+      for (const e of toAppend) {
+        const checked = this.codec.checkRoundTrip(e);
+        if (E.isLeft(checked)) return E.left({ kind: 'UnrecordableEvent', threadId, eventType: checked.left.eventType, errors: checked.left.errors });
       }
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
       if (E.isLeft(appended)) this.stats.conflicts++;

@@ -1,6 +1,6 @@
-import { type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { type Dirent, lstatSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ConfinedRoot, type HeldDir, type Located, NotConfinedError, locateIn } from '../io/confinedPath.js';
 
 export type RolloutFile = { readonly path: string; readonly archived: boolean; readonly mtimeMs: number };
 
@@ -18,8 +18,12 @@ const ROLLOUT = /^rollout-(\d{4})-(\d{2})-(\d{2})T.*\.jsonl$/;
 export class CodexHome {
   readonly root: string;
 
+  /** `sessions/` and `archived_sessions/`: where moves happen, never following a symlink below them. */
+  private readonly rolloutRoots: ConfinedRoot[];
+
   constructor(root: string) {
     this.root = resolve(root);
+    this.rolloutRoots = [new ConfinedRoot(this.sessionsDir), new ConfinedRoot(this.archivedDir)];
   }
 
   get sessionsDir(): string {
@@ -107,11 +111,44 @@ export class CodexHome {
     return dirname(resolve(path)) === this.archivedDir;
   }
 
-  /** Moves a rollout (and its `.zst` sibling, if any), as Codex's archive and unarchive do. */
+  /**
+   * Moves a rollout (and its `.zst` sibling, if any), as Codex's archive and unarchive do: both
+   * ends must be inside `sessions/` or `archived_sessions/`. Both folders are opened from their
+   * root and held (missing ones made inside the held folders), never following a symlink, and the
+   * rename happens between the two folders held (see `confinedPath.ts`): a folder swapped for a
+   * symlink meanwhile is refused, never moved into or out of.
+   */
   async move(from: string, to: string): Promise<void> {
     if (from === to) return;
-    await mkdir(dirname(to), { recursive: true });
-    await rename(from, to);
-    if (existsSync(`${from}.zst`)) await rename(`${from}.zst`, `${to}.zst`);
+    const src = this.locate(from, 'move');
+    const dst = this.locate(to, 'move to');
+    const held: HeldDir[] = [];
+    try {
+      const absent = () => Object.assign(new Error(`ENOENT: no such file or directory, rename '${from}' -> '${to}'`), { code: 'ENOENT' });
+      const a = this.open(src, false, from);
+      if (a === null) throw absent();
+      held.push(a);
+      const b = this.open(dst, true, to);
+      if (b === null) throw absent(); // the home itself went away
+      held.push(b);
+      renameSync(a.at(src.name), b.at(dst.name));
+      if (lstatSync(a.at(`${src.name}.zst`), { throwIfNoEntry: false })) renameSync(a.at(`${src.name}.zst`), b.at(`${dst.name}.zst`));
+    } finally {
+      for (const h of held) h.close();
+    }
+  }
+
+  private locate(path: string, what: string): Located {
+    const l = locateIn(this.rolloutRoots, path);
+    if (!l) throw new Error(`refusing to ${what} ${path}: it is outside ${this.sessionsDir} and ${this.archivedDir}`);
+    return l;
+  }
+
+  private open(l: Located, create: boolean, path: string): HeldDir | null {
+    try {
+      return l.root.openDir(l.dir, { create });
+    } catch (err) {
+      throw err instanceof NotConfinedError ? new Error(`refusing to move ${path}: ${err.message}`) : err;
+    }
   }
 }

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Ledger } from '../app/ledger.js';
+import { type HandleError, describeHandleError } from '../app/threadRepository.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
@@ -23,6 +24,9 @@ export type ImportReport = {
 };
 
 const PARSE_CONCURRENCY = 32;
+
+/** A refusal as a skip reports it: its kind first (what scripts match on), then why. */
+const refused = (e: HandleError): string => `${e.kind}: ${describeHandleError(e)}`;
 const ctx: CommandContext = { actor: 'codex-import', requestId: 'codex-import', causationId: null };
 
 /**
@@ -138,12 +142,12 @@ export class CodexImporter {
         // A subagent of a deleted thread turned up: it is deleted too, never listed.
         const root = parentState.rootThreadId ?? parent;
         const t = await repo.handle({ type: 'TombstoneDescendant', threadId: id, rootThreadId: root }, ctx, loaded);
-        if (E.isLeft(t)) return this.skip(report, file, `tombstone refused: ${t.left.kind}`);
+        if (E.isLeft(t)) return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
       if (parent !== null && parentState?.status === 'live') {
         const edge = await repo.handle({ type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id }, ctx);
-        if (E.isLeft(edge)) return this.skip(report, file, `spawn edge refused: ${edge.left.kind}`);
+        if (E.isLeft(edge)) return this.skip(report, file, `spawn edge refused: ${refused(edge.left)}`);
       }
       const started = { ...info.started, rolloutPath: file.path };
       const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
@@ -152,7 +156,7 @@ export class CodexImporter {
       if (name?.trim()) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
       if (file.archived) commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
       const r = await repo.handleAll(id, commands, ctx, loaded);
-      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
+      if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.started++;
     } else {
       const row = this.ledger.queries.thread(id);
@@ -168,7 +172,7 @@ export class CodexImporter {
         return;
       }
       const r = await repo.handleAll(id, follow, ctx, loaded);
-      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
+      if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.updated++;
     }
     this.seen.set(file.path, file.mtimeMs);
@@ -178,7 +182,7 @@ export class CodexImporter {
   private async purgeLate(file: RolloutFile, id: ThreadId, report: ImportReport): Promise<void> {
     try {
       const r = await purgeLateRollout(this.ledger, id, file.path, ctx);
-      if (E.isLeft(r)) return this.skip(report, file, r.left.kind);
+      if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.purgedLate.push(file.path);
     } catch (err) {
       this.skip(report, file, (err as Error).message);

@@ -12,7 +12,10 @@ export type HomeInventory = {
   readonly databases: string[];
 };
 
-const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i;
+/** A rollout's name ends with `<uuid>.jsonl`: tested on those last 42 characters alone, not from every position of the name. */
+const UUID_JSONL = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i;
+const TAIL = 36 + '.jsonl'.length;
+const nameIdOf = (name: string): string | null => UUID_JSONL.exec(name.slice(-TAIL))?.[1]?.toLowerCase() ?? null;
 /** The `session_meta` line is read up to this size; a longer first line names no thread. */
 const FIRST_LINE_MAX = 1 << 20;
 const CHUNK = 16 * 1024;
@@ -74,7 +77,7 @@ export class CodexInventory {
       if (id !== null && wanted.has(id) && !rollouts.get(id)!.includes(path)) rollouts.get(id)!.push(path);
     };
     for (const f of await this.home.listRollouts({ full: true })) {
-      add(UUID.exec(basename(f.path))?.[1]?.toLowerCase() ?? null, f.path);
+      add(nameIdOf(basename(f.path)), f.path);
       let known = this.ids.get(f.path);
       if (known?.mtimeMs !== f.mtimeMs) {
         known = { mtimeMs: f.mtimeMs, metaId: metaIdOf(f.path) };

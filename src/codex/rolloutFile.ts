@@ -5,6 +5,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type CodexThreadMeta, type EventOf, type SessionSource, type SourceKind, nullable } from '../domain/events.js';
 import { ThreadId } from '../domain/ids.js';
+import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
+import { SpawnDepth } from '../domain/numbers.js';
 
 const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 
@@ -28,10 +30,28 @@ type SessionMeta = t.TypeOf<typeof SessionMeta>;
 
 const SpawnOnDisk = t.type({
   thread_spawn: t.intersection([
-    t.type({ parent_thread_id: t.string, depth: t.number }),
+    t.type({ parent_thread_id: t.string, depth: SpawnDepth }),
     t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
   ]),
 });
+
+const subagentOf = (raw: unknown): unknown => {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const o = raw as Record<string, unknown>;
+  return o['subagent'] ?? o['subAgent'] ?? o['sub_agent'];
+};
+
+/**
+ * A spawn record that is there but not valid (a `depth` of 1.5, or 1e400 which JSON reads as
+ * Infinity): the rollout is refused, naming the field, rather than imported with a value the
+ * log could not hold or silently taken for another source.
+ */
+const invalidSpawn = (raw: unknown): string | null => {
+  const sub = subagentOf(raw);
+  if (typeof sub !== 'object' || sub === null || !('thread_spawn' in sub)) return null;
+  const r = SpawnOnDisk.decode(sub);
+  return E.isLeft(r) ? describeFieldErrors(fieldErrorsOf(r.left).map((e) => ({ ...e, field: `source.subagent.${e.field}` }))) : null;
+};
 
 /** Codex's on-disk source (`"subagent"`) in its wire form (`"subAgent"`). */
 export const sourceOnWire = (raw: unknown): SessionSource => {
@@ -138,6 +158,8 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
         if (line.type !== 'session_meta') return E.left(`${path}: first line is not a session_meta record`);
         const m = SessionMeta.decode(line.payload);
         if (E.isLeft(m)) return E.left(`${path}: invalid session_meta: ${PathReporter.report(m).join('; ')}`);
+        const spawn = invalidSpawn(m.right.source);
+        if (spawn !== null) return E.left(`${path}: invalid session_meta: ${spawn}`);
         meta = m.right;
         continue;
       }

@@ -12,6 +12,7 @@ import {
   nullable,
 } from './events.js';
 import { ThreadId } from './ids.js';
+import { FiniteNumber } from './numbers.js';
 
 /** Start a thread: a root (`parentThreadId: null`) or a subagent whose spawn edge is already on its parent. */
 export const StartThread = t.type({ type: t.literal('StartThread'), thread: ThreadStarted });
@@ -32,7 +33,7 @@ export const RenameThread = t.type({
 });
 
 /** The thread's rollout was modified (seen by the Codex home import). */
-export const UpdateThread = t.type({ type: t.literal('UpdateThread'), threadId: ThreadId, updatedAtMs: t.number });
+export const UpdateThread = t.type({ type: t.literal('UpdateThread'), threadId: ThreadId, updatedAtMs: FiniteNumber });
 
 export const ArchiveThread = t.type({
   type: t.literal('ArchiveThread'),

@@ -1,3 +1,4 @@
+import { showValue } from './fieldErrors.js';
 import type { ThreadId } from './ids.js';
 
 /** Every way a command can be refused. The domain returns these; it never throws. */
@@ -16,7 +17,9 @@ export type DomainError =
   | { kind: 'NotTombstoned'; threadId: ThreadId }
   | { kind: 'StepAlreadyRecorded'; threadId: ThreadId; step: string }
   | { kind: 'DeletionIncomplete'; threadId: ThreadId; remaining: string[] }
-  | { kind: 'WrongThread'; expected: ThreadId; got: ThreadId };
+  | { kind: 'WrongThread'; expected: ThreadId; got: ThreadId }
+  /** The rollout path a thread would record is not one its deletion could purge (see rolloutPath.ts). */
+  | { kind: 'InvalidRolloutPath'; threadId: ThreadId; path: string; reason: string };
 
 export const describeDomainError = (e: DomainError): string => {
   switch (e.kind) {
@@ -50,5 +53,7 @@ export const describeDomainError = (e: DomainError): string => {
       return `deletion of ${e.threadId} is not complete: ${e.remaining.join(', ')}`;
     case 'WrongThread':
       return `command for thread ${e.got} sent to thread ${e.expected}`;
+    case 'InvalidRolloutPath':
+      return `rolloutPath ${showValue(e.path)} of thread ${e.threadId} ${e.reason}`;
   }
 };

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { ThreadId } from './ids.js';
+import { FiniteNumber } from './numbers.js';
 
 export const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null]);
 
@@ -28,7 +29,7 @@ const SubAgentSource = t.union([
   t.keyof({ review: null, compact: null, memory_consolidation: null }),
   t.type({
     thread_spawn: t.intersection([
-      t.type({ parent_thread_id: t.string, depth: t.number }),
+      t.type({ parent_thread_id: t.string, depth: FiniteNumber }),
       t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
     ]),
   }),
@@ -70,7 +71,7 @@ export const ThreadStarted = t.type({
   originator: nullable(t.string),
   cliVersion: nullable(t.string),
   gitInfo: nullable(GitInfo),
-  createdAtMs: t.number,
+  createdAtMs: FiniteNumber,
   rolloutPath: nullable(t.string),
   preview: Content,
   name: Content,
@@ -87,7 +88,7 @@ export const SubagentSpawned = t.type({
 export const ThreadRenamed = t.type({ threadId: ThreadId, name: Content, indexedIn: nullable(t.string) });
 
 /** The thread's rollout changed: its new modification time (Codex's `updatedAt`). */
-export const ThreadUpdated = t.type({ threadId: ThreadId, updatedAtMs: t.number });
+export const ThreadUpdated = t.type({ threadId: ThreadId, updatedAtMs: FiniteNumber });
 
 /** `rolloutPath`: where the rollout now lives, when the archive moved it. */
 export const ThreadArchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
@@ -104,7 +105,7 @@ export const RolloutPurged = t.type({
   threadId: ThreadId,
   path: t.string,
   outcome: t.keyof({ removed: null, absent: null }),
-  sizeBytes: nullable(t.number),
+  sizeBytes: nullable(FiniteNumber),
   sha256: nullable(t.string),
 });
 
@@ -145,7 +146,7 @@ export const DeletionStepFailed = t.type({
   step: t.string,
   error: t.string,
   attempt: t.Int,
-  nextRetryAtMs: t.number,
+  nextRetryAtMs: FiniteNumber,
 });
 
 export const ThreadDeleted = t.type({ threadId: ThreadId, rootThreadId: ThreadId });

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { nullable } from './events.js';
+import { FiniteNumber } from './numbers.js';
 
 /**
  * A command sent with an Idempotency-Key: the key, and the request it names (method and path).
@@ -13,7 +14,7 @@ export const EventMetadata = t.intersection([
     actor: t.string,
     requestId: t.string,
     causationId: nullable(t.string),
-    recordedAtMs: t.number,
+    recordedAtMs: FiniteNumber,
     schemaVersion: t.Int,
   }),
   t.partial({ idempotency: Idempotency }),

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { type FieldError, fieldErrorsOf } from './fieldErrors.js';
 import { type DomainEvent, type EventType, eventDataCodecs, isEventType } from './events.js';
 import { upcasters } from './upcasters.js';
 
@@ -37,7 +38,7 @@ export const schemaVersionOf = (type: EventType, registry: SchemaRegistry = sche
 export type SchemaError =
   | { kind: 'UnknownEventType'; type: string }
   | { kind: 'UnsupportedSchemaVersion'; type: string; version: number; current: number }
-  | { kind: 'InvalidEventData'; type: string; errors: string[] };
+  | { kind: 'InvalidEventData'; type: string; errors: string[]; fields: FieldError[] };
 
 /**
  * Decodes one stored payload into a domain event: upcast from an older version, refuse a newer
@@ -63,7 +64,7 @@ export const decodeEventData = (
   const codec = eventDataCodecs[type];
   const decoded = codec.decode(payload);
   if (E.isLeft(decoded)) {
-    return E.left({ kind: 'InvalidEventData', type, errors: PathReporter.report(decoded) });
+    return E.left({ kind: 'InvalidEventData', type, errors: PathReporter.report(decoded), fields: fieldErrorsOf(decoded.left, 'data') });
   }
   return E.right({ type, data: decoded.right } as DomainEvent);
 };

@@ -36,10 +36,17 @@ export const targetOf = (c: Command): ThreadId => {
   }
 };
 
-/** Names are trimmed; an empty one is refused. */
+/** The longest name a thread may have, in characters: a title, not a document. */
+export const MAX_NAME_LENGTH = 1024;
+
+/** Names are trimmed; an empty one, or one longer than MAX_NAME_LENGTH, is refused. */
 export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainError, string> => {
   const name = raw.trim();
-  return name.length === 0 ? E.left({ kind: 'InvalidName', threadId, reason: 'name must not be empty' }) : E.right(name);
+  if (name.length === 0) return E.left({ kind: 'InvalidName', threadId, reason: 'name must not be empty' });
+  if (name.length > MAX_NAME_LENGTH) {
+    return E.left({ kind: 'InvalidName', threadId, reason: `name must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}` });
+  }
+  return E.right(name);
 };
 
 const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' => (s.status === 'deleted' ? 'deleted' : 'deleting');

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { type Stats, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { ConfinedRoot, type HeldDir } from './confinedPath.js';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** A line's JSON object, or null for a line that is not one (kept as it is by every rewrite). */
 export const parseLine = (line: string): Record<string, unknown> | null => {
@@ -12,20 +15,92 @@ export const parseLine = (line: string): Record<string, unknown> | null => {
   }
 };
 
-/** The text of a JSON-lines file: '' when absent; only a regular file is read (a symlink is refused). */
-export const readLines = (path: string): string => {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (st === undefined) return '';
-  if (!st.isFile()) throw new Error(`refusing ${path}: it is not a regular file`);
-  return readFileSync(path, 'utf8');
+const notRegular = (path: string) => new Error(`refusing ${path}: it is not a regular file`);
+
+/**
+ * Opens `name` in the folder held, never following a symlink and never waiting on a FIFO; only a
+ * regular file is accepted. Null when absent.
+ */
+const openRegular = (dir: HeldDir, name: string, flags: number, shown: string, mode = 0o666): { fd: number; st: Stats } | null => {
+  let fd: number;
+  try {
+    fd = openSync(dir.at(name), flags | O_NOFOLLOW | O_NONBLOCK, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR') throw notRegular(shown);
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notRegular(shown);
+    return { fd, st };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
 };
 
-const fsyncDir = (dir: string) => {
-  const fd = openSync(dir, 'r');
+const readAll = (fd: number): string => {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/** The folder of a JSON-lines file, held (see `confinedPath.ts`). `folder`: that folder as a root, resolved once by the caller; else now. */
+const folderOf = (path: string, folder: ConfinedRoot | undefined): HeldDir | null => (folder ?? new ConfinedRoot(dirname(path))).openDir([]);
+
+/** The text of a JSON-lines file: '' when absent; only a regular file is read (a symlink is refused). */
+export const readLines = (path: string, folder?: ConfinedRoot): string => {
+  const dir = folderOf(path, folder);
+  if (dir === null) return '';
   try {
-    fsyncSync(fd);
+    const f = openRegular(dir, basename(path), O_RDONLY, path);
+    if (f === null) return '';
+    try {
+      return readAll(f.fd);
+    } finally {
+      closeSync(f.fd);
+    }
   } finally {
-    closeSync(fd);
+    dir.close();
+  }
+};
+
+/** Appends text to a JSON-lines file in its folder, created if absent; a symlink or anything but a regular file is refused. */
+export const appendLines = (path: string, text: string, folder?: ConfinedRoot): void => {
+  const dir = folderOf(path, folder);
+  if (dir === null) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT', path });
+  try {
+    const f = openRegular(dir, basename(path), O_WRONLY | O_APPEND | O_CREAT, path);
+    if (f === null) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT', path }); // its folder went away
+    try {
+      const buf = Buffer.from(text, 'utf8');
+      for (let off = 0; off < buf.length; ) off += writeSync(f.fd, buf, off, buf.length - off);
+    } finally {
+      closeSync(f.fd);
+    }
+  } finally {
+    dir.close();
+  }
+};
+
+const tempName = (name: string): RegExp => new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+
+/**
+ * The new files of rewrites a crash stopped before their rename: each holds the other threads'
+ * lines as they were (a deleted one's among them, if it was deleted later), so it goes.
+ */
+const removeStaleTemps = (dir: HeldDir, name: string): void => {
+  const pattern = tempName(name);
+  for (const entry of dir.entries()) {
+    if (!pattern.test(entry)) continue;
+    if (lstatSync(dir.at(entry), { throwIfNoEntry: false })?.isFile()) unlinkSync(dir.at(entry));
   }
 };
 
@@ -33,36 +108,53 @@ const fsyncDir = (dir: string) => {
  * Rewrites a JSON-lines file without the lines whose `field` names one of `ids`: a new file
  * beside it (created exclusively, with the old file's mode), fsynced, renamed over it, the folder
  * fsynced; a reader sees the old file or the new one, never half of one. Returns how many lines
- * each id lost; a file with none of them is not touched.
+ * each id lost; a file with none of them is not touched. All of it happens in the file's folder,
+ * held open (see `confinedPath.ts`): neither the read, the new file nor the rename follows a symlink.
+ * A new file a crashed rewrite left behind is removed first.
  */
-export const removeLines = (path: string, field: string, ids: ReadonlySet<string>): Map<string, number> => {
+export const removeLines = (path: string, field: string, ids: ReadonlySet<string>, folder?: ConfinedRoot): Map<string, number> => {
   const removed = new Map<string, number>([...ids].map((id) => [id, 0]));
-  const text = readLines(path);
-  if (text === '') return removed;
-  const kept: string[] = [];
-  for (const raw of text.split('\n')) {
-    const id = raw.trim() ? parseLine(raw)?.[field] : undefined;
-    if (typeof id === 'string' && ids.has(id)) removed.set(id, removed.get(id)! + 1);
-    else kept.push(raw);
-  }
-  if ([...removed.values()].every((n) => n === 0)) return removed;
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
+  const dir = folderOf(path, folder);
+  if (dir === null) return removed;
   try {
-    fchmodSync(fd, lstatSync(path).mode & 0o777);
-    writeSync(fd, kept.join('\n'));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (err) {
+    const name = basename(path);
+    removeStaleTemps(dir, name);
+    const f = openRegular(dir, name, O_RDONLY, path);
+    if (f === null) return removed;
+    let text: string;
     try {
+      text = readAll(f.fd);
+    } finally {
+      closeSync(f.fd);
+    }
+    if (text === '') return removed;
+    const kept: string[] = [];
+    for (const raw of text.split('\n')) {
+      const id = raw.trim() ? parseLine(raw)?.[field] : undefined;
+      if (typeof id === 'string' && ids.has(id)) removed.set(id, removed.get(id)! + 1);
+      else kept.push(raw);
+    }
+    if ([...removed.values()].every((n) => n === 0)) return removed;
+    const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
+    const fd = openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    let open = true;
+    try {
+      fchmodSync(fd, f.st.mode & 0o777);
+      writeSync(fd, kept.join('\n'));
+      fsyncSync(fd);
+      open = false;
       closeSync(fd);
-    } catch {}
-    try {
-      unlinkSync(tmp);
-    } catch {}
-    throw err;
+      renameSync(dir.at(tmp), dir.at(name));
+    } catch (err) {
+      if (open) closeSync(fd);
+      try {
+        unlinkSync(dir.at(tmp));
+      } catch {}
+      throw err;
+    }
+    dir.fsync();
+    return removed;
+  } finally {
+    dir.close();
   }
-  fsyncDir(dirname(path));
-  return removed;
 };

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readSync, realpathSync, unlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { ConfinedRoot, NotConfinedError } from './confinedPath.js';
+
+const readAsync = promisify(read);
 
 export type PurgeOutcome =
   | { outcome: 'removed'; sizeBytes: number; sha256: string }
@@ -13,11 +15,6 @@ export class PurgeRefusedError extends Error {
   override readonly name = 'PurgeRefusedError';
 }
 
-const within = (root: string, p: string): boolean => {
-  const rel = relative(root, p);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-};
-
 const realOrNull = (p: string): string | null => {
   try {
     return realpathSync.native(p);
@@ -26,22 +23,28 @@ const realOrNull = (p: string): string | null => {
   }
 };
 
-const realOrSelf = (p: string): string => realOrNull(p) ?? resolve(p);
-
 /** Small files are hashed and removed synchronously: far cheaper than a trip through the thread pool. */
 const SYNC_LIMIT = 1 << 20;
+const CHUNK = 1 << 20;
 
 /**
  * Removes rollout files, only inside the configured roots. The containing folder is resolved
  * through symlinks before the check; the file itself must be a regular file (a symlink is refused,
- * never followed). What was removed is remembered by size and SHA-256 only.
+ * never followed). Then the folder is opened from its root without following any symlink and held
+ * (see `confinedPath.ts`): the file is opened, hashed and removed in that folder, and removed only
+ * if its name still holds the file that was hashed, so a folder swapped for a symlink meanwhile
+ * cannot send the removal outside the roots. What was removed is remembered by size and SHA-256 only.
  */
 export class RolloutPurger {
-  private readonly roots: string[];
+  private readonly roots: ConfinedRoot[];
 
   constructor(roots: readonly string[]) {
     if (roots.length === 0) throw new Error('at least one rollout root is required');
-    this.roots = roots.map(realOrSelf);
+    this.roots = roots.map((r) => new ConfinedRoot(r));
+  }
+
+  private outside(path: string): PurgeRefusedError {
+    return new PurgeRefusedError(`refusing ${path}: it is outside the rollout roots (${this.roots.map((r) => r.real).join(', ')})`);
   }
 
   async purge(path: string): Promise<PurgeOutcome> {
@@ -55,22 +58,54 @@ export class RolloutPurger {
       throw err;
     }
     const target = resolve(dir, basename(abs));
-    if (!this.roots.some((r) => within(r, target))) {
-      throw new PurgeRefusedError(`refusing ${path}: it is outside the rollout roots (${this.roots.join(', ')})`);
+    const root = this.roots.find((r) => r.contains(target));
+    if (!root) throw this.outside(path);
+    if (target === root.real) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+    let held;
+    try {
+      held = root.openDir(relative(root.real, dir).split(sep).filter((c) => c !== ''));
+    } catch (err) {
+      if (err instanceof NotConfinedError) throw new PurgeRefusedError(`refusing ${path}: ${err.message}`);
+      throw err;
     }
-    const st = lstatSync(target, { throwIfNoEntry: false });
-    if (st === undefined) return { outcome: 'absent', sizeBytes: null, sha256: null };
-    if (st.isSymbolicLink()) throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
-    if (!st.isFile()) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
-    const hash = createHash('sha256');
-    if (st.size <= SYNC_LIMIT) {
-      hash.update(readFileSync(target));
-      unlinkSync(target);
-    } else {
-      await pipeline(createReadStream(target), hash);
-      await unlink(target);
+    if (held === null) return absent(); // its folder went away meanwhile
+    try {
+      const at = held.at(basename(abs));
+      let fd: number;
+      try {
+        fd = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return absent();
+        if (code === 'ELOOP') throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
+        if (code === 'ENXIO') throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+        throw err;
+      }
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+        const hash = createHash('sha256');
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(st.size, 1)));
+        for (let pos = 0; ; ) {
+          const n = st.size <= SYNC_LIMIT ? readSync(fd, buf, 0, buf.length, pos) : (await readAsync(fd, buf, 0, buf.length, pos)).bytesRead;
+          if (n === 0) break;
+          hash.update(buf.subarray(0, n));
+          pos += n;
+        }
+        // Removed only if the name, in the folder held, is still the file just hashed.
+        const now = lstatSync(at, { throwIfNoEntry: false });
+        if (now === undefined) return absent();
+        if (now.dev !== st.dev || now.ino !== st.ino) {
+          throw new PurgeRefusedError(`refusing ${path}: it was replaced while it was read; left for the next attempt`);
+        }
+        unlinkSync(at);
+        return { outcome: 'removed', sizeBytes: st.size, sha256: hash.digest('hex') };
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      held.close();
     }
-    return { outcome: 'removed', sizeBytes: st.size, sha256: hash.digest('hex') };
   }
 
   /** A path whose folder is gone is absent, but only a path inside the roots may say so. */
@@ -85,9 +120,9 @@ export class RolloutPurger {
       realDir = realOrNull(dir);
     }
     const real = join(realDir ?? dir, rest);
-    if (!this.roots.some((r) => within(r, real))) {
-      throw new PurgeRefusedError(`refusing ${p}: it is outside the rollout roots (${this.roots.join(', ')})`);
-    }
-    return { outcome: 'absent', sizeBytes: null, sha256: null };
+    if (!this.roots.some((r) => r.contains(real))) throw this.outside(p);
+    return absent();
   }
 }
+
+const absent = (): PurgeOutcome => ({ outcome: 'absent', sizeBytes: null, sha256: null });

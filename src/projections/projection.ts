@@ -26,5 +26,20 @@ export const createProjectionTables = (
   opts: { indexes: boolean } = { indexes: true },
 ): void => {
   db.exec(p.schema(suffix));
-  if (opts.indexes) db.exec(p.indexes(suffix));
+  if (!opts.indexes) return;
+  // Index names carry a token, so "IF NOT EXISTS" cannot tell an index is there: look, by what it
+  // indexes. Copies that earlier versions made at every open are dropped (each slowed every write).
+  const tables = p.tables.map((t) => t + suffix);
+  const byShape = new Map<string, string>();
+  for (const idx of db
+    .prepare<[], { name: string; tbl_name: string; sql: string }>(
+      `SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid`,
+    )
+    .all()) {
+    if (!tables.includes(idx.tbl_name)) continue;
+    const shape = `${idx.tbl_name} ${idx.sql.slice(idx.sql.indexOf(' ON '))}`;
+    if (byShape.has(shape)) db.exec(`DROP INDEX "${idx.name}"`);
+    else byShape.set(shape, idx.name);
+  }
+  if (byShape.size === 0) db.exec(p.indexes(suffix));
 };

@@ -27,6 +27,8 @@ export class ReadModelQueries {
   constructor(db: Database.Database) {
     this.s = {
       thread: db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE thread_id = ?'),
+      // No index on rollout_path: a scan of the visible threads, once per start that names a rollout.
+      rolloutOwner: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM threads WHERE rollout_path = ? LIMIT 1'),
       node: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE thread_id = ?'),
       children: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE parent_thread_id = ? ORDER BY thread_id'),
       descendants: db.prepare<[string], NodeRow>(`WITH RECURSIVE sub(id) AS (
@@ -55,6 +57,10 @@ export class ReadModelQueries {
 
   thread(id: string): ThreadRow | null {
     return this.s.thread.get(id) ?? null;
+  }
+  /** The visible thread whose rollout is at this path now, if any. */
+  rolloutOwner(path: string): string | null {
+    return this.s.rolloutOwner.get(path)?.thread_id ?? null;
   }
   node(id: string): NodeRow | null {
     return this.s.node.get(id) ?? null;

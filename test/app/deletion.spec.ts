@@ -14,6 +14,12 @@ const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
 
 describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%s store)', (backend) => {
   const f = useLedgerFixture({ backend });
+  /**
+   * A start whose rollout path the lifecycle now refuses (outside the roots, through a symlink, not
+   * the thread's file), appended as a log written before that check holds it: the purge must still
+   * refuse to follow it.
+   */
+  const recordedBeforeTheCheck = (thread: ReturnType<typeof startedData>) => f.ledger.repo.handle({ type: 'StartThread', thread }, ctx);
 
   const listed = () => unwrap(listThreads(f.ledger.readDb, { ...everyKind, limit: 1000 })).rows.map((r) => r.thread_id);
 
@@ -109,7 +115,7 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     const outside = join(f.dir, 'outside.jsonl');
     writeFileSync(outside, 'precious');
     const id = newId();
-    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: outside }), ctx));
+    unwrap(await recordedBeforeTheCheck(startedData({ threadId: id, rolloutPath: outside })));
     unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
 
     const first = await f.ledger.worker.runPass();
@@ -144,7 +150,7 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     symlinkSync(target, link);
     for (const path of [link, join(f.rolloutRoot, '..', 'target.jsonl')]) {
       const id = newId();
-      unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: path }), ctx));
+      unwrap(await recordedBeforeTheCheck(startedData({ threadId: id, rolloutPath: path })));
       unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
     }
     await f.ledger.worker.runPass();
@@ -172,7 +178,7 @@ describe.each(['sqlite', 'esdb'] as const)('deleting a thread and its subtree (%
     writeFileSync(join(elsewhere, 'r.jsonl'), 'keep me');
     symlinkSync(elsewhere, join(f.rolloutRoot, 'linked-dir'));
     const id = newId();
-    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: join(f.rolloutRoot, 'linked-dir', 'r.jsonl') }), ctx));
+    unwrap(await recordedBeforeTheCheck(startedData({ threadId: id, rolloutPath: join(f.rolloutRoot, 'linked-dir', 'r.jsonl') })));
     unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
     await f.ledger.worker.runPass();
     await f.ledger.runner.catchUp();

@@ -1,8 +1,9 @@
-import { appendFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/app/ledger.js';
+import { buildServer } from '../../src/api/server.js';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexImporter } from '../../src/codex/codexImporter.js';
 import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
@@ -117,6 +118,38 @@ describe('importing a Codex home', () => {
     writeRollout(fx.home, { ...base, id: parent, parent: null, createdAt: new Date('2026-11-23T09:00:00Z') });
     await new CodexImporter(home, ledger).run({ full: true });
     expect((await ledger.repo.load(parent as never)).state.children).toEqual([child]);
+  });
+
+  it('skips a rollout whose spawn depth is 1.5 or 1e400, naming the field; the log stays readable and ready, from the shell too', async () => {
+    const parent = fx.roots[0]!;
+    const base = { parent, archived: false, name: null, source: 'subagent', cwd: '/p', preview: 'p' };
+    const bad = [
+      { text: '1.5', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 1.5, createdAt: new Date('2026-11-24T08:00:00Z') }) },
+      { text: '1e400', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 7, createdAt: new Date('2026-11-24T08:01:00Z') }) },
+      { text: '-1', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 7, createdAt: new Date('2026-11-24T08:02:00Z') }) },
+    ];
+    // JSON.stringify cannot write 1e400: put the literal in the text, as a hostile file would have it.
+    for (const b of bad) writeFileSync(b.path, readFileSync(b.path, 'utf8').replace('"depth":7', `"depth":${b.text}`));
+    const r = await new CodexImporter(home, ledger).run({ full: true });
+    for (const b of bad) {
+      const skip = r.skipped.find((s) => s.path === b.path);
+      expect(skip?.error, b.text).toMatch(/source\.subagent\.thread_spawn\.depth must be a whole number, 0 or more/);
+    }
+    expect(r.started).toBe(fx.threads.size);
+    await readLog(ledger); // every event decodes
+    await ledger.runner.catchUp();
+    mkdirSync(join(fx.home, 'http'));
+    const app = await buildServer(ledger, { dataDir: join(fx.home, 'http') });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await app.close();
+    // A fresh process reads the whole log: the import and a rebuild both exit 0.
+    await ledger.close();
+    for (const args of [['import', '--codex-home', fx.home], ['rebuild', '--codex-home', fx.home]]) {
+      const child = startCli(args);
+      expect((await exited(child)).code, child.output()).toBe(0);
+      if (args[0] === 'import') expect(child.output()).toContain(`skipped ${bad[1]!.path}`);
+    }
+    ledger = openCodexLedger(home, undefined);
   });
 
   it('runs from the shell with progress and a summary', async () => {

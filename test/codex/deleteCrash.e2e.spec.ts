@@ -205,14 +205,11 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
   }, 30_000);
 
   /**
-   * KNOWN BUG (src/io/jsonLinesFile.ts, removeLines): a rewrite's temp file
-   * (`.history.jsonl.<hex>.tmp`, fsynced with every line kept) is never removed once a crash cut
-   * the rewrite before its rename: no later pass, restart or deletion looks for it. It holds the
-   * history (or session index) lines of every other thread, so a later thread/delete of one of
-   * them answers {} and leaves its text in CODEX_HOME. Seen in the random-kill spec below too.
-   * `it.fails`: flip to `it` once stray temp files are cleaned up (or purged like the file).
+   * A rewrite's temp file (`.history.jsonl.<hex>.tmp`, fsynced with every line kept) that a crash
+   * left before its rename holds the history lines of every other thread: the next rewrite of the
+   * file removes it, so a later thread/delete of one of them leaves its text nowhere.
    */
-  it.fails('KNOWN BUG: after a crash inside a history.jsonl rewrite, a later delete of a kept thread leaves nothing of it in any file', async () => {
+  it('after a crash inside a history.jsonl rewrite, a later delete of a kept thread leaves nothing of it in any file', async () => {
     const dir = await tempDir('delete-crash-tmp-');
     try {
       const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2 });

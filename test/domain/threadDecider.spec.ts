@@ -52,6 +52,12 @@ describe('thread decider', () => {
         E.right([{ type: 'ThreadRenamed', data: { threadId: id, name: 'Fix the build', indexedIn: null } }]),
       );
     });
+    it('refuses a name longer than 1,024 characters, and takes one of exactly that length', () => {
+      expect(given(started).when({ type: 'RenameThread', threadId: id, name: 'x'.repeat(1025), indexedIn: null })).toEqual(
+        E.left({ kind: 'InvalidName', threadId: id, reason: 'name must be at most 1024 characters, got 1025' }),
+      );
+      expect(E.isRight(given(started).when({ type: 'RenameThread', threadId: id, name: ` ${'x'.repeat(1024)} `, indexedIn: null }))).toBe(true);
+    });
     it('refuses an empty or blank name', () => {
       for (const name of ['', '   ', '\t\n']) {
         expect(given(started).when({ type: 'RenameThread', threadId: id, name, indexedIn: null })).toEqual(

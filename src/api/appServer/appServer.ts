@@ -15,6 +15,7 @@ import {
   RpcError,
   describeBadThreadId,
   describeParamsError,
+  invalidParams,
   invalidRequest,
   notFound,
 } from './rpcErrors.js';
@@ -64,8 +65,11 @@ const threadIdOf = (raw: string): ThreadId => {
   return id;
 };
 
-/** The domain's refusal as Codex words it: an unknown, deleted or (for rename) archived thread is "not found". */
-const refusal = (e: HandleError, threadId: string): RpcError => {
+/**
+ * The domain's refusal as Codex words it: an unknown, deleted or (for rename) archived thread is
+ * "not found"; a value that cannot be recorded is -32602 naming the field.
+ */
+export const refusal = (e: HandleError, threadId: string): RpcError => {
   switch (e.kind) {
     case 'ThreadNotFound':
     case 'ThreadTombstoned':
@@ -75,7 +79,12 @@ const refusal = (e: HandleError, threadId: string): RpcError => {
     case 'NotArchived':
       return notFound(threadId);
     case 'InvalidName':
-      return invalidRequest('thread name must not be empty');
+      // Codex's words for the empty name; the length limit is thread-ledger's own.
+      return invalidRequest(e.reason === 'name must not be empty' ? 'thread name must not be empty' : `thread name ${e.reason.replace(/^name /, '')}`);
+    case 'UnrecordableEvent':
+      return invalidParams(e.errors);
+    case 'InvalidRolloutPath':
+      return invalidParams([{ field: 'rolloutPath', reason: e.reason }]);
     default:
       return new RpcError(INTERNAL_ERROR, `thread ${threadId}: ${e.kind}`);
   }

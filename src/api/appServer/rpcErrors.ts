@@ -11,10 +11,14 @@ export class RpcError extends Error {
 }
 
 export const INVALID_REQUEST = -32600;
+/** Params the method's schema accepts but that cannot be recorded: named by field. */
+export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 export const PARSE_ERROR = -32700;
 
 export const invalidRequest = (message: string) => new RpcError(INVALID_REQUEST, message);
+export const invalidParams = (errors: readonly { field: string; reason: string }[]) =>
+  new RpcError(INVALID_PARAMS, `Invalid params: ${errors.map((e) => `\`${e.field}\` ${e.reason}`).join('; ')}`);
 export const notFound = (threadId: string) => invalidRequest(`no rollout found for thread id ${threadId}`);
 
 /** Serde-style wording for a params object that does not decode, as Codex words it. */

@@ -1,4 +1,5 @@
 import type * as t from 'io-ts';
+import { MAX_EPOCH_MS } from '../../domain/numbers.js';
 
 type Schema = Record<string, unknown>;
 
@@ -57,6 +58,8 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
     case 'RefinementType': {
       const base = jsonSchemaOf(c['type'] as t.Mixed);
       if (c.name === 'Int') return { type: 'integer' };
+      if (c.name === 'EpochMs') return { type: 'integer', minimum: 0, maximum: MAX_EPOCH_MS };
+      if (c.name === 'SpawnDepth') return { type: 'integer', minimum: 0 };
       if (c.name === 'ThreadId') return { ...base, format: 'uuid' };
       return base;
     }

@@ -1,6 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { HandleError } from '../../app/threadRepository.js';
-import { describeDomainError } from '../../domain/errors.js';
+import { type HandleError, describeHandleError } from '../../app/threadRepository.js';
 
 /** RFC 9457 problem details. `type` is stable per kind of problem: clients may switch on it. */
 export type Problem = { type: string; title: string; status: number; detail: string } & Record<string, unknown>;
@@ -24,12 +23,10 @@ export const invalid = (detail: string, errors: { field: string; reason: string 
 
 /** A refused command, as a problem: the domain error's kind is the problem's type. */
 export const fromHandleError = (e: HandleError): ProblemError => {
-  const detail =
-    e.kind === 'TooManyConflicts'
-      ? `too many concurrent changes to thread ${e.threadId}; try again`
-      : e.kind === 'IdempotencyKeyReused'
-        ? `the key ${e.key} was used for a different request`
-        : describeDomainError(e);
+  // Input that cannot be recorded is invalid input: a validation problem naming the fields.
+  if (e.kind === 'UnrecordableEvent') return invalid(describeHandleError(e), [...e.errors]);
+  if (e.kind === 'InvalidRolloutPath') return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
+  const detail = e.kind === 'TooManyConflicts' ? `too many concurrent changes to thread ${e.threadId}; try again` : describeHandleError(e);
   const kebab = e.kind.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const status: Record<HandleError['kind'], number> = {
     ThreadNotFound: 404,
@@ -49,6 +46,8 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     WrongThread: 400,
     TooManyConflicts: 503,
     IdempotencyKeyReused: 422,
+    UnrecordableEvent: 400,
+    InvalidRolloutPath: 400,
   };
   return problem(kebab, status[e.kind], e.kind.replace(/([a-z])([A-Z])/g, '$1 $2'), detail);
 };

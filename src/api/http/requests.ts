@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { GitInfo, SourceKind, nullable } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
+import { EpochMs, FiniteNumber } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
 
 /**
@@ -21,7 +22,10 @@ export const GitInfoBody = t.exact(GitInfo);
 
 export const ThreadIdPath = t.type({ id: ThreadId });
 
-/** A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`. */
+/**
+ * A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`.
+ * `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts for what is accepted).
+ */
 export const StartThreadBody = t.intersection([
   t.exact(t.type({ cwd: t.string, modelProvider: t.string })),
   t.exact(
@@ -33,7 +37,7 @@ export const StartThreadBody = t.intersection([
       originator: t.string,
       cliVersion: t.string,
       gitInfo: GitInfoBody,
-      createdAtMs: t.number,
+      createdAtMs: EpochMs,
       rolloutPath: t.string,
     }),
   ),
@@ -54,7 +58,7 @@ export const Consistency = t.partial({ minPosition: t.string });
 export const ListQuery = t.intersection([ThreadListParams, Consistency]);
 
 export const DeletionsQuery = t.intersection([
-  t.partial({ status: t.keyof({ pending: null, failing: null, deleted: null }), since: t.number, until: t.number, limit: t.Int }),
+  t.partial({ status: t.keyof({ pending: null, failing: null, deleted: null }), since: FiniteNumber, until: FiniteNumber, limit: t.Int }),
   Consistency,
 ]);
 

@@ -7,6 +7,7 @@ import type { Authenticator, Principal, Role } from './auth.js';
 import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
 import { requestIdentity, requestText } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
+import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
 import { ProblemError, invalid, problem } from './problem.js';
 import { Problem as ProblemCodec } from './responses.js';
 
@@ -58,12 +59,6 @@ const described = (v: unknown): string => {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
-/** Intersections and unions name their members by index ("0", "1"): those are not fields. */
-const combines = (codec: unknown): boolean => {
-  const c = codec as { _tag?: string; type?: unknown } | undefined;
-  return c?._tag === 'IntersectionType' || c?._tag === 'UnionType' || (c?._tag === 'ExactType' && combines(c.type));
-};
-
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
@@ -94,13 +89,8 @@ export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: 
     }
     return r.right;
   }
-  const errors = r.left.map((e) => {
-    const field = e.context.map((c) => c.key).filter((k, i) => k && !(/^\d+$/.test(k) && combines(e.context[i - 1]?.type))).join('.') || where;
-    const expected = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
-    return { field, reason: e.value === undefined ? 'is required' : `must be ${expected}, got ${described(e.value)}` };
-  });
-  const unique = errors.filter((x, i) => errors.findIndex((y) => y.field === x.field) === i);
-  throw invalid(`${where}: ${unique.map((x) => `${x.field} ${x.reason}`).join('; ')}`, unique);
+  const errors = fieldErrorsOf(r.left, where);
+  throw invalid(`${where}: ${describeFieldErrors(errors)}`, errors);
 };
 
 /**

@@ -1,5 +1,7 @@
 import type { Command } from '../../domain/commands.js';
+import { dirname } from 'node:path';
 import type { ThreadId } from '../../domain/ids.js';
+import { ConfinedRoot } from '../../io/confinedPath.js';
 import { removeLines } from '../../io/jsonLinesFile.js';
 import { type StepExecutor, perFile } from './stepExecutor.js';
 
@@ -11,12 +13,16 @@ const lineFileExecutor = <S extends LineFileStep>(
   allowed: readonly string[],
   field: string,
   record: (threadId: ThreadId, path: string, linesRemoved: number) => Command,
-): StepExecutor<S> =>
-  perFile<S>((path, work) => {
-    if (!allowed.includes(path)) throw new Error(`refusing to rewrite ${path}: it is not a configured ${what}`);
-    const removed = removeLines(path, field, new Set(work.map((w) => w.threadId)));
+): StepExecutor<S> => {
+  // Each file's folder is resolved once, here; the rewrite then never follows a symlink below it.
+  const folders = new Map(allowed.map((path) => [path, new ConfinedRoot(dirname(path))]));
+  return perFile<S>((path, work) => {
+    const folder = folders.get(path);
+    if (!folder) throw new Error(`refusing to rewrite ${path}: it is not a configured ${what}`);
+    const removed = removeLines(path, field, new Set(work.map((w) => w.threadId)), folder);
     return new Map(work.map((w) => [w.threadId, record(w.threadId, path, removed.get(w.threadId) ?? 0)]));
   });
+};
 
 /** Codex's `session_index.jsonl`: a thread's lines are keyed by `id`. */
 export const sessionIndexExecutor = (allowed: readonly string[]) =>
