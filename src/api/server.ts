@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
 import { KeyStoreUnavailableError } from '../io/keys/keyStore.js';
@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../store/eventStore.js';
 import { allProjections } from '../projections/readModels.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { Authenticator, type TokenConfig } from './http/auth.js';
+import { MAX_HEADER_BYTES, clientErrorHandler, clientProblem, frameworkErrors, installEdges, onWsClientError } from './http/edges.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { type RouteDeps, defineRoute } from './http/route.js';
@@ -49,27 +50,37 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     // A request that takes longer than this is cut: no client holds a connection forever.
     requestTimeout: 60_000,
     connectionTimeout: 60_000,
+    // What Node and the router refuse before any route is answered as a problem too (edges.ts).
+    clientErrorHandler,
+    frameworkErrors,
+    // A missing Host is refused by a hook, as a problem, not by Node with a bare 400.
+    http: { requireHostHeader: false, maxHeaderSize: MAX_HEADER_BYTES },
   });
+  // Bodies are JSON: anything else (fastify would also take text/plain) is 415.
+  app.removeContentTypeParser('text/plain');
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
   // Answers are plain JSON: the response schemas document them, they do not reshape them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const auth = new Authenticator(opts.tokens ?? []);
-  const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'));
-  const deps: RouteDeps = { auth, idempotency, clock: opts.clock ?? Date.now };
+  const routes = installEdges(app, { open: auth.open });
+  const clock = opts.clock ?? Date.now;
+  const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'), { clock });
+  const deps: RouteDeps = { auth, idempotency, clock };
   const counts = new Map<string, number>();
 
   await app.register(rateLimit, {
     max: opts.rateLimitPerMinute ?? 6000,
     timeWindow: 60_000,
-    // Per token (its digest, never the token itself), so one busy service cannot starve another.
+    // Per authenticated subject, so one busy service cannot starve another; anything that does
+    // not authenticate (no token, a made-up one, a malformed header) counts against its address.
     keyGenerator: (req) => {
-      const h = req.headers.authorization;
-      return h ? `t:${createHash('sha256').update(h).digest('hex').slice(0, 32)}` : `a:${req.ip}`;
+      const subject = auth.subjectOf(req.headers.authorization);
+      return subject === null ? `a:${req.ip}` : `s:${subject}`;
     },
     allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
     errorResponseBuilder: (_req, ctx) =>
-      problem('rate-limited', 429, 'Too many requests', `at most ${ctx.max} requests a minute per token; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+      problem('rate-limited', 429, 'Too many requests', `at most ${ctx.max} requests a minute per client (the subject of its token, or its address without a valid one); retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
   await app.register(swagger, {
     openapi: {
@@ -91,8 +102,7 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   app.setErrorHandler((err: FastifyError | ProblemError, req, reply) => {
     if (err instanceof ProblemError) return sendProblem(reply, err.problem);
     const e = err as FastifyError;
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, problem('body-too-large', 413, 'Body too large', e.message).problem);
-    if (e.statusCode && e.statusCode < 500) return sendProblem(reply, problem('bad-request', e.statusCode, 'Bad request', e.message).problem);
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendProblem(reply, clientProblem(e).problem);
     if (err instanceof StoreUnavailableError || err instanceof KeyStoreUnavailableError) {
       req.log.warn(err);
       reply.header('retry-after', '1');
@@ -103,7 +113,15 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     req.log.error(err);
     return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url}`).problem));
+  app.setNotFoundHandler((req, reply) => {
+    // A known path with another method is 405; a route that found nothing (a static file) is 404.
+    const allowed = routes.allowed(req.url);
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, problem('method-not-allowed', 405, 'Method Not Allowed', `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`).problem);
+    }
+    return sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url.slice(0, 200)}`).problem);
+  });
 
   app.get('/healthz', { schema: { summary: 'Alive', tags: ['operations'] } }, async () => ({ status: 'ok' }));
   /** How far the read models are behind the head of the log, in log positions (events, on the embedded store). */
@@ -155,5 +173,6 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   threadRoutes(app, deps, ledger);
   eventStreamRoute(app, deps, ledger);
   await rpcSocketRoute(app, deps, ledger, opts.version ?? 'dev');
+  app.websocketServer.on('wsClientError', onWsClientError);
   return app;
 };

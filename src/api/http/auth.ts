@@ -33,6 +33,8 @@ export const parseTokens = (json: string): E.Either<string, TokenConfig[]> => {
 
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Compares in constant time (digests of equal length), against every token, always. */
@@ -56,12 +58,28 @@ export class Authenticator {
       }
       return { subject: 'local', roles: ['writer', 'auditor', 'admin'] };
     }
-    const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    const m = BEARER.exec(header ?? '');
     if (!m) throw problem('unauthorized', 401, 'Authentication required', 'send Authorization: Bearer <token>');
-    const given = digest(m[1]!);
+    const found = this.find(m[1]!);
+    if (!found) throw problem('unauthorized', 401, 'Authentication required', 'the bearer token is not valid');
+    return found;
+  }
+
+  /**
+   * The subject a request is counted against (rate limits): that of a valid token, however the
+   * header spells it; null for anything else (no token, an unknown one, a malformed header), and
+   * with no tokens configured.
+   */
+  subjectOf(header: string | undefined): string | null {
+    if (this.open) return null;
+    const m = BEARER.exec(header ?? '');
+    return m ? (this.find(m[1]!)?.subject ?? null) : null;
+  }
+
+  private find(token: string): Principal | null {
+    const given = digest(token);
     let found: Principal | null = null;
     for (const x of this.tokens) if (timingSafeEqual(given, x.digest)) found = x.principal;
-    if (!found) throw problem('unauthorized', 401, 'Authentication required', 'the bearer token is not valid');
     return found;
   }
 

@@ -47,6 +47,8 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
           type: 'object',
           properties: Object.assign({}, ...parts.map((p) => p['properties'])),
           required: parts.flatMap((p) => (p['required'] as string[] | undefined) ?? []),
+          // Exact members: the intersection takes their fields and no others.
+          ...(parts.every((p) => p['additionalProperties'] === false) ? { additionalProperties: false } : {}),
         };
       }
       return { allOf: parts };
@@ -61,7 +63,11 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
       if (c.name === 'ThreadId') return { ...base, format: 'uuid' };
       return base;
     }
-    case 'ExactType':
+    case 'ExactType': {
+      // Exact shapes refuse fields they do not name: say so in the document.
+      const inner = jsonSchemaOf(c['type'] as t.Mixed);
+      return inner['type'] === 'object' ? { ...inner, additionalProperties: false } : inner;
+    }
     case 'ReadonlyType':
       return jsonSchemaOf(c['type'] as t.Mixed);
     default:

@@ -4,7 +4,21 @@ import { ThreadId } from '../../domain/ids.js';
 import { EpochMs, FiniteNumber } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
 
-/** The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is derived from them. */
+/**
+ * The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is
+ * derived from them. Bodies are exact at every depth (`t.exact`): a field a shape does not name
+ * is refused (400 naming it), never carried into an event, where it would be stored unsealed
+ * and outlive a deletion.
+ */
+
+/**
+ * An intersection of exact shapes decodes to the fields of its members and no others (each
+ * member keeps its own; io-ts merges them). Exact members, rather than an exact intersection,
+ * keep the members out of the field paths of errors.
+ */
+
+/** The git facts of a thread, exactly: `sha`, `branch`, `originUrl`, nothing else. */
+export const GitInfoBody = t.exact(GitInfo);
 
 export const ThreadIdPath = t.type({ id: ThreadId });
 
@@ -13,22 +27,24 @@ export const ThreadIdPath = t.type({ id: ThreadId });
  * `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts for what is accepted).
  */
 export const StartThreadBody = t.intersection([
-  t.type({ cwd: t.string, modelProvider: t.string }),
-  t.partial({
-    threadId: ThreadId,
-    name: t.string,
-    preview: t.string,
-    sourceKind: SourceKind,
-    originator: t.string,
-    cliVersion: t.string,
-    gitInfo: GitInfo,
-    createdAtMs: EpochMs,
-    rolloutPath: t.string,
-  }),
+  t.exact(t.type({ cwd: t.string, modelProvider: t.string })),
+  t.exact(
+    t.partial({
+      threadId: ThreadId,
+      name: t.string,
+      preview: t.string,
+      sourceKind: SourceKind,
+      originator: t.string,
+      cliVersion: t.string,
+      gitInfo: GitInfoBody,
+      createdAtMs: EpochMs,
+      rolloutPath: t.string,
+    }),
+  ),
 ]);
 export type StartThreadBody = t.TypeOf<typeof StartThreadBody>;
 
-export const RenameBody = t.type({ name: t.string });
+export const RenameBody = t.exact(t.type({ name: t.string }));
 
 export const DeleteQuery = t.partial({
   reason: t.string,

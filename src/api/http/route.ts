@@ -5,7 +5,7 @@ import type * as t from 'io-ts';
 import type { CommandContext } from '../../domain/metadata.js';
 import type { Authenticator, Principal, Role } from './auth.js';
 import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
-import { requestIdentity } from './requestIdentity.js';
+import { requestIdentity, requestText } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
 import { ProblemError, invalid, problem } from './problem.js';
@@ -51,10 +51,44 @@ const coerceQuery = (schema: Record<string, unknown>, q: Record<string, unknown>
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]));
 };
 
-/** Decodes input with its codec, or throws a 400 problem naming each field that is wrong. */
+/** A short account of a refused value: never the whole of it (nor a walk down a deep one). */
+const described = (v: unknown): string => {
+  if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The fields of `input` that its decoding dropped (exact codecs drop the fields their shape does
+ * not name), as dotted paths, at any depth.
+ */
+export const unknownFields = (input: unknown, decoded: unknown, path: readonly string[] = []): string[] => {
+  if (Array.isArray(input) && Array.isArray(decoded)) return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, String(i)]));
+  if (!isRecord(input) || !isRecord(decoded)) return [];
+  return Object.keys(input).flatMap((k) => (Object.hasOwn(decoded, k) ? unknownFields(input[k], decoded[k], [...path, k]) : [[...path, k].join('.')]));
+};
+
+/**
+ * Decodes input with its codec, or throws a 400 problem naming each field that is wrong. A body
+ * must be a JSON object, and may hold no field its (exact) codec does not name, at any depth:
+ * what is not part of a shape is refused rather than silently stored or silently dropped.
+ */
 export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
+  if (where === 'body' && !isRecord(value)) {
+    throw invalid(`body must be a JSON object, got ${described(value)}`, [{ field: 'body', reason: `must be a JSON object, got ${described(value)}` }]);
+  }
   const r = codec.decode(value);
-  if (E.isRight(r)) return r.right;
+  if (E.isRight(r)) {
+    const unknown = where === 'body' ? unknownFields(value, r.right) : [];
+    if (unknown.length > 0) {
+      const errors = unknown.map((field) => ({ field, reason: 'is not a known field' }));
+      throw invalid(`${where}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a known field' : 'are not known fields'}`, errors);
+    }
+    return r.right;
+  }
   const errors = fieldErrorsOf(r.left, where);
   throw invalid(`${where}: ${describeFieldErrors(errors)}`, errors);
 };
@@ -107,7 +141,7 @@ export const defineRoute = <C extends Codecs>(
       const decoded = {
         params: spec.params ? decodeInput(spec.params, request.params, 'path') : undefined,
         query: spec.query ? decodeInput(spec.query, coerceQuery(querySchema!, request.query as Record<string, unknown>), 'query') : undefined,
-        body: spec.body ? decodeInput(spec.body, request.body ?? {}, 'body') : undefined,
+        body: spec.body ? decodeInput(spec.body, request.body === undefined ? {} : request.body, 'body') : undefined,
       } as Decoded<C>;
       const key = spec.idempotent ? request.headers['idempotency-key'] : undefined;
       const command: CommandContext = {
@@ -115,15 +149,14 @@ export const defineRoute = <C extends Codecs>(
         requestId: request.id,
         causationId: null,
         // Recorded with every event the command appends: a retry on any instance finds it done.
-        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body, { content: false }) } } : {}),
+        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body) } } : {}),
       };
       const run = () => handler({ ...decoded, principal, command, request, idempotencyKey: typeof key === 'string' ? key : null });
 
       let answer: Answer;
       if (typeof key === 'string') {
         if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
-        const fp = requestIdentity(spec.method, request.url, request.body, { content: true });
-        const seen = deps.idempotency.reserve(principal.subject, key, fp, deps.clock());
+        const seen = deps.idempotency.reserve(principal.subject, key, requestText(spec.method, request.url, request.body), deps.clock());
         if (seen === 'mismatch') {
           throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
         }

@@ -7,6 +7,7 @@ import { AppServer } from '../appServer/appServer.js';
 import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';
 import { RpcError } from '../appServer/rpcErrors.js';
 import type { Principal, Role } from './auth.js';
+import { problem } from './problem.js';
 import type { RouteDeps } from './route.js';
 
 /** What each JSON-RPC method needs: reads are for auditors, changes for writers. */
@@ -41,17 +42,21 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
   app.addHook('onClose', async () => stopNotifying());
   const principals = new WeakMap<FastifyRequest, Principal>();
 
-  app.get(
-    '/rpc',
-    {
-      websocket: true,
-      schema: { summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)', tags: ['live'], security: [{ bearer: [] }] },
-      // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
-      preValidation: async (req) => {
-        principals.set(req, deps.auth.authenticate(req.headers.authorization, req.headers.origin));
-      },
+  app.route({
+    method: 'GET',
+    url: '/rpc',
+    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): it is no HTTP route.
+    schema: { hide: true, summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)', tags: ['live'], security: [{ bearer: [] }] },
+    // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
+    preValidation: async (req) => {
+      principals.set(req, deps.auth.authenticate(req.headers.authorization, req.headers.origin));
     },
-    (socket, req) => {
+    // A plain GET (no Upgrade): a problem saying what to send instead of an empty 404.
+    handler: async (_req, reply) => {
+      reply.header('upgrade', 'websocket');
+      throw problem('upgrade-required', 426, 'Upgrade Required', '/rpc is a WebSocket: send Connection: Upgrade and Upgrade: websocket');
+    },
+    wsHandler: (socket, req) => {
       const principal = principals.get(req)!;
       const server = new AppServer({
         ledger,
@@ -73,5 +78,5 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
       socket.on('message', (data: Buffer) => void server.handleLine(data.toString()));
       socket.on('close', () => clients.delete(socket));
     },
-  );
+  });
 };

@@ -29,7 +29,8 @@ const startedFrom = (b: StartThreadBody, now: number, keyed: ThreadId | null): S
     modelProvider: b.modelProvider,
     originator: b.originator ?? null,
     cliVersion: b.cliVersion ?? null,
-    gitInfo: b.gitInfo ?? null,
+    // Field by field: nothing but these three reaches the log, whatever the body held.
+    gitInfo: b.gitInfo ? { sha: b.gitInfo.sha, branch: b.gitInfo.branch, originUrl: b.gitInfo.originUrl } : null,
     createdAtMs: b.createdAtMs ?? now,
     rolloutPath: b.rolloutPath ?? null,
     preview: b.preview ?? null,
