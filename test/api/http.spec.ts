@@ -20,15 +20,8 @@ const conforms = (codec: t.Mixed, value: unknown) => {
   return E.isRight(r) ? [] : PathReporter.report(r);
 };
 import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
+import { A, ADM, TOKENS, W } from '../support/httpServerFixture.js';
 
-const TOKENS = [
-  { token: 'writer-token-0123456789', subject: 'svc-orders', roles: ['writer' as const] },
-  { token: 'auditor-token-0123456789', subject: 'alice-audit', roles: ['auditor' as const] },
-  { token: 'admin-token-0123456789ab', subject: 'ops', roles: ['admin' as const] },
-];
-const W = TOKENS[0]!.token;
-const A = TOKENS[1]!.token;
-const ADM = TOKENS[2]!.token;
 
 describe('HTTP API, through a real listening server', () => {
   let f: Fixture;

@@ -1,22 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type * as t from 'io-ts';
 import { FINGERPRINT_KEY_PERIOD_MS, IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
 import { RenameBody, StartThreadBody } from '../../src/api/http/requests.js';
-import { buildServer } from '../../src/api/server.js';
-import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
+import type { Fixture } from '../support/ledgerFixture.js';
+import { W, A, useHttpServer } from '../support/httpServerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 
-const TOKENS = [
-  { token: 'writer-token-0123456789', subject: 'svc-orders', roles: ['writer' as const] },
-  { token: 'auditor-token-0123456789', subject: 'alice-audit', roles: ['auditor' as const] },
-];
-const W = TOKENS[0]!.token;
-const A = TOKENS[1]!.token;
 const PROBLEM = 'https://thread-ledger.dev/problems/';
 
 /** Every file under `dir`, recursively. */
@@ -56,20 +49,11 @@ const inexact = (codec: t.Mixed, path = 'body', underExact = false): string[] =>
 
 /** What a request carried that a deletion must take with it: nothing of it outlives the thread. */
 describe('HTTP request content after a deletion, through a real listening server', () => {
+  const server = useHttpServer();
   let f: Fixture;
-  let app: FastifyInstance;
   let base: string;
-
-  beforeEach(async () => {
-    f = await ledgerFixture();
-    f.ledger.runner.start();
-    f.ledger.workerLoop.start();
-    app = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), clock: () => f.clock.now });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  afterEach(async () => {
-    await app.close();
-    await f.close();
+  beforeEach(() => {
+    ({ f, base } = server);
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

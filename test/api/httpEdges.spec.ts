@@ -1,17 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildServer } from '../../src/api/server.js';
-import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
+import type { Fixture } from '../support/ledgerFixture.js';
+import { TOKENS, W, A, useHttpServer } from '../support/httpServerFixture.js';
 import { type RawAnswer, prng, rawRequest } from './rawHttp.js';
 
-const TOKENS = [
-  { token: 'writer-token-0123456789', subject: 'svc-orders', roles: ['writer' as const] },
-  { token: 'auditor-token-0123456789', subject: 'alice-audit', roles: ['auditor' as const] },
-];
-const W = TOKENS[0]!.token;
-const A = TOKENS[1]!.token;
 const PROBLEM = 'https://thread-ledger.dev/problems/';
 
 /** The answer is an RFC 9457 problem document of the project's shape, for its own status. */
@@ -23,22 +17,12 @@ const problemOf = (a: RawAnswer, what: string) => {
 };
 
 describe('HTTP edges, through a real listening server', () => {
+  const server = useHttpServer();
   let f: Fixture;
-  let app: FastifyInstance;
   let base: string;
   let port: number;
-
-  beforeEach(async () => {
-    f = await ledgerFixture();
-    f.ledger.runner.start();
-    f.ledger.workerLoop.start();
-    app = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), clock: () => f.clock.now });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    port = Number(new URL(base).port);
-  });
-  afterEach(async () => {
-    await app.close();
-    await f.close();
+  beforeEach(() => {
+    ({ f, base, port } = server);
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -1,19 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { type Fixture, ctx, ledgerFixture } from '../support/ledgerFixture.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, ctx } from '../support/ledgerFixture.js';
+import { W, useHttpServer } from '../support/httpServerFixture.js';
 import { readLog } from '../support/log.js';
 import { startedData } from '../support/threads.js';
 
-const W = 'writer-token-0123456789';
-const TOKENS = [
-  { token: W, subject: 'svc-orders', roles: ['writer' as const] },
-  { token: 'auditor-token-0123456789', subject: 'alice-audit', roles: ['auditor' as const] },
-];
 
 /** Number literals as JSON text: what a client can send, whatever JSON.parse makes of it. */
 const numberText = fc.oneof(
@@ -47,20 +41,11 @@ const bodyText = fc
   .map((r) => `{${Object.entries(r).map(([k, v]) => `"${k}":${v}`).join(',')}}`);
 
 describe('HTTP: hostile input is refused at the boundary, and never poisons the log (real listening server)', () => {
+  const server = useHttpServer();
   let f: Fixture;
-  let app: FastifyInstance;
   let base: string;
-
-  beforeEach(async () => {
-    f = await ledgerFixture();
-    f.ledger.runner.start();
-    f.ledger.workerLoop.start();
-    app = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), clock: () => f.clock.now });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  afterEach(async () => {
-    await app.close();
-    await f.close();
+  beforeEach(() => {
+    ({ f, base } = server);
   });
 
   const post = async (path: string, text: string) => {
@@ -128,19 +113,11 @@ describe('HTTP: hostile input is refused at the boundary, and never poisons the 
 });
 
 describe('HTTP: a writer can name only the thread’s own file as its rollout (real listening server)', () => {
+  const server = useHttpServer();
   let f: Fixture;
-  let app: FastifyInstance;
   let base: string;
-
-  beforeEach(async () => {
-    f = await ledgerFixture();
-    f.ledger.runner.start();
-    app = await buildServer(f.ledger, { tokens: TOKENS, dataDir: join(f.dir, 'data'), clock: () => f.clock.now });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  afterEach(async () => {
-    await app.close();
-    await f.close();
+  beforeEach(() => {
+    ({ f, base } = server);
   });
 
   const post = async (path: string, body: unknown) => {
