@@ -1,30 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { lstatSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DomainError } from '../domain/errors.js';
 import type { ThreadId } from '../domain/ids.js';
 import { checkRolloutPath, isWithin } from '../domain/rolloutPath.js';
-
-const realOrNull = (p: string): string | null => {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return null;
-  }
-};
-
-/** The path with its nearest existing folder resolved through symlinks, as the purge resolves it. */
-const throughNearestFolder = (p: string): string => {
-  let dir = dirname(p);
-  let rest = basename(p);
-  let real = realOrNull(dir);
-  while (real === null && dir !== dirname(dir)) {
-    rest = join(basename(dir), rest);
-    dir = dirname(dir);
-    real = realOrNull(dir);
-  }
-  return join(real ?? dir, rest);
-};
+import { realOrNull, throughNearestFolder } from '../io/realPaths.js';
 
 /** Which live thread records this rollout path now, if any. */
 export type RolloutOwner = (path: string) => Promise<string | null>;

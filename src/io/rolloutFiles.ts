@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, read, readSync, realpathSync, unlinkSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfinedRoot, NotConfinedError } from './confinedPath.js';
+import { throughNearestFolder } from './realPaths.js';
 
 const readAsync = promisify(read);
 
@@ -14,14 +15,6 @@ export type PurgeOutcome =
 export class PurgeRefusedError extends Error {
   override readonly name = 'PurgeRefusedError';
 }
-
-const realOrNull = (p: string): string | null => {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return null;
-  }
-};
 
 /** Small files are hashed and removed synchronously: far cheaper than a trip through the thread pool. */
 const SYNC_LIMIT = 1 << 20;
@@ -111,15 +104,7 @@ export class RolloutPurger {
   /** A path whose folder is gone is absent, but only a path inside the roots may say so. */
   private absentIfInside(p: string): PurgeOutcome {
     // Resolve the nearest folder that exists, as the roots were resolved (a symlinked home).
-    let dir = dirname(p);
-    let rest = basename(p);
-    let realDir = realOrNull(dir);
-    while (realDir === null && dir !== dirname(dir)) {
-      rest = join(basename(dir), rest);
-      dir = dirname(dir);
-      realDir = realOrNull(dir);
-    }
-    const real = join(realDir ?? dir, rest);
+    const real = throughNearestFolder(p);
     if (!this.roots.some((r) => r.contains(real))) throw this.outside(p);
     return absent();
   }

@@ -1,27 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exited, startCli } from './cli.js';
+import { within } from './ledgerProcess.js';
 import { type RpcReply, RpcClient } from './rpcClient.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference implementation, `@openai/codex` 0.169.0 (a devDependency). */
 export const CODEX_BIN = `${root}node_modules/.bin/codex`;
-
-/** Rejects after `ms`: every request a side-by-side spec sends is bounded in time. */
-const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 
 /** An app-server child process (Codex's or thread-ledger's), spoken to over stdio by request id. */
 export class AppServerProcess {
