@@ -8,6 +8,7 @@ import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { isTombstoned } from '../domain/threadState.js';
+import { normalizeName } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
 import { type RolloutInfo, readRollout } from './rolloutFile.js';
@@ -151,9 +152,14 @@ export class CodexImporter {
       }
       const started = { ...info.started, rolloutPath: file.path };
       const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
-      // The name before the archive: an archived thread cannot be renamed.
+      // The name before the archive: an archived thread cannot be renamed. A name the ledger
+      // refuses (longer than MAX_NAME_LENGTH) is reported; the thread is imported without it.
       const name = names.get(id);
-      if (name?.trim()) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
+      if (name?.trim()) {
+        const valid = normalizeName(id, name);
+        if (E.isRight(valid)) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
+        else report.skipped.push({ path: this.home.sessionIndexPath, error: `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}` });
+      }
       if (file.archived) commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
       const r = await repo.handleAll(id, commands, ctx, loaded);
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
@@ -220,6 +226,7 @@ export class CodexImporter {
       renames.push(
         this.ledger.lifecycle.rename(id as ThreadId, name, ctx, index.path).then((r) => {
           if (E.isRight(r)) report.renamed++;
+          else if (r.left.kind === 'InvalidName') report.skipped.push({ path: index.path, error: `name of thread ${id} not imported: ${r.left.reason}` });
         }),
       );
     }

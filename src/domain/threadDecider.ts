@@ -36,10 +36,18 @@ export const targetOf = (c: Command): ThreadId => {
   }
 };
 
-/** Names are trimmed; an empty one is refused. */
+/** The longest name a thread can have, in UTF-16 code units (characters, for most scripts), once trimmed. */
+export const MAX_NAME_LENGTH = 4096;
+export const EMPTY_NAME = 'name must not be empty';
+
+/** Names are trimmed; an empty one, or one longer than MAX_NAME_LENGTH, is refused. */
 export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainError, string> => {
   const name = raw.trim();
-  return name.length === 0 ? E.left({ kind: 'InvalidName', threadId, reason: 'name must not be empty' }) : E.right(name);
+  if (name.length === 0) return E.left({ kind: 'InvalidName', threadId, reason: EMPTY_NAME });
+  if (name.length > MAX_NAME_LENGTH) {
+    return E.left({ kind: 'InvalidName', threadId, reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}` });
+  }
+  return E.right(name);
 };
 
 const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' => (s.status === 'deleted' ? 'deleted' : 'deleting');

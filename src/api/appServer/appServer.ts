@@ -7,6 +7,7 @@ import { CodexConfig } from '../../codex/codexConfig.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
 import { DEFAULT_TURN_LIMITS, NotARegularFile, type TurnLimits, readRolloutTurns } from '../../codex/rolloutTurns.js';
 import { ThreadId } from '../../domain/ids.js';
+import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH, parseBoundedJson } from '../../io/boundedJson.js';
@@ -100,7 +101,8 @@ export const refusal = (e: HandleError, threadId: string): RpcError => {
     case 'NotArchived':
       return notFound(threadId);
     case 'InvalidName':
-      return invalidRequest('thread name must not be empty');
+      // Empty, as Codex words it; too long, a documented limit: Invalid params naming the field.
+      return e.reason === EMPTY_NAME ? invalidRequest('thread name must not be empty') : invalidParams([{ field: 'name', reason: e.reason }]);
     case 'UnrecordableEvent':
       return invalidParams(e.errors);
     case 'InvalidRolloutPath':
@@ -220,7 +222,10 @@ export class AppServer {
         await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
         await this.ledger.runner.catchUp();
         const page = listThreads(this.ledger.readDb, { ...p, modelProviders });
-        if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
+        if (E.isLeft(page)) {
+          const { field, reason, message } = page.left;
+          throw field ? invalidParams([{ field, reason: reason ?? message }]) : invalidRequest(`Invalid request: ${message}`);
+        }
         const data = page.right.rows.map(threadOnWire);
         return { data, nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor };
       }
