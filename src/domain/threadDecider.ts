@@ -66,6 +66,8 @@ export const decide = (c: Command, s: ThreadState): Decision => {
   switch (c.type) {
     case 'StartThread': {
       if (s.status !== 'absent') return fail({ kind: 'ThreadAlreadyExists', threadId: id });
+      // A thread is never its own parent: no walk up the spawn graph may loop on it.
+      if (c.thread.parentThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
       if (c.thread.name === null) return ok({ type: 'ThreadStarted', data: c.thread });
       return E.map((name: string): DomainEvent[] => [{ type: 'ThreadStarted', data: { ...c.thread, name } }])(
         normalizeName(id, c.thread.name),

@@ -13,6 +13,10 @@ export class NotARegularFile extends Error {
 }
 
 const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** For a file a user may keep as a symlink (config.toml): followed, but what it leads to must be a regular file. */
+const FOLLOWING = constants.O_RDONLY | constants.O_NONBLOCK;
+
+export type OpenOptions = { readonly followSymlink?: boolean };
 
 const kindOf = (st: Stats): string =>
   st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
@@ -21,10 +25,10 @@ const symlinkRefusal = (path: string, err: unknown): unknown =>
   (err as NodeJS.ErrnoException).code === 'ELOOP' ? new NotARegularFile(`${path} is a symbolic link`) : err;
 
 /** Opens a regular file for reading; the caller closes it. Throws NotARegularFile, or the errno error (ENOENT, ...). */
-export const openRegular = async (path: string): Promise<{ handle: FileHandle; stat: Stats }> => {
+export const openRegular = async (path: string, opts: OpenOptions = {}): Promise<{ handle: FileHandle; stat: Stats }> => {
   let handle: FileHandle;
   try {
-    handle = await open(path, FLAGS);
+    handle = await open(path, opts.followSymlink ? FOLLOWING : FLAGS);
   } catch (err) {
     throw symlinkRefusal(path, err);
   }
@@ -85,10 +89,10 @@ export const readRegularFileSync = (path: string, maxBytes: number): { text: str
 };
 
 /** As readRegularFileSync, without blocking the event loop. */
-export const readRegularFile = async (path: string, maxBytes: number): Promise<{ text: string; truncated: boolean } | null> => {
+export const readRegularFile = async (path: string, maxBytes: number, opts: OpenOptions = {}): Promise<{ text: string; truncated: boolean } | null> => {
   let opened;
   try {
-    opened = await openRegular(path);
+    opened = await openRegular(path, opts);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

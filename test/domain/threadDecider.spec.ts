@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
 import type { ChildObservation } from '../../src/domain/deletionProcess.js';
 import type { DomainEvent } from '../../src/domain/events.js';
-import { decide, evolve, initialState } from '../../src/domain/threadDecider.js';
+import { MAX_NAME_LENGTH, decide, evolve, initialState } from '../../src/domain/threadDecider.js';
 import { fold } from '../../src/domain/threadState.js';
 import { newId, startedData } from '../support/threads.js';
 
@@ -42,6 +42,18 @@ describe('thread decider', () => {
       expect(E.isRight(r) && r.right[0]!.type === 'ThreadStarted' && r.right[0]!.data.name).toBe('Plan');
       expect(given().when({ type: 'StartThread', thread: startedData({ threadId: id, name: '   ' }) })).toEqual(
         E.left({ kind: 'InvalidName', threadId: id, reason: 'name must not be empty' }),
+      );
+    });
+  });
+
+  describe('limits and loops', () => {
+    it('refuses a thread started as its own parent', () => {
+      expect(given().when({ type: 'StartThread', thread: startedData({ threadId: id, parentThreadId: id }) })).toEqual(E.left({ kind: 'SelfSpawn', threadId: id }));
+    });
+    it('takes a name of MAX_NAME_LENGTH characters once trimmed, and refuses a longer one', () => {
+      expect(E.isRight(given(started).when({ type: 'RenameThread', threadId: id, name: ` ${'a'.repeat(MAX_NAME_LENGTH)} `, indexedIn: null }))).toBe(true);
+      expect(given(started).when({ type: 'RenameThread', threadId: id, name: 'a'.repeat(MAX_NAME_LENGTH + 1), indexedIn: null })).toEqual(
+        E.left({ kind: 'InvalidName', threadId: id, reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${MAX_NAME_LENGTH + 1}` }),
       );
     });
   });
