@@ -67,18 +67,3 @@ export const parseBoundedJson = (text: string, maxDepth: number): BoundedParse =
     return { ok: false, reason: 'syntax', message: (err as Error).message };
   }
 };
-
-/** Whether a value (already parsed, or built) nests arrays and objects deeper than `max`; iterative. */
-export const valueDepthExceeds = (value: unknown, max: number): boolean => {
-  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const { v, d } = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (d + 1 > max) return true;
-    if (seen.has(v)) continue;
-    seen.add(v);
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push({ v: child, d: d + 1 });
-  }
-  return false;
-};
