@@ -281,9 +281,9 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
     importer.run({ full: true }).catch((err: unknown) => process.stderr.write(`thread-ledger app-server: scan: ${String(err)}\n`));
   }, FULL_SCAN_MS);
   fullScan.unref();
-  await serveStdio((send) => {
+  await serveStdio((send, outputReady) => {
     notifyDeletedThreads(ledger, send);
-    return new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, version: version() });
+    return new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, outputReady, version: version() });
   });
   await ledger.close();
 };

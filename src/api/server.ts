@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
 import { KeyStoreUnavailableError } from '../io/keys/keyStore.js';
+import { MAX_REQUEST_DEPTH, jsonNestingDepth } from '../io/boundedJson.js';
 import { StoreUnavailableError } from '../store/eventStore.js';
 import { allProjections } from '../projections/readModels.js';
 import { rebuildProjections } from '../projections/rebuild.js';
@@ -58,6 +59,17 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   });
   // Bodies are JSON: anything else (fastify would also take text/plain) is 415.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies are measured before they are parsed: nested deeper than MAX_REQUEST_DEPTH, a body
+  // is refused (400 `body-too-deep`) before anything recursive (a digest, a codec) can touch it.
+  const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (jsonNestingDepth(body as string, MAX_REQUEST_DEPTH) > MAX_REQUEST_DEPTH) {
+      done(problem('body-too-deep', 400, 'Body nested too deeply', `JSON nested deeper than ${MAX_REQUEST_DEPTH} levels is refused`), undefined);
+      return;
+    }
+    parseJson(req, body as string, done);
+  });
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
   // Answers are plain JSON: the response schemas document them, they do not reshape them.

@@ -1,6 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
+
+/** config.toml is read up to this size; a larger one is unusable (the defaults apply). */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
 
 /** The provider Codex uses when config.toml names none (or is unusable). */
 export const DEFAULT_MODEL_PROVIDER = 'openai';
@@ -59,14 +63,19 @@ export class CodexConfig {
     }
     if (this.cached?.key === key) return this.cached.provider;
     let text: string | null = null;
+    let unreadable: string | null = null;
     if (key !== 'absent') {
+      // Only a regular file (a symlink to one is followed, as Codex follows it), and at most
+      // CONFIG_MAX_BYTES of it: a FIFO or a device never blocks a list.
       try {
-        text = await readFile(this.path, 'utf8');
-      } catch {
-        text = null;
+        const read = await readRegularFile(this.path, CONFIG_MAX_BYTES, { followSymlink: true });
+        if (read?.truncated) unreadable = `config.toml is larger than ${CONFIG_MAX_BYTES} bytes`;
+        else text = read?.text ?? null;
+      } catch (err) {
+        unreadable = err instanceof NotARegularFile ? `config.toml: ${err.message}` : null;
       }
     }
-    const r = resolveModelProvider(text);
+    const r = unreadable ? { provider: DEFAULT_MODEL_PROVIDER, problem: unreadable } : resolveModelProvider(text);
     if (r.problem) this.warn(`warning: ${r.problem}; listing the threads of \`${DEFAULT_MODEL_PROVIDER}\` by default`);
     this.cached = { key, provider: r.provider };
     return r.provider;

@@ -8,6 +8,7 @@ import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { isTombstoned } from '../domain/threadState.js';
+import { normalizeName } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
 import { type RolloutInfo, readRollout } from './rolloutFile.js';
@@ -24,6 +25,8 @@ export type ImportReport = {
 };
 
 const PARSE_CONCURRENCY = 32;
+/** How far up a parent chain the cycle check looks. */
+const MAX_ANCESTRY = 10_000;
 
 /** A refusal as a skip reports it: its kind first (what scripts match on), then why. */
 const refused = (e: HandleError): string => `${e.kind}: ${describeHandleError(e)}`;
@@ -65,7 +68,16 @@ export class CodexImporter {
     const indexMtimeMs = statSync(index.path, { throwIfNoEntry: false })?.mtimeMs ?? null;
     // Nothing new on disk since the last run: nothing to read (the common case before a list).
     if (files.length === 0 && indexMtimeMs === this.indexSeenMtimeMs) return report;
-    const names = index.names();
+    // A session index that is not a regular file (a FIFO, a directory, a symlink) is reported and
+    // left alone: its names are not imported, and it is neither read nor rewritten.
+    let names = new Map<string, string>();
+    let indexReadable = true;
+    try {
+      names = index.names();
+    } catch (err) {
+      indexReadable = false;
+      report.skipped.push({ path: index.path, error: `session index not read: ${(err as Error).message}` });
+    }
     report.scanned = files.length;
     let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
     for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
@@ -90,6 +102,20 @@ export class CodexImporter {
     for (const x of infos) {
       const seen = byId.get(x.info.started.threadId);
       if (!seen || (!own(seen) && own(x))) byId.set(x.info.started.threadId, x);
+    }
+    // A rollout whose parent chain comes back to it (it names itself, or two name each other) is
+    // refused: imported, it would make the spawn graph a loop.
+    await this.ledger.runner.catchUp();
+    const cyclic = new Map<string, string[]>();
+    for (const x of byId.values()) {
+      const loop = this.parentLoop(x.info.started.threadId, byId);
+      if (loop) cyclic.set(x.info.started.threadId, loop);
+    }
+    for (const [id, loop] of cyclic) {
+      const x = byId.get(id)!;
+      byId.delete(id);
+      const why = loop.length === 2 ? `thread ${id} names itself as its parent` : `its parent chain comes back to it: ${loop.join(' -> ')}`;
+      this.skip(report, x.file, `ParentCycle: ${why}; not imported`);
     }
     infos = [...byId.values()];
     const depths = new Map<string, number>();
@@ -119,7 +145,7 @@ export class CodexImporter {
       wave.push(x);
     }
     await flush();
-    await this.importNames(index, names, report);
+    if (indexReadable) await this.importNames(index, names, report);
     this.indexSeenMtimeMs = indexMtimeMs;
     return report;
   }
@@ -151,9 +177,14 @@ export class CodexImporter {
       }
       const started = { ...info.started, rolloutPath: file.path };
       const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
-      // The name before the archive: an archived thread cannot be renamed.
+      // The name before the archive: an archived thread cannot be renamed. A name the ledger
+      // refuses (longer than MAX_NAME_LENGTH) is reported; the thread is imported without it.
       const name = names.get(id);
-      if (name?.trim()) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
+      if (name?.trim()) {
+        const valid = normalizeName(id, name);
+        if (E.isRight(valid)) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
+        else report.skipped.push({ path: this.home.sessionIndexPath, error: `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}` });
+      }
       if (file.archived) commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
       const r = await repo.handleAll(id, commands, ctx, loaded);
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
@@ -176,6 +207,26 @@ export class CodexImporter {
       report.updated++;
     }
     this.seen.set(file.path, file.mtimeMs);
+  }
+
+  /**
+   * The parent chain of a thread, if it comes back to the thread: through the rollouts of this run
+   * first, then the threads the ledger knows. Bounded: a chain that loops above the thread (not
+   * through it) or runs longer than MAX_ANCESTRY is not this thread's loop.
+   */
+  private parentLoop(id: string, byId: ReadonlyMap<string, { info: RolloutInfo }>): string[] | null {
+    const chain = [id];
+    const seen = new Set<string>([id]);
+    let cur: string | null = byId.get(id)?.info.started.parentThreadId ?? null;
+    for (let steps = 0; cur !== null && steps < MAX_ANCESTRY; steps++) {
+      if (cur === id) return [...chain, cur];
+      if (seen.has(cur)) return null;
+      seen.add(cur);
+      chain.push(cur);
+      const inRun = byId.get(cur);
+      cur = inRun ? inRun.info.started.parentThreadId : (this.ledger.queries.node(cur)?.parent_thread_id ?? null);
+    }
+    return null;
   }
 
   /** Purges a rollout of a tombstoned thread at once, confined to the roots, and records it. */
@@ -220,6 +271,7 @@ export class CodexImporter {
       renames.push(
         this.ledger.lifecycle.rename(id as ThreadId, name, ctx, index.path).then((r) => {
           if (E.isRight(r)) report.renamed++;
+          else if (r.left.kind === 'InvalidName') report.skipped.push({ path: index.path, error: `name of thread ${id} not imported: ${r.left.reason}` });
         }),
       );
     }

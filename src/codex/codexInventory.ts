@@ -1,4 +1,6 @@
-import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, lstatSync, readSync } from 'node:fs';
+import { openRegularSync } from '../io/regularFile.js';
+import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
 import { basename } from 'node:path';
 import type { ThreadId } from '../domain/ids.js';
 import { codexDatabasesIn } from './codexDatabases.js';
@@ -24,7 +26,7 @@ const CHUNK = 16 * 1024;
 const metaIdOf = (path: string): string | null => {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegularSync(path).fd; // a regular file only: never a symlink, a FIFO, a device
   } catch {
     return null;
   }
@@ -40,7 +42,9 @@ const metaIdOf = (path: string): string | null => {
       total += n;
       if (nl !== -1 || total >= FIRST_LINE_MAX) break;
     }
-    const line = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { payload?: { id?: unknown } };
+    const parsed = parseBoundedJson(Buffer.concat(chunks).toString('utf8'), MAX_FILE_LINE_DEPTH);
+    if (!parsed.ok) return null;
+    const line = parsed.value as { payload?: { id?: unknown } } | null;
     const id = line?.payload?.id;
     return typeof id === 'string' ? id.toLowerCase() : null;
   } catch {

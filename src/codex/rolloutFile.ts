@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
+import { NotARegularFile, headLines, openRegular } from '../io/regularFile.js';
 import { type CodexThreadMeta, type EventOf, type SessionSource, type SourceKind, nullable } from '../domain/events.js';
 import { ThreadId } from '../domain/ids.js';
 import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
@@ -132,32 +132,48 @@ const toStarted = (m: SessionMeta, path: string, preview: string | null): Rollou
   };
 };
 
-/** How far into a rollout to look for the first user message. */
+/** A reason as a skip reports it: the values it quotes are cut short. */
+const clip = (s: string, max = 1000): string => (s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
+
+/** How far into a rollout to look for the first user message: lines, and bytes. */
 const PREVIEW_LINES = 200;
+export const ROLLOUT_HEAD_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Reads the head of a rollout: its `session_meta` (first line) and its first user message.
- * A missing or malformed `session_meta` is an error that names the file and the problem; the
- * rest of the file is never required (a rollout being written may end mid-line).
+ * Reads the head of a rollout: its `session_meta` (first line) and its first user message, at most
+ * PREVIEW_LINES lines and ROLLOUT_HEAD_MAX_BYTES bytes of it. A missing or malformed
+ * `session_meta` is an error that names the file and the problem; the rest of the file is never
+ * required (a rollout being written may end mid-line). Only a regular file is read (opened
+ * without following a symlink, without blocking on a FIFO, checked with fstat), through one
+ * descriptor, closed before this returns. A line nested deeper than MAX_FILE_LINE_DEPTH is not
+ * parsed: the first one makes the rollout an error, a later one is passed over.
  */
 export const readRollout = async (path: string): Promise<E.Either<string, RolloutInfo>> => {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let handle;
+  let size: number;
+  try {
+    const opened = await openRegular(path);
+    handle = opened.handle;
+    size = opened.stat.size;
+  } catch (err) {
+    return E.left(err instanceof NotARegularFile ? `${err.message}: not read` : `${path}: ${(err as Error).message}`);
+  }
   let meta: SessionMeta | null = null;
   let n = 0;
   try {
-    for await (const raw of lines) {
+    for await (const raw of headLines(handle, ROLLOUT_HEAD_MAX_BYTES)) {
       n++;
-      let line: { type?: unknown; payload?: unknown };
-      try {
-        line = JSON.parse(raw) as typeof line;
-      } catch {
-        if (n === 1) return E.left(`${path}: first line is not JSON`);
+      const parsed = parseBoundedJson(raw, MAX_FILE_LINE_DEPTH);
+      if (!parsed.ok) {
+        if (n === 1) return E.left(`${path}: first line is not JSON${parsed.reason === 'too-deep' ? ` (${parsed.message})` : ''}`);
+        if (n >= PREVIEW_LINES) break;
         continue; // a later line being written, or damaged: the head is what matters
       }
+      const line = (typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}) as { type?: unknown; payload?: unknown };
       if (n === 1) {
         if (line.type !== 'session_meta') return E.left(`${path}: first line is not a session_meta record`);
         const m = SessionMeta.decode(line.payload);
-        if (E.isLeft(m)) return E.left(`${path}: invalid session_meta: ${PathReporter.report(m).join('; ')}`);
+        if (E.isLeft(m)) return E.left(`${path}: invalid session_meta: ${clip(PathReporter.report(m).join('; '))}`);
         const spawn = invalidSpawn(m.right.source);
         if (spawn !== null) return E.left(`${path}: invalid session_meta: ${spawn}`);
         meta = m.right;
@@ -170,7 +186,8 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
   } catch (err) {
     return E.left(`${path}: ${(err as Error).message}`);
   } finally {
-    lines.close();
+    await handle.close();
   }
-  return meta ? E.right(toStarted(meta, path, null)) : E.left(`${path}: empty rollout`);
+  if (meta) return E.right(toStarted(meta, path, null));
+  return E.left(n === 0 && size >= ROLLOUT_HEAD_MAX_BYTES ? `${path}: first line longer than ${ROLLOUT_HEAD_MAX_BYTES} bytes` : `${path}: empty rollout`);
 };

@@ -1,6 +1,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
+import { NotARegularFile } from '../io/regularFile.js';
 
 /**
  * The `turns` of `thread/read` with `includeTurns: true`, built from a rollout's lines the way
@@ -400,7 +402,7 @@ export const DEFAULT_TURN_LIMITS: TurnLimits = { maxBytes: 32 * 1024 * 1024, max
 
 export type RolloutTurns = { turns: WireTurn[]; mtimeMs: number; truncated: boolean };
 
-export class NotARegularFile extends Error {}
+export { NotARegularFile };
 
 /**
  * Reads a rollout line by line into turns, bounded: at most `maxBytes` of the file and
@@ -429,13 +431,11 @@ export const readRolloutTurns = async (path: string, limits: TurnLimits = DEFAUL
           break;
         }
         if (line.trim() === '') continue;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          continue; // a torn or foreign line: Codex skips it too
-        }
-        builder.handle(parsed);
+        // A torn or foreign line is skipped, as Codex skips it; so is one nested deeper than the
+        // limit (its value would reach the answer, and everything recursive on the way).
+        const parsed = parseBoundedJson(line, MAX_FILE_LINE_DEPTH);
+        if (!parsed.ok) continue;
+        builder.handle(parsed.value);
       }
     } finally {
       lines.close();

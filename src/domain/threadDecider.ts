@@ -36,15 +36,16 @@ export const targetOf = (c: Command): ThreadId => {
   }
 };
 
-/** The longest name a thread may have, in characters: a title, not a document. */
-export const MAX_NAME_LENGTH = 1024;
+/** The longest name a thread can have, in UTF-16 code units (characters, for most scripts), once trimmed. */
+export const MAX_NAME_LENGTH = 4096;
+export const EMPTY_NAME = 'name must not be empty';
 
 /** Names are trimmed; an empty one, or one longer than MAX_NAME_LENGTH, is refused. */
 export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainError, string> => {
   const name = raw.trim();
-  if (name.length === 0) return E.left({ kind: 'InvalidName', threadId, reason: 'name must not be empty' });
+  if (name.length === 0) return E.left({ kind: 'InvalidName', threadId, reason: EMPTY_NAME });
   if (name.length > MAX_NAME_LENGTH) {
-    return E.left({ kind: 'InvalidName', threadId, reason: `name must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}` });
+    return E.left({ kind: 'InvalidName', threadId, reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}` });
   }
   return E.right(name);
 };
@@ -65,6 +66,8 @@ export const decide = (c: Command, s: ThreadState): Decision => {
   switch (c.type) {
     case 'StartThread': {
       if (s.status !== 'absent') return fail({ kind: 'ThreadAlreadyExists', threadId: id });
+      // A thread is never its own parent: no walk up the spawn graph may loop on it.
+      if (c.thread.parentThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
       if (c.thread.name === null) return ok({ type: 'ThreadStarted', data: c.thread });
       return E.map((name: string): DomainEvent[] => [{ type: 'ThreadStarted', data: { ...c.thread, name } }])(
         normalizeName(id, c.thread.name),

@@ -15,7 +15,11 @@ export class SessionIndexFile {
     this.root = new ConfinedRoot(dirname(path));
   }
 
-  /** Thread id -> current name (last line wins). */
+  /**
+   * Thread id -> current name (last line wins). Only a regular file is read: a symlink, a FIFO, a
+   * directory or a device at the path is refused (NotARegularFile), never opened for reading
+   * in a way that could block; no file is no names.
+   */
   names(): Map<string, string> {
     const out = new Map<string, string>();
     for (const raw of readLines(this.path, this.root).split('\n')) {
@@ -25,7 +29,11 @@ export class SessionIndexFile {
     return out;
   }
 
-  /** Appends a rename, as Codex does, so Codex itself sees the new name. */
+  /**
+   * Appends a rename, as Codex does, so Codex itself sees the new name. Written only into a
+   * regular file (created if absent): opened without following a symlink and without blocking (a
+   * FIFO without a reader fails at once, one with a reader is refused after fstat).
+   */
   async append(threadId: string, name: string, at: Date): Promise<void> {
     appendLines(this.path, `${JSON.stringify({ id: threadId, thread_name: name, updated_at: at.toISOString() })}\n`, this.root);
   }

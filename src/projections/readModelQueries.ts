@@ -20,6 +20,9 @@ export type DeletionRow = {
 };
 export type DeletionStepRow = { thread_id: string; position: number; step: string; outcome: string; detail: string; at: number };
 
+/** The most nodes a walk of the spawn graph (ancestors, descendants) returns. */
+export const MAX_TRAVERSAL = 100_000;
+
 /** Reads of the read models other than the paged thread list. */
 export class ReadModelQueries {
   private readonly s;
@@ -31,14 +34,14 @@ export class ReadModelQueries {
       rolloutOwner: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM threads WHERE rollout_path = ? LIMIT 1'),
       node: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE thread_id = ?'),
       children: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE parent_thread_id = ? ORDER BY thread_id'),
-      descendants: db.prepare<[string], NodeRow>(`WITH RECURSIVE sub(id) AS (
+      // UNION (not UNION ALL) over the id alone: each node is visited once, so the recursion ends
+      // even on a loop in the graph (a log written before loops were refused); the thread itself
+      // is never its own descendant. At most MAX_TRAVERSAL rows.
+      descendants: db.prepare<[string, string, number], NodeRow>(`WITH RECURSIVE sub(id) AS (
           SELECT thread_id FROM thread_nodes WHERE parent_thread_id = ?
           UNION SELECT n.thread_id FROM thread_nodes n JOIN sub ON n.parent_thread_id = sub.id)
-        SELECT n.* FROM thread_nodes n JOIN sub ON n.thread_id = sub.id ORDER BY n.depth, n.thread_id`),
-      ancestors: db.prepare<[string], NodeRow>(`WITH RECURSIVE up(id, parent, lvl) AS (
-          SELECT thread_id, parent_thread_id, 0 FROM thread_nodes WHERE thread_id = ?
-          UNION ALL SELECT n.thread_id, n.parent_thread_id, up.lvl + 1 FROM thread_nodes n JOIN up ON n.thread_id = up.parent)
-        SELECT n.* FROM thread_nodes n JOIN up ON n.thread_id = up.id WHERE up.lvl > 0 ORDER BY up.lvl`),
+        SELECT n.* FROM thread_nodes n JOIN sub ON n.thread_id = sub.id WHERE n.thread_id != ?
+        ORDER BY n.depth, n.thread_id LIMIT ?`),
       name: db.prepare<[string], { name: string }>('SELECT name FROM session_index WHERE thread_id = ?'),
       deletion: db.prepare<[string], DeletionRow>('SELECT * FROM deletions WHERE thread_id = ?'),
       steps: db.prepare<[string], DeletionStepRow>('SELECT * FROM deletion_steps WHERE thread_id = ? ORDER BY position'),
@@ -69,11 +72,24 @@ export class ReadModelQueries {
     return this.s.children.all(id);
   }
   descendants(id: string): NodeRow[] {
-    return this.s.descendants.all(id);
+    return this.s.descendants.all(id, id, MAX_TRAVERSAL);
   }
-  /** Parent first, root last. */
+  /**
+   * Parent first, root last. Walked one node at a time with the nodes seen so far: a loop in the
+   * graph ends the walk where it closes, and it stops after MAX_TRAVERSAL nodes in any case.
+   */
   ancestors(id: string): NodeRow[] {
-    return this.s.ancestors.all(id);
+    const out: NodeRow[] = [];
+    const seen = new Set<string>([id]);
+    let parent = this.s.node.get(id)?.parent_thread_id ?? null;
+    while (parent !== null && !seen.has(parent) && out.length < MAX_TRAVERSAL) {
+      seen.add(parent);
+      const node = this.s.node.get(parent);
+      if (!node) break;
+      out.push(node);
+      parent = node.parent_thread_id;
+    }
+    return out;
   }
   sessionName(id: string): string | null {
     return this.s.name.get(id)?.name ?? null;

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { SourceKind, nullable } from '../domain/events.js';
+import { MAX_NAME_LENGTH } from '../domain/threadDecider.js';
 
 /** The thread list filters, sorting and paging, with `thread/list`'s names and defaults. */
 export const ThreadListParams = t.partial({
@@ -50,7 +51,14 @@ export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null; backwar
 export const MAX_EXCLUDED = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type ListError = { kind: 'InvalidListParams'; message: string };
+/** `field` and `reason`: a documented limit the request is over (JSON-RPC -32602, HTTP 400 naming it). */
+export type ListError = { kind: 'InvalidListParams'; message: string; field?: string; reason?: string };
+
+/**
+ * The longest `searchTerm`: a name is at most MAX_NAME_LENGTH characters, so a longer term matches
+ * nothing (and SQLite refuses LIKE patterns over 50,000 bytes).
+ */
+export const MAX_SEARCH_TERM_LENGTH = MAX_NAME_LENGTH;
 
 const Cursor = t.tuple([t.keyof({ created_at: null, updated_at: null }), t.keyof({ asc: null, desc: null }), t.number, t.string]);
 
@@ -66,6 +74,8 @@ const decodeCursor = (s: string): t.TypeOf<typeof Cursor> | null => {
 };
 
 const bad = (message: string): E.Either<ListError, never> => E.left({ kind: 'InvalidListParams', message });
+const overLimit = (field: string, reason: string): E.Either<ListError, never> =>
+  E.left({ kind: 'InvalidListParams', message: `${field} ${reason}`, field, reason });
 
 /**
  * Keyset pagination on (sort key, thread id): a cursor names the last row seen, so threads
@@ -87,19 +97,21 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
   const invalid = excluded.find((id) => !UUID.test(id));
   if (invalid !== undefined) return bad(`excludedThreadIds: invalid thread id "${invalid}"`);
 
+  if (p.searchTerm && p.searchTerm.length > MAX_SEARCH_TERM_LENGTH) {
+    return overLimit('searchTerm', `must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${p.searchTerm.length}`);
+  }
+
   const where = ['archived = ?'];
   const args: unknown[] = [p.archived ? 1 : 0];
-  const inList = (col: string, values: readonly string[]) => {
-    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
-    args.push(...values);
+  // A list is one parameter (JSON, read by json_each), however long: no SQLite variable limit.
+  const inList = (col: string, values: readonly string[], not = false) => {
+    where.push(`${col} ${not ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(values));
   };
   inList('source_kind', p.sourceKinds && p.sourceKinds.length > 0 ? p.sourceKinds : INTERACTIVE_SOURCE_KINDS);
   if (p.cwd != null) inList('cwd', typeof p.cwd === 'string' ? [p.cwd] : p.cwd);
   if (p.modelProviders && p.modelProviders.length > 0) inList('model_provider', p.modelProviders);
-  if (excluded.length > 0) {
-    where.push(`thread_id NOT IN (${excluded.map(() => '?').join(', ')})`);
-    args.push(...excluded.map((id) => id.toLowerCase()));
-  }
+  if (excluded.length > 0) inList('thread_id', excluded.map((id) => id.toLowerCase()), true);
   if (p.searchTerm) {
     where.push("name LIKE ? ESCAPE '\\'");
     args.push(`%${p.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);

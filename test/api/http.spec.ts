@@ -457,8 +457,8 @@ describe('HTTP API, through a real listening server', () => {
     await open.close();
   });
 
-  it('drops a WebSocket client that stops reading once 4 MiB wait for it, and goes on serving the others', async () => {
-    const many = Array.from({ length: 1000 }, () => startedData({ sourceKind: 'cli', preview: 'p'.repeat(2000), createdAtMs: f.clock.now++ }));
+  it('holds back a WebSocket client that stops reading (its requests wait, nothing piles up), serves the others, and drops it once 4 MiB of notifications wait', async () => {
+    const many = Array.from({ length: 1000 }, () => startedData({ sourceKind: 'cli', preview: 'p'.repeat(8000), createdAtMs: f.clock.now++ }));
     await f.ledger.keys.ensure(many.map((t) => t.threadId));
     await Promise.all(many.map((t) => f.ledger.lifecycle.start(t, { actor: 'test', requestId: 'bulk', causationId: null })));
     await f.ledger.runner.catchUp();
@@ -470,26 +470,56 @@ describe('HTTP API, through a real listening server', () => {
       });
       return ws;
     };
+    const socketOf = (ws: WebSocket) => (ws as unknown as { _socket: import('node:net').Socket })._socket;
     const stalled = await open();
     const closed = new Promise((r) => stalled.once('close', r));
-    (stalled as unknown as { _socket: import('node:net').Socket })._socket.pause(); // connected, never reading
-    // Each page of 1,000 threads is about 2.5 MB: twenty of them back up far past 4 MiB.
+    socketOf(stalled).pause(); // connected, never reading
+    // Each page of 1,000 threads is about 8.5 MB: twenty of them would be 170 MB held for one client.
     for (let i = 0; i < 20; i++) stalled.send(JSON.stringify({ id: i, method: 'thread/list', params: { limit: 1000 } }));
     const healthy = await open();
     const answers: any[] = [];
     healthy.on('message', (d) => answers.push(JSON.parse(d.toString())));
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       healthy.send(JSON.stringify({ id: 100 + i, method: 'thread/list', params: { limit: 1000 } }));
-      for (let w = 0; w < 500 && !answers.some((m) => m.id === 100 + i); w++) await new Promise((r) => setTimeout(r, 10));
+      for (let w = 0; w < 1000 && !answers.some((m) => m.id === 100 + i); w++) await new Promise((r) => setTimeout(r, 10));
       expect(answers.find((m) => m.id === 100 + i)?.result.data).toHaveLength(1000);
     }
-    // The stalled one was cut: reading again, it finds its connection gone, short of twenty pages.
+    // The stalled client's requests wait for it to read: one page went out, the rest were not built.
+    const sockets = [...(app.websocketServer.clients as Set<WebSocket>)];
+    const server = sockets.find((s) => s.bufferedAmount > 0);
+    expect(server?.bufferedAmount ?? 0).toBeLessThan(12 * 1024 * 1024);
+    // A notification it cannot take any more (more than 4 MiB wait for it): it is dropped.
+    expect((await call('DELETE', `/v1/threads/${many[0]!.threadId}`, W)).status).toBe(202);
     const received: unknown[] = [];
     stalled.on('message', (d) => received.push(d));
-    (stalled as unknown as { _socket: import('node:net').Socket })._socket.resume();
+    socketOf(stalled).resume();
     await closed;
     expect(received.length).toBeLessThan(20);
+    expect(answers.filter((m) => m.method === 'thread/deleted' || m.id >= 100).length).toBeGreaterThanOrEqual(3);
     healthy.close();
+  });
+
+  it('answers every request of a pipelining WebSocket client that reads slowly, one page at a time', async () => {
+    const many = Array.from({ length: 300 }, () => startedData({ sourceKind: 'cli', preview: 'q'.repeat(8000), createdAtMs: f.clock.now++ }));
+    await f.ledger.keys.ensure(many.map((t) => t.threadId));
+    await Promise.all(many.map((t) => f.ledger.lifecycle.start(t, { actor: 'test', requestId: 'bulk', causationId: null })));
+    await f.ledger.runner.catchUp();
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/rpc`, { headers: { authorization: `Bearer ${A}` } });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause();
+    const ids = new Set<number>();
+    ws.on('message', (d) => ids.add(JSON.parse(d.toString()).id));
+    for (let i = 0; i < 40; i++) ws.send(JSON.stringify({ id: i, method: 'thread/list', params: { limit: 300 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    socket.resume();
+    for (let w = 0; w < 2000 && ids.size < 40; w++) await new Promise((r) => setTimeout(r, 10));
+    expect(ids.size).toBe(40);
+    expect(ws.readyState).toBe(ws.OPEN);
+    ws.close();
   });
 
   it('limits requests per token, and one busy token does not use up another one', async () => {

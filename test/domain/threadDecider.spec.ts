@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
 import type { ChildObservation } from '../../src/domain/deletionProcess.js';
 import type { DomainEvent } from '../../src/domain/events.js';
-import { decide, evolve, initialState } from '../../src/domain/threadDecider.js';
+import { MAX_NAME_LENGTH, decide, evolve, initialState } from '../../src/domain/threadDecider.js';
 import { fold } from '../../src/domain/threadState.js';
 import { newId, startedData } from '../support/threads.js';
 
@@ -46,17 +46,29 @@ describe('thread decider', () => {
     });
   });
 
+  describe('limits and loops', () => {
+    it('refuses a thread started as its own parent', () => {
+      expect(given().when({ type: 'StartThread', thread: startedData({ threadId: id, parentThreadId: id }) })).toEqual(E.left({ kind: 'SelfSpawn', threadId: id }));
+    });
+    it('takes a name of MAX_NAME_LENGTH characters once trimmed, and refuses a longer one', () => {
+      expect(E.isRight(given(started).when({ type: 'RenameThread', threadId: id, name: ` ${'a'.repeat(MAX_NAME_LENGTH)} `, indexedIn: null }))).toBe(true);
+      expect(given(started).when({ type: 'RenameThread', threadId: id, name: 'a'.repeat(MAX_NAME_LENGTH + 1), indexedIn: null })).toEqual(
+        E.left({ kind: 'InvalidName', threadId: id, reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${MAX_NAME_LENGTH + 1}` }),
+      );
+    });
+  });
+
   describe('renaming', () => {
     it('trims the name', () => {
       expect(given(started).when({ type: 'RenameThread', threadId: id, name: '  Fix the build \n', indexedIn: null })).toEqual(
         E.right([{ type: 'ThreadRenamed', data: { threadId: id, name: 'Fix the build', indexedIn: null } }]),
       );
     });
-    it('refuses a name longer than 1,024 characters, and takes one of exactly that length', () => {
-      expect(given(started).when({ type: 'RenameThread', threadId: id, name: 'x'.repeat(1025), indexedIn: null })).toEqual(
-        E.left({ kind: 'InvalidName', threadId: id, reason: 'name must be at most 1024 characters, got 1025' }),
+    it('refuses a name longer than 4,096 characters, and takes one of exactly that length', () => {
+      expect(given(started).when({ type: 'RenameThread', threadId: id, name: 'x'.repeat(4097), indexedIn: null })).toEqual(
+        E.left({ kind: 'InvalidName', threadId: id, reason: 'must be at most 4096 characters, got 4097' }),
       );
-      expect(E.isRight(given(started).when({ type: 'RenameThread', threadId: id, name: ` ${'x'.repeat(1024)} `, indexedIn: null }))).toBe(true);
+      expect(E.isRight(given(started).when({ type: 'RenameThread', threadId: id, name: ` ${'x'.repeat(4096)} `, indexedIn: null }))).toBe(true);
     });
     it('refuses an empty or blank name', () => {
       for (const name of ['', '   ', '\t\n']) {

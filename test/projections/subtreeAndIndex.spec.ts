@@ -22,6 +22,22 @@ describe('subtree graph and session index', () => {
     expect(q.ancestors(root)).toEqual([]);
   });
 
+  it('never loops on a loop in the graph (a self-parent, a 3-cycle, as a log written before loops were refused could hold)', () => {
+    const db = f.ledger.readDb;
+    const put = db.prepare("INSERT INTO thread_nodes (thread_id, parent_thread_id, depth, status) VALUES (?, ?, 1, 'live')");
+    put.run('self', 'self');
+    put.run('x', 'z');
+    put.run('y', 'x');
+    put.run('z', 'y');
+    put.run('below', 'y');
+    const q = f.ledger.queries;
+    expect(q.ancestors('self')).toEqual([]);
+    expect(q.descendants('self')).toEqual([]);
+    expect(q.ancestors('below').map((n) => n.thread_id)).toEqual(['y', 'x', 'z']);
+    expect(q.ancestors('x').map((n) => n.thread_id)).toEqual(['z', 'y']);
+    expect(q.descendants('x').map((n) => n.thread_id).sort()).toEqual(['below', 'y', 'z']);
+  });
+
   it('keeps the graph of a deleted subtree, ids and status only', async () => {
     const root = await f.root();
     const a = await f.child(root);

@@ -10,13 +10,18 @@ export class RpcClient {
   private readonly waiting = new Map<unknown, (r: RpcReply) => void>();
   /** Every notification received, in order. */
   readonly notifications: Notification[] = [];
+  /** Every answer received, in order. */
+  readonly answers: RpcReply[] = [];
 
   constructor(private readonly child: ChildProcess) {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const m = JSON.parse(line) as RpcReply & Partial<Notification>;
       if (m.method !== undefined && m.id === undefined) this.notifications.push(m as Notification);
-      else this.waiting.get(m.id)?.(m);
+      else {
+        this.answers.push(m);
+        this.waiting.get(m.id)?.(m);
+      }
     });
   }
 

@@ -7,10 +7,13 @@ import { CodexConfig } from '../../codex/codexConfig.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
 import { DEFAULT_TURN_LIMITS, NotARegularFile, type TurnLimits, readRolloutTurns } from '../../codex/rolloutTurns.js';
 import { ThreadId } from '../../domain/ids.js';
+import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { listThreads } from '../../projections/threadListQuery.js';
+import { MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH, parseBoundedJson } from '../../io/boundedJson.js';
 import {
   INTERNAL_ERROR,
+  INVALID_REQUEST,
   PARSE_ERROR,
   RpcError,
   describeBadThreadId,
@@ -23,6 +26,20 @@ import { InitializeParams, RpcMessage, ThreadIdParams, ThreadListParams, ThreadR
 import { threadOnWire } from './threadWire.js';
 
 type Send = (message: object) => void;
+
+/**
+ * A message as one line of JSON, for any transport. An answer that cannot be written as JSON (it
+ * never should: every input is bounded) becomes an internal error naming its id, never a throw.
+ */
+export const encodeMessage = (m: object): string => {
+  try {
+    return JSON.stringify(m);
+  } catch (err) {
+    const given = (m as { id?: unknown }).id;
+    const id = typeof given === 'string' || typeof given === 'number' ? given : null;
+    return JSON.stringify({ id, error: { code: INTERNAL_ERROR, message: `Internal error: the answer cannot be written as JSON (${(err as Error).message})` } });
+  }
+};
 
 export type AppServerOptions = {
   readonly ledger: Ledger;
@@ -41,6 +58,11 @@ export type AppServerOptions = {
   readonly version: string;
   /** Bounds on reading a rollout for `thread/read` with `includeTurns`. */
   readonly turnLimits?: TurnLimits;
+  /**
+   * Resolves once the transport can take another answer (its output is not congested); each
+   * message waits for it before it is handled, so answers never pile up unsent.
+   */
+  readonly outputReady?: () => Promise<void> | undefined;
 };
 
 const METHODS = [
@@ -79,8 +101,8 @@ export const refusal = (e: HandleError, threadId: string): RpcError => {
     case 'NotArchived':
       return notFound(threadId);
     case 'InvalidName':
-      // Codex's words for the empty name; the length limit is thread-ledger's own.
-      return invalidRequest(e.reason === 'name must not be empty' ? 'thread name must not be empty' : `thread name ${e.reason.replace(/^name /, '')}`);
+      // Empty, as Codex words it; too long, a documented limit: Invalid params naming the field.
+      return e.reason === EMPTY_NAME ? invalidRequest('thread name must not be empty') : invalidParams([{ field: 'name', reason: e.reason }]);
     case 'UnrecordableEvent':
       return invalidParams(e.errors);
     case 'InvalidRolloutPath':
@@ -99,36 +121,64 @@ export class AppServer {
 
   private readonly ledger: Ledger;
   private readonly threads: CodexThreads;
-  private readonly send: Send;
   /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
   private readonly config: CodexConfig | null;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
     this.threads = o.threads;
-    this.send = o.send;
     this.config = o.codexHome === null ? null : new CodexConfig(o.codexHome);
   }
 
-  /** One line of input. A malformed line gets an error answer and never ends the session. */
+  /**
+   * One line of input. A malformed line gets an error answer and never ends the session. Resolves
+   * once the line is answered (lines are handled one at a time, in order).
+   */
   handleLine(line: string): Promise<void> {
     if (line.trim() === '') return this.queue;
-    this.queue = this.queue.then(() => this.handle(line));
+    return this.enqueue(() => this.handle(line));
+  }
+
+  /** A message larger than MAX_MESSAGE_BYTES, which the transport did not keep: answered, in order. */
+  refuseTooLarge(bytes: number): Promise<void> {
+    return this.enqueue(async () => this.refuseTooLargeNow(bytes));
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      await this.o.outputReady?.();
+      await work();
+    }).catch((err: unknown) => {
+      // Nothing a message holds may end the session: what escaped is answered as an internal error.
+      this.send(null, { error: { code: INTERNAL_ERROR, message: `Internal error: ${(err as Error)?.message ?? String(err)}` } });
+    });
     return this.queue;
   }
 
+  private send(id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void {
+    this.o.send({ id, ...body });
+  }
+
   private async handle(line: string): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch (err) {
-      this.send({ id: null, error: { code: PARSE_ERROR, message: `Parse error: ${(err as Error).message}` } });
+    // Bounded before anything recursive (the parser's result, io-ts, the answer's JSON.stringify) sees it.
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (bytes > MAX_MESSAGE_BYTES) return this.refuseTooLargeNow(bytes);
+    const parsed = parseBoundedJson(line, MAX_REQUEST_DEPTH);
+    if (!parsed.ok) {
+      if (parsed.reason === 'too-deep') {
+        this.send(null, { error: { code: INVALID_REQUEST, message: `Invalid request: ${parsed.message}` } });
+      } else {
+        this.send(null, { error: { code: PARSE_ERROR, message: `Parse error: ${parsed.message}` } });
+      }
       return;
     }
+    const raw = parsed.value;
     const msg = RpcMessage.decode(raw);
     if (E.isLeft(msg)) {
-      const id = typeof raw === 'object' && raw !== null ? ((raw as { id?: unknown }).id ?? null) : null;
-      this.send({ id, error: { code: -32600, message: describeParamsError(msg.left) } });
+      // The id is echoed only when it is one (a string, a number or null).
+      const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { id?: unknown }).id : null;
+      const id = typeof given === 'string' || typeof given === 'number' ? given : null;
+      this.send(id, { error: { code: INVALID_REQUEST, message: describeParamsError(msg.left) } });
       return;
     }
     const { id, method, params } = msg.right;
@@ -136,11 +186,15 @@ export class AppServer {
     try {
       const ctx = { actor: this.o.actor ?? 'codex-client', requestId: String(id), causationId: null };
       const result = await this.dispatch(method, params, ctx);
-      this.send({ id, result });
+      this.send(id, { result });
     } catch (err) {
       const e = err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, (err as Error).message ?? String(err));
-      this.send({ id, error: { code: e.code, message: e.message } });
+      this.send(id, { error: { code: e.code, message: e.message } });
     }
+  }
+
+  private refuseTooLargeNow(bytes: number): void {
+    this.send(null, { error: { code: PARSE_ERROR, message: `Parse error: message of ${bytes} bytes exceeds the limit of ${MAX_MESSAGE_BYTES} bytes` } });
   }
 
   private notify(method: string, params: object): void {
@@ -168,7 +222,10 @@ export class AppServer {
         await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
         await this.ledger.runner.catchUp();
         const page = listThreads(this.ledger.readDb, { ...p, modelProviders });
-        if (E.isLeft(page)) throw invalidRequest(`Invalid request: ${page.left.message}`);
+        if (E.isLeft(page)) {
+          const { field, reason, message } = page.left;
+          throw field ? invalidParams([{ field, reason: reason ?? message }]) : invalidRequest(`Invalid request: ${message}`);
+        }
         const data = page.right.rows.map(threadOnWire);
         return { data, nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor };
       }

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
-import { AppServer } from '../appServer/appServer.js';
+import { AppServer, encodeMessage } from '../appServer/appServer.js';
+import { MAX_MESSAGE_BYTES } from '../../io/boundedJson.js';
 import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';
 import { RpcError } from '../appServer/rpcErrors.js';
 import type { Principal, Role } from './auth.js';
@@ -16,26 +17,62 @@ const roleOf = (method: string): Role | null =>
 
 /** A client that has this much unsent is too slow to keep: it is dropped, the others go on. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
+/** A client's next message is handled only once less than this is unsent to it. */
+const ANSWER_HIGH_WATER = 1024 * 1024;
+/** Messages of a client waiting to be handled, at most; its socket is not read beyond that. */
+const MAX_PENDING_MESSAGES = 16;
 
-const sendBounded = (ws: WebSocket, text: string): void => {
-  if (ws.readyState !== ws.OPEN) return;
-  if (ws.bufferedAmount > MAX_BUFFERED) {
-    ws.terminate();
-    return;
+/**
+ * One client's way out: what is unsent to it is counted (a frame counts until ws has written it
+ * out), so that its own requests wait while it does not read its answers, and a client that
+ * falls too far behind the notifications is dropped.
+ */
+class ClientOutput {
+  private unsent = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly ws: WebSocket) {
+    ws.on('close', () => this.release());
   }
-  ws.send(text);
-};
+
+  send(text: string): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (this.unsent > MAX_BUFFERED || ws.bufferedAmount > MAX_BUFFERED) {
+      ws.terminate();
+      return;
+    }
+    const bytes = Buffer.byteLength(text);
+    this.unsent += bytes;
+    ws.send(text, () => {
+      this.unsent -= bytes;
+      if (this.unsent <= ANSWER_HIGH_WATER) this.release();
+    });
+  }
+
+  /** Resolves once the client can take another answer (or is gone). */
+  ready(): Promise<void> | undefined {
+    if (this.unsent <= ANSWER_HIGH_WATER || this.ws.readyState !== this.ws.OPEN) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
 
 /**
  * The JSON-RPC of `thread-ledger app-server` over WebSocket at `/rpc`, one message per frame.
  * Answers go to the caller; notifications (`thread/deleted`, ...) to every connected client.
  */
 export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledger: Ledger, version: string): Promise<void> => {
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-  const clients = new Set<WebSocket>();
+  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  const clients = new Map<WebSocket, ClientOutput>();
   const broadcast = (m: object) => {
-    const text = JSON.stringify(m);
-    for (const ws of clients) sendBounded(ws, text);
+    const text = encodeMessage(m);
+    for (const out of clients.values()) out.send(text);
   };
   const threads = new CodexThreads(null, ledger);
   const stopNotifying = notifyDeletedThreads(ledger, broadcast);
@@ -58,13 +95,15 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
     },
     wsHandler: (socket, req) => {
       const principal = principals.get(req)!;
+      const out = new ClientOutput(socket);
       const server = new AppServer({
         ledger,
         threads,
         importer: null,
         codexHome: null,
-        send: (m) => sendBounded(socket, JSON.stringify(m)),
+        send: (m) => out.send(encodeMessage(m)),
         notify: broadcast,
+        outputReady: () => out.ready(),
         actor: principal.subject,
         authorize: (method) => {
           const role = roleOf(method);
@@ -74,8 +113,18 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
         },
         version,
       });
-      clients.add(socket);
-      socket.on('message', (data: Buffer) => void server.handleLine(data.toString()));
+      clients.set(socket, out);
+      // Frames over maxPayload (MAX_MESSAGE_BYTES) close the socket with 1009 (Message Too Big).
+      // Past MAX_PENDING_MESSAGES waiting, the socket is not read until they are handled.
+      let pending = 0;
+      socket.on('message', (data: Buffer) => {
+        pending++;
+        if (pending >= MAX_PENDING_MESSAGES) socket.pause();
+        void server.handleLine(data.toString()).then(() => {
+          pending--;
+          if (pending < MAX_PENDING_MESSAGES && socket.isPaused && socket.readyState === socket.OPEN) socket.resume();
+        });
+      });
       socket.on('close', () => clients.delete(socket));
     },
   });

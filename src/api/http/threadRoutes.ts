@@ -110,7 +110,7 @@ export const threadRoutes = (app: FastifyInstance, deps: RouteDeps, ledger: Ledg
     await caughtUp(query.minPosition);
     const { minPosition: _, ...params } = query;
     const page = listThreads(ledger.readDb, params);
-    if (E.isLeft(page)) throw invalid(page.left.message);
+    if (E.isLeft(page)) throw invalid(page.left.message, page.left.field ? [{ field: page.left.field, reason: page.left.reason ?? page.left.message }] : []);
     return { status: 200, body: { data: page.right.rows.map(threadOnWire), nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor } };
   });
 
