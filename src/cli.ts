@@ -128,13 +128,14 @@ const main = async (): Promise<void> => {
   if (keyService && keyService.url.startsWith('http://') && !isLoopback(new URL(keyService.url).hostname)) {
     process.stderr.write(`thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`);
   }
+  // Over a Codex home (serve or worker beside an app-server): its deletions purge what Codex
+  // keeps there too, and its data folder is the app-server's unless told otherwise.
+  const codexHome = values['codex-home'] ? new CodexHome(values['codex-home']) : null;
+  const dataDir = codexHome && !values.data && !process.env['LEDGER_DATA_DIR'] ? codexHome.defaultDataDir : config.dataDir;
   const open = (): Ledger => {
     const common = { workerBatchSize: batchSize(), eventStoreConnectionString, keyService };
-    // Over a Codex home (serve or worker beside an app-server): its deletions purge what Codex
-    // keeps there too, and its data folder is the app-server's unless told otherwise.
-    const codexHome = values['codex-home'];
-    if (codexHome) return openCodexLedger(new CodexHome(codexHome), values.data || process.env['LEDGER_DATA_DIR'] || undefined, common);
-    return openLedger({ dataDir: config.dataDir, rolloutRoots: config.rolloutRoots, ...common });
+    if (codexHome) return openCodexLedger(codexHome, dataDir, common);
+    return openLedger({ dataDir, rolloutRoots: config.rolloutRoots, ...common });
   };
 
   switch (command) {
@@ -151,7 +152,7 @@ const main = async (): Promise<void> => {
       if (rate !== undefined && !/^[1-9]\d*$/.test(rate)) fail(`LEDGER_RATE_LIMIT must be a positive integer (requests a minute per token), got "${rate}"`);
       const app = await buildServer(ledger, {
         tokens,
-        dataDir: config.dataDir,
+        dataDir,
         logger: process.env['LEDGER_LOG'] !== 'off',
         version: version(),
         rateLimitPerMinute: rate === undefined ? undefined : Number(rate),
@@ -164,7 +165,7 @@ const main = async (): Promise<void> => {
         await ledger.close();
       });
       const address = await app.listen({ host: config.host, port: config.port });
-      process.stderr.write(`thread-ledger: listening on ${address}, data in ${config.dataDir}\n`);
+      process.stderr.write(`thread-ledger: listening on ${address}, data in ${dataDir}\n`);
       return;
     }
     case 'worker': {

@@ -7,7 +7,7 @@ import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { seedCodexDatabases, filesContaining } from '../support/codexDatabasesFixture.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';
-import { exited, startCli } from '../support/cli.js';
+import { exited, listeningOn, startCli } from '../support/cli.js';
 import { ctx, unwrap } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 
@@ -48,6 +48,19 @@ describe('worker over a Codex home', () => {
     const kept = fx.roots[1]!;
     expect(readFileSync(join(dir.path, 'history.jsonl'), 'utf8')).toContain(typed(kept));
     expect(filesContaining(dir.path, seeded.values.get(kept)!.find((v) => v.startsWith('logs.feedback_log_body'))!)).not.toEqual([]);
+    await dir.remove();
+  });
+
+  it('serve --codex-home keeps its data in the home, like the app-server, and answers', async () => {
+    const dir = await tempDir();
+    generateCodexHome(dir.path, { roots: 2, trees: 0 });
+    const serve = startCli(['serve', '--codex-home', dir.path], { HOST: '127.0.0.1', PORT: '0', LEDGER_TOKENS: '', LEDGER_DATA_DIR: '', LEDGER_LOG: 'off' });
+    const url = await listeningOn(serve);
+    expect(url, serve.output()).toBeDefined();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect(serve.output()).toContain(`data in ${join(dir.path, 'thread-ledger')}`);
+    serve.kill('SIGTERM');
+    await exited(serve);
     await dir.remove();
   });
 });
