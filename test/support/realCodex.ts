@@ -64,7 +64,11 @@ export const startRealCodex = async (home: string): Promise<AppServerProcess> =>
   });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const server = new AppServerProcess(child, 'codex', () => err);
+  return initialized(new AppServerProcess(child, 'codex', () => err), child);
+};
+
+/** The server once it answered `initialize`; a process that does not is killed, not left behind. */
+const initialized = async (server: AppServerProcess, child: ChildProcess): Promise<AppServerProcess> => {
   try {
     await server.initialize();
   } catch (e) {
@@ -77,12 +81,5 @@ export const startRealCodex = async (home: string): Promise<AppServerProcess> =>
 /** Starts `thread-ledger app-server` from source on the same kind of home, initialized. */
 export const startLedgerAppServer = async (home: string, env: NodeJS.ProcessEnv = {}): Promise<AppServerProcess> => {
   const child = startCli(['app-server'], { CODEX_HOME: home, LEDGER_DATA_DIR: '', ...env });
-  const server = new AppServerProcess(child, 'thread-ledger', () => child.output());
-  try {
-    await server.initialize();
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
-  return server;
+  return initialized(new AppServerProcess(child, 'thread-ledger', () => child.output()), child);
 };
