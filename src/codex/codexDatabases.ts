@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
+import { emptyWal, walBytes } from '../io/sqliteWal.js';
 import { type Dirent, lstatSync, readdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { holdsOpen } from '../io/confinedPath.js';
 
 /**
@@ -181,12 +182,9 @@ export const purgeThreadRows = (
 
 /** Empties the WAL into the database file and truncates it; fails while a reader holds it. */
 const scrub = (db: Database.Database, path: string, deleted: number): void => {
-  if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return;
-  const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-  const walBytes = lstatSync(join(dirname(path), `${basename(path)}-wal`), { throwIfNoEntry: false })?.size ?? 0;
-  if (r && r.busy === 0 && walBytes === 0) return;
+  if (emptyWal(db)) return;
   throw new DatabaseBusyError(
     `${basename(path)}: ${deleted} rows deleted, but another connection holds a read transaction and its WAL ` +
-      `(${walBytes} bytes) cannot be emptied yet`,
+      `(${walBytes(db)} bytes) cannot be emptied yet`,
   );
 };

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
 import { type RetryPolicy, retryDelayMs } from '../domain/deletionProcess.js';
+import { emptyWal } from '../io/sqliteWal.js';
 
 /**
  * Empties a database's WAL into its file and truncates it, so that pages written before a
@@ -34,13 +34,9 @@ export class WalScrubber {
     if (!this.db.open) return;
     const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma('busy_timeout = 0');
-    let done = false;
+    let done: boolean;
     try {
-      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      const walBytes = statSync(`${this.db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-      done = r !== undefined && r.busy === 0 && walBytes === 0;
-    } catch {
-      done = false; // SQLITE_BUSY from another writer: the same as a reader holding on
+      done = emptyWal(this.db);
     } finally {
       this.db.pragma(`busy_timeout = ${busyTimeout}`);
     }

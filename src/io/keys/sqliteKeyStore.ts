@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { emptyWal } from '../sqliteWal.js';
 import { randomBytes } from 'node:crypto';
 import type { KeyStore } from './keyStore.js';
 import { onePerTurn } from './onePerTurn.js';
@@ -93,10 +94,7 @@ export class SqliteKeyStore implements KeyStore {
    * A reader in another process can hold it back; then this throws, and the step is retried.
    */
   private truncateWal(): void {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      if (r && r.busy === 0) return;
-    }
+    for (let attempt = 0; attempt < 20; attempt++) if (emptyWal(this.db)) return;
     throw new Error('the key store journal could not be emptied (a reader holds it); destroyed keys may linger there until retried');
   }
 
