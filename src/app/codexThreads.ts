@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { CodexHome } from '../codex/codexHome.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { rolloutFilesOf } from '../domain/deletionProcess.js';
+import { rolloutFilesOf } from '../domain/purgeSteps.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import { awaitDeletion } from './deletion/awaitDeletion.js';

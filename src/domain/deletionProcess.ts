@@ -3,9 +3,6 @@ import { ThreadId } from './ids.js';
 import { type PurgeStep, rolloutFilesOf, stepKey } from './purgeSteps.js';
 import { type ThreadState, isStepDone } from './threadState.js';
 
-export { rolloutFilesOf, stepKey };
-export type { PurgeStep };
-
 /**
  * A child as its own stream shows it, observed when a parent's deletion is to be closed: the
  * decider, not the worker, judges whether it still holds the parent open.
@@ -31,7 +28,7 @@ export const defaultRetryPolicy: RetryPolicy = { baseMs: 500, capMs: 5 * 60_000 
 export const retryDelayMs = (attempt: number, p: RetryPolicy = defaultRetryPolicy): number =>
   Math.min(p.capMs, p.baseMs * 2 ** Math.max(0, attempt - 1));
 
-export const rolloutCandidates = (s: ThreadState): string[] => {
+const rolloutCandidates = (s: ThreadState): string[] => {
   const out: string[] = [];
   for (const p of s.rolloutPaths) {
     for (const c of rolloutFilesOf(p)) if (!out.includes(c)) out.push(c);
