@@ -1,12 +1,6 @@
-import { relative, isAbsolute } from 'node:path';
 import type { CodexInventory } from '../../codex/codexInventory.js';
-import type { StepExecutor, StepOutcome } from './stepExecutor.js';
-import { errorText } from './stepExecutor.js';
-
-const inside = (root: string, p: string): boolean => {
-  const rel = relative(root, p);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-};
+import { isWithin } from '../../domain/rolloutPath.js';
+import { type StepExecutor, type StepOutcome, errorText } from './stepExecutor.js';
 
 /**
  * What a thread imported from a Codex home left there, found at once for every thread due. A
@@ -27,7 +21,7 @@ export const codexInventoryExecutor =
       return work.map(() => ({ failed: errorText(err) }));
     }
     return work.map(({ threadId, state }): StepOutcome => {
-      const foreign = state.rolloutPaths.find((p) => !inside(inventory.root, p));
+      const foreign = state.rolloutPaths.find((p) => p === inventory.root || !isWithin(inventory.root, p));
       if (foreign) return { failed: `the thread's rollout ${foreign} is not in this worker's Codex home ${inventory.root}` };
       const f = found.get(threadId)!;
       return { done: { type: 'RecordCodexHomeInventoried', result: { threadId, ...f } } };
