@@ -44,8 +44,6 @@ export type LedgerConfig = {
    * live in this instance's data folder, which only one instance may use.
    */
   readonly keyService?: KeyServiceClientOptions;
-  /** The session index files (Codex's) the worker may rewrite to drop a deleted thread's lines. */
-  readonly sessionIndexFiles?: readonly string[];
   /**
    * The Codex home the threads were imported from: a deletion also purges what they left there
    * (its databases' rows, `history.jsonl`, every rollout carrying their ids). Its session index
@@ -107,7 +105,7 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
     executors: {
       InventoryCodexHome: codexInventoryExecutor(inventory),
       PurgeRollout: rolloutExecutor(purger),
-      PurgeSessionIndex: sessionIndexExecutor(cfg.sessionIndexFiles ?? (home ? [home.sessionIndexPath] : [])),
+      PurgeSessionIndex: sessionIndexExecutor(home ? [home.sessionIndexPath] : []),
       PurgeHistoryFile: historyFileExecutor(home ? [home.historyPath] : []),
       PurgeCodexDatabase: codexDatabaseExecutor(home?.root ?? null),
       ShredContent: contentKeyExecutor(keys),
