@@ -21,8 +21,7 @@ export type ThreadState = {
   readonly rolloutPath: string | null;
   /** Session index files the thread's name was written to; each is rewritten without it. */
   readonly indexFiles: readonly string[];
-  /** What its deletion found in its Codex home (null until inventoried). */
-  readonly codexHome: string | null;
+  /** What its deletion found in its Codex home, beside its rollouts and index files. */
   readonly historyFiles: readonly string[];
   readonly databases: readonly string[];
   /** The keys of the purge steps recorded as done (see purgeSteps.ts). */
@@ -41,7 +40,6 @@ export const initialState: ThreadState = {
   rolloutPaths: [],
   rolloutPath: null,
   indexFiles: [],
-  codexHome: null,
   historyFiles: [],
   databases: [],
   stepsDone: [],
@@ -94,7 +92,6 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
       return recordStep(
         {
           ...s,
-          codexHome: e.data.home,
           rolloutPaths: withPaths(s.rolloutPaths, e.data.rollouts),
           indexFiles: withPaths(s.indexFiles, e.data.sessionIndexFiles),
           historyFiles: withPaths(s.historyFiles, e.data.historyFiles),
