@@ -14,7 +14,7 @@ import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
 import { isChildOf, isTombstoned } from '../../domain/threadState.js';
 import type { Clock, Loaded, ThreadRepository } from '../threadRepository.js';
-import type { DueWork, StepExecutors, StepOutcome } from './stepExecutor.js';
+import { type DueWork, type StepExecutors, type StepOutcome, pushTo } from './stepExecutor.js';
 
 export type WorkerOptions = {
   readonly repo: ThreadRepository;
@@ -133,8 +133,8 @@ export class DeletionWorker {
       for (const { step, attempt } of due) {
         ran.add(`${threadId} ${stepKey(step)}`);
         const d = { threadId, state, step, attempt };
-        byKind.set(step.kind, [...(byKind.get(step.kind) ?? []), d]);
-        planned.set(threadId, [...(planned.get(threadId) ?? []), d]);
+        pushTo(byKind, step.kind, d);
+        pushTo(planned, threadId, d);
       }
     }
     if (byKind.size === 0) return 0;

@@ -23,6 +23,13 @@ export type StepExecutor<S extends PurgeStep> = (work: readonly DueWork<S>[]) =>
 /** One executor per kind of artifact: a kind without one does not compile. */
 export type StepExecutors = { readonly [K in StepKind]: StepExecutor<Extract<PurgeStep, { kind: K }>> };
 
+/** Adds `value` to the list under `key`, made on first use. */
+export const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
+
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** An executor whose steps run one by one (concurrently), each failing on its own. */
@@ -49,7 +56,7 @@ export const perFile =
   ): StepExecutor<S> =>
   async (work) => {
     const byPath = new Map<string, DueWork<S>[]>();
-    for (const w of work) byPath.set(w.step.path, [...(byPath.get(w.step.path) ?? []), w]);
+    for (const w of work) pushTo(byPath, w.step.path, w);
     const results = new Map<string, Map<ThreadId, Command> | string>();
     for (const [path, ws] of byPath) {
       try {
