@@ -7,13 +7,12 @@ import type { CommandContext } from '../domain/metadata.js';
 import { rolloutFilesOf } from '../domain/purgeSteps.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
-import { awaitDeletion } from './deletion/awaitDeletion.js';
+import { type DeletionSettled, awaitDeletion } from './deletion/awaitDeletion.js';
 import type { Ledger } from './ledger.js';
 import { purgeLateRollout } from './lateRollouts.js';
 import type { Relocation } from './threadLifecycle.js';
 import type { HandleError } from './threadRepository.js';
 
-export type DeleteOutcome = { kind: 'deleted'; threadIds: ThreadId[] } | { kind: 'incomplete'; threadIds: ThreadId[]; errors: string[] };
 
 /** How long a delete waits on purge steps that another worker is running before it answers. */
 const DELETE_WAIT_MS = 30_000;
@@ -83,11 +82,9 @@ export class CodexThreads {
    * Deletes a thread and its subtree and drives the purge to the end. The tombstones are committed
    * first: whatever happens next, the threads stay hidden and the worker keeps retrying.
    */
-  async delete(id: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, DeleteOutcome>> {
+  async delete(id: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, DeletionSettled>> {
     const r = await this.ledger.lifecycle.delete(id, null, ctx);
     if (E.isLeft(r)) return r;
-    const threadIds = r.right.threadIds;
-    const settled = await awaitDeletion(this.ledger, threadIds, { giveUpAtMs: this.clock() + DELETE_WAIT_MS, clock: this.clock });
-    return E.right(settled.status === 'deleted' ? { kind: 'deleted', threadIds } : { kind: 'incomplete', threadIds, errors: settled.errors });
+    return E.right(await awaitDeletion(this.ledger, r.right.threadIds, { giveUpAtMs: this.clock() + DELETE_WAIT_MS, clock: this.clock }));
   }
 }

@@ -281,7 +281,7 @@ export class AppServer {
         if (E.isLeft(r)) throw refusal(r.left, threadId);
         // The `thread/deleted` of every thread closed so far goes out (from the log) before the answer.
         await this.ledger.runner.catchUp();
-        if (r.right.kind === 'incomplete') {
+        if (r.right.status !== 'deleted') {
           throw new RpcError(
             INTERNAL_ERROR,
             `thread ${threadId} is deleted but not yet purged: ${r.right.errors.join('; ') || 'steps pending'}. ` +
