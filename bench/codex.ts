@@ -2,7 +2,16 @@
 // SQLite databases and a history.jsonl, driven over stdio; then the real `codex app-server` 0.169.0
 // deleting the same subtree on a copy of the same home.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +31,12 @@ type Generated = { id: string; parent: string | null; rolloutPath: string };
  * `total` rollouts: roots of every interactive source, and `trees` binary subagent trees of
  * `subtree` threads each (the first ones written), one per delete measured.
  */
-const generate = (home: string, total: number, trees: number, subtree: number): { threads: Generated[]; trees: string[][] } => {
+const generate = (
+  home: string,
+  total: number,
+  trees: number,
+  subtree: number,
+): { threads: Generated[]; trees: string[][] } => {
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const threads: Generated[] = [];
   const one = (parent: string | null, depth: number) => {
@@ -63,7 +77,13 @@ const writeHistory = (home: string, threads: readonly Generated[]) => {
   for (const t of threads) {
     for (let i = 0; i < HISTORY_LINES; i++) {
       ts += 60;
-      lines.push(JSON.stringify({ session_id: t.id, ts, text: `message ${i} of ${t.id}: please look at the failing build in src/app and fix the flaky test, then run the whole suite` }));
+      lines.push(
+        JSON.stringify({
+          session_id: t.id,
+          ts,
+          text: `message ${i} of ${t.id}: please look at the failing build in src/app and fix the flaky test, then run the whole suite`,
+        }),
+      );
     }
   }
   writeFileSync(join(home, 'history.jsonl'), `${lines.join('\n')}\n`);
@@ -117,7 +137,8 @@ export const BENCH_PROFILE: SeedProfile = {
   rowsPerThread: { logs: 6, queued_items: 2 },
   updateGrowth: 16,
   // threads: the columns above, every other text column a short value (source `cli`, ...)
-  textBytes: (table, column) => (table === 'threads' ? (THREAD_COLUMNS[column] ?? 8) : TEXT[`${table}.${column}`]),
+  textBytes: (table, column) =>
+    table === 'threads' ? (THREAD_COLUMNS[column] ?? 8) : TEXT[`${table}.${column}`],
 };
 
 const DATABASES = ['state_5', 'logs_2', 'goals_1', 'queue_1', 'memories_1'];
@@ -125,7 +146,9 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const sizeOf = (p: string) => statSync(p, { throwIfNoEntry: false })?.size ?? 0;
 /** Each database with its -wal, as `state_5 40.1 MiB, ...`, and the total. */
 const databaseSizes = (home: string): string => {
-  const each = DATABASES.map((d) => [d, sizeOf(join(home, `${d}.sqlite`)) + sizeOf(join(home, `${d}.sqlite-wal`))] as const);
+  const each = DATABASES.map(
+    (d) => [d, sizeOf(join(home, `${d}.sqlite`)) + sizeOf(join(home, `${d}.sqlite-wal`))] as const,
+  );
   return `${each.map(([d, n]) => `${d} ${mib(n)}`).join(', ')}; ${mib(each.reduce((a, [, n]) => a + n, 0))} in all`;
 };
 
@@ -135,14 +158,29 @@ const rowsLeft = (home: string, ids: readonly string[]): Map<string, number> => 
   for (const d of DATABASES) {
     const db = new Database(join(home, `${d}.sqlite`), { readonly: true, fileMustExist: true });
     try {
-      const tables = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`).all();
+      const tables = db
+        .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+        .all();
       for (const { name } of tables) {
-        const cols = db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(name).map((c) => c.name);
+        const cols = db
+          .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+          .all(name)
+          .map((c) => c.name);
         const where = cols
-          .filter((c) => c === 'thread_id' || c === 'parent_thread_id' || c === 'child_thread_id' || (name === 'threads' && c === 'id'))
+          .filter(
+            (c) =>
+              c === 'thread_id' ||
+              c === 'parent_thread_id' ||
+              c === 'child_thread_id' ||
+              (name === 'threads' && c === 'id'),
+          )
           .map((c) => `"${c}" IN (SELECT value FROM json_each(@ids))`);
         if (where.length === 0) continue;
-        const n = db.prepare<{ ids: string }, { n: number }>(`SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`).get({ ids: JSON.stringify(ids) })!.n;
+        const n = db
+          .prepare<{ ids: string }, { n: number }>(
+            `SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`,
+          )
+          .get({ ids: JSON.stringify(ids) })!.n;
         if (n > 0) left.set(name, n);
       }
     } finally {
@@ -151,11 +189,19 @@ const rowsLeft = (home: string, ids: readonly string[]): Map<string, number> => 
   }
   return left;
 };
-const describeLeft = (left: Map<string, number>) => (left.size === 0 ? 'none' : [...left].map(([t, n]) => `${t} ${n}`).join(', '));
+const describeLeft = (left: Map<string, number>) =>
+  left.size === 0 ? 'none' : [...left].map(([t, n]) => `${t} ${n}`).join(', ');
 
 /** Rollouts of these threads still in the home. */
-const rolloutsLeft = (threads: readonly Generated[], ids: ReadonlySet<string>, home: string): number =>
-  threads.filter((t) => ids.has(t.id) && existsSync(t.rolloutPath.replace(/^.*?\/sessions\//, `${home}/sessions/`))).length;
+const rolloutsLeft = (
+  threads: readonly Generated[],
+  ids: ReadonlySet<string>,
+  home: string,
+): number =>
+  threads.filter(
+    (t) =>
+      ids.has(t.id) && existsSync(t.rolloutPath.replace(/^.*?\/sessions\//, `${home}/sessions/`)),
+  ).length;
 
 /** The database files (and -wal) whose bytes hold one of these ids, as `grep -a -l` would find them. */
 const filesHolding = (home: string, ids: readonly string[]): string[] =>
@@ -174,7 +220,10 @@ const backfillDone = (home: string): boolean => {
   if (!existsSync(path)) return false;
   const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
-    return db.prepare<[], { status: string }>('SELECT status FROM backfill_state').all().some((r) => r.status === 'complete');
+    return db
+      .prepare<[], { status: string }>('SELECT status FROM backfill_state')
+      .all()
+      .some((r) => r.status === 'complete');
   } catch {
     return false;
   } finally {
@@ -184,14 +233,20 @@ const backfillDone = (home: string): boolean => {
 
 const startCodex = (home: string) => {
   const child = spawn(CODEX_BIN, ['app-server'], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', CODEX_HOME: home, HOME: home, RUST_LOG: 'error' },
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      CODEX_HOME: home,
+      HOME: home,
+      RUST_LOG: 'error',
+    },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   return { child, rpc: new RpcClient(child) };
 };
 
 const median = (xs: number[]) => quantiles(xs).p50;
-const spread = (xs: number[]) => `median ${ms(median(xs))} ms (${ms(Math.min(...xs))} to ${ms(Math.max(...xs))}) of ${xs.length}`;
+const spread = (xs: number[]) =>
+  `median ${ms(median(xs))} ms (${ms(Math.min(...xs))} to ${ms(Math.max(...xs))}) of ${xs.length}`;
 
 /** Deletes each tree's root in turn, each timed from the request to the answer; then counts what each left. */
 const deleteTrees = async (rpc: RpcClient, trees: readonly string[][], settleMs: number) => {
@@ -211,12 +266,18 @@ const deleteTrees = async (rpc: RpcClient, trees: readonly string[][], settleMs:
 /** `thread-ledger app-server` on a home: start-up to the first page, then `thread/list` calls, then the deletes. */
 const runLedger = async (home: string, trees: readonly string[][], lists: number) => {
   const t0 = performance.now();
-  const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', 'app-server'], {
-    cwd: root,
-    env: { ...process.env, CODEX_HOME: home, LEDGER_DATA_DIR: '' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const profile = process.env['BENCH_PROFILE']
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', 'src/cli.ts', 'app-server'],
+    {
+      cwd: root,
+      env: { ...process.env, CODEX_HOME: home, LEDGER_DATA_DIR: '' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const rpc = new RpcClient(child);
   await rpc.result('initialize', { clientInfo: { name: 'bench', version: '1' } });
   const first = await rpc.result<{ data: unknown[] }>('thread/list', { limit: 50 });
@@ -240,7 +301,12 @@ const runLedger = async (home: string, trees: readonly string[][], lists: number
  * then the same rows as thread-ledger's home are added to them, and a second start deletes the
  * same subtrees. Codex's delete removes the rows, rollouts and session index lines, without zeroing.
  */
-const codexReference = async (out: (line: string) => void, home: string, threads: readonly Generated[], trees: readonly string[][]) => {
+const codexReference = async (
+  out: (line: string) => void,
+  home: string,
+  threads: readonly Generated[],
+  trees: readonly string[][],
+) => {
   let t0 = performance.now();
   let { child, rpc } = startCodex(home);
   await rpc.result('initialize', { clientInfo: { name: 'bench', version: '1' } });
@@ -248,13 +314,21 @@ const codexReference = async (out: (line: string) => void, home: string, threads
   await rpc.result('thread/list', { limit: 50 });
   const firstStart = performance.now() - t0;
   for (let waited = 0; !backfillDone(home); waited += 200) {
-    if (waited > 120_000) throw new Error('codex app-server did not complete its backfill in 2 minutes');
+    if (waited > 120_000)
+      throw new Error('codex app-server did not complete its backfill in 2 minutes');
     await new Promise((r) => setTimeout(r, 200));
   }
   child.stdin!.end();
   await exited(child);
   // Codex's rollout paths as it recorded them (the copy's), so rollout-path rows name its files.
-  seedCodexDatabases(home, threads.map((t) => ({ ...t, rolloutPath: t.rolloutPath.replace(/^.*?\/sessions\//, `${home}/sessions/`) })), { ...BENCH_PROFILE, existing: true });
+  seedCodexDatabases(
+    home,
+    threads.map((t) => ({
+      ...t,
+      rolloutPath: t.rolloutPath.replace(/^.*?\/sessions\//, `${home}/sessions/`),
+    })),
+    { ...BENCH_PROFILE, existing: true },
+  );
   const sizes = databaseSizes(home);
 
   t0 = performance.now();
@@ -268,9 +342,14 @@ const codexReference = async (out: (line: string) => void, home: string, threads
   await exited(child);
   const ids = trees.flat();
   const left = rowsLeft(home, ids);
-  const holding = filesHolding(home, trees.map((t) => t[0]!));
+  const holding = filesHolding(
+    home,
+    trees.map((t) => t[0]!),
+  );
   const files = rolloutsLeft(threads, new Set(ids), home);
-  out(`| codex app-server 0.169.0 on a copy of the same home: first start (creates its databases, backfills ${threads.length.toLocaleString('en')} rollouts) to the first page; second start | ${ms(firstStart)} ms; ${ms(restart)} ms |`);
+  out(
+    `| codex app-server 0.169.0 on a copy of the same home: first start (creates its databases, backfills ${threads.length.toLocaleString('en')} rollouts) to the first page; second start | ${ms(firstStart)} ms; ${ms(restart)} ms |`,
+  );
   out(`| codex's databases after its backfill and the same rows added | ${sizes} |`);
   out(
     `| codex \`thread/delete\` of the same ${trees.length} subtrees of 200 (\`thread/deleted\` sent: ${notified.join(', ')}; rollouts left: ${files}; rows left: ${describeLeft(left)}; ` +
@@ -279,7 +358,11 @@ const codexReference = async (out: (line: string) => void, home: string, threads
   return times;
 };
 
-export const benchCodex = async (out: (line: string) => void, quick: boolean, withCodex = true): Promise<void> => {
+export const benchCodex = async (
+  out: (line: string) => void,
+  quick: boolean,
+  withCodex = true,
+): Promise<void> => {
   const total = quick ? 2000 : 10_000;
   const TREES = 3;
   const home = mkdtempSync(join(tmpdir(), 'thread-ledger-codex-'));
@@ -292,17 +375,30 @@ export const benchCodex = async (out: (line: string) => void, quick: boolean, wi
     const t0 = performance.now();
     seedCodexDatabases(home, threads, BENCH_PROFILE);
     const seeded = performance.now() - t0;
-    out(`| Codex's databases in the home, ${total.toLocaleString('en')} threads (seeded in ${ms(seeded)} ms); history.jsonl ${mib(sizeOf(join(home, 'history.jsonl')))} | ${databaseSizes(home)} |`);
+    out(
+      `| Codex's databases in the home, ${total.toLocaleString('en')} threads (seeded in ${ms(seeded)} ms); history.jsonl ${mib(sizeOf(join(home, 'history.jsonl')))} | ${databaseSizes(home)} |`,
+    );
 
     const mine = await runLedger(home, trees, 300);
-    out(`| app-server start-up, import of ${total.toLocaleString('en')} rollouts, to the first \`thread/list\` page | ${ms(mine.startup)} ms (${Math.round(total / (mine.startup / 1000)).toLocaleString('en')} rollouts/s) |`);
-    out(`| \`thread/list\` (50 rows) at ${total.toLocaleString('en')} rollouts, end to end over stdio, quick scan included | p50 ${ms(mine.list.p50)} ms, p99 ${ms(mine.list.p99)} ms |`);
+    out(
+      `| app-server start-up, import of ${total.toLocaleString('en')} rollouts, to the first \`thread/list\` page | ${ms(mine.startup)} ms (${Math.round(total / (mine.startup / 1000)).toLocaleString('en')} rollouts/s) |`,
+    );
+    out(
+      `| \`thread/list\` (50 rows) at ${total.toLocaleString('en')} rollouts, end to end over stdio, quick scan included | p50 ${ms(mine.list.p50)} ms, p99 ${ms(mine.list.p99)} ms |`,
+    );
     const ids = trees.flat();
     const left = rowsLeft(home, ids);
-    const holding = filesHolding(home, ids.filter((_, i) => i % 50 === 0));
-    if (left.size > 0 || holding.length > 0) throw new Error(`the deletes left rows of the subtrees (${describeLeft(left)}), and their ids in ${holding.join(', ')}`);
+    const holding = filesHolding(
+      home,
+      ids.filter((_, i) => i % 50 === 0),
+    );
+    if (left.size > 0 || holding.length > 0)
+      throw new Error(
+        `the deletes left rows of the subtrees (${describeLeft(left)}), and their ids in ${holding.join(', ')}`,
+      );
     const history = readFileSync(join(home, 'history.jsonl'), 'utf8');
-    if (ids.some((id) => history.includes(id))) throw new Error('the deletes left history.jsonl lines of the subtrees');
+    if (ids.some((id) => history.includes(id)))
+      throw new Error('the deletes left history.jsonl lines of the subtrees');
     out(
       `| \`thread/delete\` of a 200-thread subtree, ${TREES} subtrees one after another: rollouts, session index, history.jsonl, Codex's five databases (rows deleted and zeroed, VACUUM, WAL truncated), keys, ` +
         `every \`thread/deleted\` (${mine.notified.join(', ')}) | ${spread(mine.times)} |`,
@@ -312,11 +408,15 @@ export const benchCodex = async (out: (line: string) => void, quick: boolean, wi
     // The same home without Codex's databases and history.jsonl: what the rest of the delete costs.
     const bare = generate(plain, total, TREES, 200);
     const without = await runLedger(plain, bare.trees, 0);
-    out(`| the same deletes on a home without Codex's databases and history.jsonl | ${spread(without.times)} |`);
+    out(
+      `| the same deletes on a home without Codex's databases and history.jsonl | ${spread(without.times)} |`,
+    );
 
     if (withCodex) {
       const theirs = await codexReference(out, reference, threads, trees);
-      out(`| \`thread/delete\` of a 200-thread subtree, codex app-server / thread-ledger (medians) | ${(median(theirs) / median(mine.times)).toFixed(1)} x |`);
+      out(
+        `| \`thread/delete\` of a 200-thread subtree, codex app-server / thread-ledger (medians) | ${(median(theirs) / median(mine.times)).toFixed(1)} x |`,
+      );
     }
   } finally {
     for (const dir of [home, plain, reference]) rmSync(dir, { recursive: true, force: true });

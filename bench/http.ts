@@ -30,7 +30,9 @@ export const benchHttp = async (
       PORT: '0',
       LEDGER_LOG: 'off',
       LEDGER_RATE_LIMIT: '100000000',
-      LEDGER_TOKENS: JSON.stringify([{ token: TOKEN, subject: 'bench', roles: ['writer', 'auditor'] }]),
+      LEDGER_TOKENS: JSON.stringify([
+        { token: TOKEN, subject: 'bench', roles: ['writer', 'auditor'] },
+      ]),
       ...variant.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -40,13 +42,18 @@ export const benchHttp = async (
     const duration = quick ? 3 : 10;
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     const log = new Database(join(dir, 'events.db'), { readonly: true });
-    const count = (type: string) => (log.prepare('SELECT COUNT(*) AS n FROM events WHERE type = ?').get(type) as { n: number }).n;
+    const count = (type: string) =>
+      (log.prepare('SELECT COUNT(*) AS n FROM events WHERE type = ?').get(type) as { n: number }).n;
 
     const created = await run({
       url: `${url}/v1/threads`,
       method: 'POST',
       headers,
-      body: JSON.stringify({ cwd: '/home/dev/project', modelProvider: 'openai', preview: 'load test' }),
+      body: JSON.stringify({
+        cwd: '/home/dev/project',
+        modelProvider: 'openai',
+        preview: 'load test',
+      }),
       connections: 32,
       duration,
     });
@@ -55,9 +62,11 @@ export const benchHttp = async (
       `| HTTP \`POST /v1/threads\` (create)${variant.label}, 32 connections, ${duration} s | ${Math.round(created.requests.average).toLocaleString('en')} commands/s, p50 ${ms(created.latency.p50)} ms, p99 ${ms(created.latency.p99)} ms; ${created['2xx'].toLocaleString('en')} accepted, ${created.non2xx} refused, ${created.errors} errors; ${startedEvents.toLocaleString('en')} \`ThreadStarted\` in the log (the accepted ones, and those in flight when the run ended) |`,
     );
 
-    const ids = (log.prepare("SELECT stream_id FROM events WHERE type = 'ThreadStarted'").all() as { stream_id: string }[]).map((r) =>
-      r.stream_id.slice('thread-'.length),
-    );
+    const ids = (
+      log.prepare("SELECT stream_id FROM events WHERE type = 'ThreadStarted'").all() as {
+        stream_id: string;
+      }[]
+    ).map((r) => r.stream_id.slice('thread-'.length));
     let next = 0;
     const deleted = await run({
       url,

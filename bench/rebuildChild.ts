@@ -12,15 +12,26 @@ const gc = (globalThis as { gc?: () => void }).gc;
 let liveHeap = 0;
 let gcMs = 0;
 const t0 = performance.now();
-const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections, () => {
-  if (!gc) return;
-  const g0 = performance.now();
-  gc();
-  liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
-  gcMs += performance.now() - g0;
-});
+const r = await rebuildProjections(
+  ledger.readDb,
+  ledger.store,
+  ledger.codec,
+  allProjections,
+  () => {
+    if (!gc) return;
+    const g0 = performance.now();
+    gc();
+    liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
+    gcMs += performance.now() - g0;
+  },
+);
 const seconds = (performance.now() - t0 - gcMs) / 1000; // the sampling's own collections are not the rebuild's time
 await ledger.close();
 process.stdout.write(
-  JSON.stringify({ events: r.applied, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, liveHeapMiB: liveHeap / 2 ** 20 }),
+  JSON.stringify({
+    events: r.applied,
+    seconds,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    liveHeapMiB: liveHeap / 2 ** 20,
+  }),
 );

@@ -51,16 +51,23 @@ const started = (i: number, over: Partial<Started> = {}): Started => {
   };
 };
 
-const open = (name: string, keyService?: KeyServiceClientOptions): Ledger & { dir: string; rollouts: string } => {
+const open = (
+  name: string,
+  keyService?: KeyServiceClientOptions,
+): Ledger & { dir: string; rollouts: string } => {
   const dir = join(root, name);
   const rollouts = join(dir, 'sessions');
   mkdirSync(rollouts, { recursive: true });
-  return Object.assign(openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts], keyService }), { dir, rollouts });
+  return Object.assign(
+    openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts], keyService }),
+    { dir, rollouts },
+  );
 };
 
 /** Runs `fn` over items with at most `width` in flight: concurrent appends share a commit. */
 const inWaves = async <T>(items: T[], width: number, fn: (t: T, i: number) => Promise<unknown>) => {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map((t, j) => fn(t, i + j)));
+  for (let i = 0; i < items.length; i += width)
+    await Promise.all(items.slice(i, i + width).map((t, j) => fn(t, i + j)));
 };
 
 const benchAppends = async () => {
@@ -72,11 +79,19 @@ const benchAppends = async () => {
   const seq = SEQ / ((performance.now() - t0) / 1000);
   const CONC = quick ? 20_000 : 200_000;
   t0 = performance.now();
-  await inWaves(Array.from({ length: CONC }, (_, i) => i), 1000, (i) => l.store.append(`conc-${i}`, [event(i)], 'no_stream'));
+  await inWaves(
+    Array.from({ length: CONC }, (_, i) => i),
+    1000,
+    (i) => l.store.append(`conc-${i}`, [event(i)], 'no_stream'),
+  );
   const conc = CONC / ((performance.now() - t0) / 1000);
   await l.close();
-  out(`| append, one at a time (each a durable commit) | ${Math.round(seq).toLocaleString('en')} events/s |`);
-  out(`| append, 1,000 in flight (group commit) | ${Math.round(conc).toLocaleString('en')} events/s |`);
+  out(
+    `| append, one at a time (each a durable commit) | ${Math.round(seq).toLocaleString('en')} events/s |`,
+  );
+  out(
+    `| append, 1,000 in flight (group commit) | ${Math.round(conc).toLocaleString('en')} events/s |`,
+  );
 };
 
 const populate = async (l: Ledger, n: number) => {
@@ -105,13 +120,26 @@ const benchList = async (l: Ledger) => {
     ['first page, default filters (interactive, newest first)', { limit: 50 }],
     ['next page by cursor', { limit: 50, cursor }],
     ['sorted by updated_at, ascending', { limit: 50, sortKey: 'updated_at', sortDirection: 'asc' }],
-    ['all source kinds, one cwd, one provider', { limit: 50, sourceKinds: [...new Set(KINDS)], cwd: '/home/dev/project-3', modelProviders: ['openai'] }],
+    [
+      'all source kinds, one cwd, one provider',
+      {
+        limit: 50,
+        sourceKinds: [...new Set(KINDS)],
+        cwd: '/home/dev/project-3',
+        modelProviders: ['openai'],
+      },
+    ],
     ['search term on the name, many matches', { limit: 50, searchTerm: 'number 99' }],
-    ['search term on the name, no match (scans every row)', { limit: 50, searchTerm: 'no such name' }],
+    [
+      'search term on the name, no match (scans every row)',
+      { limit: 50, searchTerm: 'no such name' },
+    ],
   ];
   for (const [label, params] of cases) {
     const r = timeList(l, params, params['searchTerm'] === 'no such name' ? 50 : 2000);
-    out(`| thread list at ${THREADS.toLocaleString('en')} threads: ${label} (${r.rows} rows) | p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms |`);
+    out(
+      `| thread list at ${THREADS.toLocaleString('en')} threads: ${label} (${r.rows} rows) | p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms |`,
+    );
   }
 };
 
@@ -125,21 +153,29 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
         const t = started(i);
         // Named as Codex names a rollout: a start is refused a file that is not the thread's own.
         const path = join(l.rollouts, `rollout-${rep}-${i}-${t.threadId}.jsonl`);
-        writeFileSync(path, `${'{"type":"response_item","payload":{"text":"some content of the conversation"}}\n'.repeat(30)}`);
+        writeFileSync(
+          path,
+          `${'{"type":"response_item","payload":{"text":"some content of the conversation"}}\n'.repeat(30)}`,
+        );
         t.rolloutPath = path;
         ids.push(t.threadId);
-        const r = parent ? await l.lifecycle.spawn(parent, t, ctx) : await l.lifecycle.start(t, ctx);
+        const r = parent
+          ? await l.lifecycle.spawn(parent, t, ctx)
+          : await l.lifecycle.start(t, ctx);
         if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
       }
       await l.runner.catchUp(); // a running service follows the log: it is caught up before the delete
       const t0 = performance.now();
       const d = await l.lifecycle.delete(ids[0]!, null, ctx);
-      if (E.isLeft(d) || d.right.threadIds.length !== size) throw new Error('delete did not cover the subtree');
+      if (E.isLeft(d) || d.right.threadIds.length !== size)
+        throw new Error('delete did not cover the subtree');
       while ((await l.repo.load(ids[0]!)).state.status !== 'deleted') await l.worker.runPass();
       times.push(performance.now() - t0);
     }
     const q = quantiles(times);
-    out(`| delete a ${size.toLocaleString('en')}-thread subtree, tombstones + purge (rollouts, keys) + ThreadDeleted | median ${ms(q.p50)} ms (max ${ms(q.max)}) of 5 |`);
+    out(
+      `| delete a ${size.toLocaleString('en')}-thread subtree, tombstones + purge (rollouts, keys) + ThreadDeleted | median ${ms(q.p50)} ms (max ${ms(q.max)}) of 5 |`,
+    );
   }
 };
 
@@ -149,28 +185,46 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
  * keys are gone: a realistic lifecycle mix. `renameHeavy` makes every event after the start a
  * rename of a live thread: the worst case, one decryption per event.
  */
-const growLog = async (l: Ledger, threads: Started[], from: number, total: number, renameHeavy: boolean) => {
+const growLog = async (
+  l: Ledger,
+  threads: Started[],
+  from: number,
+  total: number,
+  renameHeavy: boolean,
+) => {
   const perThread = 10;
   const n = total / perThread;
-  while (threads.length < n) threads.push(started(threads.length, { name: `name ${threads.length}` }));
+  while (threads.length < n)
+    threads.push(started(threads.length, { name: `name ${threads.length}` }));
   const fresh = threads.slice(from / perThread, n);
   const keys = await l.keys.ensure(fresh.map((t) => t.threadId));
   const event = (t: Started, i: number, r: number): DomainEvent => {
     const threadId = t.threadId;
     if (r === 0) return { type: 'ThreadStarted', data: t };
     if (renameHeavy || i % 2 === 0 || r < 5) {
-      if (!renameHeavy && (r === 2 || r === 6)) return { type: 'ThreadArchived', data: { threadId, rolloutPath: null } };
-      if (!renameHeavy && (r === 3 || r === 7)) return { type: 'ThreadUnarchived', data: { threadId, rolloutPath: null } };
+      if (!renameHeavy && (r === 2 || r === 6))
+        return { type: 'ThreadArchived', data: { threadId, rolloutPath: null } };
+      if (!renameHeavy && (r === 3 || r === 7))
+        return { type: 'ThreadUnarchived', data: { threadId, rolloutPath: null } };
       return { type: 'ThreadRenamed', data: { threadId, name: `renamed ${r}`, indexedIn: null } };
     }
     const path = `/sessions/rollout-${threadId}.jsonl`;
     switch (r) {
       case 5:
-        return { type: 'ThreadDeleteRequested', data: { threadId, rootThreadId: threadId, reason: null } };
+        return {
+          type: 'ThreadDeleteRequested',
+          data: { threadId, rootThreadId: threadId, reason: null },
+        };
       case 6:
-        return { type: 'RolloutPurged', data: { threadId, path, outcome: 'removed', sizeBytes: 4096, sha256: 'ab'.repeat(32) } };
+        return {
+          type: 'RolloutPurged',
+          data: { threadId, path, outcome: 'removed', sizeBytes: 4096, sha256: 'ab'.repeat(32) },
+        };
       case 7:
-        return { type: 'RolloutPurged', data: { threadId, path: `${path}.zst`, outcome: 'absent', sizeBytes: null, sha256: null } };
+        return {
+          type: 'RolloutPurged',
+          data: { threadId, path: `${path}.zst`, outcome: 'absent', sizeBytes: null, sha256: null },
+        };
       case 8:
         return { type: 'ThreadContentShredded', data: { threadId, outcome: 'destroyed' } };
       default:
@@ -181,22 +235,44 @@ const growLog = async (l: Ledger, threads: Started[], from: number, total: numbe
     await inWaves(fresh, 2000, (t, i) =>
       l.store.append(
         streamOf(t.threadId),
-        [l.codec.encode(event(t, i, r), { ...ctx, recordedAtMs: 1_790_000_000_000 + r }, uuidv7(), keys)],
+        [
+          l.codec.encode(
+            event(t, i, r),
+            { ...ctx, recordedAtMs: 1_790_000_000_000 + r },
+            uuidv7(),
+            keys,
+          ),
+        ],
         r === 0 ? 'no_stream' : BigInt(r - 1),
       ),
     );
-    if (r === 8 && !renameHeavy) await l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
+    if (r === 8 && !renameHeavy)
+      await l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
   }
 };
 
 const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) => {
-  const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
+  const profile = process.env['BENCH_PROFILE']
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]
+    : [];
   const child = execFileSync(
     process.execPath,
-    [...profile, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)), dataDir],
+    [
+      ...profile,
+      '--expose-gc',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)),
+      dataDir,
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } },
   );
-  return JSON.parse(child) as { events: number; seconds: number; maxRssMiB: number; liveHeapMiB: number };
+  return JSON.parse(child) as {
+    events: number;
+    seconds: number;
+    maxRssMiB: number;
+    liveHeapMiB: number;
+  };
 };
 
 const benchRebuild = async () => {

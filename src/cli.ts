@@ -15,7 +15,13 @@ import { openCodexLedger } from './codex/openCodexLedger.js';
 import { awaitDeletion } from './app/deletion/awaitDeletion.js';
 import { type Ledger, openLedger } from './app/ledger.js';
 import { buildServer } from './api/server.js';
-import { ConfigError, keyServiceServerTls, keyServiceToken, loadConfig, loadKeyServiceClient } from './config.js';
+import {
+  ConfigError,
+  keyServiceServerTls,
+  keyServiceToken,
+  loadConfig,
+  loadKeyServiceClient,
+} from './config.js';
 import { buildKeyService } from './api/keyService.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
@@ -87,7 +93,8 @@ const onSignals = (stop: () => Promise<void>) => {
   }
 };
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 /** Bearer tokens: LEDGER_TOKENS (JSON), or the JSON file LEDGER_TOKENS_FILE names. */
 const loadTokens = (): TokenConfig[] => {
@@ -101,7 +108,9 @@ const loadTokens = (): TokenConfig[] => {
 const batchSize = (): number | undefined => {
   if (values['batch-size'] === undefined) return undefined;
   const n = Number(values['batch-size']);
-  return Number.isInteger(n) && n > 0 ? n : fail(`--batch-size must be a positive integer, got "${values['batch-size']}"`);
+  return Number.isInteger(n) && n > 0
+    ? n
+    : fail(`--batch-size must be a positive integer, got "${values['batch-size']}"`);
 };
 
 const main = async (): Promise<void> => {
@@ -115,7 +124,11 @@ const main = async (): Promise<void> => {
   let keyService;
   try {
     // The key service listens on 8090 unless told otherwise, beside an instance's 8080.
-    config = loadConfig(command === 'key-service' ? { ...values, port: values.port ?? process.env['PORT'] ?? '8090' } : values);
+    config = loadConfig(
+      command === 'key-service'
+        ? { ...values, port: values.port ?? process.env['PORT'] ?? '8090' }
+        : values,
+    );
     keyService = command === 'key-service' ? undefined : loadKeyServiceClient();
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
@@ -123,15 +136,26 @@ const main = async (): Promise<void> => {
   }
   const eventStoreConnectionString = process.env['EVENTSTORE_CONNECTION_STRING'] || undefined;
   if (eventStoreConnectionString && !keyService && (command === 'serve' || command === 'worker')) {
-    process.stderr.write('thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL\n');
+    process.stderr.write(
+      'thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL\n',
+    );
   }
-  if (keyService && keyService.url.startsWith('http://') && !isLoopback(new URL(keyService.url).hostname)) {
-    process.stderr.write(`thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`);
+  if (
+    keyService &&
+    keyService.url.startsWith('http://') &&
+    !isLoopback(new URL(keyService.url).hostname)
+  ) {
+    process.stderr.write(
+      `thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`,
+    );
   }
   // Over a Codex home (serve or worker beside an app-server): its deletions purge what Codex
   // keeps there too, and its data folder is the app-server's unless told otherwise.
   const codexHome = values['codex-home'] ? new CodexHome(values['codex-home']) : null;
-  const dataDir = codexHome && !values.data && !process.env['LEDGER_DATA_DIR'] ? codexHome.defaultDataDir : config.dataDir;
+  const dataDir =
+    codexHome && !values.data && !process.env['LEDGER_DATA_DIR']
+      ? codexHome.defaultDataDir
+      : config.dataDir;
   const open = (): Ledger => {
     const common = { workerBatchSize: batchSize(), eventStoreConnectionString, keyService };
     if (codexHome) return openCodexLedger(codexHome, dataDir, common);
@@ -142,14 +166,19 @@ const main = async (): Promise<void> => {
     case 'serve': {
       const tokens = loadTokens();
       if (tokens.length === 0 && !isLoopback(config.host)) {
-        fail(`no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on ${config.host}; use a loopback address or configure tokens`);
+        fail(
+          `no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on ${config.host}; use a loopback address or configure tokens`,
+        );
       }
       const ledger = open();
       await ledger.runner.catchUp();
       ledger.runner.start();
       ledger.workerLoop.start();
       const rate = process.env['LEDGER_RATE_LIMIT'];
-      if (rate !== undefined && !/^[1-9]\d*$/.test(rate)) fail(`LEDGER_RATE_LIMIT must be a positive integer (requests a minute per token), got "${rate}"`);
+      if (rate !== undefined && !/^[1-9]\d*$/.test(rate))
+        fail(
+          `LEDGER_RATE_LIMIT must be a positive integer (requests a minute per token), got "${rate}"`,
+        );
       const app = await buildServer(ledger, {
         tokens,
         dataDir,
@@ -158,7 +187,9 @@ const main = async (): Promise<void> => {
         rateLimitPerMinute: rate === undefined ? undefined : Number(rate),
       });
       if (tokens.length === 0) {
-        process.stderr.write('thread-ledger: no tokens configured: listening on loopback only; every local caller has every role\n');
+        process.stderr.write(
+          'thread-ledger: no tokens configured: listening on loopback only; every local caller has every role\n',
+        );
       }
       onSignals(async () => {
         await app.close();
@@ -179,13 +210,16 @@ const main = async (): Promise<void> => {
           patienceMs: UNTIL_IDLE_PATIENCE_MS,
           onProgress: (pass) => {
             recorded += pass.recorded;
-            process.stderr.write(`thread-ledger worker: ${recorded} steps recorded, ${pass.completed.length} threads deleted in this pass\n`);
+            process.stderr.write(
+              `thread-ledger worker: ${recorded} steps recorded, ${pass.completed.length} threads deleted in this pass\n`,
+            );
           },
         });
         const counts = ledger.queries.deletionCounts();
         await ledger.close();
         process.stderr.write(`thread-ledger worker: idle; deletions ${JSON.stringify(counts)}\n`);
-        for (const e of settled.errors) process.stderr.write(`thread-ledger worker: failing: ${e}\n`);
+        for (const e of settled.errors)
+          process.stderr.write(`thread-ledger worker: failing: ${e}\n`);
         // Exit 3: nothing is due now, but some deletions wait on a failing step's next retry.
         if (settled.status !== 'deleted') process.exitCode = 3;
         return;
@@ -198,14 +232,22 @@ const main = async (): Promise<void> => {
       const ledger = open();
       const started = Date.now();
       let lastReport = 0;
-      const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections, (p) => {
-        const now = Date.now();
-        if (now - lastReport < 500) return;
-        lastReport = now;
-        const pct = p.head ? ` (${((Number(p.position) / Number(p.head)) * 100).toFixed(1)}%)` : '';
-        const rate = Math.round(p.applied / ((now - started) / 1000));
-        process.stderr.write(`rebuild: ${p.applied} events${pct}, ${rate} events/s\n`);
-      });
+      const r = await rebuildProjections(
+        ledger.readDb,
+        ledger.store,
+        ledger.codec,
+        allProjections,
+        (p) => {
+          const now = Date.now();
+          if (now - lastReport < 500) return;
+          lastReport = now;
+          const pct = p.head
+            ? ` (${((Number(p.position) / Number(p.head)) * 100).toFixed(1)}%)`
+            : '';
+          const rate = Math.round(p.applied / ((now - started) / 1000));
+          process.stderr.write(`rebuild: ${p.applied} events${pct}, ${rate} events/s\n`);
+        },
+      );
       const secs = (Date.now() - started) / 1000;
       process.stderr.write(
         `rebuild: done, ${r.applied} events in ${secs.toFixed(2)} s, read models at position ${r.position ?? 'empty'}\n`,
@@ -227,11 +269,15 @@ const main = async (): Promise<void> => {
         logger: process.env['LEDGER_LOG'] !== 'off',
       });
       if (!opts.tls && !isLoopback(config.host)) {
-        process.stderr.write('thread-ledger key-service: no TLS: keys cross the network in clear; set KEY_SERVICE_TLS_CERT/_KEY (and _CA) outside a trusted network\n');
+        process.stderr.write(
+          'thread-ledger key-service: no TLS: keys cross the network in clear; set KEY_SERVICE_TLS_CERT/_KEY (and _CA) outside a trusted network\n',
+        );
       }
       onSignals(() => app.close());
       const address = await app.listen({ host: config.host, port: config.port });
-      process.stderr.write(`thread-ledger key-service: listening on ${address}, keys in ${join(config.dataDir, 'keys.db')}\n`);
+      process.stderr.write(
+        `thread-ledger key-service: listening on ${address}, keys in ${join(config.dataDir, 'keys.db')}\n`,
+      );
       return;
     }
     default:
@@ -244,13 +290,17 @@ const FULL_SCAN_MS = 60_000;
 const UNTIL_IDLE_PATIENCE_MS = 10_000;
 
 const version = (): string => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 };
 
 /** The Codex-facing commands: over the Codex home of the environment, as `codex app-server` is. */
 const codex = async (command: 'app-server' | 'import'): Promise<void> => {
-  const home = new CodexHome(values['codex-home'] || process.env['CODEX_HOME'] || join(homedir(), '.codex'));
+  const home = new CodexHome(
+    values['codex-home'] || process.env['CODEX_HOME'] || join(homedir(), '.codex'),
+  );
   const ledger = openCodexLedger(home, values.data || process.env['LEDGER_DATA_DIR'] || undefined);
   await ledger.runner.catchUp();
   if (command === 'import') {
@@ -272,19 +322,33 @@ const codex = async (command: 'app-server' | 'import'): Promise<void> => {
   }
   const importer = new CodexImporter(home, ledger);
   const report = await importer.run({ full: true });
-  for (const s of report.skipped) process.stderr.write(`thread-ledger app-server: skipped ${s.path}: ${s.error}\n`);
+  for (const s of report.skipped)
+    process.stderr.write(`thread-ledger app-server: skipped ${s.path}: ${s.error}\n`);
   ledger.runner.start();
   ledger.workerLoop.start();
   const threads = new CodexThreads(home, ledger);
   // What the quick scan before each list does not look at (Codex's changes in older day
   // folders, appends to older rollouts) is picked up by a full scan now and then.
   const fullScan = setInterval(() => {
-    importer.run({ full: true }).catch((err: unknown) => process.stderr.write(`thread-ledger app-server: scan: ${String(err)}\n`));
+    importer
+      .run({ full: true })
+      .catch((err: unknown) =>
+        process.stderr.write(`thread-ledger app-server: scan: ${String(err)}\n`),
+      );
   }, FULL_SCAN_MS);
   fullScan.unref();
   await serveStdio((send, outputReady) => {
     notifyDeletedThreads(ledger, send);
-    return new AppServer({ ledger, threads, importer, codexHome: home.root, send, notify: send, outputReady, version: version() });
+    return new AppServer({
+      ledger,
+      threads,
+      importer,
+      codexHome: home.root,
+      send,
+      notify: send,
+      outputReady,
+      version: version(),
+    });
   });
   await ledger.close();
 };

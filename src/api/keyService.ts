@@ -20,7 +20,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * creates, reads and destroys keys through it, so a key destroyed here is destroyed for all of
  * them, and the SQLite key store's guarantees (secure_delete, an emptied journal) hold in one place.
  */
-export const buildKeyService = async (keys: KeyStore, opts: KeyServiceOptions): Promise<FastifyInstance> => {
+export const buildKeyService = async (
+  keys: KeyStore,
+  opts: KeyServiceOptions,
+): Promise<FastifyInstance> => {
   if (opts.token.length < MIN_KEY_SERVICE_TOKEN) {
     throw new Error(`KEY_SERVICE_TOKEN must be at least ${MIN_KEY_SERVICE_TOKEN} characters`);
   }
@@ -31,7 +34,15 @@ export const buildKeyService = async (keys: KeyStore, opts: KeyServiceOptions): 
     forceCloseConnections: true,
     requestTimeout: 30_000,
     ...(opts.tls
-      ? { https: { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: !!opts.tls.ca, rejectUnauthorized: !!opts.tls.ca } }
+      ? {
+          https: {
+            cert: opts.tls.cert,
+            key: opts.tls.key,
+            ca: opts.tls.ca,
+            requestCert: !!opts.tls.ca,
+            rejectUnauthorized: !!opts.tls.ca,
+          },
+        }
       : {}),
   }) as unknown as FastifyInstance;
 
@@ -40,19 +51,38 @@ export const buildKeyService = async (keys: KeyStore, opts: KeyServiceOptions): 
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     // Constant time: digests of equal length, compared whatever was sent.
     if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
-      throw problem('unauthorized', 401, 'Authentication required', 'send Authorization: Bearer <KEY_SERVICE_TOKEN>');
+      throw problem(
+        'unauthorized',
+        401,
+        'Authentication required',
+        'send Authorization: Bearer <KEY_SERVICE_TOKEN>',
+      );
     }
   });
   app.setErrorHandler((err: FastifyError | ProblemError, req, reply) => {
     if (err instanceof ProblemError) return sendProblem(reply, err.problem);
-    if (err.statusCode && err.statusCode < 500) return sendProblem(reply, problem('bad-request', err.statusCode, 'Bad request', err.message).problem);
+    if (err.statusCode && err.statusCode < 500)
+      return sendProblem(
+        reply,
+        problem('bad-request', err.statusCode, 'Bad request', err.message).problem,
+      );
     req.log.error(err);
-    return sendProblem(reply, problem('unavailable', 503, 'Key store unavailable', err.message).problem);
+    return sendProblem(
+      reply,
+      problem('unavailable', 503, 'Key store unavailable', err.message).problem,
+    );
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url}`).problem));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      reply,
+      problem('route-not-found', 404, 'No such route', `${req.method} ${req.url}`).problem,
+    ),
+  );
 
   const ids = (body: unknown) => decodeInput(KeysRequest, body ?? {}, 'body').threadIds;
-  const asAnswer = (found: Map<string, Buffer>) => ({ keys: Object.fromEntries([...found].map(([id, k]) => [id, k.toString('base64')])) });
+  const asAnswer = (found: Map<string, Buffer>) => ({
+    keys: Object.fromEntries([...found].map(([id, k]) => [id, k.toString('base64')])),
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.post(keyServicePaths.ensure, async (req) => asAnswer(await keys.ensure(ids(req.body))));

@@ -11,7 +11,14 @@ import { StoreUnavailableError } from '../store/eventStore.js';
 import { allProjections } from '../projections/readModels.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { Authenticator, type TokenConfig } from './http/auth.js';
-import { MAX_HEADER_BYTES, clientErrorHandler, clientProblem, frameworkErrors, installEdges, onWsClientError } from './http/edges.js';
+import {
+  MAX_HEADER_BYTES,
+  clientErrorHandler,
+  clientProblem,
+  frameworkErrors,
+  installEdges,
+  onWsClientError,
+} from './http/edges.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { type RouteDeps, defineRoute } from './http/route.js';
@@ -36,7 +43,10 @@ export type ServerOptions = {
  * The HTTP service: `/v1` commands and queries, audit, health, metrics and the OpenAPI document
  * (at /openapi.json, browsable at /docs), every error an RFC 9457 problem document.
  */
-export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<FastifyInstance> => {
+export const buildServer = async (
+  ledger: Ledger,
+  opts: ServerOptions,
+): Promise<FastifyInstance> => {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
@@ -61,11 +71,22 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   app.removeContentTypeParser('text/plain');
   // JSON bodies are measured before they are parsed: nested deeper than MAX_REQUEST_DEPTH, a body
   // is refused (400 `body-too-deep`) before anything recursive (a digest, a codec) can touch it.
-  const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
+  const parseJson = app.getDefaultJsonParser(
+    app.initialConfig.onProtoPoisoning ?? 'error',
+    app.initialConfig.onConstructorPoisoning ?? 'error',
+  );
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (jsonNestingDepth(body as string, MAX_REQUEST_DEPTH) > MAX_REQUEST_DEPTH) {
-      done(problem('body-too-deep', 400, 'Body nested too deeply', `JSON nested deeper than ${MAX_REQUEST_DEPTH} levels is refused`), undefined);
+      done(
+        problem(
+          'body-too-deep',
+          400,
+          'Body nested too deeply',
+          `JSON nested deeper than ${MAX_REQUEST_DEPTH} levels is refused`,
+        ),
+        undefined,
+      );
       return;
     }
     parseJson(req, body as string, done);
@@ -92,11 +113,20 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
     },
     allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
     errorResponseBuilder: (_req, ctx) =>
-      problem('rate-limited', 429, 'Too many requests', `at most ${ctx.max} requests a minute per client (the subject of its token, or its address without a valid one); retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+      problem(
+        'rate-limited',
+        429,
+        'Too many requests',
+        `at most ${ctx.max} requests a minute per client (the subject of its token, or its address without a valid one); retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+      ),
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'thread-ledger', version: '1', description: 'Event-sourced lifecycle and durable deletion of agent threads.' },
+      info: {
+        title: 'thread-ledger',
+        version: '1',
+        description: 'Event-sourced lifecycle and durable deletion of agent threads.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -114,73 +144,149 @@ export const buildServer = async (ledger: Ledger, opts: ServerOptions): Promise<
   app.setErrorHandler((err: FastifyError | ProblemError, req, reply) => {
     if (err instanceof ProblemError) return sendProblem(reply, err.problem);
     const e = err as FastifyError;
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendProblem(reply, clientProblem(e).problem);
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      return sendProblem(reply, clientProblem(e).problem);
     if (err instanceof StoreUnavailableError || err instanceof KeyStoreUnavailableError) {
       req.log.warn(err);
       reply.header('retry-after', '1');
       // The cause (hosts, socket errors) goes to the log, not to the client.
       const what = err instanceof KeyStoreUnavailableError ? 'the key service' : 'the event store';
-      return sendProblem(reply, problem('unavailable', 503, 'Service unavailable', `${what} cannot be reached now; retry later`).problem);
+      return sendProblem(
+        reply,
+        problem(
+          'unavailable',
+          503,
+          'Service unavailable',
+          `${what} cannot be reached now; retry later`,
+        ).problem,
+      );
     }
     req.log.error(err);
-    return sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed; the request id is in x-request-id').problem);
+    return sendProblem(
+      reply,
+      problem(
+        'internal',
+        500,
+        'Internal error',
+        'the server failed; the request id is in x-request-id',
+      ).problem,
+    );
   });
   app.setNotFoundHandler((req, reply) => {
     // A known path with another method is 405; a route that found nothing (a static file) is 404.
     const allowed = routes.allowed(req.url);
     if (allowed.length > 0 && !allowed.includes(req.method)) {
       reply.header('allow', allowed.join(', '));
-      return sendProblem(reply, problem('method-not-allowed', 405, 'Method Not Allowed', `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`).problem);
+      return sendProblem(
+        reply,
+        problem(
+          'method-not-allowed',
+          405,
+          'Method Not Allowed',
+          `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`,
+        ).problem,
+      );
     }
-    return sendProblem(reply, problem('route-not-found', 404, 'No such route', `${req.method} ${req.url.slice(0, 200)}`).problem);
+    return sendProblem(
+      reply,
+      problem('route-not-found', 404, 'No such route', `${req.method} ${req.url.slice(0, 200)}`)
+        .problem,
+    );
   });
 
-  app.get('/healthz', { schema: { summary: 'Alive', tags: ['operations'] } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { summary: 'Alive', tags: ['operations'] } }, async () => ({
+    status: 'ok',
+  }));
   /** How far the read models are behind the head of the log, in log positions (events, on the embedded store). */
   const projectionLag = async (): Promise<number> => {
     const head = await ledger.store.headPosition();
     return head === null ? 0 : Number(head - (ledger.runner.position() ?? 0n));
   };
 
-  app.get('/readyz', { schema: { summary: 'Store reachable and read models caught up', tags: ['operations'] } }, async (_req, reply) => {
-    const lag = await projectionLag();
-    const body = { status: lag === 0 ? 'ready' : 'catching-up', projectionLag: lag, deletions: ledger.queries.deletionCounts() };
-    return reply.code(lag === 0 ? 200 : 503).send(body);
-  });
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Store reachable and read models caught up', tags: ['operations'] } },
+    async (_req, reply) => {
+      const lag = await projectionLag();
+      const body = {
+        status: lag === 0 ? 'ready' : 'catching-up',
+        projectionLag: lag,
+        deletions: ledger.queries.deletionCounts(),
+      };
+      return reply.code(lag === 0 ? 200 : 503).send(body);
+    },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  defineRoute(app, deps, { method: 'GET', url: '/metrics', role: 'admin', summary: 'Prometheus metrics', tags: ['operations'] }, async () => {
-    const deletions = ledger.queries.deletionCounts();
-    const lines = [
-      '# HELP thread_ledger_http_requests_total HTTP requests by method, route and status (commands are POST and DELETE; 409 is a conflict).',
-      '# TYPE thread_ledger_http_requests_total counter',
-      ...[...counts].map(([k, n]) => {
-        const [method, route, status] = k.split(' ');
-        return `thread_ledger_http_requests_total{method="${method}",route="${route}",status="${status}"} ${n}`;
-      }),
-      '# HELP thread_ledger_deletions Deletion records by status.',
-      '# TYPE thread_ledger_deletions gauge',
-      ...['pending', 'failing', 'deleted'].map((s) => `thread_ledger_deletions{status="${s}"} ${deletions[s] ?? 0}`),
-      '# HELP thread_ledger_projection_lag How far the read models are behind the log, in log positions (events, on the embedded store).',
-      '# TYPE thread_ledger_projection_lag gauge',
-      `thread_ledger_projection_lag ${await projectionLag()}`,
-      '# HELP thread_ledger_commands_total Commands handled, by type and outcome (applied, unchanged, replayed, or the refusal).',
-      '# TYPE thread_ledger_commands_total counter',
-      ...ledger.repo.stats.entries().map(([type, outcome, n]) => `thread_ledger_commands_total{type="${type}",outcome="${outcome}"} ${n}`),
-      '# HELP thread_ledger_append_conflicts_total Appends that lost a race to another writer of the stream (then decided again).',
-      '# TYPE thread_ledger_append_conflicts_total counter',
-      `thread_ledger_append_conflicts_total ${ledger.repo.stats.conflicts}`,
-      '# HELP thread_ledger_unreadable_content_total Sealed values that did not open under their thread key (a lost or wrong key store).',
-      '# TYPE thread_ledger_unreadable_content_total counter',
-      `thread_ledger_unreadable_content_total ${ledger.codec.unreadable}`,
-    ];
-    return { status: 200, body: `${lines.join('\n')}\n`, headers: { 'content-type': 'text/plain; version=0.0.4' } };
-  });
+  defineRoute(
+    app,
+    deps,
+    {
+      method: 'GET',
+      url: '/metrics',
+      role: 'admin',
+      summary: 'Prometheus metrics',
+      tags: ['operations'],
+    },
+    async () => {
+      const deletions = ledger.queries.deletionCounts();
+      const lines = [
+        '# HELP thread_ledger_http_requests_total HTTP requests by method, route and status (commands are POST and DELETE; 409 is a conflict).',
+        '# TYPE thread_ledger_http_requests_total counter',
+        ...[...counts].map(([k, n]) => {
+          const [method, route, status] = k.split(' ');
+          return `thread_ledger_http_requests_total{method="${method}",route="${route}",status="${status}"} ${n}`;
+        }),
+        '# HELP thread_ledger_deletions Deletion records by status.',
+        '# TYPE thread_ledger_deletions gauge',
+        ...['pending', 'failing', 'deleted'].map(
+          (s) => `thread_ledger_deletions{status="${s}"} ${deletions[s] ?? 0}`,
+        ),
+        '# HELP thread_ledger_projection_lag How far the read models are behind the log, in log positions (events, on the embedded store).',
+        '# TYPE thread_ledger_projection_lag gauge',
+        `thread_ledger_projection_lag ${await projectionLag()}`,
+        '# HELP thread_ledger_commands_total Commands handled, by type and outcome (applied, unchanged, replayed, or the refusal).',
+        '# TYPE thread_ledger_commands_total counter',
+        ...ledger.repo.stats
+          .entries()
+          .map(
+            ([type, outcome, n]) =>
+              `thread_ledger_commands_total{type="${type}",outcome="${outcome}"} ${n}`,
+          ),
+        '# HELP thread_ledger_append_conflicts_total Appends that lost a race to another writer of the stream (then decided again).',
+        '# TYPE thread_ledger_append_conflicts_total counter',
+        `thread_ledger_append_conflicts_total ${ledger.repo.stats.conflicts}`,
+        '# HELP thread_ledger_unreadable_content_total Sealed values that did not open under their thread key (a lost or wrong key store).',
+        '# TYPE thread_ledger_unreadable_content_total counter',
+        `thread_ledger_unreadable_content_total ${ledger.codec.unreadable}`,
+      ];
+      return {
+        status: 200,
+        body: `${lines.join('\n')}\n`,
+        headers: { 'content-type': 'text/plain; version=0.0.4' },
+      };
+    },
+  );
 
-  defineRoute(app, deps, { method: 'POST', url: '/v1/admin/rebuild', role: 'admin', summary: 'Rebuild every read model from position 0 (queries keep working)', tags: ['operations'], responses: { 200: Rebuilt } }, async () => {
-    const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections);
-    return { status: 200, body: { applied: r.applied, position: r.position === null ? null : String(r.position) } };
-  });
+  defineRoute(
+    app,
+    deps,
+    {
+      method: 'POST',
+      url: '/v1/admin/rebuild',
+      role: 'admin',
+      summary: 'Rebuild every read model from position 0 (queries keep working)',
+      tags: ['operations'],
+      responses: { 200: Rebuilt },
+    },
+    async () => {
+      const r = await rebuildProjections(ledger.readDb, ledger.store, ledger.codec, allProjections);
+      return {
+        status: 200,
+        body: { applied: r.applied, position: r.position === null ? null : String(r.position) },
+      };
+    },
+  );
 
   threadRoutes(app, deps, ledger);
   eventStreamRoute(app, deps, ledger);

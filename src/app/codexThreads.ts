@@ -13,7 +13,6 @@ import { purgeLateRollout } from './lateRollouts.js';
 import type { Relocation } from './threadLifecycle.js';
 import type { HandleError } from './threadRepository.js';
 
-
 /** How long a delete waits on purge steps that another worker is running before it answers. */
 const DELETE_WAIT_MS = 30_000;
 
@@ -30,7 +29,8 @@ export class CodexThreads {
     private readonly home: CodexHome | null,
     private readonly ledger: Ledger,
     private readonly clock: () => number = Date.now,
-    private readonly warn: (message: string) => void = (m) => process.stderr.write(`thread-ledger: ${m}\n`),
+    private readonly warn: (message: string) => void = (m) =>
+      process.stderr.write(`thread-ledger: ${m}\n`),
   ) {
     this.index = home ? new SessionIndexFile(home.sessionIndexPath) : null;
   }
@@ -49,8 +49,13 @@ export class CodexThreads {
     orphaned: async (id, path) => {
       const ctx = { actor: 'codex-archive', requestId: randomUUID(), causationId: null };
       for (const file of rolloutFilesOf(path)) {
-        const r: E.Either<unknown, void> = await purgeLateRollout(this.ledger, id, file, ctx).catch((err: unknown) => E.left(String(err)));
-        if (E.isLeft(r)) this.warn(`the rollout ${file} of deleted thread ${id} is left for the next scan: ${JSON.stringify(r.left)}`);
+        const r: E.Either<unknown, void> = await purgeLateRollout(this.ledger, id, file, ctx).catch(
+          (err: unknown) => E.left(String(err)),
+        );
+        if (E.isLeft(r))
+          this.warn(
+            `the rollout ${file} of deleted thread ${id} is left for the next scan: ${JSON.stringify(r.left)}`,
+          );
       }
     },
   };
@@ -67,9 +72,18 @@ export class CodexThreads {
    * Renames: decided first (trimmed, non-empty, not archived), then appended to the session index
    * (so a crash after it still leaves Codex and the next import with the new name), then recorded.
    */
-  async rename(id: ThreadId, name: string, ctx: CommandContext): Promise<E.Either<HandleError, string>> {
+  async rename(
+    id: ThreadId,
+    name: string,
+    ctx: CommandContext,
+  ): Promise<E.Either<HandleError, string>> {
     const loaded = await this.ledger.repo.load(id);
-    const command = { type: 'RenameThread', threadId: id, name, indexedIn: this.index?.path ?? null } as const;
+    const command = {
+      type: 'RenameThread',
+      threadId: id,
+      name,
+      indexedIn: this.index?.path ?? null,
+    } as const;
     const check = decide(command, loaded.state);
     if (E.isLeft(check)) return check;
     const trimmed = name.trim();
@@ -85,6 +99,11 @@ export class CodexThreads {
   async delete(id: ThreadId, ctx: CommandContext): Promise<E.Either<HandleError, DeletionSettled>> {
     const r = await this.ledger.lifecycle.delete(id, null, ctx);
     if (E.isLeft(r)) return r;
-    return E.right(await awaitDeletion(this.ledger, r.right.threadIds, { giveUpAtMs: this.clock() + DELETE_WAIT_MS, clock: this.clock }));
+    return E.right(
+      await awaitDeletion(this.ledger, r.right.threadIds, {
+        giveUpAtMs: this.clock() + DELETE_WAIT_MS,
+        clock: this.clock,
+      }),
+    );
   }
 }

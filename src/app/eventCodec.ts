@@ -60,7 +60,9 @@ export class EventCodec {
    */
   async prepare(events: readonly DomainEvent[]): Promise<SealingKeys> {
     const ids = events
-      .filter((e) => fieldsOf(e.type).some((f) => typeof (e.data as Record<string, unknown>)[f] === 'string'))
+      .filter((e) =>
+        fieldsOf(e.type).some((f) => typeof (e.data as Record<string, unknown>)[f] === 'string'),
+      )
       .map((e) => (e.data as { threadId: string }).threadId);
     return ids.length > 0 ? this.keys.ensure(ids) : new Map();
   }
@@ -77,10 +79,18 @@ export class EventCodec {
       const v = data[f];
       if (typeof v !== 'string') continue;
       const key = keys.get(threadId);
-      if (!key) throw new ContentKeyDestroyedError(`the content key of thread ${threadId} was destroyed; its content cannot be recorded`);
+      if (!key)
+        throw new ContentKeyDestroyedError(
+          `the content key of thread ${threadId} was destroyed; its content cannot be recorded`,
+        );
       data[f] = { sealed: seal(key, threadId, v) };
     }
-    return { id, type: e.type, data, metadata: { ...meta, schemaVersion: schemaVersionOf(e.type) } };
+    return {
+      id,
+      type: e.type,
+      data,
+      metadata: { ...meta, schemaVersion: schemaVersionOf(e.type) },
+    };
   }
 
   /** Decodes without opening sealed content (left null): for decisions, which never need it. */
@@ -92,9 +102,11 @@ export class EventCodec {
   async decodeMany(records: readonly RecordedEvent[]): Promise<StoredEvent[]> {
     const sealedThreads = new Set<string>();
     for (const r of records) {
-      if (fieldsOf(r.type as DomainEvent['type']).length > 0) sealedThreads.add(String((r.data as { threadId?: unknown })?.threadId));
+      if (fieldsOf(r.type as DomainEvent['type']).length > 0)
+        sealedThreads.add(String((r.data as { threadId?: unknown })?.threadId));
     }
-    const keys = sealedThreads.size > 0 ? await this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
+    const keys =
+      sealedThreads.size > 0 ? await this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
     return records.map((r) => this.decodeWith(r, (threadId) => keys.get(threadId) ?? null));
   }
 
@@ -114,7 +126,8 @@ export class EventCodec {
 
   private decodeWith(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): StoredEvent {
     const read = this.read(r, keyOf);
-    if (E.isLeft(read)) throw new CorruptEventError(`event at position ${r.position} ${read.left.message}`);
+    if (E.isLeft(read))
+      throw new CorruptEventError(`event at position ${r.position} ${read.left.message}`);
     return read.right;
   }
 
@@ -126,7 +139,15 @@ export class EventCodec {
    */
   checkRoundTrip(e: EventToAppend): E.Either<Unrecordable, void> {
     const refuse = (errors: readonly FieldError[]) => E.left({ eventType: e.type, errors });
-    const as = (data: unknown, metadata: unknown): RecordedEvent => ({ id: e.id, streamId: '', type: e.type, revision: 0n, position: 0n, data, metadata });
+    const as = (data: unknown, metadata: unknown): RecordedEvent => ({
+      id: e.id,
+      streamId: '',
+      type: e.type,
+      revision: 0n,
+      position: 0n,
+      data,
+      metadata,
+    });
     // The values as given first, so that the error shows them (Infinity, not the null it would be stored as).
     const given = this.read(as(e.data, e.metadata), () => null);
     if (E.isLeft(given)) return refuse(given.left.fields);
@@ -134,19 +155,27 @@ export class EventCodec {
     try {
       stored = as(asStored(e.data), asStored(e.metadata));
     } catch (err) {
-      return refuse([{ field: 'data', reason: `cannot be written as JSON: ${(err as Error).message}` }]);
+      return refuse([
+        { field: 'data', reason: `cannot be written as JSON: ${(err as Error).message}` },
+      ]);
     }
     // Sealed content stays sealed: its shape is what is checked, not the plaintext.
     const read = this.read(stored, () => null);
     return E.isLeft(read) ? refuse(read.left.fields) : E.right(undefined);
   }
 
-  private read(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): E.Either<{ message: string; fields: FieldError[] }, StoredEvent> {
+  private read(
+    r: RecordedEvent,
+    keyOf: (threadId: string) => Buffer | null,
+  ): E.Either<{ message: string; fields: FieldError[] }, StoredEvent> {
     const meta = EventMetadata.decode(r.metadata);
     if (E.isLeft(meta)) {
       return E.left({
         message: `has invalid metadata: ${PathReporter.report(meta).join('; ')}`,
-        fields: fieldErrorsOf(meta.left, 'metadata').map((f) => ({ ...f, field: f.field === 'metadata' ? f.field : `metadata.${f.field}` })),
+        fields: fieldErrorsOf(meta.left, 'metadata').map((f) => ({
+          ...f,
+          field: f.field === 'metadata' ? f.field : `metadata.${f.field}`,
+        })),
       });
     }
     let data = r.data;
@@ -168,10 +197,19 @@ export class EventCodec {
       const e = event.left;
       return E.left({
         message: `(${r.streamId}@${r.revision}): ${describeSchemaError(e)}`,
-        fields: e.kind === 'InvalidEventData' ? e.fields : [{ field: 'type', reason: describeSchemaError(e) }],
+        fields:
+          e.kind === 'InvalidEventData'
+            ? e.fields
+            : [{ field: 'type', reason: describeSchemaError(e) }],
       });
     }
-    return E.right({ event: event.right, metadata: meta.right, streamId: r.streamId, revision: r.revision, position: r.position });
+    return E.right({
+      event: event.right,
+      metadata: meta.right,
+      streamId: r.streamId,
+      revision: r.revision,
+      position: r.position,
+    });
   }
 }
 

@@ -15,6 +15,9 @@ export const purgeLateRollout = async (
   ctx: CommandContext,
 ): Promise<E.Either<HandleError, void>> => {
   const out = await parts.purger.purge(path);
-  const r = await parts.repo.handle({ type: 'RecordRolloutPurged', result: { threadId, path, ...out } }, ctx);
+  const r = await parts.repo.handle(
+    { type: 'RecordRolloutPurged', result: { threadId, path, ...out } },
+    ctx,
+  );
   return E.isLeft(r) && r.left.kind !== 'StepAlreadyRecorded' ? r : E.right(undefined);
 };

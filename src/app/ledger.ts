@@ -83,7 +83,9 @@ export const openLedger = (cfg: LedgerConfig): Ledger => {
   const store: EventStore = cfg.eventStoreConnectionString
     ? new EsdbEventStore(cfg.eventStoreConnectionString)
     : new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
-  const keys: KeyStore = cfg.keyService ? new KeyServiceClient(cfg.keyService) : new SqliteKeyStore(join(dataDir, 'keys.db'));
+  const keys: KeyStore = cfg.keyService
+    ? new KeyServiceClient(cfg.keyService)
+    : new SqliteKeyStore(join(dataDir, 'keys.db'));
   const codec = new EventCodec(keys);
   // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
   // instead of taking a random page per append.

@@ -27,18 +27,21 @@ export class RolloutPathPolicy {
   }
 
   async check(threadId: ThreadId, path: string): Promise<E.Either<DomainError, void>> {
-    const refuse = (reason: string) => E.left<DomainError, void>({ kind: 'InvalidRolloutPath', threadId, path, reason });
+    const refuse = (reason: string) =>
+      E.left<DomainError, void>({ kind: 'InvalidRolloutPath', threadId, path, reason });
     const lexical = checkRolloutPath(threadId, path, this.roots);
     if (E.isLeft(lexical)) return lexical;
     const real = throughNearestFolder(path);
     // Roots are resolved now, not at start: one may be created (or relinked) after the service starts.
     const realRoots = this.roots.map((r) => realOrNull(r) ?? r);
-    if (!realRoots.some((r) => r !== real && isWithin(r, real))) return refuse('leads outside the configured rollout roots through a symbolic link');
+    if (!realRoots.some((r) => r !== real && isWithin(r, real)))
+      return refuse('leads outside the configured rollout roots through a symbolic link');
     const st = lstatSync(real, { throwIfNoEntry: false });
     if (st?.isSymbolicLink()) return refuse('is a symbolic link; a rollout must be a regular file');
     if (st && !st.isFile()) return refuse('is not a regular file');
     const owner = await this.ownerOf(path);
-    if (owner !== null && owner !== threadId) return refuse('is already the rollout of another thread');
+    if (owner !== null && owner !== threadId)
+      return refuse('is already the rollout of another thread');
     return E.right(undefined);
   }
 }

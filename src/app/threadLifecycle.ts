@@ -28,12 +28,12 @@ export type Changed = {
   readonly replayed?: boolean;
 };
 
-
 /** The children not visited yet, each once, whatever edges say (no cycle can loop). */
 const childrenOf = (parent: ThreadId, s: ThreadState, seen: Set<ThreadId>) =>
   s.children.filter((c) => !seen.has(c) && seen.add(c)).map((child) => ({ child, parent }));
 
-const maxPosition = (a: bigint | null, b: bigint | null): bigint | null => (a === null ? b : b === null || a > b ? a : b);
+const maxPosition = (a: bigint | null, b: bigint | null): bigint | null =>
+  a === null ? b : b === null || a > b ? a : b;
 
 /**
  * The use cases: each command of the thread lifecycle, including the ones that span several
@@ -59,8 +59,18 @@ export class ThreadLifecycle {
   async start(thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
     const path = await this.checkRollout(thread);
     if (E.isLeft(path)) return path;
-    const r = await this.repo.handle({ type: 'StartThread', thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] } }, ctx);
-    return E.map((h: Handled) => ({ threadIds: [thread.threadId], position: h.position, replayed: h.replayed }))(r);
+    const r = await this.repo.handle(
+      {
+        type: 'StartThread',
+        thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] },
+      },
+      ctx,
+    );
+    return E.map((h: Handled) => ({
+      threadIds: [thread.threadId],
+      position: h.position,
+      replayed: h.replayed,
+    }))(r);
   }
 
   /**
@@ -69,24 +79,44 @@ export class ThreadLifecycle {
    * its cascade has already tombstoned the child's stream and the start is refused: no live
    * thread ever has a tombstoned ancestor.
    */
-  async spawn(parentThreadId: ThreadId, thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
-    if (thread.threadId === parentThreadId) return E.left({ kind: 'SelfSpawn', threadId: parentThreadId });
+  async spawn(
+    parentThreadId: ThreadId,
+    thread: Started,
+    ctx: CommandContext,
+  ): Promise<E.Either<HandleError, Changed>> {
+    if (thread.threadId === parentThreadId)
+      return E.left({ kind: 'SelfSpawn', threadId: parentThreadId });
     const path = await this.checkRollout(thread);
     if (E.isLeft(path)) return path;
     // An existing thread is never adopted: no edge is written to it.
     const existing = await this.repo.load(thread.threadId);
-    if (existing.state.status === 'live' && existing.state.started?.parentThreadId !== parentThreadId) {
+    if (
+      existing.state.status === 'live' &&
+      existing.state.started?.parentThreadId !== parentThreadId
+    ) {
       return E.left({ kind: 'ThreadAlreadyExists', threadId: thread.threadId });
     }
-    const edge = await this.repo.handle({ type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId }, ctx);
-    if (E.isLeft(edge)) return edge.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : edge;
+    const edge = await this.repo.handle(
+      { type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId },
+      ctx,
+    );
+    if (E.isLeft(edge))
+      return edge.left.kind === 'ThreadTombstoned'
+        ? E.left({ kind: 'ParentTombstoned', parentThreadId })
+        : edge;
     const parentDepth = edge.right.state.started?.depth ?? 0;
     const child = { ...thread, parentThreadId, depth: (parentDepth + 1) as Started['depth'] };
     const started = await this.repo.handle({ type: 'StartThread', thread: child }, ctx);
     if (E.isLeft(started)) {
-      return started.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : started;
+      return started.left.kind === 'ThreadTombstoned'
+        ? E.left({ kind: 'ParentTombstoned', parentThreadId })
+        : started;
     }
-    return E.right({ threadIds: [thread.threadId], position: maxPosition(edge.right.position, started.right.position), replayed: started.right.replayed });
+    return E.right({
+      threadIds: [thread.threadId],
+      position: maxPosition(edge.right.position, started.right.position),
+      replayed: started.right.replayed,
+    });
   }
 
   async rename(
@@ -96,19 +126,31 @@ export class ThreadLifecycle {
     indexedIn: string | null = null,
   ): Promise<E.Either<HandleError, Changed>> {
     const r = await this.repo.handle({ type: 'RenameThread', threadId, name, indexedIn }, ctx);
-    return E.map((h: Handled) => ({ threadIds: [threadId], position: h.position, replayed: h.replayed }))(r);
+    return E.map((h: Handled) => ({
+      threadIds: [threadId],
+      position: h.position,
+      replayed: h.replayed,
+    }))(r);
   }
 
   /**
    * Archives a thread and every spawned descendant that is not archived yet (Codex's rule).
    * `relocate`, when given, moves the thread's rollout first and says where it went.
    */
-  archive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocation): Promise<E.Either<HandleError, Changed>> {
+  archive(
+    threadId: ThreadId,
+    ctx: CommandContext,
+    relocate?: Relocation,
+  ): Promise<E.Either<HandleError, Changed>> {
     return this.cascadeArchive(threadId, ctx, true, relocate);
   }
 
   /** Unarchives a thread and every archived spawned descendant. */
-  unarchive(threadId: ThreadId, ctx: CommandContext, relocate?: Relocation): Promise<E.Either<HandleError, Changed>> {
+  unarchive(
+    threadId: ThreadId,
+    ctx: CommandContext,
+    relocate?: Relocation,
+  ): Promise<E.Either<HandleError, Changed>> {
     return this.cascadeArchive(threadId, ctx, false, relocate);
   }
 
@@ -119,30 +161,46 @@ export class ThreadLifecycle {
     relocate: Relocation | undefined,
   ): Promise<E.Either<HandleError, Changed>> {
     const command = (threadId: ThreadId, rolloutPath: string | null): Command =>
-      archive ? { type: 'ArchiveThread', threadId, rolloutPath } : { type: 'UnarchiveThread', threadId, rolloutPath };
+      archive
+        ? { type: 'ArchiveThread', threadId, rolloutPath }
+        : { type: 'UnarchiveThread', threadId, rolloutPath };
     // A replayed cascade (a keyed retry) follows only the spawn edges recorded before the root's
     // first answer: a subagent spawned since was not part of that request.
     let cutoff: bigint | null = null;
     /** One thread: refused as the decider says, else relocated, then recorded. Its children either way. */
-    const one = async (threadId: ThreadId, descendant: boolean): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
+    const one = async (
+      threadId: ThreadId,
+      descendant: boolean,
+    ): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
       const loaded = await this.repo.load(threadId);
       // A retry of a keyed archive that this thread recorded is answered by `handle`, as before.
       const before = this.repo.recorded(loaded, ctx);
       const retry = before !== null && (before !== 'other' || !descendant);
       const check = decide(command(threadId, null), loaded.state);
-      const children = (s: ThreadState) => s.children.filter((c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff);
+      const children = (s: ThreadState) =>
+        s.children.filter((c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff);
       if (!retry && E.isLeft(check)) {
         if (!descendant) this.repo.stats.count(command(threadId, null).type, check.left.kind); // the request's refusal
         return { r: check, children: children(loaded.state) };
       }
-      const rolloutPath = relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
+      const rolloutPath =
+        relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
       const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded, { descendant });
-      if (E.isLeft(r) && r.left.kind === 'ThreadTombstoned' && rolloutPath && rolloutPath !== loaded.state.rolloutPath) {
+      if (
+        E.isLeft(r) &&
+        r.left.kind === 'ThreadTombstoned' &&
+        rolloutPath &&
+        rolloutPath !== loaded.state.rolloutPath
+      ) {
         await relocate!.orphaned(threadId, rolloutPath);
       }
       if (!descendant && E.isRight(r) && r.right.replayed) cutoff = r.right.position;
       return {
-        r: E.map((h: Handled) => ({ threadIds: [threadId], position: h.position, replayed: h.replayed }))(r),
+        r: E.map((h: Handled) => ({
+          threadIds: [threadId],
+          position: h.position,
+          replayed: h.replayed,
+        }))(r),
         children: children(E.isRight(r) ? r.right.state : loaded.state),
       };
     };
@@ -154,7 +212,9 @@ export class ThreadLifecycle {
     const replayed = first.r !== null && E.isRight(first.r) && first.r.right.replayed;
     let level = first.children.filter((c) => !seen.has(c) && seen.add(c));
     while (level.length > 0) {
-      const results = await Promise.all(level.map(async (id) => [id, await one(id, true)] as const));
+      const results = await Promise.all(
+        level.map(async (id) => [id, await one(id, true)] as const),
+      );
       level = [];
       for (const [id, { r, children }] of results) {
         // A descendant already in the wanted state, tombstoned or never started is passed over.
@@ -172,7 +232,11 @@ export class ThreadLifecycle {
    * Deletes a thread and its whole subtree: commits the root's tombstone, then the cascade.
    * The answer lists the subtree, root first.
    */
-  async delete(threadId: ThreadId, reason: string | null, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+  async delete(
+    threadId: ThreadId,
+    reason: string | null,
+    ctx: CommandContext,
+  ): Promise<E.Either<HandleError, Changed>> {
     const root = await this.repo.handle({ type: 'DeleteThread', threadId, reason }, ctx);
     if (E.isLeft(root)) return root;
     const rest = await this.cascade(threadId, root.right.state, ctx);
@@ -188,7 +252,11 @@ export class ThreadLifecycle {
    * own tombstone is committed, when no new edge can be added: so the walk finds every child.
    * Safe to run again (after a crash, by the worker): tombstoned threads are left as they are.
    */
-  async cascade(rootThreadId: ThreadId, rootState: ThreadState, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
+  async cascade(
+    rootThreadId: ThreadId,
+    rootState: ThreadState,
+    ctx: CommandContext,
+  ): Promise<E.Either<HandleError, Changed>> {
     const found: ThreadId[] = [];
     const seen = new Set<ThreadId>([rootThreadId]);
     let position: bigint | null = null;
@@ -199,7 +267,12 @@ export class ThreadLifecycle {
           const loaded = await this.repo.load(child);
           // An edge to a thread that was started under another parent is not a child of this one.
           if (!isChildOf(loaded.state, parent)) return null;
-          return this.repo.handle({ type: 'TombstoneDescendant', threadId: child, rootThreadId }, ctx, loaded, { descendant: true });
+          return this.repo.handle(
+            { type: 'TombstoneDescendant', threadId: child, rootThreadId },
+            ctx,
+            loaded,
+            { descendant: true },
+          );
         }),
       );
       const next: { child: ThreadId; parent: ThreadId }[] = [];

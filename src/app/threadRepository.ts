@@ -5,7 +5,13 @@ import { type FieldError, describeFieldErrors } from '../domain/fieldErrors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { type ThreadId, streamOf } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { type ThreadState, decide, initialState, evolve, targetOf } from '../domain/threadDecider.js';
+import {
+  type ThreadState,
+  decide,
+  initialState,
+  evolve,
+  targetOf,
+} from '../domain/threadDecider.js';
 import type { EventStore, ExpectedRevision } from '../store/eventStore.js';
 import { CommandStats } from './commandStats.js';
 import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
@@ -13,7 +19,10 @@ import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
 export type Clock = () => number;
 
 /** The commands sent with an Idempotency-Key that this stream recorded: by actor and key. */
-type KeyedCommands = ReadonlyMap<string, { readonly request: string; readonly position: bigint; readonly atMs: number }>;
+type KeyedCommands = ReadonlyMap<
+  string,
+  { readonly request: string; readonly position: bigint; readonly atMs: number }
+>;
 
 export type Loaded = {
   readonly state: ThreadState;
@@ -52,7 +61,12 @@ export type HandleError =
    * An event the command produced would not read back as the log stores it (a number JSON cannot
    * hold, a value its schema refuses): nothing was appended. `errors` name the event's fields.
    */
-  | { kind: 'UnrecordableEvent'; threadId: ThreadId; eventType: string; errors: readonly FieldError[] };
+  | {
+      kind: 'UnrecordableEvent';
+      threadId: ThreadId;
+      eventType: string;
+      errors: readonly FieldError[];
+    };
 
 /** A refusal in words, for reports and logs. */
 export const describeHandleError = (e: HandleError): string => {
@@ -93,7 +107,12 @@ export class ThreadRepository {
       const { event, metadata } = this.codec.decodeSealed(r);
       state = evolve(state, event);
       const idem = metadata.idempotency;
-      if (idem) keyed.set(keyOf(metadata.actor, idem.key), { request: idem.request, position: r.position, atMs: metadata.recordedAtMs });
+      if (idem)
+        keyed.set(keyOf(metadata.actor, idem.key), {
+          request: idem.request,
+          position: r.position,
+          atMs: metadata.recordedAtMs,
+        });
       if (event.type === 'SubagentSpawned') edgeAt.set(event.data.childThreadId, r.position);
     }
     const last = recorded[recorded.length - 1];
@@ -116,9 +135,29 @@ export class ThreadRepository {
    * `known`: the thread as the caller last saw it. The first attempt decides on it without reading
    * the stream again; if the stream moved meanwhile the append conflicts and the usual re-read follows.
    */
-  async handle(command: Command, ctx: CommandContext, known?: Loaded, opts: CascadeStep = {}): Promise<E.Either<HandleError, Handled>> {
-    const r = await this.run(targetOf(command), ctx, (state) => decide(command, state), known, opts);
-    this.stats.count(command.type, E.isLeft(r) ? r.left.kind : r.right.replayed ? 'replayed' : r.right.events.length > 0 ? 'applied' : 'unchanged');
+  async handle(
+    command: Command,
+    ctx: CommandContext,
+    known?: Loaded,
+    opts: CascadeStep = {},
+  ): Promise<E.Either<HandleError, Handled>> {
+    const r = await this.run(
+      targetOf(command),
+      ctx,
+      (state) => decide(command, state),
+      known,
+      opts,
+    );
+    this.stats.count(
+      command.type,
+      E.isLeft(r)
+        ? r.left.kind
+        : r.right.replayed
+          ? 'replayed'
+          : r.right.events.length > 0
+            ? 'applied'
+            : 'unchanged',
+    );
     return r;
   }
 
@@ -134,20 +173,28 @@ export class ThreadRepository {
     known?: Loaded,
   ): Promise<E.Either<HandleError, Handled & { refused: DomainError[] }>> {
     let refused: DomainError[] = [];
-    const r = await this.run(threadId, ctx, (initial) => {
-      refused = [];
-      let state = initial;
-      const events: DomainEvent[] = [];
-      for (const c of commands) {
-        const d = targetOf(c) === threadId ? decide(c, state) : E.left<DomainError>({ kind: 'WrongThread', expected: threadId, got: targetOf(c) });
-        if (E.isLeft(d)) refused.push(d.left);
-        else {
-          events.push(...d.right);
-          state = d.right.reduce(evolve, state);
+    const r = await this.run(
+      threadId,
+      ctx,
+      (initial) => {
+        refused = [];
+        let state = initial;
+        const events: DomainEvent[] = [];
+        for (const c of commands) {
+          const d =
+            targetOf(c) === threadId
+              ? decide(c, state)
+              : E.left<DomainError>({ kind: 'WrongThread', expected: threadId, got: targetOf(c) });
+          if (E.isLeft(d)) refused.push(d.left);
+          else {
+            events.push(...d.right);
+            state = d.right.reduce(evolve, state);
+          }
         }
-      }
-      return E.right(events);
-    }, known);
+        return E.right(events);
+      },
+      known,
+    );
     return E.map((h: Handled) => ({ ...h, refused }))(r);
   }
 
@@ -166,8 +213,10 @@ export class ThreadRepository {
       const before = this.recorded(loaded, ctx);
       // A descendant that holds the key from another request is just decided: the cascade's root
       // has judged the request already, and it must not stop half-way.
-      if (before === 'other' && !opts.descendant) return E.left({ kind: 'IdempotencyKeyReused', threadId, key: ctx.idempotency!.key });
-      if (before && before !== 'other') return E.right({ events: [], state, revision, position: before.position, replayed: true });
+      if (before === 'other' && !opts.descendant)
+        return E.left({ kind: 'IdempotencyKeyReused', threadId, key: ctx.idempotency!.key });
+      if (before && before !== 'other')
+        return E.right({ events: [], state, revision, position: before.position, replayed: true });
       const decision = decider(state);
       if (E.isLeft(decision)) {
         // A refusal on a possibly stale view is confirmed on the stream itself.
@@ -183,7 +232,9 @@ export class ThreadRepository {
       const recordedAtMs = this.clock();
       let toAppend;
       try {
-        toAppend = events.map((e) => this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId(), keys));
+        toAppend = events.map((e) =>
+          this.codec.encode(e, { ...ctx, recordedAtMs }, this.newId(), keys),
+        );
       } catch (err) {
         if (err instanceof ContentKeyDestroyedError) continue; // decided on a state the deletion has passed
         throw err;
@@ -191,7 +242,13 @@ export class ThreadRepository {
       // Nothing is appended that would not read back: one bad value would stop every reader of the log.
       for (const e of toAppend) {
         const checked = this.codec.checkRoundTrip(e);
-        if (E.isLeft(checked)) return E.left({ kind: 'UnrecordableEvent', threadId, eventType: checked.left.eventType, errors: checked.left.errors });
+        if (E.isLeft(checked))
+          return E.left({
+            kind: 'UnrecordableEvent',
+            threadId,
+            eventType: checked.left.eventType,
+            errors: checked.left.errors,
+          });
       }
       const appended = await this.store.append(streamOf(threadId), toAppend, revision);
       if (E.isLeft(appended)) this.stats.conflicts++;

@@ -25,15 +25,30 @@ export const resolveModelProvider = (text: string | null): ProviderResolution =>
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
-    return { provider: DEFAULT_MODEL_PROVIDER, problem: `config.toml does not parse (${(err as Error).message.split('\n')[0]})` };
+    return {
+      provider: DEFAULT_MODEL_PROVIDER,
+      problem: `config.toml does not parse (${(err as Error).message.split('\n')[0]})`,
+    };
   }
   const configured = doc['model_provider'];
   if (configured === undefined) return { provider: DEFAULT_MODEL_PROVIDER, problem: null };
-  if (typeof configured !== 'string') return { provider: DEFAULT_MODEL_PROVIDER, problem: 'config.toml: model_provider is not a string' };
+  if (typeof configured !== 'string')
+    return {
+      provider: DEFAULT_MODEL_PROVIDER,
+      problem: 'config.toml: model_provider is not a string',
+    };
   const table = doc['model_providers'];
-  const custom = typeof table === 'object' && table !== null && !Array.isArray(table) && Object.hasOwn(table, configured);
-  if (BUILT_IN_MODEL_PROVIDERS.includes(configured) || custom) return { provider: configured, problem: null };
-  return { provider: DEFAULT_MODEL_PROVIDER, problem: `config.toml: model provider \`${configured}\` not found` };
+  const custom =
+    typeof table === 'object' &&
+    table !== null &&
+    !Array.isArray(table) &&
+    Object.hasOwn(table, configured);
+  if (BUILT_IN_MODEL_PROVIDERS.includes(configured) || custom)
+    return { provider: configured, problem: null };
+  return {
+    provider: DEFAULT_MODEL_PROVIDER,
+    problem: `config.toml: model provider \`${configured}\` not found`,
+  };
 };
 
 /**
@@ -75,8 +90,13 @@ export class CodexConfig {
         unreadable = err instanceof NotARegularFile ? `config.toml: ${err.message}` : null;
       }
     }
-    const r = unreadable ? { provider: DEFAULT_MODEL_PROVIDER, problem: unreadable } : resolveModelProvider(text);
-    if (r.problem) this.warn(`warning: ${r.problem}; listing the threads of \`${DEFAULT_MODEL_PROVIDER}\` by default`);
+    const r = unreadable
+      ? { provider: DEFAULT_MODEL_PROVIDER, problem: unreadable }
+      : resolveModelProvider(text);
+    if (r.problem)
+      this.warn(
+        `warning: ${r.problem}; listing the threads of \`${DEFAULT_MODEL_PROVIDER}\` by default`,
+      );
     this.cached = { key, provider: r.provider };
     return r.provider;
   }

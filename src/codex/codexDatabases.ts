@@ -55,23 +55,34 @@ const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
  */
 const targetsOf = (db: Database.Database): Target[] => {
   const tables = db
-    .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+    .prepare<[], { name: string }>(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+    )
     .all()
     .map((r) => r.name);
   const out: Target[] = [];
   for (const table of tables) {
-    const cols = new Set(db.prepare<[string], { name: string }>(`SELECT name FROM pragma_table_info(?)`).all(table).map((c) => c.name));
+    const cols = new Set(
+      db
+        .prepare<[string], { name: string }>(`SELECT name FROM pragma_table_info(?)`)
+        .all(table)
+        .map((c) => c.name),
+    );
     const byId: string[] = [];
     if (table === 'threads' && cols.has('id')) byId.push('id');
     if (cols.has('thread_id')) byId.push('thread_id');
-    if (cols.has('parent_thread_id') && cols.has('child_thread_id')) byId.push('parent_thread_id', 'child_thread_id');
+    if (cols.has('parent_thread_id') && cols.has('child_thread_id'))
+      byId.push('parent_thread_id', 'child_thread_id');
     const byPath = table !== 'threads' && cols.has('rollout_path') ? ['rollout_path'] : [];
     if (byId.length + byPath.length === 0) continue;
     const where = [
       ...byId.map((c) => `${quoteIdent(c)} IN (SELECT value FROM json_each(@ids))`),
       ...byPath.map((c) => `${quoteIdent(c)} IN (SELECT value FROM json_each(@paths))`),
     ];
-    const returning = [...byId.map((column) => ({ column, by: 'id' as const })), ...byPath.map((column) => ({ column, by: 'path' as const }))];
+    const returning = [
+      ...byId.map((column) => ({ column, by: 'id' as const })),
+      ...byPath.map((column) => ({ column, by: 'path' as const })),
+    ];
     out.push({
       table,
       sql: `DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' OR ')} RETURNING ${returning.map((r) => quoteIdent(r.column)).join(', ')}`,
@@ -107,20 +118,23 @@ export const purgeThreadRows = (
     if (!order.has(threadId)) order.set(threadId, i);
     for (const p of rolloutPaths) if (!owner.has(p)) owner.set(p, i);
   });
-  const lowered = (m: Map<string, number>) => new Map([...m].reverse().map(([k, i]) => [k.toLowerCase(), i]));
+  const lowered = (m: Map<string, number>) =>
+    new Map([...m].reverse().map(([k, i]) => [k.toLowerCase(), i]));
   let loose: { id: Map<string, number>; path: Map<string, number> } | undefined;
   const ownerOf = (row: Record<string, unknown>, returning: Target['returning']): number => {
     let first = Infinity;
     for (const { column, by } of returning) {
       const v = row[column];
-      if (typeof v === 'string') first = Math.min(first, (by === 'id' ? order : owner).get(v) ?? Infinity);
+      if (typeof v === 'string')
+        first = Math.min(first, (by === 'id' ? order : owner).get(v) ?? Infinity);
     }
     if (first !== Infinity) return first;
     // SQLite matched it, by a collation of the column's (NOCASE): the same comparison, loosely.
     loose ??= { id: lowered(order), path: lowered(owner) };
     for (const { column, by } of returning) {
       const v = row[column];
-      if (typeof v === 'string') first = Math.min(first, loose[by].get(v.toLowerCase()) ?? Infinity);
+      if (typeof v === 'string')
+        first = Math.min(first, loose[by].get(v.toLowerCase()) ?? Infinity);
     }
     return first === Infinity ? 0 : first;
   };
@@ -132,11 +146,17 @@ export const purgeThreadRows = (
   try {
     // SQLite opens by name: before it writes anything, the file it opened must be the one checked
     // (not a symlink swapped in between, which it would have followed).
-    if (!holdsOpen(st)) throw new Error(`refusing ${path}: it was replaced while it was opened (a symlink is not followed)`);
+    if (!holdsOpen(st))
+      throw new Error(
+        `refusing ${path}: it was replaced while it was opened (a symlink is not followed)`,
+      );
     db.pragma('secure_delete = ON');
     // Every table is purged by its own statement and counted; no cascade deletes rows unseen.
     db.pragma('foreign_keys = OFF');
-    const statements = targetsOf(db).map((t) => ({ ...t, stmt: db.prepare<typeof params, Record<string, unknown>>(t.sql) }));
+    const statements = targetsOf(db).map((t) => ({
+      ...t,
+      stmt: db.prepare<typeof params, Record<string, unknown>>(t.sql),
+    }));
     const counts = threads.map(() => new Map<string, number>());
     const purge = db.transaction(() => {
       for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -154,7 +174,8 @@ export const purgeThreadRows = (
     try {
       purge.immediate();
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DatabaseBusyError(`${basename(path)} is locked by another process`);
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+        throw new DatabaseBusyError(`${basename(path)} is locked by another process`);
       throw err;
     }
     const total = counts.reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0);
@@ -164,7 +185,9 @@ export const purgeThreadRows = (
       db.exec('VACUUM');
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-        throw new DatabaseBusyError(`${basename(path)}: ${total} rows deleted, but it is locked by another process and cannot be compacted yet`);
+        throw new DatabaseBusyError(
+          `${basename(path)}: ${total} rows deleted, but it is locked by another process and cannot be compacted yet`,
+        );
       }
       throw err;
     }
@@ -172,7 +195,12 @@ export const purgeThreadRows = (
     threads.forEach(({ threadId }, i) => {
       const byTable = counts[order.get(threadId)!]!;
       if (order.get(threadId) !== i) return; // a thread listed twice: counted once, as the first
-      out.set(threadId, [...byTable].map(([table, rows]) => ({ table, rows })).sort((a, b) => a.table.localeCompare(b.table)));
+      out.set(
+        threadId,
+        [...byTable]
+          .map(([table, rows]) => ({ table, rows }))
+          .sort((a, b) => a.table.localeCompare(b.table)),
+      );
     });
     return out;
   } finally {

@@ -1,8 +1,18 @@
 import { type Dirent, lstatSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfinedRoot, type HeldDir, type Located, NotConfinedError, locateIn } from '../io/confinedPath.js';
+import {
+  ConfinedRoot,
+  type HeldDir,
+  type Located,
+  NotConfinedError,
+  locateIn,
+} from '../io/confinedPath.js';
 
-export type RolloutFile = { readonly path: string; readonly archived: boolean; readonly mtimeMs: number };
+export type RolloutFile = {
+  readonly path: string;
+  readonly archived: boolean;
+  readonly mtimeMs: number;
+};
 
 const entries = (dir: string): Dirent[] => {
   try {
@@ -124,7 +134,10 @@ export class CodexHome {
     const dst = this.locate(to, 'move to');
     const held: HeldDir[] = [];
     try {
-      const absent = () => Object.assign(new Error(`ENOENT: no such file or directory, rename '${from}' -> '${to}'`), { code: 'ENOENT' });
+      const absent = () =>
+        Object.assign(new Error(`ENOENT: no such file or directory, rename '${from}' -> '${to}'`), {
+          code: 'ENOENT',
+        });
       const a = this.open(src, false, from);
       if (a === null) throw absent();
       held.push(a);
@@ -132,7 +145,8 @@ export class CodexHome {
       if (b === null) throw absent(); // the home itself went away
       held.push(b);
       renameSync(a.at(src.name), b.at(dst.name));
-      if (lstatSync(a.at(`${src.name}.zst`), { throwIfNoEntry: false })) renameSync(a.at(`${src.name}.zst`), b.at(`${dst.name}.zst`));
+      if (lstatSync(a.at(`${src.name}.zst`), { throwIfNoEntry: false }))
+        renameSync(a.at(`${src.name}.zst`), b.at(`${dst.name}.zst`));
     } finally {
       for (const h of held) h.close();
     }
@@ -140,7 +154,10 @@ export class CodexHome {
 
   private locate(path: string, what: string): Located {
     const l = locateIn(this.rolloutRoots, path);
-    if (!l) throw new Error(`refusing to ${what} ${path}: it is outside ${this.sessionsDir} and ${this.archivedDir}`);
+    if (!l)
+      throw new Error(
+        `refusing to ${what} ${path}: it is outside ${this.sessionsDir} and ${this.archivedDir}`,
+      );
     return l;
   }
 
@@ -148,7 +165,9 @@ export class CodexHome {
     try {
       return l.root.openDir(l.dir, { create });
     } catch (err) {
-      throw err instanceof NotConfinedError ? new Error(`refusing to move ${path}: ${err.message}`) : err;
+      throw err instanceof NotConfinedError
+        ? new Error(`refusing to move ${path}: ${err.message}`)
+        : err;
     }
   }
 }

@@ -62,9 +62,18 @@ export class CodexImporter {
   }
 
   private async runOnce(opts: { full?: boolean }): Promise<ImportReport> {
-    const report: ImportReport = { scanned: 0, started: 0, updated: 0, renamed: 0, skipped: [], purgedLate: [] };
+    const report: ImportReport = {
+      scanned: 0,
+      started: 0,
+      updated: 0,
+      renamed: 0,
+      skipped: [],
+      purgedLate: [],
+    };
     const index = new SessionIndexFile(this.home.sessionIndexPath);
-    const files = (await this.home.listRollouts(opts)).filter((f) => this.seen.get(f.path) !== f.mtimeMs);
+    const files = (await this.home.listRollouts(opts)).filter(
+      (f) => this.seen.get(f.path) !== f.mtimeMs,
+    );
     const indexMtimeMs = statSync(index.path, { throwIfNoEntry: false })?.mtimeMs ?? null;
     // Nothing new on disk since the last run: nothing to read (the common case before a list).
     if (files.length === 0 && indexMtimeMs === this.indexSeenMtimeMs) return report;
@@ -76,7 +85,10 @@ export class CodexImporter {
       names = index.names();
     } catch (err) {
       indexReadable = false;
-      report.skipped.push({ path: index.path, error: `session index not read: ${(err as Error).message}` });
+      report.skipped.push({
+        path: index.path,
+        error: `session index not read: ${(err as Error).message}`,
+      });
     }
     report.scanned = files.length;
     let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
@@ -97,7 +109,8 @@ export class CodexImporter {
     // Two rollouts may carry one id (a copy, a file named for another thread): the thread's own
     // file, named for it as Codex names rollouts, is its rollout; the other is not imported (the
     // thread's deletion purges it too: it carries the id).
-    const own = (x: { file: RolloutFile; info: RolloutInfo }) => basename(x.file.path).includes(x.info.started.threadId);
+    const own = (x: { file: RolloutFile; info: RolloutInfo }) =>
+      basename(x.file.path).includes(x.info.started.threadId);
     const byId = new Map<string, { file: RolloutFile; info: RolloutInfo }>();
     for (const x of infos) {
       const seen = byId.get(x.info.started.threadId);
@@ -114,7 +127,10 @@ export class CodexImporter {
     for (const [id, loop] of cyclic) {
       const x = byId.get(id)!;
       byId.delete(id);
-      const why = loop.length === 2 ? `thread ${id} names itself as its parent` : `its parent chain comes back to it: ${loop.join(' -> ')}`;
+      const why =
+        loop.length === 2
+          ? `thread ${id} names itself as its parent`
+          : `its parent chain comes back to it: ${loop.join(' -> ')}`;
       this.skip(report, x.file, `ParentCycle: ${why}; not imported`);
     }
     infos = [...byId.values()];
@@ -123,13 +139,19 @@ export class CodexImporter {
       const known = depths.get(id);
       if (known !== undefined) return known;
       const parent = byId.get(id)?.info.started.parentThreadId;
-      const d = parent && byId.has(parent) && guard < 1000 ? depthOf(parent, guard + 1) + 1 : parent ? 1 : 0;
+      const d =
+        parent && byId.has(parent) && guard < 1000
+          ? depthOf(parent, guard + 1) + 1
+          : parent
+            ? 1
+            : 0;
       depths.set(id, d);
       return d;
     };
     infos.sort((a, b) => depthOf(a.info.started.threadId) - depthOf(b.info.started.threadId));
     // Every key the run needs, in one durable write rather than one per thread.
-    if (infos.length > 0) await this.ledger.keys.ensure(infos.map(({ info }) => info.started.threadId));
+    if (infos.length > 0)
+      await this.ledger.keys.ensure(infos.map(({ info }) => info.started.threadId));
     let depth = -1;
     let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
     const flush = async () => {
@@ -167,13 +189,21 @@ export class CodexImporter {
       if (parent !== null && parentState && isTombstoned(parentState)) {
         // A subagent of a deleted thread turned up: it is deleted too, never listed.
         const root = parentState.rootThreadId ?? parent;
-        const t = await repo.handle({ type: 'TombstoneDescendant', threadId: id, rootThreadId: root }, ctx, loaded);
+        const t = await repo.handle(
+          { type: 'TombstoneDescendant', threadId: id, rootThreadId: root },
+          ctx,
+          loaded,
+        );
         if (E.isLeft(t)) return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
       if (parent !== null && parentState?.status === 'live') {
-        const edge = await repo.handle({ type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id }, ctx);
-        if (E.isLeft(edge)) return this.skip(report, file, `spawn edge refused: ${refused(edge.left)}`);
+        const edge = await repo.handle(
+          { type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id },
+          ctx,
+        );
+        if (E.isLeft(edge))
+          return this.skip(report, file, `spawn edge refused: ${refused(edge.left)}`);
       }
       const started = { ...info.started, rolloutPath: file.path };
       const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
@@ -182,10 +212,21 @@ export class CodexImporter {
       const name = names.get(id);
       if (name?.trim()) {
         const valid = normalizeName(id, name);
-        if (E.isRight(valid)) commands.push({ type: 'RenameThread', threadId: id, name, indexedIn: this.home.sessionIndexPath });
-        else report.skipped.push({ path: this.home.sessionIndexPath, error: `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}` });
+        if (E.isRight(valid))
+          commands.push({
+            type: 'RenameThread',
+            threadId: id,
+            name,
+            indexedIn: this.home.sessionIndexPath,
+          });
+        else
+          report.skipped.push({
+            path: this.home.sessionIndexPath,
+            error: `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}`,
+          });
       }
-      if (file.archived) commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
+      if (file.archived)
+        commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
       const r = await repo.handleAll(id, commands, ctx, loaded);
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.started++;
@@ -214,7 +255,10 @@ export class CodexImporter {
    * first, then the threads the ledger knows. Bounded: a chain that loops above the thread (not
    * through it) or runs longer than MAX_ANCESTRY is not this thread's loop.
    */
-  private parentLoop(id: string, byId: ReadonlyMap<string, { info: RolloutInfo }>): string[] | null {
+  private parentLoop(
+    id: string,
+    byId: ReadonlyMap<string, { info: RolloutInfo }>,
+  ): string[] | null {
     const chain = [id];
     const seen = new Set<string>([id]);
     let cur: string | null = byId.get(id)?.info.started.parentThreadId ?? null;
@@ -224,7 +268,9 @@ export class CodexImporter {
       seen.add(cur);
       chain.push(cur);
       const inRun = byId.get(cur);
-      cur = inRun ? inRun.info.started.parentThreadId : (this.ledger.queries.node(cur)?.parent_thread_id ?? null);
+      cur = inRun
+        ? inRun.info.started.parentThreadId
+        : (this.ledger.queries.node(cur)?.parent_thread_id ?? null);
     }
     return null;
   }
@@ -245,20 +291,32 @@ export class CodexImporter {
   }
 
   /** Names from `session_index.jsonl` (last line wins) that known threads do not have yet. */
-  private async importNames(index: SessionIndexFile, names: Map<string, string>, report: ImportReport): Promise<void> {
+  private async importNames(
+    index: SessionIndexFile,
+    names: Map<string, string>,
+    report: ImportReport,
+  ): Promise<void> {
     await this.ledger.runner.catchUp();
     const renames: Promise<void>[] = [];
     // Lines of deleted threads (a name Codex wrote after, or just before, the deletion) go at once.
     const tombstoned: ThreadId[] = [];
     for (const id of names.keys()) {
-      if (ThreadId.is(id) && isTombstoned((await this.ledger.repo.load(id)).state)) tombstoned.push(id);
+      if (ThreadId.is(id) && isTombstoned((await this.ledger.repo.load(id)).state))
+        tombstoned.push(id);
     }
     if (tombstoned.length > 0) {
       const removed = index.remove(new Set(tombstoned));
       await Promise.all(
         tombstoned.map((threadId) =>
           this.ledger.repo.handle(
-            { type: 'RecordSessionIndexPurged', result: { threadId, path: index.path, linesRemoved: (removed.get(threadId) ?? 0) as never } },
+            {
+              type: 'RecordSessionIndexPurged',
+              result: {
+                threadId,
+                path: index.path,
+                linesRemoved: (removed.get(threadId) ?? 0) as never,
+              },
+            },
             ctx,
           ),
         ),
@@ -271,7 +329,11 @@ export class CodexImporter {
       renames.push(
         this.ledger.lifecycle.rename(id as ThreadId, name, ctx, index.path).then((r) => {
           if (E.isRight(r)) report.renamed++;
-          else if (r.left.kind === 'InvalidName') report.skipped.push({ path: index.path, error: `name of thread ${id} not imported: ${r.left.reason}` });
+          else if (r.left.kind === 'InvalidName')
+            report.skipped.push({
+              path: index.path,
+              error: `name of thread ${id} not imported: ${r.left.reason}`,
+            });
         }),
       );
     }

@@ -17,7 +17,8 @@ export type HomeInventory = {
 /** A rollout's name ends with `<uuid>.jsonl`: tested on those last 42 characters alone, not from every position of the name. */
 const UUID_JSONL = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i;
 const TAIL = 36 + '.jsonl'.length;
-const nameIdOf = (name: string): string | null => UUID_JSONL.exec(name.slice(-TAIL))?.[1]?.toLowerCase() ?? null;
+const nameIdOf = (name: string): string | null =>
+  UUID_JSONL.exec(name.slice(-TAIL))?.[1]?.toLowerCase() ?? null;
 /** The `session_meta` line is read up to this size; a longer first line names no thread. */
 const FIRST_LINE_MAX = 1 << 20;
 const CHUNK = 16 * 1024;
@@ -78,7 +79,8 @@ export class CodexInventory {
     const wanted = new Set<string>(threadIds);
     const rollouts = new Map<string, string[]>(threadIds.map((id) => [id, []]));
     const add = (id: string | null, path: string) => {
-      if (id !== null && wanted.has(id) && !rollouts.get(id)!.includes(path)) rollouts.get(id)!.push(path);
+      if (id !== null && wanted.has(id) && !rollouts.get(id)!.includes(path))
+        rollouts.get(id)!.push(path);
     };
     for (const f of await this.home.listRollouts({ full: true })) {
       add(nameIdOf(basename(f.path)), f.path);

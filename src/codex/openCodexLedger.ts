@@ -6,7 +6,11 @@ import type { CodexHome } from './codexHome.js';
  * deletion confined to `sessions/` and `archived_sessions/`, and its deletions purging what Codex
  * keeps of a thread in the home (session index and history lines, database rows), no other file.
  */
-export const openCodexLedger = (home: CodexHome, dataDir: string | undefined, extra: Partial<LedgerConfig> = {}): Ledger =>
+export const openCodexLedger = (
+  home: CodexHome,
+  dataDir: string | undefined,
+  extra: Partial<LedgerConfig> = {},
+): Ledger =>
   openLedger({
     eventStoreConnectionString: process.env['EVENTSTORE_CONNECTION_STRING'] || undefined,
     ...extra,

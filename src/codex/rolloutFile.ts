@@ -3,7 +3,13 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
 import { NotARegularFile, headLines, openRegular } from '../io/regularFile.js';
-import { type CodexThreadMeta, type EventOf, type SessionSource, type SourceKind, nullable } from '../domain/events.js';
+import {
+  type CodexThreadMeta,
+  type EventOf,
+  type SessionSource,
+  type SourceKind,
+  nullable,
+} from '../domain/events.js';
 import { ThreadId } from '../domain/ids.js';
 import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
 import { SpawnDepth } from '../domain/numbers.js';
@@ -23,7 +29,13 @@ const SessionMeta = t.intersection([
     thread_source: opt(t.string),
     agent_nickname: opt(t.string),
     agent_role: opt(t.string),
-    git: opt(t.partial({ commit_hash: opt(t.string), branch: opt(t.string), repository_url: opt(t.string) })),
+    git: opt(
+      t.partial({
+        commit_hash: opt(t.string),
+        branch: opt(t.string),
+        repository_url: opt(t.string),
+      }),
+    ),
   }),
 ]);
 type SessionMeta = t.TypeOf<typeof SessionMeta>;
@@ -31,7 +43,11 @@ type SessionMeta = t.TypeOf<typeof SessionMeta>;
 const SpawnOnDisk = t.type({
   thread_spawn: t.intersection([
     t.type({ parent_thread_id: t.string, depth: SpawnDepth }),
-    t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
+    t.partial({
+      agent_path: nullable(t.string),
+      agent_nickname: nullable(t.string),
+      agent_role: nullable(t.string),
+    }),
   ]),
 });
 
@@ -50,7 +66,11 @@ const invalidSpawn = (raw: unknown): string | null => {
   const sub = subagentOf(raw);
   if (typeof sub !== 'object' || sub === null || !('thread_spawn' in sub)) return null;
   const r = SpawnOnDisk.decode(sub);
-  return E.isLeft(r) ? describeFieldErrors(fieldErrorsOf(r.left).map((e) => ({ ...e, field: `source.subagent.${e.field}` }))) : null;
+  return E.isLeft(r)
+    ? describeFieldErrors(
+        fieldErrorsOf(r.left).map((e) => ({ ...e, field: `source.subagent.${e.field}` })),
+      )
+    : null;
 };
 
 /** Codex's on-disk source (`"subagent"`) in its wire form (`"subAgent"`). */
@@ -60,9 +80,14 @@ export const sourceOnWire = (raw: unknown): SessionSource => {
   if (typeof raw === 'object' && raw !== null) {
     const o = raw as Record<string, unknown>;
     const sub = o['subagent'] ?? o['subAgent'] ?? o['sub_agent'];
-    if (sub === 'review' || sub === 'compact' || sub === 'memory_consolidation') return { subAgent: sub };
+    if (sub === 'review' || sub === 'compact' || sub === 'memory_consolidation')
+      return { subAgent: sub };
     if (SpawnOnDisk.is(sub)) return { subAgent: sub };
-    if (typeof sub === 'object' && sub !== null && typeof (sub as { other?: unknown }).other === 'string') {
+    if (
+      typeof sub === 'object' &&
+      sub !== null &&
+      typeof (sub as { other?: unknown }).other === 'string'
+    ) {
       return { subAgent: { other: (sub as { other: string }).other } };
     }
     if (typeof o['custom'] === 'string') return { custom: o['custom'] };
@@ -88,9 +113,17 @@ export type RolloutInfo = { readonly started: Started; readonly spawnDepth: numb
 const previewOf = (line: { type?: unknown; payload?: unknown }): string | null => {
   const p = line.payload as Record<string, unknown> | undefined;
   if (!p) return null;
-  if (line.type === 'event_msg' && p['type'] === 'user_message' && typeof p['message'] === 'string') return p['message'];
-  if (line.type === 'response_item' && p['type'] === 'message' && p['role'] === 'user' && Array.isArray(p['content'])) {
-    const text = (p['content'] as { type?: unknown; text?: unknown }[]).find((c) => c.type === 'input_text' && typeof c.text === 'string');
+  if (line.type === 'event_msg' && p['type'] === 'user_message' && typeof p['message'] === 'string')
+    return p['message'];
+  if (
+    line.type === 'response_item' &&
+    p['type'] === 'message' &&
+    p['role'] === 'user' &&
+    Array.isArray(p['content'])
+  ) {
+    const text = (p['content'] as { type?: unknown; text?: unknown }[]).find(
+      (c) => c.type === 'input_text' && typeof c.text === 'string',
+    );
     return (text?.text as string | undefined) ?? null;
   }
   return null;
@@ -98,9 +131,13 @@ const previewOf = (line: { type?: unknown; payload?: unknown }): string | null =
 
 const toStarted = (m: SessionMeta, path: string, preview: string | null): RolloutInfo => {
   const source = sourceOnWire(m.source);
-  const spawn = typeof source === 'object' && 'subAgent' in source && typeof source.subAgent === 'object' && 'thread_spawn' in source.subAgent
-    ? source.subAgent.thread_spawn
-    : null;
+  const spawn =
+    typeof source === 'object' &&
+    'subAgent' in source &&
+    typeof source.subAgent === 'object' &&
+    'thread_spawn' in source.subAgent
+      ? source.subAgent.thread_spawn
+      : null;
   const parent = spawn?.parent_thread_id ?? m.parent_thread_id ?? null;
   const codex: CodexThreadMeta = {
     source,
@@ -122,7 +159,13 @@ const toStarted = (m: SessionMeta, path: string, preview: string | null): Rollou
       modelProvider: m.model_provider ?? 'openai',
       originator: m.originator ?? null,
       cliVersion: m.cli_version ?? null,
-      gitInfo: m.git ? { sha: m.git.commit_hash ?? null, branch: m.git.branch ?? null, originUrl: m.git.repository_url ?? null } : null,
+      gitInfo: m.git
+        ? {
+            sha: m.git.commit_hash ?? null,
+            branch: m.git.branch ?? null,
+            originUrl: m.git.repository_url ?? null,
+          }
+        : null,
       createdAtMs: Number.isFinite(createdAtMs) ? createdAtMs : 0,
       rolloutPath: path,
       preview,
@@ -133,7 +176,8 @@ const toStarted = (m: SessionMeta, path: string, preview: string | null): Rollou
 };
 
 /** A reason as a skip reports it: the values it quotes are cut short. */
-const clip = (s: string, max = 1000): string => (s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
+const clip = (s: string, max = 1000): string =>
+  s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
 
 /** How far into a rollout to look for the first user message: lines, and bytes. */
 const PREVIEW_LINES = 200;
@@ -156,7 +200,11 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
     handle = opened.handle;
     size = opened.stat.size;
   } catch (err) {
-    return E.left(err instanceof NotARegularFile ? `${err.message}: not read` : `${path}: ${(err as Error).message}`);
+    return E.left(
+      err instanceof NotARegularFile
+        ? `${err.message}: not read`
+        : `${path}: ${(err as Error).message}`,
+    );
   }
   let meta: SessionMeta | null = null;
   let n = 0;
@@ -165,15 +213,24 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
       n++;
       const parsed = parseBoundedJson(raw, MAX_FILE_LINE_DEPTH);
       if (!parsed.ok) {
-        if (n === 1) return E.left(`${path}: first line is not JSON${parsed.reason === 'too-deep' ? ` (${parsed.message})` : ''}`);
+        if (n === 1)
+          return E.left(
+            `${path}: first line is not JSON${parsed.reason === 'too-deep' ? ` (${parsed.message})` : ''}`,
+          );
         if (n >= PREVIEW_LINES) break;
         continue; // a later line being written, or damaged: the head is what matters
       }
-      const line = (typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}) as { type?: unknown; payload?: unknown };
+      const line = (
+        typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}
+      ) as { type?: unknown; payload?: unknown };
       if (n === 1) {
-        if (line.type !== 'session_meta') return E.left(`${path}: first line is not a session_meta record`);
+        if (line.type !== 'session_meta')
+          return E.left(`${path}: first line is not a session_meta record`);
         const m = SessionMeta.decode(line.payload);
-        if (E.isLeft(m)) return E.left(`${path}: invalid session_meta: ${clip(PathReporter.report(m).join('; '))}`);
+        if (E.isLeft(m))
+          return E.left(
+            `${path}: invalid session_meta: ${clip(PathReporter.report(m).join('; '))}`,
+          );
         const spawn = invalidSpawn(m.right.source);
         if (spawn !== null) return E.left(`${path}: invalid session_meta: ${spawn}`);
         meta = m.right;
@@ -189,5 +246,9 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
     await handle.close();
   }
   if (meta) return E.right(toStarted(meta, path, null));
-  return E.left(n === 0 && size >= ROLLOUT_HEAD_MAX_BYTES ? `${path}: first line longer than ${ROLLOUT_HEAD_MAX_BYTES} bytes` : `${path}: empty rollout`);
+  return E.left(
+    n === 0 && size >= ROLLOUT_HEAD_MAX_BYTES
+      ? `${path}: first line longer than ${ROLLOUT_HEAD_MAX_BYTES} bytes`
+      : `${path}: empty rollout`,
+  );
 };

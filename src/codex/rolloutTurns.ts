@@ -49,7 +49,8 @@ type Pending = {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string';
-const int = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : null);
+const int = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : null;
 const strOrNull = (v: unknown): string | null => (str(v) ? v : null);
 const times = { startedAtMs: null, completedAtMs: null };
 
@@ -83,13 +84,26 @@ const RESPONSE_ITEM_TYPES = new Set([
 const TURN_CONTEXT_FIELDS = ['cwd', 'approval_policy', 'sandbox_policy', 'model', 'summary'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PATCH_STATUSES = new Set(['completed', 'failed', 'declined']);
-const TURN_ITEM_TYPES = new Set(['UserMessage', 'HookPrompt', 'AgentMessage', 'Reasoning', 'WebSearch', 'ImageGeneration', 'ContextCompaction', 'Plan']);
+const TURN_ITEM_TYPES = new Set([
+  'UserMessage',
+  'HookPrompt',
+  'AgentMessage',
+  'Reasoning',
+  'WebSearch',
+  'ImageGeneration',
+  'ContextCompaction',
+  'Plan',
+]);
 
 const webSearchAction = (a: unknown): Obj | null => {
   if (!isObj(a) || !str(a['type'])) return null;
   switch (a['type']) {
     case 'search':
-      return { type: 'search', query: strOrNull(a['query']), queries: Array.isArray(a['queries']) ? a['queries'].filter(str) : null };
+      return {
+        type: 'search',
+        query: strOrNull(a['query']),
+        queries: Array.isArray(a['queries']) ? a['queries'].filter(str) : null,
+      };
     case 'open_page':
       return { type: 'openPage', url: strOrNull(a['url']) };
     case 'find_in_page':
@@ -111,10 +125,20 @@ const fileChanges = (changes: unknown): Obj[] | null => {
       out.push({ path, kind: { type: c['type'] }, diff: c['content'] });
     } else if (c['type'] === 'update' && str(c['unified_diff'])) {
       const move = strOrNull(c['move_path']);
-      out.push({ path, kind: { type: 'update', move_path: move }, diff: move ? `${c['unified_diff']}\n\nMoved to: ${move}` : c['unified_diff'] });
+      out.push({
+        path,
+        kind: { type: 'update', move_path: move },
+        diff: move ? `${c['unified_diff']}\n\nMoved to: ${move}` : c['unified_diff'],
+      });
     } else return null;
   }
-  return out.sort((a, b) => ((a['path'] as string) < (b['path'] as string) ? -1 : (a['path'] as string) > (b['path'] as string) ? 1 : 0));
+  return out.sort((a, b) =>
+    (a['path'] as string) < (b['path'] as string)
+      ? -1
+      : (a['path'] as string) > (b['path'] as string)
+        ? 1
+        : 0,
+  );
 };
 
 const userInputs = (p: Obj): Obj[] | null => {
@@ -127,13 +151,17 @@ const userInputs = (p: Obj): Obj[] | null => {
       type: 'text',
       text: message,
       text_elements: elements.filter(isObj).map((e) => ({
-        byteRange: isObj(e['byte_range']) ? { start: int(e['byte_range']['start']) ?? 0, end: int(e['byte_range']['end']) ?? 0 } : { start: 0, end: 0 },
+        byteRange: isObj(e['byte_range'])
+          ? { start: int(e['byte_range']['start']) ?? 0, end: int(e['byte_range']['end']) ?? 0 }
+          : { start: 0, end: 0 },
         placeholder: strOrNull(e['placeholder']),
       })),
     });
   }
-  for (const url of Array.isArray(p['images']) ? p['images'] : []) if (str(url)) content.push({ type: 'image', url, detail: null });
-  for (const path of Array.isArray(p['local_images']) ? p['local_images'] : []) if (str(path)) content.push({ type: 'localImage', path, detail: null });
+  for (const url of Array.isArray(p['images']) ? p['images'] : [])
+    if (str(url)) content.push({ type: 'image', url, detail: null });
+  for (const path of Array.isArray(p['local_images']) ? p['local_images'] : [])
+    if (str(path)) content.push({ type: 'localImage', path, detail: null });
   return content;
 };
 
@@ -183,9 +211,16 @@ export class TurnBuilder {
         const content = userInputs(p);
         return this.keep(content !== null, (at) => {
           const cur = this.current;
-          if (cur && !cur.explicit && !(cur.sawCompaction && cur.items.length === 0)) this.finishCurrent();
+          if (cur && !cur.explicit && !(cur.sawCompaction && cur.items.length === 0))
+            this.finishCurrent();
           const turn = this.current ?? (this.current = this.newTurn(`rollout-${at}`));
-          this.push(turn, { type: 'userMessage', id: this.itemId(), clientId: strOrNull(p['client_id']), content: content!, ...times });
+          this.push(turn, {
+            type: 'userMessage',
+            id: this.itemId(),
+            clientId: strOrNull(p['client_id']),
+            content: content!,
+            ...times,
+          });
         });
       }
       case 'agent_message':
@@ -214,30 +249,65 @@ export class TurnBuilder {
           const turn = this.ensureTurn(at);
           const last = turn.items[turn.items.length - 1];
           if (last?.type === 'reasoning') (last[field] as string[]).push(text);
-          else this.push(turn, { type: 'reasoning', id: this.itemId(), summary: [], content: [], [field]: [text], ...times });
+          else
+            this.push(turn, {
+              type: 'reasoning',
+              id: this.itemId(),
+              summary: [],
+              content: [],
+              [field]: [text],
+              ...times,
+            });
         });
       }
       case 'token_count':
         return this.keep(true, () => {});
       case 'context_compacted':
-        return this.keep(true, (at) => this.push(this.ensureTurn(at), { type: 'contextCompaction', id: this.itemId(), ...times }));
+        return this.keep(true, (at) =>
+          this.push(this.ensureTurn(at), {
+            type: 'contextCompaction',
+            id: this.itemId(),
+            ...times,
+          }),
+        );
       case 'entered_review_mode':
         return this.keep(true, (at) => {
           const review = str(p['user_facing_hint']) ? p['user_facing_hint'] : 'Review requested.';
-          this.push(this.ensureTurn(at), { type: 'enteredReviewMode', id: this.itemId(), review, ...times });
+          this.push(this.ensureTurn(at), {
+            type: 'enteredReviewMode',
+            id: this.itemId(),
+            review,
+            ...times,
+          });
         });
       case 'exited_review_mode':
         return this.keep(true, (at) => {
           const out = p['review_output'];
-          const explanation = isObj(out) && str(out['overall_explanation']) ? out['overall_explanation'].trim() : '';
+          const explanation =
+            isObj(out) && str(out['overall_explanation']) ? out['overall_explanation'].trim() : '';
           const review = explanation || 'Reviewer failed to output a response.';
-          this.push(this.ensureTurn(at), { type: 'exitedReviewMode', id: this.itemId(), review, ...times });
+          this.push(this.ensureTurn(at), {
+            type: 'exitedReviewMode',
+            id: this.itemId(),
+            review,
+            ...times,
+          });
         });
       case 'patch_apply_end': {
         const changes = fileChanges(p['changes']);
-        const ok = str(p['call_id']) && changes !== null && str(p['status']) && PATCH_STATUSES.has(p['status']);
+        const ok =
+          str(p['call_id']) &&
+          changes !== null &&
+          str(p['status']) &&
+          PATCH_STATUSES.has(p['status']);
         return this.keep(ok, (at) => {
-          const item = { type: 'fileChange', id: p['call_id'] as string, changes: changes!, status: p['status'], ...times };
+          const item = {
+            type: 'fileChange',
+            id: p['call_id'] as string,
+            changes: changes!,
+            status: p['status'],
+            ...times,
+          };
           const turnId = str(p['turn_id']) ? p['turn_id'] : '';
           if (turnId === '') this.upsert(this.ensureTurn(at), item);
           else this.upsertInTurn(turnId, item);
@@ -247,7 +317,13 @@ export class TurnBuilder {
         const inv = p['invocation'];
         const result = p['result'];
         const ok =
-          str(p['call_id']) && isObj(inv) && str(inv['server']) && str(inv['tool']) && durationMs(p['duration']) !== null && isObj(result) && (isObj(result['Ok']) || str(result['Err']));
+          str(p['call_id']) &&
+          isObj(inv) &&
+          str(inv['server']) &&
+          str(inv['tool']) &&
+          durationMs(p['duration']) !== null &&
+          isObj(result) &&
+          (isObj(result['Ok']) || str(result['Err']));
         return this.keep(ok, (at) => {
           const r = p['result'] as Obj;
           const success = isObj(r['Ok']) && r['Ok']['isError'] !== true;
@@ -265,7 +341,11 @@ export class TurnBuilder {
             pluginId: null,
             readOnlyHint: null,
             result: okValue
-              ? { content: Array.isArray(okValue['content']) ? okValue['content'] : [], structuredContent: okValue['structuredContent'] ?? null, _meta: okValue['_meta'] ?? null }
+              ? {
+                  content: Array.isArray(okValue['content']) ? okValue['content'] : [],
+                  structuredContent: okValue['structuredContent'] ?? null,
+                  _meta: okValue['_meta'] ?? null,
+                }
               : null,
             error: okValue ? null : { message: r['Err'] as string },
             durationMs: durationMs(p['duration']),
@@ -276,22 +356,46 @@ export class TurnBuilder {
       case 'web_search_end': {
         const action = webSearchAction(p['action']);
         return this.keep(str(p['call_id']) && str(p['query']) && action !== null, (at) => {
-          this.upsert(this.ensureTurn(at), { type: 'webSearch', id: p['call_id'] as string, query: p['query'], action, results: null, ...times });
+          this.upsert(this.ensureTurn(at), {
+            type: 'webSearch',
+            id: p['call_id'] as string,
+            query: p['query'],
+            action,
+            results: null,
+            ...times,
+          });
         });
       }
       case 'item_completed': {
         const item = p['item'];
-        const ok = str(p['thread_id']) && UUID.test(p['thread_id']) && str(p['turn_id']) && isObj(item) && str(item['type']) && TURN_ITEM_TYPES.has(item['type']);
+        const ok =
+          str(p['thread_id']) &&
+          UUID.test(p['thread_id']) &&
+          str(p['turn_id']) &&
+          isObj(item) &&
+          str(item['type']) &&
+          TURN_ITEM_TYPES.has(item['type']);
         return this.keep(ok, () => {
           const it = item as Obj;
-          if (it['type'] !== 'Plan' || !str(it['id']) || !str(it['text']) || it['text'] === '') return;
-          this.upsertInTurn(p['turn_id'] as string, { type: 'plan', id: it['id'], text: it['text'], ...times });
+          if (it['type'] !== 'Plan' || !str(it['id']) || !str(it['text']) || it['text'] === '')
+            return;
+          this.upsertInTurn(p['turn_id'] as string, {
+            type: 'plan',
+            id: it['id'],
+            text: it['text'],
+            ...times,
+          });
         });
       }
       case 'task_started':
         return this.keep(str(p['turn_id']), () => {
           this.finishCurrent();
-          this.current = { ...this.newTurn(p['turn_id'] as string), status: 'inProgress', explicit: true, startedAt: int(p['started_at']) };
+          this.current = {
+            ...this.newTurn(p['turn_id'] as string),
+            status: 'inProgress',
+            explicit: true,
+            startedAt: int(p['started_at']),
+          };
         });
       case 'task_complete':
         return this.keep(str(p['turn_id']), () => {
@@ -314,7 +418,9 @@ export class TurnBuilder {
         return this.keep(true, () => {
           const id = strOrNull(p['turn_id']);
           const target =
-            (id !== null && this.current?.id === id ? this.current : undefined) ?? (id !== null ? this.turns.find((t) => t.id === id) : undefined) ?? this.current;
+            (id !== null && this.current?.id === id ? this.current : undefined) ??
+            (id !== null ? this.turns.find((t) => t.id === id) : undefined) ??
+            this.current;
           if (!target) return;
           target.status = 'interrupted';
           this.stamp(target, p);
@@ -340,7 +446,16 @@ export class TurnBuilder {
   }
 
   private newTurn(id: string): Pending {
-    return { id, items: [], status: 'completed', startedAt: null, completedAt: null, durationMs: null, explicit: false, sawCompaction: false };
+    return {
+      id,
+      items: [],
+      status: 'completed',
+      startedAt: null,
+      completedAt: null,
+      durationMs: null,
+      explicit: false,
+      sawCompaction: false,
+    };
   }
 
   private ensureTurn(at: number): Pending {
@@ -364,7 +479,8 @@ export class TurnBuilder {
 
   /** An item that names its turn goes to that turn, or nowhere if the turn is unknown (as Codex). */
   private upsertInTurn(turnId: string, item: WireItem): void {
-    const turn = this.current?.id === turnId ? this.current : this.turns.find((t) => t.id === turnId);
+    const turn =
+      this.current?.id === turnId ? this.current : this.turns.find((t) => t.id === turnId);
     if (turn) this.upsert(turn, item);
   }
 
@@ -409,12 +525,16 @@ export { NotARegularFile };
  * `maxItems` items (then `truncated`). Opens with O_NOFOLLOW and reads only a regular file: a
  * symlink or anything else is refused (NotARegularFile). Lines that are not JSON are skipped.
  */
-export const readRolloutTurns = async (path: string, limits: TurnLimits = DEFAULT_TURN_LIMITS): Promise<RolloutTurns> => {
+export const readRolloutTurns = async (
+  path: string,
+  limits: TurnLimits = DEFAULT_TURN_LIMITS,
+): Promise<RolloutTurns> => {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new NotARegularFile(`${path} is a symbolic link`);
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new NotARegularFile(`${path} is a symbolic link`);
     throw err;
   }
   try {
@@ -422,7 +542,12 @@ export const readRolloutTurns = async (path: string, limits: TurnLimits = DEFAUL
     if (!st.isFile()) throw new NotARegularFile(`${path} is not a regular file`);
     const builder = new TurnBuilder();
     let truncated = st.size > limits.maxBytes;
-    const stream = handle.createReadStream({ start: 0, end: Math.max(0, Math.min(st.size, limits.maxBytes) - 1), autoClose: false, encoding: 'utf8' });
+    const stream = handle.createReadStream({
+      start: 0,
+      end: Math.max(0, Math.min(st.size, limits.maxBytes) - 1),
+      autoClose: false,
+      encoding: 'utf8',
+    });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     try {
       for await (const line of lines) {

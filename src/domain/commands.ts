@@ -33,7 +33,11 @@ export const RenameThread = t.type({
 });
 
 /** The thread's rollout was modified (seen by the Codex home import). */
-export const UpdateThread = t.type({ type: t.literal('UpdateThread'), threadId: ThreadId, updatedAtMs: FiniteNumber });
+export const UpdateThread = t.type({
+  type: t.literal('UpdateThread'),
+  threadId: ThreadId,
+  updatedAtMs: FiniteNumber,
+});
 
 export const ArchiveThread = t.type({
   type: t.literal('ArchiveThread'),
@@ -62,7 +66,10 @@ export const TombstoneDescendant = t.type({
 });
 
 /** The worker's purge steps: it did the I/O and records what happened. */
-export const RecordRolloutPurged = t.type({ type: t.literal('RecordRolloutPurged'), result: RolloutPurged });
+export const RecordRolloutPurged = t.type({
+  type: t.literal('RecordRolloutPurged'),
+  result: RolloutPurged,
+});
 export const RecordSessionIndexPurged = t.type({
   type: t.literal('RecordSessionIndexPurged'),
   result: SessionIndexPurged,
@@ -71,13 +78,22 @@ export const RecordCodexHomeInventoried = t.type({
   type: t.literal('RecordCodexHomeInventoried'),
   result: CodexHomeInventoried,
 });
-export const RecordCodexDatabasePurged = t.type({ type: t.literal('RecordCodexDatabasePurged'), result: CodexDatabasePurged });
-export const RecordHistoryFilePurged = t.type({ type: t.literal('RecordHistoryFilePurged'), result: HistoryFilePurged });
+export const RecordCodexDatabasePurged = t.type({
+  type: t.literal('RecordCodexDatabasePurged'),
+  result: CodexDatabasePurged,
+});
+export const RecordHistoryFilePurged = t.type({
+  type: t.literal('RecordHistoryFilePurged'),
+  result: HistoryFilePurged,
+});
 export const RecordContentShredded = t.type({
   type: t.literal('RecordContentShredded'),
   result: ThreadContentShredded,
 });
-export const RecordStepFailed = t.type({ type: t.literal('RecordStepFailed'), failure: DeletionStepFailed });
+export const RecordStepFailed = t.type({
+  type: t.literal('RecordStepFailed'),
+  failure: DeletionStepFailed,
+});
 
 /** Close a deletion. `children`: the thread's children as their own streams show them. */
 export const CompleteDeletion = t.type({

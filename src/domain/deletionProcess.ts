@@ -37,7 +37,8 @@ const rolloutCandidates = (s: ThreadState): string[] => {
 };
 
 /** A thread imported from a Codex home left more there than its rollout: its deletion looks. */
-const livedInCodexHome = (s: ThreadState): boolean => s.started !== null && s.started.codex !== null;
+const livedInCodexHome = (s: ThreadState): boolean =>
+  s.started !== null && s.started.codex !== null;
 
 /** Every artifact the thread's history says it had, each a purge step. */
 export const artifactSteps = (s: ThreadState): PurgeStep[] => [
@@ -50,10 +51,15 @@ export const artifactSteps = (s: ThreadState): PurgeStep[] => [
 ];
 
 /** The purge steps of a thread that are not recorded yet. */
-export const remainingSteps = (s: ThreadState): PurgeStep[] => artifactSteps(s).filter((step) => !isStepDone(s, stepKey(step)));
+export const remainingSteps = (s: ThreadState): PurgeStep[] =>
+  artifactSteps(s).filter((step) => !isStepDone(s, stepKey(step)));
 
 /** The children that hold a thread's deletion open: any not observed, and every observed child not deleted yet. */
-export const pendingChildren = (self: ThreadId, s: ThreadState, observed: readonly ChildObservation[]): ThreadId[] => {
+export const pendingChildren = (
+  self: ThreadId,
+  s: ThreadState,
+  observed: readonly ChildObservation[],
+): ThreadId[] => {
   const byId = new Map(observed.map((c) => [c.threadId, c]));
   return s.children.filter((child) => {
     if (child === self) return false;

@@ -30,7 +30,11 @@ const SubAgentSource = t.union([
   t.type({
     thread_spawn: t.intersection([
       t.type({ parent_thread_id: t.string, depth: FiniteNumber }),
-      t.partial({ agent_path: nullable(t.string), agent_nickname: nullable(t.string), agent_role: nullable(t.string) }),
+      t.partial({
+        agent_path: nullable(t.string),
+        agent_nickname: nullable(t.string),
+        agent_role: nullable(t.string),
+      }),
     ]),
   }),
   t.type({ other: t.string }),
@@ -85,7 +89,11 @@ export const SubagentSpawned = t.type({
 });
 
 /** `indexedIn`: the session index file the name was also written to (Codex's), if any. */
-export const ThreadRenamed = t.type({ threadId: ThreadId, name: Content, indexedIn: nullable(t.string) });
+export const ThreadRenamed = t.type({
+  threadId: ThreadId,
+  name: Content,
+  indexedIn: nullable(t.string),
+});
 
 /** The thread's rollout changed: its new modification time (Codex's `updatedAt`). */
 export const ThreadUpdated = t.type({ threadId: ThreadId, updatedAtMs: FiniteNumber });
@@ -110,7 +118,11 @@ export const RolloutPurged = t.type({
 });
 
 /** The thread's lines are gone from a session index file (rewritten without them). */
-export const SessionIndexPurged = t.type({ threadId: ThreadId, path: t.string, linesRemoved: t.Int });
+export const SessionIndexPurged = t.type({
+  threadId: ThreadId,
+  path: t.string,
+  linesRemoved: t.Int,
+});
 
 /**
  * What a thread left in its Codex home, found when its deletion began: rollouts carrying its id
@@ -134,7 +146,11 @@ export const CodexDatabasePurged = t.type({
 });
 
 /** The thread's lines are gone from a history file (`history.jsonl`, rewritten without them). */
-export const HistoryFilePurged = t.type({ threadId: ThreadId, path: t.string, linesRemoved: t.Int });
+export const HistoryFilePurged = t.type({
+  threadId: ThreadId,
+  path: t.string,
+  linesRemoved: t.Int,
+});
 
 export const ThreadContentShredded = t.type({
   threadId: ThreadId,
@@ -179,7 +195,8 @@ export const isEventType = (s: string): s is EventType =>
   Object.prototype.hasOwnProperty.call(eventDataCodecs, s);
 
 /** The fields of each event that hold user content, sealed at rest. */
-export const contentFields: { readonly [K in EventType]?: readonly (keyof EventOf<K>['data'])[] } = {
-  ThreadStarted: ['preview', 'name'],
-  ThreadRenamed: ['name'],
-};
+export const contentFields: { readonly [K in EventType]?: readonly (keyof EventOf<K>['data'])[] } =
+  {
+    ThreadStarted: ['preview', 'name'],
+    ThreadRenamed: ['name'],
+  };

@@ -41,7 +41,13 @@ const furthest = (errors: t.Errors): t.ValidationError[] => {
   const groups = new Map<string, t.ValidationError[]>();
   errors.forEach((e, i) => {
     const u = e.context.findIndex((c) => (c.type as { _tag?: string })._tag === 'UnionType');
-    const key = u < 0 ? `#${i}` : e.context.slice(0, u + 1).map((c) => c.key).join('/');
+    const key =
+      u < 0
+        ? `#${i}`
+        : e.context
+            .slice(0, u + 1)
+            .map((c) => c.key)
+            .join('/');
     groups.set(key, [...(groups.get(key) ?? []), e]);
   });
   return [...groups.values()].flatMap((g) => {
@@ -67,10 +73,15 @@ export const fieldErrorsOf = (errors: t.Errors, where = 'value'): FieldError[] =
     const field = keys.join('.') || where;
     if (out.some((x) => x.field === field)) continue;
     const name = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
-    const reason = e.message ?? (e.value === undefined ? 'is required' : `must be ${EXPECTED[name] ?? name}, got ${showValue(e.value)}`);
+    const reason =
+      e.message ??
+      (e.value === undefined
+        ? 'is required'
+        : `must be ${EXPECTED[name] ?? name}, got ${showValue(e.value)}`);
     out.push({ field, reason });
   }
   return out;
 };
 
-export const describeFieldErrors = (errors: readonly FieldError[]): string => errors.map((e) => `${e.field} ${e.reason}`).join('; ');
+export const describeFieldErrors = (errors: readonly FieldError[]): string =>
+  errors.map((e) => `${e.field} ${e.reason}`).join('; ');

@@ -22,4 +22,7 @@ export const EventMetadata = t.intersection([
 export type EventMetadata = t.TypeOf<typeof EventMetadata>;
 
 /** What a caller says about a command; the recorded time and schema version are added on append. */
-export type CommandContext = Pick<EventMetadata, 'actor' | 'requestId' | 'causationId' | 'idempotency'>;
+export type CommandContext = Pick<
+  EventMetadata,
+  'actor' | 'requestId' | 'causationId' | 'idempotency'
+>;

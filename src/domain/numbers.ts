@@ -10,7 +10,15 @@ export const FiniteNumber = t.refinement(t.number, (n) => Number.isFinite(n), 'F
 export const MAX_EPOCH_MS = 8_640_000_000_000_000;
 
 /** A point in time given by a client: whole milliseconds since the epoch, within a Date's range. */
-export const EpochMs = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_EPOCH_MS, 'EpochMs');
+export const EpochMs = t.refinement(
+  t.number,
+  (n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_EPOCH_MS,
+  'EpochMs',
+);
 
 /** How deep a subagent sits under its root (Codex's spawn `depth`): a whole number, 0 or more. */
-export const SpawnDepth = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'SpawnDepth');
+export const SpawnDepth = t.refinement(
+  t.number,
+  (n) => Number.isSafeInteger(n) && n >= 0,
+  'SpawnDepth',
+);

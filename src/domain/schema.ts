@@ -9,7 +9,10 @@ import type { Upcasters } from './upcasters.js';
 export type { Upcasters };
 
 /** Each event type's current schema version (what is written today), and how older ones are read. */
-export type SchemaRegistry = { readonly versions: Readonly<Record<EventType, number>>; readonly upcasters: Upcasters };
+export type SchemaRegistry = {
+  readonly versions: Readonly<Record<EventType, number>>;
+  readonly upcasters: Upcasters;
+};
 
 export const schemaRegistry: SchemaRegistry = {
   versions: {
@@ -32,8 +35,10 @@ export const schemaRegistry: SchemaRegistry = {
   upcasters,
 };
 
-export const schemaVersionOf = (type: EventType, registry: SchemaRegistry = schemaRegistry): number =>
-  registry.versions[type];
+export const schemaVersionOf = (
+  type: EventType,
+  registry: SchemaRegistry = schemaRegistry,
+): number => registry.versions[type];
 
 export type SchemaError =
   | { kind: 'UnknownEventType'; type: string }
@@ -64,7 +69,12 @@ export const decodeEventData = (
   const codec = eventDataCodecs[type];
   const decoded = codec.decode(payload);
   if (E.isLeft(decoded)) {
-    return E.left({ kind: 'InvalidEventData', type, errors: PathReporter.report(decoded), fields: fieldErrorsOf(decoded.left, 'data') });
+    return E.left({
+      kind: 'InvalidEventData',
+      type,
+      errors: PathReporter.report(decoded),
+      fields: fieldErrorsOf(decoded.left, 'data'),
+    });
   }
   return E.right({ type, data: decoded.right } as DomainEvent);
 };

@@ -45,17 +45,23 @@ export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainE
   const name = raw.trim();
   if (name.length === 0) return E.left({ kind: 'InvalidName', threadId, reason: EMPTY_NAME });
   if (name.length > MAX_NAME_LENGTH) {
-    return E.left({ kind: 'InvalidName', threadId, reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}` });
+    return E.left({
+      kind: 'InvalidName',
+      threadId,
+      reason: `must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}`,
+    });
   }
   return E.right(name);
 };
 
-const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' => (s.status === 'deleted' ? 'deleted' : 'deleting');
+const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' =>
+  s.status === 'deleted' ? 'deleted' : 'deleting';
 
 /** decide(command, state): the events a command produces on its thread's stream, or why not. */
 export const decide = (c: Command, s: ThreadState): Decision => {
   const id = targetOf(c);
-  if (s.started && s.started.threadId !== id) return fail({ kind: 'WrongThread', expected: s.started.threadId, got: id });
+  if (s.started && s.started.threadId !== id)
+    return fail({ kind: 'WrongThread', expected: s.started.threadId, got: id });
 
   if (isTombstoned(s) && !PURGE_COMMANDS.has(c.type)) {
     return c.type === 'DeleteThread'
@@ -69,22 +75,25 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       // A thread is never its own parent: no walk up the spawn graph may loop on it.
       if (c.thread.parentThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
       if (c.thread.name === null) return ok({ type: 'ThreadStarted', data: c.thread });
-      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadStarted', data: { ...c.thread, name } }])(
-        normalizeName(id, c.thread.name),
-      );
+      return E.map((name: string): DomainEvent[] => [
+        { type: 'ThreadStarted', data: { ...c.thread, name } },
+      ])(normalizeName(id, c.thread.name));
     }
     case 'SpawnSubagent':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
       if (c.childThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
       // A retried spawn finds its edge already there: nothing more to record.
       if (s.children.includes(c.childThreadId)) return ok();
-      return ok({ type: 'SubagentSpawned', data: { parentThreadId: id, childThreadId: c.childThreadId } });
+      return ok({
+        type: 'SubagentSpawned',
+        data: { parentThreadId: id, childThreadId: c.childThreadId },
+      });
     case 'RenameThread':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
       if (s.archived) return fail({ kind: 'ThreadArchived', threadId: id });
-      return E.map((name: string): DomainEvent[] => [{ type: 'ThreadRenamed', data: { threadId: id, name, indexedIn: c.indexedIn } }])(
-        normalizeName(id, c.name),
-      );
+      return E.map((name: string): DomainEvent[] => [
+        { type: 'ThreadRenamed', data: { threadId: id, name, indexedIn: c.indexedIn } },
+      ])(normalizeName(id, c.name));
     case 'UpdateThread':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
       return ok({ type: 'ThreadUpdated', data: { threadId: id, updatedAtMs: c.updatedAtMs } });
@@ -98,7 +107,10 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       return ok({ type: 'ThreadUnarchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
     case 'DeleteThread':
       if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      return ok({ type: 'ThreadDeleteRequested', data: { threadId: id, rootThreadId: id, reason: c.reason } });
+      return ok({
+        type: 'ThreadDeleteRequested',
+        data: { threadId: id, rootThreadId: id, reason: c.reason },
+      });
     case 'TombstoneDescendant':
       // Written even into a stream that does not exist yet, so that a late start is refused.
       if (isTombstoned(s)) return ok();
@@ -116,8 +128,10 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       const key = stepDoneBy(event)!.key;
       // A tombstone is forever: a rollout or an index line that turns up after the deletion is
       // purged and recorded too.
-      const lateArtifact = c.type === 'RecordRolloutPurged' || c.type === 'RecordSessionIndexPurged';
-      if (s.status !== 'deleting' && !(lateArtifact && s.status === 'deleted')) return notDeleting(s, id, key);
+      const lateArtifact =
+        c.type === 'RecordRolloutPurged' || c.type === 'RecordSessionIndexPurged';
+      if (s.status !== 'deleting' && !(lateArtifact && s.status === 'deleted'))
+        return notDeleting(s, id, key);
       if (isStepDone(s, key)) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: key });
       return ok(event);
     }
@@ -126,16 +140,31 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       return ok({ type: 'DeletionStepFailed', data: c.failure });
     case 'CompleteDeletion': {
       if (s.status !== 'deleting') return notDeleting(s, id, 'complete');
-      const remaining = [...remainingSteps(s).map(stepKey), ...pendingChildren(id, s, c.children).map((child) => `child:${child}`)];
-      if (remaining.length > 0) return fail({ kind: 'DeletionIncomplete', threadId: id, remaining });
-      return ok({ type: 'ThreadDeleted', data: { threadId: id, rootThreadId: s.rootThreadId ?? id } });
+      const remaining = [
+        ...remainingSteps(s).map(stepKey),
+        ...pendingChildren(id, s, c.children).map((child) => `child:${child}`),
+      ];
+      if (remaining.length > 0)
+        return fail({ kind: 'DeletionIncomplete', threadId: id, remaining });
+      return ok({
+        type: 'ThreadDeleted',
+        data: { threadId: id, rootThreadId: s.rootThreadId ?? id },
+      });
     }
   }
 };
 
 type RecordCommand = Extract<
   Command,
-  { type: 'RecordRolloutPurged' | 'RecordSessionIndexPurged' | 'RecordCodexHomeInventoried' | 'RecordCodexDatabasePurged' | 'RecordHistoryFilePurged' | 'RecordContentShredded' }
+  {
+    type:
+      | 'RecordRolloutPurged'
+      | 'RecordSessionIndexPurged'
+      | 'RecordCodexHomeInventoried'
+      | 'RecordCodexDatabasePurged'
+      | 'RecordHistoryFilePurged'
+      | 'RecordContentShredded';
+  }
 >;
 
 /** The event that records a purge step done. */

@@ -51,7 +51,8 @@ export const initialState: ThreadState = {
 const withPath = (paths: readonly string[], p: string | null): readonly string[] =>
   p === null || paths.includes(p) ? paths : [...paths, p];
 
-const withPaths = (paths: readonly string[], more: readonly string[]): readonly string[] => more.reduce(withPath, paths);
+const withPaths = (paths: readonly string[], more: readonly string[]): readonly string[] =>
+  more.reduce(withPath, paths);
 
 /** The step an event records, as done. */
 const recordStep = (s: ThreadState, e: DomainEvent): ThreadState => {
@@ -62,9 +63,11 @@ const recordStep = (s: ThreadState, e: DomainEvent): ThreadState => {
 export const isStepDone = (s: ThreadState, key: string): boolean => s.stepsDone.includes(key);
 
 /** A thread is a child of `parent` if it was started under it, or never started (a tombstone-only stream). */
-export const isChildOf = (s: ThreadState, parent: ThreadId): boolean => !s.started || s.started.parentThreadId === parent;
+export const isChildOf = (s: ThreadState, parent: ThreadId): boolean =>
+  !s.started || s.started.parentThreadId === parent;
 
-export const isTombstoned = (s: ThreadState): boolean => s.status === 'deleting' || s.status === 'deleted';
+export const isTombstoned = (s: ThreadState): boolean =>
+  s.status === 'deleting' || s.status === 'deleted';
 
 export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
   switch (e.type) {
@@ -77,15 +80,27 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
         rolloutPath: e.data.rolloutPath,
       };
     case 'SubagentSpawned':
-      return s.children.includes(e.data.childThreadId) ? s : { ...s, children: [...s.children, e.data.childThreadId] };
+      return s.children.includes(e.data.childThreadId)
+        ? s
+        : { ...s, children: [...s.children, e.data.childThreadId] };
     case 'ThreadRenamed':
       return { ...s, indexFiles: withPath(s.indexFiles, e.data.indexedIn) }; // no decision depends on the name itself
     case 'ThreadUpdated':
       return s;
     case 'ThreadArchived':
-      return { ...s, archived: true, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath), rolloutPath: e.data.rolloutPath ?? s.rolloutPath };
+      return {
+        ...s,
+        archived: true,
+        rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath),
+        rolloutPath: e.data.rolloutPath ?? s.rolloutPath,
+      };
     case 'ThreadUnarchived':
-      return { ...s, archived: false, rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath), rolloutPath: e.data.rolloutPath ?? s.rolloutPath };
+      return {
+        ...s,
+        archived: false,
+        rolloutPaths: withPath(s.rolloutPaths, e.data.rolloutPath),
+        rolloutPath: e.data.rolloutPath ?? s.rolloutPath,
+      };
     case 'ThreadDeleteRequested':
       return { ...s, status: 'deleting', rootThreadId: e.data.rootThreadId };
     case 'CodexHomeInventoried':
@@ -116,7 +131,10 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
   }
 };
 
-export const fold = (events: Iterable<DomainEvent>, from: ThreadState = initialState): ThreadState => {
+export const fold = (
+  events: Iterable<DomainEvent>,
+  from: ThreadState = initialState,
+): ThreadState => {
   let s = from;
   for (const e of events) s = evolve(s, e);
   return s;

@@ -4,7 +4,9 @@ import type { EventType } from './events.js';
  * Turns the payload of an older schema version into the next version's. Keyed by event type, then
  * by the version it upgrades *from*; applied in a chain until the type's current version.
  */
-export type Upcasters = { readonly [K in EventType]?: Readonly<Record<number, (data: unknown) => unknown>> };
+export type Upcasters = {
+  readonly [K in EventType]?: Readonly<Record<number, (data: unknown) => unknown>>;
+};
 
 type Obj = Record<string, unknown>;
 

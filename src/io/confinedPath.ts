@@ -1,4 +1,14 @@
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -41,7 +51,8 @@ const probe = (): boolean => {
 let heldFolders = probe();
 
 /** How names are resolved here: in folders held open (Linux), or on paths re-checked (elsewhere). */
-export const confinementMode = (): 'held-folders' | 'path-checks' => (heldFolders ? 'held-folders' : 'path-checks');
+export const confinementMode = (): 'held-folders' | 'path-checks' =>
+  heldFolders ? 'held-folders' : 'path-checks';
 
 /** For tests: run as on a system without `/proc/self/fd`, or back. */
 export const usePathChecksForTests = (on: boolean): void => {
@@ -80,7 +91,9 @@ export class HeldDir {
   /** A path the kernel resolves in the folder held: never through the folder's path again (held folders). */
   at(name: string): string {
     if (this.fd === null) throw new Error(`${this.path}: the folder is closed`);
-    return heldFolders ? `/proc/self/fd/${this.fd}/${checkName(name)}` : join(this.path, checkName(name));
+    return heldFolders
+      ? `/proc/self/fd/${this.fd}/${checkName(name)}`
+      : join(this.path, checkName(name));
   }
 
   /** The names in the folder held. */
@@ -156,7 +169,11 @@ export const holdsOpen = (checked: { dev: number; ino: number }): boolean => {
 };
 
 /** Where a path is below a root: the folders on the way and its name. */
-export type Located = { readonly root: ConfinedRoot; readonly dir: readonly string[]; readonly name: string };
+export type Located = {
+  readonly root: ConfinedRoot;
+  readonly dir: readonly string[];
+  readonly name: string;
+};
 
 const componentsBelow = (root: string, p: string): string[] | null => {
   const rel = relative(root, p);

@@ -22,7 +22,8 @@ export class SealError extends Error {
 }
 
 export const open = (key: Buffer, threadId: string, sealed: string): string => {
-  if (!sealed.startsWith(PREFIX)) throw new SealError(`not a sealed value of a known version: ${sealed.slice(0, 16)}`);
+  if (!sealed.startsWith(PREFIX))
+    throw new SealError(`not a sealed value of a known version: ${sealed.slice(0, 16)}`);
   const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64url');
   if (raw.length < IV + TAG) throw new SealError('sealed value is truncated');
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV));

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type Stats, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  type Stats,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ConfinedRoot, type HeldDir } from './confinedPath.js';
 
@@ -9,7 +22,9 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } 
 export const parseLine = (line: string): Record<string, unknown> | null => {
   try {
     const v = JSON.parse(line) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -21,7 +36,13 @@ const notRegular = (path: string) => new Error(`refusing ${path}: it is not a re
  * Opens `name` in the folder held, never following a symlink and never waiting on a FIFO; only a
  * regular file is accepted. Null when absent.
  */
-const openRegular = (dir: HeldDir, name: string, flags: number, shown: string, mode = 0o666): { fd: number; st: Stats } | null => {
+const openRegular = (
+  dir: HeldDir,
+  name: string,
+  flags: number,
+  shown: string,
+  mode = 0o666,
+): { fd: number; st: Stats } | null => {
   let fd: number;
   try {
     fd = openSync(dir.at(name), flags | O_NOFOLLOW | O_NONBLOCK, mode);
@@ -53,7 +74,8 @@ const readAll = (fd: number): string => {
 };
 
 /** The folder of a JSON-lines file, held (see `confinedPath.ts`). `folder`: that folder as a root, resolved once by the caller; else now. */
-const folderOf = (path: string, folder: ConfinedRoot | undefined): HeldDir | null => (folder ?? new ConfinedRoot(dirname(path))).openDir([]);
+const folderOf = (path: string, folder: ConfinedRoot | undefined): HeldDir | null =>
+  (folder ?? new ConfinedRoot(dirname(path))).openDir([]);
 
 /** The text of a JSON-lines file: '' when absent; only a regular file is read (a symlink is refused). */
 export const readLines = (path: string, folder?: ConfinedRoot): string => {
@@ -75,10 +97,18 @@ export const readLines = (path: string, folder?: ConfinedRoot): string => {
 /** Appends text to a JSON-lines file in its folder, created if absent; a symlink or anything but a regular file is refused. */
 export const appendLines = (path: string, text: string, folder?: ConfinedRoot): void => {
   const dir = folderOf(path, folder);
-  if (dir === null) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT', path });
+  if (dir === null)
+    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
+      code: 'ENOENT',
+      path,
+    });
   try {
     const f = openRegular(dir, basename(path), O_WRONLY | O_APPEND | O_CREAT, path);
-    if (f === null) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT', path }); // its folder went away
+    if (f === null)
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
+        code: 'ENOENT',
+        path,
+      }); // its folder went away
     try {
       const buf = Buffer.from(text, 'utf8');
       for (let off = 0; off < buf.length; ) off += writeSync(f.fd, buf, off, buf.length - off);
@@ -90,7 +120,8 @@ export const appendLines = (path: string, text: string, folder?: ConfinedRoot): 
   }
 };
 
-const tempName = (name: string): RegExp => new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+const tempName = (name: string): RegExp =>
+  new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
 
 /**
  * The new files of rewrites a crash stopped before their rename: each holds the other threads'
@@ -112,7 +143,12 @@ const removeStaleTemps = (dir: HeldDir, name: string): void => {
  * held open (see `confinedPath.ts`): neither the read, the new file nor the rename follows a symlink.
  * A new file a crashed rewrite left behind is removed first.
  */
-export const removeLines = (path: string, field: string, ids: ReadonlySet<string>, folder?: ConfinedRoot): Map<string, number> => {
+export const removeLines = (
+  path: string,
+  field: string,
+  ids: ReadonlySet<string>,
+  folder?: ConfinedRoot,
+): Map<string, number> => {
   const removed = new Map<string, number>([...ids].map((id) => [id, 0]));
   const dir = folderOf(path, folder);
   if (dir === null) return removed;

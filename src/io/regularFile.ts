@@ -19,13 +19,26 @@ const FOLLOWING = constants.O_RDONLY | constants.O_NONBLOCK;
 export type OpenOptions = { readonly followSymlink?: boolean };
 
 const kindOf = (st: Stats): string =>
-  st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+  st.isDirectory()
+    ? 'a directory'
+    : st.isFIFO()
+      ? 'a FIFO'
+      : st.isSocket()
+        ? 'a socket'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : 'not a regular file';
 
 const symlinkRefusal = (path: string, err: unknown): unknown =>
-  (err as NodeJS.ErrnoException).code === 'ELOOP' ? new NotARegularFile(`${path} is a symbolic link`) : err;
+  (err as NodeJS.ErrnoException).code === 'ELOOP'
+    ? new NotARegularFile(`${path} is a symbolic link`)
+    : err;
 
 /** Opens a regular file for reading; the caller closes it. Throws NotARegularFile, or the errno error (ENOENT, ...). */
-export const openRegular = async (path: string, opts: OpenOptions = {}): Promise<{ handle: FileHandle; stat: Stats }> => {
+export const openRegular = async (
+  path: string,
+  opts: OpenOptions = {},
+): Promise<{ handle: FileHandle; stat: Stats }> => {
   let handle: FileHandle;
   try {
     handle = await open(path, opts.followSymlink ? FOLLOWING : FLAGS);
@@ -64,7 +77,10 @@ export const openRegularSync = (path: string): { fd: number; stat: Stats } => {
  * The text of a regular file, at most `maxBytes` of it (then `truncated`); null when there is no
  * such file. Anything else at the path is refused (NotARegularFile).
  */
-export const readRegularFileSync = (path: string, maxBytes: number): { text: string; truncated: boolean } | null => {
+export const readRegularFileSync = (
+  path: string,
+  maxBytes: number,
+): { text: string; truncated: boolean } | null => {
   let opened;
   try {
     opened = openRegularSync(path);
@@ -89,7 +105,11 @@ export const readRegularFileSync = (path: string, maxBytes: number): { text: str
 };
 
 /** As readRegularFileSync, without blocking the event loop. */
-export const readRegularFile = async (path: string, maxBytes: number, opts: OpenOptions = {}): Promise<{ text: string; truncated: boolean } | null> => {
+export const readRegularFile = async (
+  path: string,
+  maxBytes: number,
+  opts: OpenOptions = {},
+): Promise<{ text: string; truncated: boolean } | null> => {
   let opened;
   try {
     opened = await openRegular(path, opts);
@@ -118,13 +138,22 @@ export const readRegularFile = async (path: string, maxBytes: number, opts: Open
  * read, and a line still open at that point is not given (it was cut). The last line of the file
  * is given even without a newline (a file being written may end mid-line).
  */
-export async function* headLines(handle: FileHandle, maxBytes: number, chunkBytes = 64 * 1024): AsyncGenerator<string> {
+export async function* headLines(
+  handle: FileHandle,
+  maxBytes: number,
+  chunkBytes = 64 * 1024,
+): AsyncGenerator<string> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let offset = 0;
   const buf = Buffer.allocUnsafe(chunkBytes);
   while (offset < maxBytes) {
-    const { bytesRead } = await handle.read(buf, 0, Math.min(chunkBytes, maxBytes - offset), offset);
+    const { bytesRead } = await handle.read(
+      buf,
+      0,
+      Math.min(chunkBytes, maxBytes - offset),
+      offset,
+    );
     if (bytesRead === 0) {
       if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes).toString('utf8');
       return;

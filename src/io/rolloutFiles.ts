@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, read, readSync, realpathSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  read,
+  readSync,
+  realpathSync,
+  unlinkSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfinedRoot, NotConfinedError } from './confinedPath.js';
@@ -37,7 +47,9 @@ export class RolloutPurger {
   }
 
   private outside(path: string): PurgeRefusedError {
-    return new PurgeRefusedError(`refusing ${path}: it is outside the rollout roots (${this.roots.map((r) => r.real).join(', ')})`);
+    return new PurgeRefusedError(
+      `refusing ${path}: it is outside the rollout roots (${this.roots.map((r) => r.real).join(', ')})`,
+    );
   }
 
   async purge(path: string): Promise<PurgeOutcome> {
@@ -53,12 +65,18 @@ export class RolloutPurger {
     const target = resolve(dir, basename(abs));
     const root = this.roots.find((r) => r.contains(target));
     if (!root) throw this.outside(path);
-    if (target === root.real) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+    if (target === root.real)
+      throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
     let held;
     try {
-      held = root.openDir(relative(root.real, dir).split(sep).filter((c) => c !== ''));
+      held = root.openDir(
+        relative(root.real, dir)
+          .split(sep)
+          .filter((c) => c !== ''),
+      );
     } catch (err) {
-      if (err instanceof NotConfinedError) throw new PurgeRefusedError(`refusing ${path}: ${err.message}`);
+      if (err instanceof NotConfinedError)
+        throw new PurgeRefusedError(`refusing ${path}: ${err.message}`);
       throw err;
     }
     if (held === null) return absent(); // its folder went away meanwhile
@@ -70,8 +88,10 @@ export class RolloutPurger {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return absent();
-        if (code === 'ELOOP') throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
-        if (code === 'ENXIO') throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+        if (code === 'ELOOP')
+          throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
+        if (code === 'ENXIO')
+          throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
         throw err;
       }
       try {
@@ -80,7 +100,10 @@ export class RolloutPurger {
         const hash = createHash('sha256');
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(st.size, 1)));
         for (let pos = 0; ; ) {
-          const n = st.size <= SYNC_LIMIT ? readSync(fd, buf, 0, buf.length, pos) : (await readAsync(fd, buf, 0, buf.length, pos)).bytesRead;
+          const n =
+            st.size <= SYNC_LIMIT
+              ? readSync(fd, buf, 0, buf.length, pos)
+              : (await readAsync(fd, buf, 0, buf.length, pos)).bytesRead;
           if (n === 0) break;
           hash.update(buf.subarray(0, n));
           pos += n;
@@ -89,7 +112,9 @@ export class RolloutPurger {
         const now = lstatSync(at, { throwIfNoEntry: false });
         if (now === undefined) return absent();
         if (now.dev !== st.dev || now.ino !== st.ino) {
-          throw new PurgeRefusedError(`refusing ${path}: it was replaced while it was read; left for the next attempt`);
+          throw new PurgeRefusedError(
+            `refusing ${path}: it was replaced while it was read; left for the next attempt`,
+          );
         }
         unlinkSync(at);
         return { outcome: 'removed', sizeBytes: st.size, sha256: hash.digest('hex') };

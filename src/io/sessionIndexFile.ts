@@ -24,7 +24,8 @@ export class SessionIndexFile {
     const out = new Map<string, string>();
     for (const raw of readLines(this.path, this.root).split('\n')) {
       const l = raw.trim() ? parseLine(raw) : null;
-      if (l && typeof l.id === 'string' && typeof l.thread_name === 'string') out.set(l.id, l.thread_name);
+      if (l && typeof l.id === 'string' && typeof l.thread_name === 'string')
+        out.set(l.id, l.thread_name);
     }
     return out;
   }
@@ -35,7 +36,11 @@ export class SessionIndexFile {
    * FIFO without a reader fails at once, one with a reader is refused after fstat).
    */
   async append(threadId: string, name: string, at: Date): Promise<void> {
-    appendLines(this.path, `${JSON.stringify({ id: threadId, thread_name: name, updated_at: at.toISOString() })}\n`, this.root);
+    appendLines(
+      this.path,
+      `${JSON.stringify({ id: threadId, thread_name: name, updated_at: at.toISOString() })}\n`,
+      this.root,
+    );
   }
 
   /** Rewrites the file without the lines of these threads (see removeLines); how many lines each lost. */

@@ -19,4 +19,5 @@ export const emptyWal = (db: Database.Database): boolean => {
 };
 
 /** The size of a database's WAL file now (0 when there is none). */
-export const walBytes = (db: Database.Database): number => statSync(`${db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+export const walBytes = (db: Database.Database): number =>
+  statSync(`${db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;

@@ -58,11 +58,15 @@ export const deletionRecordsProjection: Projection = {
     const stepDoneClean = db.prepare(
       `UPDATE ${d} SET steps_done = steps_done + 1, updated_at = ? WHERE thread_id = ? AND failing = '[]'`,
     );
-    const stepFailed = db.prepare(`UPDATE ${d} SET failures = failures + 1, failing = ?, status = 'failing',
+    const stepFailed =
+      db.prepare(`UPDATE ${d} SET failures = failures + 1, failing = ?, status = 'failing',
       last_error = ?, next_retry_at = ?, updated_at = ? WHERE thread_id = ?`);
-    const done = db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
+    const done =
+      db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
       updated_at = ? WHERE thread_id = ?`);
-    const step = db.prepare(`INSERT INTO ${s} (thread_id, position, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)`);
+    const step = db.prepare(
+      `INSERT INTO ${s} (thread_id, position, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
 
     const failingWith = (threadId: string, key: string, add: boolean): string => {
       const row = getFailing.get(threadId);
@@ -76,10 +80,24 @@ export const deletionRecordsProjection: Projection = {
       const at = m.recordedAtMs;
       switch (e.type) {
         case 'ThreadDeleteRequested':
-          requested.run(e.data.threadId, e.data.rootThreadId, e.data.reason, m.actor, m.requestId, at, at);
+          requested.run(
+            e.data.threadId,
+            e.data.rootThreadId,
+            e.data.reason,
+            m.actor,
+            m.requestId,
+            at,
+            at,
+          );
           return;
         case 'DeletionStepFailed':
-          stepFailed.run(failingWith(e.data.threadId, e.data.step, true), e.data.error, e.data.nextRetryAtMs, at, e.data.threadId);
+          stepFailed.run(
+            failingWith(e.data.threadId, e.data.step, true),
+            e.data.error,
+            e.data.nextRetryAtMs,
+            at,
+            e.data.threadId,
+          );
           step.run(e.data.threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
           return;
         case 'ThreadDeleted':

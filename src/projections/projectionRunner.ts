@@ -29,12 +29,17 @@ export class ProjectionRunner {
     projections: readonly Projection[],
     suffix = '',
   ) {
-    this.getCheckpoint = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
+    this.getCheckpoint = db.prepare<[string], { position: number | null }>(
+      'SELECT position FROM checkpoints WHERE name = ?',
+    );
     this.setCheckpoint = db.prepare(
       // Never backwards: a catch-up and the live subscription may apply overlapping batches.
       'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)',
     );
-    this.handlers = projections.map((p) => ({ name: p.name + suffix, apply: p.handler(db, suffix) }));
+    this.handlers = projections.map((p) => ({
+      name: p.name + suffix,
+      apply: p.handler(db, suffix),
+    }));
     this.applyBatch = db.transaction((decoded: readonly StoredEvent[]) => {
       for (const h of this.handlers) {
         const from = this.checkpointOf(h.name);
@@ -109,7 +114,8 @@ export class ProjectionRunner {
         batch = batch.length === 0 ? page : batch.concat(page);
         after = page[page.length - 1]!.position;
       }
-      if (batch.length > 0 && (batch.length >= eventsPerTransaction || page.length < PAGE)) await flush();
+      if (batch.length > 0 && (batch.length >= eventsPerTransaction || page.length < PAGE))
+        await flush();
       if (page.length < PAGE) return count;
     }
   }
@@ -170,7 +176,8 @@ export class ProjectionRunner {
       for await (const e of sub) {
         if (failed) break;
         buffer.push(e);
-        if (buffer.length >= PAGE) await flush(); // backpressure: read no further until applied
+        if (buffer.length >= PAGE)
+          await flush(); // backpressure: read no further until applied
         else if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ThreadRow } from './threadListQuery.js';
 
-export type NodeRow = { thread_id: string; parent_thread_id: string | null; depth: number | null; status: string };
+export type NodeRow = {
+  thread_id: string;
+  parent_thread_id: string | null;
+  depth: number | null;
+  status: string;
+};
 export type DeletionRow = {
   thread_id: string;
   root_thread_id: string;
@@ -18,7 +23,14 @@ export type DeletionRow = {
   next_retry_at: number | null;
   updated_at: number;
 };
-export type DeletionStepRow = { thread_id: string; position: number; step: string; outcome: string; detail: string; at: number };
+export type DeletionStepRow = {
+  thread_id: string;
+  position: number;
+  step: string;
+  outcome: string;
+  detail: string;
+  at: number;
+};
 
 /** The most nodes a walk of the spawn graph (ancestors, descendants) returns. */
 export const MAX_TRAVERSAL = 100_000;
@@ -31,9 +43,13 @@ export class ReadModelQueries {
     this.s = {
       thread: db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE thread_id = ?'),
       // No index on rollout_path: a scan of the visible threads, once per start that names a rollout.
-      rolloutOwner: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM threads WHERE rollout_path = ? LIMIT 1'),
+      rolloutOwner: db.prepare<[string], { thread_id: string }>(
+        'SELECT thread_id FROM threads WHERE rollout_path = ? LIMIT 1',
+      ),
       node: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE thread_id = ?'),
-      children: db.prepare<[string], NodeRow>('SELECT * FROM thread_nodes WHERE parent_thread_id = ? ORDER BY thread_id'),
+      children: db.prepare<[string], NodeRow>(
+        'SELECT * FROM thread_nodes WHERE parent_thread_id = ? ORDER BY thread_id',
+      ),
       // UNION (not UNION ALL) over the id alone: each node is visited once, so the recursion ends
       // even on a loop in the graph (a log written before loops were refused); the thread itself
       // is never its own descendant. At most MAX_TRAVERSAL rows.
@@ -42,16 +58,28 @@ export class ReadModelQueries {
           UNION SELECT n.thread_id FROM thread_nodes n JOIN sub ON n.parent_thread_id = sub.id)
         SELECT n.* FROM thread_nodes n JOIN sub ON n.thread_id = sub.id WHERE n.thread_id != ?
         ORDER BY n.depth, n.thread_id LIMIT ?`),
-      name: db.prepare<[string], { name: string }>('SELECT name FROM session_index WHERE thread_id = ?'),
+      name: db.prepare<[string], { name: string }>(
+        'SELECT name FROM session_index WHERE thread_id = ?',
+      ),
       deletion: db.prepare<[string], DeletionRow>('SELECT * FROM deletions WHERE thread_id = ?'),
-      steps: db.prepare<[string], DeletionStepRow>('SELECT * FROM deletion_steps WHERE thread_id = ? ORDER BY position'),
+      steps: db.prepare<[string], DeletionStepRow>(
+        'SELECT * FROM deletion_steps WHERE thread_id = ? ORDER BY position',
+      ),
       // Threads waiting on a retry come last, so that a batch full of them never starves the rest.
-      pending: db.prepare<[number, number], { thread_id: string }>(`SELECT d.thread_id FROM deletions d
+      pending: db.prepare<
+        [number, number],
+        { thread_id: string }
+      >(`SELECT d.thread_id FROM deletions d
           LEFT JOIN thread_nodes n ON n.thread_id = d.thread_id
           WHERE d.status != 'deleted'
           ORDER BY (d.status = 'failing' AND d.next_retry_at > ?) ASC, COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
-      counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deletions GROUP BY status'),
-      deletions: db.prepare<{ status: string | null; since: number; until: number; limit: number }, DeletionRow>(
+      counts: db.prepare<[], { status: string; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM deletions GROUP BY status',
+      ),
+      deletions: db.prepare<
+        { status: string | null; since: number; until: number; limit: number },
+        DeletionRow
+      >(
         `SELECT * FROM deletions WHERE (@status IS NULL OR status = @status) AND requested_at >= @since AND requested_at <= @until
          ORDER BY requested_at DESC, thread_id LIMIT @limit`,
       ),

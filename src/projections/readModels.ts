@@ -19,14 +19,19 @@ export const allProjections: readonly Projection[] = [
  * secure_delete: a removed row (a tombstoned thread's name and preview) is zeroed on disk, not
  * left in a free page.
  */
-export const openReadModels = (file: string, projections: readonly Projection[] = allProjections): Database.Database => {
+export const openReadModels = (
+  file: string,
+  projections: readonly Projection[] = allProjections,
+): Database.Database => {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('secure_delete = ON');
   db.pragma('cache_size = -32768'); // 32 MiB: the thread list's indexes stay in memory at 100k threads
   db.pragma('busy_timeout = 10000');
-  db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID',
+  );
   for (const p of projections) createProjectionTables(db, p, '');
   return db;
 };

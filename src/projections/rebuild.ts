@@ -9,7 +9,11 @@ const NEXT = '_next';
 const REBUILD_BATCH = 50_000;
 const REBUILD_CACHE_KIB = 64 * 1024;
 
-export type RebuildProgress = { readonly applied: number; readonly position: bigint; readonly head: bigint | null };
+export type RebuildProgress = {
+  readonly applied: number;
+  readonly position: bigint;
+  readonly head: bigint | null;
+};
 
 /**
  * Rebuilds projections from position 0 into fresh `_next` tables while the live ones keep
@@ -35,7 +39,9 @@ export const rebuildProjections = async (
   const runner = new ProjectionRunner(db, store, codec, projections, NEXT);
   const head = await store.headPosition();
   let applied = 0;
-  const cp = db.prepare<[string], { position: number | null }>('SELECT position FROM checkpoints WHERE name = ?');
+  const cp = db.prepare<[string], { position: number | null }>(
+    'SELECT position FROM checkpoints WHERE name = ?',
+  );
   const positionOf = (name: string): bigint | null => {
     const v = cp.get(name)?.position;
     return v == null ? null : BigInt(v);
@@ -52,7 +58,10 @@ export const rebuildProjections = async (
         db.exec(`DROP TABLE IF EXISTS ${t}`);
         db.exec(`ALTER TABLE ${t}${NEXT} RENAME TO ${t}`);
       }
-      db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)').run(p.name, positionOf(p.name + NEXT));
+      db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)').run(
+        p.name,
+        positionOf(p.name + NEXT),
+      );
       db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
     }
     return true;
@@ -60,14 +69,19 @@ export const rebuildProjections = async (
   const cacheSize = db.pragma('cache_size', { simple: true }) as number;
   db.pragma(`cache_size = -${REBUILD_CACHE_KIB}`);
   try {
-    applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }), REBUILD_BATCH);
+    applied += await runner.catchUp(
+      (n, position) => onProgress?.({ applied: applied + n, position, head }),
+      REBUILD_BATCH,
+    );
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);
   }
   // Index once, after the bulk of the fold: much cheaper than keeping indexes up to date row by row.
   for (const p of projections) db.exec(p.indexes(NEXT));
   for (;;) {
-    applied += await runner.catchUp((n, position) => onProgress?.({ applied: applied + n, position, head }));
+    applied += await runner.catchUp((n, position) =>
+      onProgress?.({ applied: applied + n, position, head }),
+    );
     if (swap.immediate()) return { applied, position: positionOf(projections[0]!.name) };
   }
 };

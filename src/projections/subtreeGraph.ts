@@ -25,9 +25,11 @@ export const subtreeGraphProjection: Projection = {
     const t = `thread_nodes${suffix}`;
     const edge = db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status)
       VALUES (?, ?, (SELECT depth + 1 FROM ${t} WHERE thread_id = ?), 'spawning') ON CONFLICT DO NOTHING`);
-    const started = db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, ?, ?, 'live')
+    const started =
+      db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, ?, ?, 'live')
       ON CONFLICT (thread_id) DO UPDATE SET parent_thread_id = excluded.parent_thread_id, depth = excluded.depth, status = 'live'`);
-    const status = db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, NULL, NULL, ?)
+    const status =
+      db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, NULL, NULL, ?)
       ON CONFLICT (thread_id) DO UPDATE SET status = excluded.status`);
     return ({ event: e }: StoredEvent) => {
       switch (e.type) {

@@ -55,9 +55,22 @@ export const threadListProjection: Projection = {
         case 'ThreadStarted': {
           const d = e.data;
           insert.run(
-            d.threadId, d.sessionId, d.parentThreadId, d.depth, d.sourceKind, d.cwd, d.modelProvider, d.originator,
-            d.cliVersion, d.gitInfo && JSON.stringify(d.gitInfo), d.rolloutPath, d.preview, d.name, d.createdAtMs,
-            m.recordedAtMs, d.codex && JSON.stringify(d.codex),
+            d.threadId,
+            d.sessionId,
+            d.parentThreadId,
+            d.depth,
+            d.sourceKind,
+            d.cwd,
+            d.modelProvider,
+            d.originator,
+            d.cliVersion,
+            d.gitInfo && JSON.stringify(d.gitInfo),
+            d.rolloutPath,
+            d.preview,
+            d.name,
+            d.createdAtMs,
+            m.recordedAtMs,
+            d.codex && JSON.stringify(d.codex),
           );
           return;
         }
@@ -69,7 +82,12 @@ export const threadListProjection: Projection = {
           return;
         case 'ThreadArchived':
         case 'ThreadUnarchived':
-          archive.run(e.type === 'ThreadArchived' ? 1 : 0, m.recordedAtMs, e.data.rolloutPath, e.data.threadId);
+          archive.run(
+            e.type === 'ThreadArchived' ? 1 : 0,
+            m.recordedAtMs,
+            e.data.rolloutPath,
+            e.data.threadId,
+          );
           return;
         case 'ThreadDeleteRequested':
           remove.run(e.data.threadId);

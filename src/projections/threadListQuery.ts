@@ -47,14 +47,23 @@ export type ThreadRow = {
 };
 
 /** `backwardsCursor`: with the opposite direction, pages back from the first row of this page. */
-export type ThreadPage = { rows: ThreadRow[]; nextCursor: string | null; backwardsCursor: string | null };
+export type ThreadPage = {
+  rows: ThreadRow[];
+  nextCursor: string | null;
+  backwardsCursor: string | null;
+};
 export const MAX_EXCLUDED = 100;
 /** Lists up to this long are bound value by value; longer ones go through json_each. */
 const BOUND_LIST_MAX = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `field` and `reason`: a documented limit the request is over (JSON-RPC -32602, HTTP 400 naming it). */
-export type ListError = { kind: 'InvalidListParams'; message: string; field?: string; reason?: string };
+export type ListError = {
+  kind: 'InvalidListParams';
+  message: string;
+  field?: string;
+  reason?: string;
+};
 
 /**
  * The longest `searchTerm`: a name is at most MAX_NAME_LENGTH characters, so a longer term matches
@@ -62,9 +71,15 @@ export type ListError = { kind: 'InvalidListParams'; message: string; field?: st
  */
 export const MAX_SEARCH_TERM_LENGTH = MAX_NAME_LENGTH;
 
-const Cursor = t.tuple([t.keyof({ created_at: null, updated_at: null }), t.keyof({ asc: null, desc: null }), t.number, t.string]);
+const Cursor = t.tuple([
+  t.keyof({ created_at: null, updated_at: null }),
+  t.keyof({ asc: null, desc: null }),
+  t.number,
+  t.string,
+]);
 
-const encodeCursor = (c: t.TypeOf<typeof Cursor>): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+const encodeCursor = (c: t.TypeOf<typeof Cursor>): string =>
+  Buffer.from(JSON.stringify(c)).toString('base64url');
 
 const decodeCursor = (s: string): t.TypeOf<typeof Cursor> | null => {
   try {
@@ -75,7 +90,8 @@ const decodeCursor = (s: string): t.TypeOf<typeof Cursor> | null => {
   }
 };
 
-const bad = (message: string): E.Either<ListError, never> => E.left({ kind: 'InvalidListParams', message });
+const bad = (message: string): E.Either<ListError, never> =>
+  E.left({ kind: 'InvalidListParams', message });
 const overLimit = (field: string, reason: string): E.Either<ListError, never> =>
   E.left({ kind: 'InvalidListParams', message: `${field} ${reason}`, field, reason });
 
@@ -84,23 +100,32 @@ const overLimit = (field: string, reason: string): E.Either<ListError, never> =>
  * created or deleted while paging never shift a page. Nothing present throughout is skipped or
  * repeated; a thread whose `updated_at` changes mid-way moves to its new place in that order.
  */
-export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListError, ThreadPage> => {
+export const listThreads = (
+  db: Database.Database,
+  raw: unknown,
+): E.Either<ListError, ThreadPage> => {
   const decoded = ThreadListParams.decode(raw ?? {});
   if (E.isLeft(decoded)) return bad(PathReporter.report(decoded).join('; '));
   const p = decoded.right;
   const sortKey = p.sortKey ?? 'created_at';
   const dir = p.sortDirection ?? 'desc';
   const limit = p.limit ?? DEFAULT_LIMIT;
-  if (limit < 1 || limit > MAX_LIMIT) return bad(`limit must be between 1 and ${MAX_LIMIT}, got ${limit}`);
+  if (limit < 1 || limit > MAX_LIMIT)
+    return bad(`limit must be between 1 and ${MAX_LIMIT}, got ${limit}`);
   // As Codex's local app-server: an originator filter is for hosted backends only.
-  if (p.originators && p.originators.length > 0) return bad('originators filter is not supported by a local thread store');
+  if (p.originators && p.originators.length > 0)
+    return bad('originators filter is not supported by a local thread store');
   const excluded = p.excludedThreadIds ?? [];
-  if (excluded.length > MAX_EXCLUDED) return bad(`excludedThreadIds takes at most ${MAX_EXCLUDED} ids, got ${excluded.length}`);
+  if (excluded.length > MAX_EXCLUDED)
+    return bad(`excludedThreadIds takes at most ${MAX_EXCLUDED} ids, got ${excluded.length}`);
   const invalid = excluded.find((id) => !UUID.test(id));
   if (invalid !== undefined) return bad(`excludedThreadIds: invalid thread id "${invalid}"`);
 
   if (p.searchTerm && p.searchTerm.length > MAX_SEARCH_TERM_LENGTH) {
-    return overLimit('searchTerm', `must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${p.searchTerm.length}`);
+    return overLimit(
+      'searchTerm',
+      `must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${p.searchTerm.length}`,
+    );
   }
 
   const where = ['archived = ?'];
@@ -117,10 +142,18 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
       args.push(JSON.stringify(values));
     }
   };
-  inList('source_kind', p.sourceKinds && p.sourceKinds.length > 0 ? p.sourceKinds : INTERACTIVE_SOURCE_KINDS);
+  inList(
+    'source_kind',
+    p.sourceKinds && p.sourceKinds.length > 0 ? p.sourceKinds : INTERACTIVE_SOURCE_KINDS,
+  );
   if (p.cwd != null) inList('cwd', typeof p.cwd === 'string' ? [p.cwd] : p.cwd);
   if (p.modelProviders && p.modelProviders.length > 0) inList('model_provider', p.modelProviders);
-  if (excluded.length > 0) inList('thread_id', excluded.map((id) => id.toLowerCase()), true);
+  if (excluded.length > 0)
+    inList(
+      'thread_id',
+      excluded.map((id) => id.toLowerCase()),
+      true,
+    );
   if (p.searchTerm) {
     where.push("name LIKE ? ESCAPE '\\'");
     args.push(`%${p.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -128,7 +161,8 @@ export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListE
   if (p.cursor != null) {
     const c = decodeCursor(p.cursor);
     if (c === null) return bad('cursor is not one this server issued');
-    if (c[0] !== sortKey || c[1] !== dir) return bad(`cursor was issued for sortKey ${c[0]} ${c[1]}, not ${sortKey} ${dir}`);
+    if (c[0] !== sortKey || c[1] !== dir)
+      return bad(`cursor was issued for sortKey ${c[0]} ${c[1]}, not ${sortKey} ${dir}`);
     where.push(`(${sortKey}, thread_id) ${dir === 'desc' ? '<' : '>'} (?, ?)`);
     args.push(c[2], c[3]);
   }

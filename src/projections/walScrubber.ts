@@ -46,10 +46,13 @@ export class WalScrubber {
       return;
     }
     this.attempt++;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.owed) this.tryNow();
-    }, retryDelayMs(this.attempt, this.retry));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        if (this.owed) this.tryNow();
+      },
+      retryDelayMs(this.attempt, this.retry),
+    );
     this.timer.unref();
   }
 

@@ -56,7 +56,10 @@ export interface EventStore {
     expected: ExpectedRevision,
   ): Promise<E.Either<WrongExpectedVersion, AppendResult>>;
   /** A stream's events in revision order; [] when the stream does not exist. */
-  readStream(streamId: string, opts?: { fromRevision?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
+  readStream(
+    streamId: string,
+    opts?: { fromRevision?: bigint; maxCount?: number },
+  ): Promise<RecordedEvent[]>;
   readAll(opts: ReadAllOptions): Promise<RecordedEvent[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;

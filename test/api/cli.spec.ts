@@ -18,7 +18,11 @@ describe('thread-ledger serve', () => {
 
   it('listens where HOST and PORT say, and answers /healthz and /readyz', async () => {
     const dir = await tempDir();
-    const child = startCli(['serve', '--data', dir.path], { HOST: '127.0.0.1', PORT: '0', LEDGER_TOKENS: '' });
+    const child = startCli(['serve', '--data', dir.path], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LEDGER_TOKENS: '',
+    });
     cleanups.push(async () => {
       child.kill('SIGTERM');
       await exited(child);
@@ -39,10 +43,18 @@ describe('thread-ledger serve', () => {
     const bad = startCli(['serve', '--data', '/tmp/never-used'], { PORT: 'eighty' });
     expect((await exited(bad)).code).toBe(2);
     expect(bad.output()).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
-    const exposed = startCli(['serve', '--data', '/tmp/never-used'], { HOST: '0.0.0.0', PORT: '0', LEDGER_TOKENS: '' });
+    const exposed = startCli(['serve', '--data', '/tmp/never-used'], {
+      HOST: '0.0.0.0',
+      PORT: '0',
+      LEDGER_TOKENS: '',
+    });
     expect((await exited(exposed)).code).toBe(2);
-    expect(exposed.output()).toContain('no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on 0.0.0.0');
-    const weak = startCli(['serve', '--data', '/tmp/never-used'], { LEDGER_TOKENS: '[{"token":"short","subject":"x","roles":["writer"]}]' });
+    expect(exposed.output()).toContain(
+      'no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on 0.0.0.0',
+    );
+    const weak = startCli(['serve', '--data', '/tmp/never-used'], {
+      LEDGER_TOKENS: '[{"token":"short","subject":"x","roles":["writer"]}]',
+    });
     expect((await exited(weak)).code).toBe(2);
     expect(weak.output()).toContain('the token of x is shorter than 16 characters');
     const unknown = startCli(['explode']);
@@ -60,13 +72,17 @@ describe('thread-ledger rebuild', () => {
     await f.ledger.worker.runPass();
     await f.ledger.runner.catchUp();
     const rows = () =>
-      allProjections.flatMap((p) => p.tables.map((t) => f.ledger.readDb.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()));
+      allProjections.flatMap((p) =>
+        p.tables.map((t) => f.ledger.readDb.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()),
+      );
     const before = rows();
     await f.ledger.close();
 
     const child = startCli(['rebuild', '--data', join(f.dir, 'data')]);
     expect((await exited(child)).code, child.output()).toBe(0);
-    expect(child.output()).toMatch(/rebuild: done, \d+ events in [\d.]+ s, read models at position \d+/);
+    expect(child.output()).toMatch(
+      /rebuild: done, \d+ events in [\d.]+ s, read models at position \d+/,
+    );
 
     f.reopen();
     expect(rows()).toEqual(before);
@@ -76,7 +92,9 @@ describe('thread-ledger rebuild', () => {
 
 describe('thread-ledger key-service', () => {
   it('refuses to start without a strong token, and refuses half a TLS configuration', async () => {
-    const none = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], { KEY_SERVICE_TOKEN: '' });
+    const none = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], {
+      KEY_SERVICE_TOKEN: '',
+    });
     expect((await exited(none)).code).toBe(2);
     expect(none.output()).toContain('KEY_SERVICE_TOKEN must be set, at least 32 characters');
     const halfTls = startCli(['key-service', '--data', '/tmp/never-used', '--port', '0'], {
@@ -97,15 +115,25 @@ describe('thread-ledger key-service', () => {
       KEY_SERVICE_TLS_CA: '/etc/hostname',
     });
     expect((await exited(caAlone)).code).toBe(2);
-    expect(caAlone.output()).toContain('KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY');
+    expect(caAlone.output()).toContain(
+      'KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY',
+    );
   });
 
   it('an instance refuses a key service URL or a connection string it cannot use, before touching anything', async () => {
     const dir = await tempDir();
-    const bad = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'keys:8090', KEY_SERVICE_TOKEN: 'x'.repeat(32) });
+    const bad = startCli(['worker', '--data', dir.path, '--until-idle'], {
+      KEY_SERVICE_URL: 'keys:8090',
+      KEY_SERVICE_TOKEN: 'x'.repeat(32),
+    });
     expect((await exited(bad)).code).toBe(2);
-    expect(bad.output()).toContain('KEY_SERVICE_URL must be an http:// or https:// URL, got "keys:8090"');
-    const noToken = startCli(['worker', '--data', dir.path, '--until-idle'], { KEY_SERVICE_URL: 'http://127.0.0.1:1', KEY_SERVICE_TOKEN: '' });
+    expect(bad.output()).toContain(
+      'KEY_SERVICE_URL must be an http:// or https:// URL, got "keys:8090"',
+    );
+    const noToken = startCli(['worker', '--data', dir.path, '--until-idle'], {
+      KEY_SERVICE_URL: 'http://127.0.0.1:1',
+      KEY_SERVICE_TOKEN: '',
+    });
     expect((await exited(noToken)).code).toBe(2);
     expect(noToken.output()).toContain('KEY_SERVICE_TOKEN must be set');
     const tlsOverHttp = startCli(['worker', '--data', dir.path, '--until-idle'], {
@@ -114,10 +142,16 @@ describe('thread-ledger key-service', () => {
       KEY_SERVICE_TLS_CA: '/etc/hostname',
     });
     expect((await exited(tlsOverHttp)).code).toBe(2);
-    expect(tlsOverHttp.output()).toContain('KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://');
-    const badStore = startCli(['worker', '--data', dir.path, '--until-idle'], { EVENTSTORE_CONNECTION_STRING: 'kurrent-please' });
+    expect(tlsOverHttp.output()).toContain(
+      'KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://',
+    );
+    const badStore = startCli(['worker', '--data', dir.path, '--until-idle'], {
+      EVENTSTORE_CONNECTION_STRING: 'kurrent-please',
+    });
     expect((await exited(badStore)).code).toBe(2);
-    expect(badStore.output()).toContain('EVENTSTORE_CONNECTION_STRING is not valid: Unexpected "k" at position 0');
+    expect(badStore.output()).toContain(
+      'EVENTSTORE_CONNECTION_STRING is not valid: Unexpected "k" at position 0',
+    );
     expect(readdirSync(dir.path)).toEqual([]);
     await dir.remove();
   });
@@ -162,9 +196,13 @@ describe('thread-ledger key-service over mutual TLS, configured from the environ
 describe('thread-ledger with its event store out of reach', () => {
   it('says so plainly after its retries, without a stack trace, and exits 1', async () => {
     const dir = await tempDir();
-    const child = startCli(['worker', '--data', dir.path, '--until-idle'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false' });
+    const child = startCli(['worker', '--data', dir.path, '--until-idle'], {
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
+    });
     expect((await exited(child)).code).toBe(1);
-    expect(child.output()).toMatch(/thread-ledger: the event store cannot be reached: \w+: 14 UNAVAILABLE/);
+    expect(child.output()).toMatch(
+      /thread-ledger: the event store cannot be reached: \w+: 14 UNAVAILABLE/,
+    );
     expect(child.output()).not.toMatch(/\n\s+at /);
     await dir.remove();
   });

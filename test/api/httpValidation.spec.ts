@@ -8,10 +8,26 @@ import { W, useHttpServer } from '../support/httpServerFixture.js';
 import { readLog } from '../support/log.js';
 import { startedData } from '../support/threads.js';
 
-
 /** Number literals as JSON text: what a client can send, whatever JSON.parse makes of it. */
 const numberText = fc.oneof(
-  fc.constantFrom('1e400', '-1e400', '1e308', '-0', '0', '1.5', '-1', '9007199254740993', '8640000000000001', '1790000000000', '1e15', '"1790000000000"', 'null', 'true', '[]', '{}'),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1e308',
+    '-0',
+    '0',
+    '1.5',
+    '-1',
+    '9007199254740993',
+    '8640000000000001',
+    '1790000000000',
+    '1e15',
+    '"1790000000000"',
+    'null',
+    'true',
+    '[]',
+    '{}',
+  ),
   fc.integer({ min: 0, max: 8_640_000_000_000_000 }).map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
 );
@@ -19,7 +35,16 @@ const numberText = fc.oneof(
 /** String values as JSON text: empty, huge, NUL bytes, lone surrogates, any unicode. */
 const stringText = fc
   .oneof(
-    fc.constantFrom('', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\u202e', 'x'.repeat(50_000), '日本語 🧵'),
+    fc.constantFrom(
+      '',
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+      'x\udfffy',
+      '\u202e',
+      'x'.repeat(50_000),
+      '日本語 🧵',
+    ),
     fc.string({ unit: 'binary', maxLength: 30 }),
   )
   .map((s) => JSON.stringify(s));
@@ -38,7 +63,12 @@ const bodyText = fc
     },
     { requiredKeys: ['cwd', 'modelProvider'] },
   )
-  .map((r) => `{${Object.entries(r).map(([k, v]) => `"${k}":${v}`).join(',')}}`);
+  .map(
+    (r) =>
+      `{${Object.entries(r)
+        .map(([k, v]) => `"${k}":${v}`)
+        .join(',')}}`,
+  );
 
 describe('HTTP: hostile input is refused at the boundary, and never poisons the log (real listening server)', () => {
   const server = useHttpServer();
@@ -49,9 +79,17 @@ describe('HTTP: hostile input is refused at the boundary, and never poisons the 
   });
 
   const post = async (path: string, text: string) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json' }, body: text });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json' },
+      body: text,
+    });
     const raw = await res.text();
-    return { status: res.status, type: res.headers.get('content-type'), body: JSON.parse(raw) as any };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: JSON.parse(raw) as any,
+    };
   };
   const ready = async () => {
     for (let i = 0; i < 200; i++) {
@@ -65,16 +103,24 @@ describe('HTTP: hostile input is refused at the boundary, and never poisons the 
   it('answers "createdAtMs": 1e400 with a 400 problem naming createdAtMs, appends nothing, and stays ready', async () => {
     const head = await f.ledger.store.headPosition();
     for (const literal of ['1e400', '-1e400', '1.5', '9007199254740993', '-1']) {
-      const r = await post('/v1/threads', `{"cwd":"/w","modelProvider":"openai","createdAtMs":${literal}}`);
+      const r = await post(
+        '/v1/threads',
+        `{"cwd":"/w","modelProvider":"openai","createdAtMs":${literal}}`,
+      );
       expect(r.status, `${literal}: ${JSON.stringify(r.body)}`).toBe(400);
       expect(r.type).toMatch(/application\/problem\+json/);
       expect(r.body.type).toBe('https://thread-ledger.dev/problems/validation');
       expect(r.body.errors).toEqual([{ field: 'createdAtMs', reason: expect.any(String) }]);
     }
-    expect((await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":1e400}')).body.errors[0].reason).toMatch(/Infinity/);
+    expect(
+      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":1e400}')).body
+        .errors[0].reason,
+    ).toMatch(/Infinity/);
     expect(await f.ledger.store.headPosition()).toBe(head);
     // A valid start right after goes through, and everything reads back.
-    expect((await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":-0}')).status).toBe(201);
+    expect(
+      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":-0}')).status,
+    ).toBe(201);
     expect(await ready()).toBe(true);
     await readLog(f.ledger);
   });
@@ -121,48 +167,94 @@ describe('HTTP: a writer can name only the thread’s own file as its rollout (r
   });
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${W}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as any,
+    };
   };
   const start = (threadId: string, rolloutPath: string, under?: string) =>
-    post(under ? `/v1/threads/${under}/subagents` : '/v1/threads', { threadId, cwd: '/w', modelProvider: 'openai', rolloutPath });
+    post(under ? `/v1/threads/${under}/subagents` : '/v1/threads', {
+      threadId,
+      cwd: '/w',
+      modelProvider: 'openai',
+      rolloutPath,
+    });
 
   it('refuses each hostile rolloutPath with a 400 naming rolloutPath, and appends nothing; the thread’s own file is accepted', async () => {
     const root = f.rolloutRoot;
     const outside = join(f.dir, 'outside');
     mkdirSync(outside);
     const owner = randomUUID();
-    expect((await start(owner, join(root, `rollout-2026-11-20T10-00-00-${owner}.jsonl`))).status).toBe(201);
+    expect(
+      (await start(owner, join(root, `rollout-2026-11-20T10-00-00-${owner}.jsonl`))).status,
+    ).toBe(201);
     const parent = randomUUID();
     expect((await start(parent, join(root, `rollout-${parent}.jsonl`))).status).toBe(201);
     // A thread whose recorded rollout carries another id (imported, or recorded before this check).
     const squatter = randomUUID();
     const claimed = randomUUID();
     const squatted = join(root, `rollout-${claimed}.jsonl`);
-    const legacy = await f.ledger.repo.handle({ type: 'StartThread', thread: startedData({ threadId: squatter as never, rolloutPath: squatted }) }, ctx);
+    const legacy = await f.ledger.repo.handle(
+      {
+        type: 'StartThread',
+        thread: startedData({ threadId: squatter as never, rolloutPath: squatted }),
+      },
+      ctx,
+    );
     expect(legacy._tag).toBe('Right');
     symlinkSync(outside, join(root, 'linked-dir'));
     mkdirSync(join(root, 'sub'));
     const cases: [string, (id: string) => string, RegExp, string?][] = [
-      ['another thread’s rollout', () => join(root, `rollout-2026-11-20T10-00-00-${owner}.jsonl`), /own rollout/],
-      ['a path another live thread records (named after this one)', () => squatted, /already the rollout of another thread/, claimed],
+      [
+        'another thread’s rollout',
+        () => join(root, `rollout-2026-11-20T10-00-00-${owner}.jsonl`),
+        /own rollout/,
+      ],
+      [
+        'a path another live thread records (named after this one)',
+        () => squatted,
+        /already the rollout of another thread/,
+        claimed,
+      ],
       ['any file under the roots', () => join(root, 'notes.jsonl'), /own rollout/],
       ['a root itself', () => root, /inside the configured rollout roots/],
       ['a relative path', (id) => `sessions/rollout-${id}.jsonl`, /absolute/],
       ['a NUL byte', (id) => join(root, `rollout-${id}.jsonl\0x`), /NUL/],
-      ['outside the roots', (id) => join(outside, `rollout-${id}.jsonl`), /inside the configured rollout roots/],
+      [
+        'outside the roots',
+        (id) => join(outside, `rollout-${id}.jsonl`),
+        /inside the configured rollout roots/,
+      ],
       ['climbing out with ..', (id) => `${root}/../outside/rollout-${id}.jsonl`, /normalized/],
-      ['a folder symlinked out of the roots', (id) => join(root, 'linked-dir', `rollout-${id}.jsonl`), /symbolic link/],
-      ['a symlink as the file', (id) => {
-        const p = join(root, `rollout-${id}.jsonl`);
-        symlinkSync(join(outside, 'victim'), p);
-        return p;
-      }, /symbolic link/],
-      ['a folder as the file', (id) => {
-        const p = join(root, 'sub', `rollout-${id}.jsonl`);
-        mkdirSync(p);
-        return p;
-      }, /not a regular file/],
+      [
+        'a folder symlinked out of the roots',
+        (id) => join(root, 'linked-dir', `rollout-${id}.jsonl`),
+        /symbolic link/,
+      ],
+      [
+        'a symlink as the file',
+        (id) => {
+          const p = join(root, `rollout-${id}.jsonl`);
+          symlinkSync(join(outside, 'victim'), p);
+          return p;
+        },
+        /symbolic link/,
+      ],
+      [
+        'a folder as the file',
+        (id) => {
+          const p = join(root, 'sub', `rollout-${id}.jsonl`);
+          mkdirSync(p);
+          return p;
+        },
+        /not a regular file/,
+      ],
     ];
     const head = await f.ledger.store.headPosition();
     for (const [what, pathOf, reason, fixed] of cases) {
@@ -172,13 +264,22 @@ describe('HTTP: a writer can name only the thread’s own file as its rollout (r
         expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(400);
         expect(r.type).toMatch(/application\/problem\+json/);
         expect(r.body.type).toBe('https://thread-ledger.dev/problems/validation');
-        expect(r.body.errors).toEqual([{ field: 'rolloutPath', reason: expect.stringMatching(reason) }]);
+        expect(r.body.errors).toEqual([
+          { field: 'rolloutPath', reason: expect.stringMatching(reason) },
+        ]);
       }
     }
     expect(await f.ledger.store.headPosition()).toBe(head); // not even a spawn edge
     // The thread's own file, under a day folder that does not exist yet, is accepted: root and subagent.
     const mine = randomUUID();
-    expect((await start(mine, join(root, '2026', '11', '21', `rollout-2026-11-21T09-00-00-${mine}.jsonl`))).status).toBe(201);
+    expect(
+      (
+        await start(
+          mine,
+          join(root, '2026', '11', '21', `rollout-2026-11-21T09-00-00-${mine}.jsonl`),
+        )
+      ).status,
+    ).toBe(201);
     const child = randomUUID();
     expect((await start(child, join(root, `rollout-${child}.jsonl`), parent)).status).toBe(201);
     await readLog(f.ledger);

@@ -14,7 +14,10 @@ const TOKEN = 'k'.repeat(40);
 /** A real key service listening on loopback over a fresh SQLite key store. */
 const startKeyService = async (tls?: { cert: Buffer; key: Buffer; ca?: Buffer }) => {
   const dir = await tempDir();
-  const app = await buildKeyService(new SqliteKeyStore(join(dir.path, 'keys.db')), { token: TOKEN, tls });
+  const app = await buildKeyService(new SqliteKeyStore(join(dir.path, 'keys.db')), {
+    token: TOKEN,
+    tls,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,
@@ -41,7 +44,10 @@ describe('key service', () => {
   const post = (path: string, body: unknown, token: string | null = TOKEN) =>
     fetch(`${svc.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
@@ -50,7 +56,9 @@ describe('key service', () => {
     for (const token of [null, 'x'.repeat(40)]) {
       const r = await post('/v1/keys/ensure', { threadIds: [id] }, token);
       expect(r.status).toBe(401);
-      expect(await r.json()).toMatchObject({ detail: 'send Authorization: Bearer <KEY_SERVICE_TOKEN>' });
+      expect(await r.json()).toMatchObject({
+        detail: 'send Authorization: Bearer <KEY_SERVICE_TOKEN>',
+      });
     }
     const wrong = new KeyServiceClient({ url: svc.url, token: 'y'.repeat(40) });
     await expect(wrong.ensure([id])).rejects.toThrow(/refused \/v1\/keys\/ensure \(401\)/);
@@ -64,15 +72,22 @@ describe('key service', () => {
     ['an empty list', { threadIds: [] }, 'must be ThreadIds (1 to 10000)'],
     ['a number in the list', { threadIds: [7] }, 'must be ThreadKeyId, got 7'],
     ['an empty id', { threadIds: [''] }, 'must be ThreadKeyId, got ""'],
-    ['too many ids', { threadIds: Array.from({ length: 10_001 }, (_, i) => `t${i}`) }, 'must be ThreadIds (1 to 10000)'],
+    [
+      'too many ids',
+      { threadIds: Array.from({ length: 10_001 }, (_, i) => `t${i}`) },
+      'must be ThreadIds (1 to 10000)',
+    ],
     ['not JSON', '{"threadIds": [', 'Body is not valid JSON'],
-  ])('refuses %s with a 400 that says what is wrong, and makes no key', async (_, body, message) => {
-    const r = await post('/v1/keys/ensure', body);
-    expect(r.status).toBe(400);
-    expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(((await r.json()) as { detail: string }).detail).toContain(message);
-    expect((await (await post('/v1/keys/read', { threadIds: ['t0'] })).json()).keys).toEqual({});
-  });
+  ])(
+    'refuses %s with a 400 that says what is wrong, and makes no key',
+    async (_, body, message) => {
+      const r = await post('/v1/keys/ensure', body);
+      expect(r.status).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await r.json()) as { detail: string }).detail).toContain(message);
+      expect((await (await post('/v1/keys/read', { threadIds: ['t0'] })).json()).keys).toEqual({});
+    },
+  );
 
   it('reports itself unavailable when it cannot be reached, after retrying', async () => {
     const gone = await startKeyService();
@@ -84,8 +99,12 @@ describe('key service', () => {
   });
 
   it('refuses a weak token and a URL that is not HTTP', () => {
-    expect(() => new KeyServiceClient({ url: svc.url, token: 'short' })).toThrow(/at least 32 characters/);
-    expect(() => new KeyServiceClient({ url: 'ftp://keys:21', token: TOKEN })).toThrow(/must be http:\/\/ or https:\/\//);
+    expect(() => new KeyServiceClient({ url: svc.url, token: 'short' })).toThrow(
+      /at least 32 characters/,
+    );
+    expect(() => new KeyServiceClient({ url: 'ftp://keys:21', token: TOKEN })).toThrow(
+      /must be http:\/\/ or https:\/\//,
+    );
   });
 });
 
@@ -95,7 +114,12 @@ describe('key service over mutual TLS', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   const clients: KeyServiceClient[] = [];
   const client = (tls: KeyServiceTls) => {
-    const c = new KeyServiceClient({ url: svc.url.replace('localhost', '127.0.0.1'), token: TOKEN, tls, attempts: 1 });
+    const c = new KeyServiceClient({
+      url: svc.url.replace('localhost', '127.0.0.1'),
+      token: TOKEN,
+      tls,
+      attempts: 1,
+    });
     clients.push(c);
     return c;
   };
@@ -119,12 +143,18 @@ describe('key service over mutual TLS', () => {
   });
 
   it('refuses a client without a certificate, or with one of another CA', async () => {
-    await expect(client({ ca: pki.ca }).ensure(['t2'])).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(client({ ca: pki.ca, ...pki.stranger }).ensure(['t2'])).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(client({ ca: pki.ca }).ensure(['t2'])).rejects.toBeInstanceOf(
+      KeyStoreUnavailableError,
+    );
+    await expect(client({ ca: pki.ca, ...pki.stranger }).ensure(['t2'])).rejects.toBeInstanceOf(
+      KeyStoreUnavailableError,
+    );
     expect((await client({ ca: pki.ca, ...pki.client }).getMany(['t2'])).size).toBe(0);
   });
 
   it('is not trusted by a client that does not know its CA', async () => {
-    await expect(client({ ca: pki.strangerCa, ...pki.client }).ensure(['t3'])).rejects.toThrow(/self-signed certificate|unable to verify|unable to get local issuer/);
+    await expect(client({ ca: pki.strangerCa, ...pki.client }).ensure(['t3'])).rejects.toThrow(
+      /self-signed certificate|unable to verify|unable to get local issuer/,
+    );
   });
 });

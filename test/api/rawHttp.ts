@@ -7,7 +7,11 @@ export type RawAnswer = { status: number; headers: Record<string, string>; body:
  * answer (interim 1xx answers skipped): whatever a client can put on the wire, nothing checked
  * or fixed on the way out. Rejects if no complete answer arrives within `timeoutMs`.
  */
-export const rawRequest = (port: number, bytes: Buffer | string, timeoutMs = 5000): Promise<RawAnswer> =>
+export const rawRequest = (
+  port: number,
+  bytes: Buffer | string,
+  timeoutMs = 5000,
+): Promise<RawAnswer> =>
   new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let buf = Buffer.alloc(0);
@@ -20,7 +24,15 @@ export const rawRequest = (port: number, bytes: Buffer | string, timeoutMs = 500
       if (err) reject(err);
       else resolve(answer!);
     };
-    const timer = setTimeout(() => done(new Error(`no complete answer within ${timeoutMs} ms; got ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(
+          new Error(
+            `no complete answer within ${timeoutMs} ms; got ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`,
+          ),
+        ),
+      timeoutMs,
+    );
     /** The answer, once complete in `buf`; `atEnd`: the connection closed, take what is there. */
     const parse = (atEnd: boolean): RawAnswer | null => {
       for (;;) {
@@ -42,7 +54,8 @@ export const rawRequest = (port: number, bytes: Buffer | string, timeoutMs = 500
         }
         if (headers['content-length'] !== undefined) {
           const n = Number(headers['content-length']);
-          if (rest.length < n) return atEnd ? { status, headers, body: rest.toString('utf8') } : null;
+          if (rest.length < n)
+            return atEnd ? { status, headers, body: rest.toString('utf8') } : null;
           return { status, headers, body: rest.subarray(0, n).toString('utf8') };
         }
         if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
@@ -58,7 +71,8 @@ export const rawRequest = (port: number, bytes: Buffer | string, timeoutMs = 500
             at = eol + 2 + size + 2;
           }
         }
-        if (status === 101 || status === 204 || status === 304) return { status, headers, body: '' };
+        if (status === 101 || status === 204 || status === 304)
+          return { status, headers, body: '' };
         return atEnd ? { status, headers, body: rest.toString('utf8') } : null;
       }
     };
@@ -66,7 +80,12 @@ export const rawRequest = (port: number, bytes: Buffer | string, timeoutMs = 500
       try {
         const answer = parse(atEnd);
         if (answer) done(null, answer);
-        else if (atEnd) done(new Error(`connection closed without an answer; got ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`));
+        else if (atEnd)
+          done(
+            new Error(
+              `connection closed without an answer; got ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`,
+            ),
+          );
       } catch (err) {
         done(err as Error);
       }

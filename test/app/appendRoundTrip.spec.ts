@@ -12,7 +12,20 @@ type Started = EventOf<'ThreadStarted'>['data'];
 
 /** Numbers a client or a Codex home can hand over, the ones JSON cannot hold among them (1e400 parses to Infinity). */
 export const hostileNumber = fc.oneof(
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, JSON.parse('1e400') as number, -0, 0, 1.5, -1, 2 ** 53 + 1, Number.MAX_VALUE, Number.MIN_VALUE, 8.64e15 + 1),
+  fc.constantFrom(
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    JSON.parse('1e400') as number,
+    -0,
+    0,
+    1.5,
+    -1,
+    2 ** 53 + 1,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    8.64e15 + 1,
+  ),
   fc.double(),
   fc.integer(),
   fc.maxSafeInteger(),
@@ -20,7 +33,16 @@ export const hostileNumber = fc.oneof(
 
 /** Strings: empty, huge, any unicode, NUL bytes, lone surrogates. */
 export const hostileString = fc.oneof(
-  fc.constantFrom('', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\u202e\u200b', 'x'.repeat(100_000), '日本語 🧵'),
+  fc.constantFrom(
+    '',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udfffy',
+    '\u202e\u200b',
+    'x'.repeat(100_000),
+    '日本語 🧵',
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ maxLength: 10 }),
 );
@@ -67,7 +89,15 @@ const startedOf = (s: StartInput, threadId: ThreadId): Started =>
     gitInfo: s.gitSha === null ? null : { sha: s.gitSha, branch: null, originUrl: null },
     codex: s.withCodex
       ? {
-          source: { subAgent: { thread_spawn: { parent_thread_id: newId(), depth: s.spawnDepth, agent_nickname: s.name } } },
+          source: {
+            subAgent: {
+              thread_spawn: {
+                parent_thread_id: newId(),
+                depth: s.spawnDepth,
+                agent_nickname: s.name,
+              },
+            },
+          },
           forkedFromId: null,
           agentNickname: null,
           agentRole: null,
@@ -85,7 +115,10 @@ describe('nothing is appended that does not read back (property, over hostile co
   beforeAll(async () => {
     f = await ledgerFixture();
     live = newId();
-    const r = await f.ledger.repo.handle({ type: 'StartThread', thread: startedData({ threadId: live }) }, ctx);
+    const r = await f.ledger.repo.handle(
+      { type: 'StartThread', thread: startedData({ threadId: live }) },
+      ctx,
+    );
     expect(E.isRight(r)).toBe(true);
   });
   afterAll(async () => {
@@ -124,7 +157,10 @@ describe('nothing is appended that does not read back (property, over hostile co
           const { name: n2, preview: p2, ...rest2 } = b.event.data as Record<string, unknown>;
           expect(asJson(rest2)).toEqual(asJson(rest1));
           // Sealed text is UTF-8: a lone surrogate reads back as U+FFFD, never as an error.
-          for (const [x, y] of [[n1, n2], [p1, p2]] as const) {
+          for (const [x, y] of [
+            [n1, n2],
+            [p1, p2],
+          ] as const) {
             expect(typeof y).toBe(typeof x);
             if (typeof x === 'string') expect(y).toBe(Buffer.from(x, 'utf8').toString('utf8'));
           }
@@ -162,11 +198,30 @@ describe('nothing is appended that does not read back (property, over hostile co
     for (const [over, field] of cases) {
       const head = await f.ledger.store.headPosition();
       const r = await f.ledger.repo.handle({ type: 'StartThread', thread: startedData(over) }, ctx);
-      expect(r).toMatchObject(E.left({ kind: 'UnrecordableEvent', eventType: 'ThreadStarted', errors: [expect.objectContaining({ field })] }));
+      expect(r).toMatchObject(
+        E.left({
+          kind: 'UnrecordableEvent',
+          eventType: 'ThreadStarted',
+          errors: [expect.objectContaining({ field })],
+        }),
+      );
       expect(await f.ledger.store.headPosition()).toBe(head);
     }
-    const update = await f.ledger.repo.handle({ type: 'UpdateThread', threadId: live, updatedAtMs: -Infinity }, ctx);
-    expect(update).toMatchObject(E.left({ kind: 'UnrecordableEvent', errors: [expect.objectContaining({ field: 'updatedAtMs', reason: expect.stringMatching(/-Infinity/) })] }));
+    const update = await f.ledger.repo.handle(
+      { type: 'UpdateThread', threadId: live, updatedAtMs: -Infinity },
+      ctx,
+    );
+    expect(update).toMatchObject(
+      E.left({
+        kind: 'UnrecordableEvent',
+        errors: [
+          expect.objectContaining({
+            field: 'updatedAtMs',
+            reason: expect.stringMatching(/-Infinity/),
+          }),
+        ],
+      }),
+    );
     await readLog(f.ledger);
   });
 });

@@ -96,7 +96,9 @@ describe('two instances on one EventStoreDB log, sharing the key service', () =>
     // Both read the log back with the content sealed for good.
     for (const l of [s.a, s.b]) {
       const names = (await readLog(l)).flatMap((e) =>
-        e.event.type === 'ThreadStarted' || e.event.type === 'ThreadRenamed' ? [e.event.data.name] : [],
+        e.event.type === 'ThreadStarted' || e.event.type === 'ThreadRenamed'
+          ? [e.event.data.name]
+          : [],
       );
       expect(names).toEqual([null, null]);
     }
@@ -115,7 +117,9 @@ describe('two instances on one EventStoreDB log, sharing the key service', () =>
     expect((await s.a.repo.load(id)).revision).toBe('no_stream'); // nothing half-written
 
     await s.restartKeys();
-    unwrap(await s.a.lifecycle.start(startedData({ threadId: id, name: 'written while down' }), ctx));
+    unwrap(
+      await s.a.lifecycle.start(startedData({ threadId: id, name: 'written while down' }), ctx),
+    );
     await s.b.runner.catchUp();
     expect(s.b.queries.sessionName(id)).toBe('written while down');
   });
@@ -159,7 +163,10 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
       return async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`${url}${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
           body: body ? JSON.stringify(body) : undefined,
         });
         return { status: res.status, body: (await res.json()) as any };
@@ -167,7 +174,11 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
     };
     const [one, two] = await Promise.all([serve('instance-1'), serve('instance-2')]);
 
-    const created = await one('POST', '/v1/threads', { cwd: '/w', modelProvider: 'openai', name: 'Shared across instances' });
+    const created = await one('POST', '/v1/threads', {
+      cwd: '/w',
+      modelProvider: 'openai',
+      name: 'Shared across instances',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.threadId as string;
     // Read-your-writes on the other instance: it waits until its read models reach that log position.
@@ -178,7 +189,10 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
     const deleted = await two('DELETE', `/v1/threads/${id}?wait=10000`);
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
     expect(deleted.body.deletion.status).toBe('deleted');
-    const gone = await one('GET', `/v1/threads/${id}?minPosition=${deleted.body.deletion.position}`);
+    const gone = await one(
+      'GET',
+      `/v1/threads/${id}?minPosition=${deleted.body.deletion.position}`,
+    );
     expect(gone.status).toBe(410);
     const history = await one('GET', `/v1/threads/${id}/history`);
     expect(history.status).toBe(200);
@@ -188,7 +202,11 @@ describe('two `serve` processes on one EventStoreDB log and one key service, as 
     // The key service goes away: a command with content is refused as unavailable, saying what
     // is down but not where it is.
     await keys.stop();
-    const down = await one('POST', '/v1/threads', { cwd: '/w', modelProvider: 'openai', name: 'while the keys are away' });
+    const down = await one('POST', '/v1/threads', {
+      cwd: '/w',
+      modelProvider: 'openai',
+      name: 'while the keys are away',
+    });
     expect(down.status).toBe(503);
     expect(down.body.detail).toBe('the key service cannot be reached now; retry later');
   });

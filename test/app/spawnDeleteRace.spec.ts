@@ -18,7 +18,12 @@ describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (
     let tombstonedBeforeStart = 0; // edge landed, then the cascade's tombstone beat the child's start
     for (let seed = 1; seed <= 60; seed++) {
       const random = rng(seed);
-      const repo = new ThreadRepository(jitteryStore(f.ledger.store, random, backend === 'esdb' ? 12 : 3), f.ledger.codec, () => f.clock.now, randomUUID);
+      const repo = new ThreadRepository(
+        jitteryStore(f.ledger.store, random, backend === 'esdb' ? 12 : 3),
+        f.ledger.codec,
+        () => f.clock.now,
+        randomUUID,
+      );
       const racy = new ThreadLifecycle(repo);
       const { all } = await f.tree(6, 2);
       const known: ThreadId[] = [...all];
@@ -29,7 +34,11 @@ describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (
         for (let i = 0; i < length; i++) {
           const id = newId();
           known.push(id);
-          const r = await racy.spawn(parent, startedData({ threadId: id, parentThreadId: parent }), ctx);
+          const r = await racy.spawn(
+            parent,
+            startedData({ threadId: id, parentThreadId: parent }),
+            ctx,
+          );
           if (E.isLeft(r)) {
             expect(r.left).toEqual({ kind: 'ParentTombstoned', parentThreadId: parent });
             refused++;
@@ -40,17 +49,30 @@ describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (
       };
       const ops = [
         racy.delete(target, null, ctx),
-        ...Array.from({ length: 6 }, () => chain(all[Math.floor(random() * all.length)]!, 1 + Math.floor(random() * 3))),
+        ...Array.from({ length: 6 }, () =>
+          chain(all[Math.floor(random() * all.length)]!, 1 + Math.floor(random() * 3)),
+        ),
       ];
       const [deleted] = await Promise.all(ops);
       expect(E.isRight(deleted as E.Either<unknown, unknown>)).toBe(true);
 
       // The invariant, read from the streams: a live thread's ancestors are all live.
-      const states = new Map(await Promise.all(known.map(async (id) => [id, (await f.ledger.repo.load(id)).state] as const)));
+      const states = new Map(
+        await Promise.all(
+          known.map(async (id) => [id, (await f.ledger.repo.load(id)).state] as const),
+        ),
+      );
       for (const [id, s] of states) {
         if (s.status !== 'live') continue;
-        for (let p = s.started!.parentThreadId; p !== null; p = states.get(p)!.started!.parentThreadId) {
-          expect(isTombstoned(states.get(p)!), `live ${id} has tombstoned ancestor ${p} (seed ${seed})`).toBe(false);
+        for (
+          let p = s.started!.parentThreadId;
+          p !== null;
+          p = states.get(p)!.started!.parentThreadId
+        ) {
+          expect(
+            isTombstoned(states.get(p)!),
+            `live ${id} has tombstoned ancestor ${p} (seed ${seed})`,
+          ).toBe(false);
         }
       }
       // And every thread in the deleted subtree is tombstoned, including spawns that won the race.

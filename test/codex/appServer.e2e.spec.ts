@@ -3,12 +3,23 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, startCli } from '../support/cli.js';
-import { type CodexHomeFixture, generateCodexHome, writeRollout } from '../support/codexHomeFixture.js';
+import {
+  type CodexHomeFixture,
+  generateCodexHome,
+  writeRollout,
+} from '../support/codexHomeFixture.js';
 import { schemaErrors } from '../support/codexSchemas.js';
 import { RpcClient } from '../support/rpcClient.js';
 import { tempDir } from '../support/tempDir.js';
 
-type Thread = { id: string; parentThreadId: string | null; name: string | null; path: string | null; preview: string; source: unknown };
+type Thread = {
+  id: string;
+  parentThreadId: string | null;
+  name: string | null;
+  path: string | null;
+  preview: string;
+  source: unknown;
+};
 type Page = { data: Thread[]; nextCursor: string | null };
 
 const ALL_KINDS = ['cli', 'vscode', 'exec', 'appServer', 'subAgentThreadSpawn'];
@@ -34,7 +45,8 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     } while (cursor);
     return out;
   };
-  const descendants = (id: string): string[] => (fx.children.get(id) ?? []).flatMap((c) => [c, ...descendants(c)]);
+  const descendants = (id: string): string[] =>
+    (fx.children.get(id) ?? []).flatMap((c) => [c, ...descendants(c)]);
   const sessionIndexIds = () =>
     readFileSync(join(fx.home, 'session_index.jsonl'), 'utf8')
       .split('\n')
@@ -65,7 +77,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
   it('lists interactive, unarchived threads by default, newest first, with Codex-derived fields', async () => {
     const { data } = await list({});
     const expected = [...fx.threads.values()]
-      .filter((t) => !t.archived && t.parent === null && (t.source === 'cli' || t.source === 'vscode'))
+      .filter(
+        (t) => !t.archived && t.parent === null && (t.source === 'cli' || t.source === 'vscode'),
+      )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .map((t) => t.id);
     expect(data.map((t) => t.id)).toEqual(expected);
@@ -96,18 +110,29 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(all.map((t) => t.id).sort()).toEqual(live.map((t) => t.id).sort());
     const sub = all.find((t) => t.parentThreadId !== null)!;
     expect(sub.parentThreadId).toBe(fx.threads.get(sub.id)!.parent);
-    expect(sub.source).toMatchObject({ subAgent: { thread_spawn: { parent_thread_id: sub.parentThreadId } } });
+    expect(sub.source).toMatchObject({
+      subAgent: { thread_spawn: { parent_thread_id: sub.parentThreadId } },
+    });
     const archived = await listAll({ sourceKinds: ALL_KINDS, archived: true });
-    expect(archived.map((t) => t.id).sort()).toEqual([...fx.threads.values()].filter((t) => t.archived).map((t) => t.id).sort());
+    expect(archived.map((t) => t.id).sort()).toEqual(
+      [...fx.threads.values()]
+        .filter((t) => t.archived)
+        .map((t) => t.id)
+        .sort(),
+    );
   });
 
   it('filters by cwd, provider and search term, and sorts by updated_at either way', async () => {
     const cwd = fx.threads.get(fx.roots[0]!)!.cwd;
-    expect((await list({ cwd })).data.every((t) => (t as unknown as { cwd: string }).cwd === cwd)).toBe(true);
+    expect(
+      (await list({ cwd })).data.every((t) => (t as unknown as { cwd: string }).cwd === cwd),
+    ).toBe(true);
     expect((await list({ modelProviders: ['azure'] })).data).toEqual([]);
     expect((await list({ searchTerm: 'checklist' })).data.map((t) => t.id)).toEqual([fx.roots[0]]);
     const asc = (await list({ sortKey: 'updated_at', sortDirection: 'asc' })).data.map((t) => t.id);
-    const desc = (await list({ sortKey: 'updated_at', sortDirection: 'desc' })).data.map((t) => t.id);
+    const desc = (await list({ sortKey: 'updated_at', sortDirection: 'desc' })).data.map(
+      (t) => t.id,
+    );
     expect(asc).toEqual([...desc].reverse());
   });
 
@@ -120,7 +145,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     // As Codex: updatedAt is the creation time without the turns, the rollout's mtime with them.
     const plain = (r as { thread: { createdAt: number; updatedAt: number } }).thread;
     expect(plain.updatedAt).toBe(plain.createdAt);
-    const full = await rpc.result<{ thread: { updatedAt: number; turns: { items: { type: string }[] }[] } }>('thread/read', { threadId: id, includeTurns: true });
+    const full = await rpc.result<{
+      thread: { updatedAt: number; turns: { items: { type: string }[] }[] };
+    }>('thread/read', { threadId: id, includeTurns: true });
     expect(schemaErrors('ThreadReadResponse', full)).toEqual([]);
     expect(full.thread.updatedAt).toBe(plain.createdAt + 60);
     expect(full.thread.turns.map((t) => t.items.map((i) => i.type))).toEqual([['userMessage']]);
@@ -132,11 +159,16 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(r.result).toEqual({});
     expect(schemaErrors('ThreadSetNameResponse', r.result)).toEqual([]);
     const [n] = rpc.takeNotifications();
-    expect(n).toMatchObject({ method: 'thread/name/updated', params: { threadId: id, threadName: 'Ship it' } });
+    expect(n).toMatchObject({
+      method: 'thread/name/updated',
+      params: { threadId: id, threadName: 'Ship it' },
+    });
     expect(schemaErrors('ThreadNameUpdatedNotification', n!.params)).toEqual([]);
     const lines = readFileSync(join(fx.home, 'session_index.jsonl'), 'utf8').trim().split('\n');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ id, thread_name: 'Ship it' });
-    expect((await rpc.result<{ thread: Thread }>('thread/read', { threadId: id })).thread.name).toBe('Ship it');
+    expect(
+      (await rpc.result<{ thread: Thread }>('thread/read', { threadId: id })).thread.name,
+    ).toBe('Ship it');
     const empty = await rpc.call('thread/name/set', { threadId: id, name: '   ' });
     expect(empty.error?.code).toBe(-32600);
   });
@@ -150,11 +182,14 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     const archived = rpc.takeNotifications();
     expect(archived.map((n) => n.method)).toEqual(subtree.map(() => 'thread/archived'));
     expect(new Set(archived.map((n) => n.params['threadId']))).toEqual(new Set(subtree));
-    for (const n of archived) expect(schemaErrors('ThreadArchivedNotification', n.params)).toEqual([]);
+    for (const n of archived)
+      expect(schemaErrors('ThreadArchivedNotification', n.params)).toEqual([]);
     for (const id of subtree) {
       const original = fx.threads.get(id)!.path;
       expect(existsSync(original)).toBe(false);
-      expect(existsSync(join(fx.home, 'archived_sessions', original.split('/').at(-1)!))).toBe(true);
+      expect(existsSync(join(fx.home, 'archived_sessions', original.split('/').at(-1)!))).toBe(
+        true,
+      );
     }
     expect((await rpc.call('thread/name/set', { threadId: root, name: 'x' })).error).toEqual({
       code: -32600,
@@ -166,7 +201,8 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(un).toMatchObject({ thread: { id: root, path: fx.threads.get(root)!.path } });
     const unarchived = rpc.takeNotifications();
     expect(unarchived.map((n) => n.method)).toEqual(subtree.map(() => 'thread/unarchived'));
-    for (const n of unarchived) expect(schemaErrors('ThreadUnarchivedNotification', n.params)).toEqual([]);
+    for (const n of unarchived)
+      expect(schemaErrors('ThreadUnarchivedNotification', n.params)).toEqual([]);
     expect(unarchived.map((n) => n.params['threadId']).sort()).toEqual([...subtree].sort());
     for (const id of subtree) expect(existsSync(fx.threads.get(id)!.path)).toBe(true);
     const [zstOwner, zst] = [...fx.zst].find(([id]) => subtree.includes(id))!;
@@ -178,7 +214,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     rpc.takeNotifications();
     for (const id of subtree) {
       expect(existsSync(fx.threads.get(id)!.path)).toBe(false);
-      expect(existsSync(join(fx.home, 'archived_sessions', fx.threads.get(id)!.path.split('/').at(-1)!))).toBe(true);
+      expect(
+        existsSync(join(fx.home, 'archived_sessions', fx.threads.get(id)!.path.split('/').at(-1)!)),
+      ).toBe(true);
     }
     await rpc.result('thread/unarchive', { threadId: root });
     rpc.takeNotifications();
@@ -198,13 +236,15 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(r.result).toEqual({});
     expect(schemaErrors('ThreadDeleteResponse', r.result)).toEqual([]);
     const deleted = rpc.takeNotifications();
-    for (const n of deleted) expect(schemaErrors('ThreadDeletedNotification', n.params)).toEqual([]);
+    for (const n of deleted)
+      expect(schemaErrors('ThreadDeletedNotification', n.params)).toEqual([]);
     const order = deleted.map((n) => n.params['threadId'] as string);
     expect(new Set(order)).toEqual(new Set(subtree));
     expect(order.at(-1)).toBe(root);
     for (const id of subtree) {
       const parent = fx.threads.get(id)!.parent;
-      if (parent && subtree.includes(parent)) expect(order.indexOf(id)).toBeLessThan(order.indexOf(parent));
+      if (parent && subtree.includes(parent))
+        expect(order.indexOf(id)).toBeLessThan(order.indexOf(parent));
     }
     const remaining = readdirSync(join(fx.home, 'archived_sessions')).concat(
       ...['20'].map(() => readdirSync(join(fx.home, 'sessions', '2026', '11', '20'))),
@@ -217,7 +257,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
       expect(existsSync(zst)).toBe(false);
       expect(existsSync(join(fx.home, 'archived_sessions', zst.split('/').at(-1)!))).toBe(false);
     }
-    expect((await list({ sourceKinds: ALL_KINDS })).data.some((t) => subtree.includes(t.id))).toBe(false);
+    expect((await list({ sourceKinds: ALL_KINDS })).data.some((t) => subtree.includes(t.id))).toBe(
+      false,
+    );
     // Nothing of a deleted thread is served, with or without its turns.
     for (const includeTurns of [false, true]) {
       const read = await rpc.call('thread/read', { threadId: root, includeTurns });
@@ -226,7 +268,10 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     }
 
     const again = await rpc.call('thread/delete', { threadId: root });
-    expect(again.error).toEqual({ code: -32600, message: `no rollout found for thread id ${root}` });
+    expect(again.error).toEqual({
+      code: -32600,
+      message: `no rollout found for thread id ${root}`,
+    });
   });
 
   it('picks up a rollout that Codex writes while the server runs, at the next thread/list', async () => {
@@ -252,7 +297,10 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
       message:
         'invalid thread id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1',
     });
-    expect((await rpc.call('thread/archive', {})).error).toEqual({ code: -32600, message: 'Invalid request: missing field `threadId`' });
+    expect((await rpc.call('thread/archive', {})).error).toEqual({
+      code: -32600,
+      message: 'Invalid request: missing field `threadId`',
+    });
     const unknown = uuidv7();
     expect((await rpc.call('thread/delete', { threadId: unknown })).error).toEqual({
       code: -32600,
@@ -260,7 +308,9 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     });
     const bogus = await rpc.call('thread/bogus', {});
     expect(bogus.error?.code).toBe(-32600);
-    expect(bogus.error?.message).toMatch(/^Invalid request: unknown variant `thread\/bogus`, expected one of/);
+    expect(bogus.error?.message).toMatch(
+      /^Invalid request: unknown variant `thread\/bogus`, expected one of/,
+    );
     rpc.sendRaw('{"id": 99, "method": "thread/list", ');
     const parse = await rpc.replyTo(null);
     expect(parse.error?.code).toBe(-32700);

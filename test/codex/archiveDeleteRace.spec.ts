@@ -51,10 +51,17 @@ describe('a thread deleted while its archive moves its rollout', () => {
 
     expect(existsSync(t.path)).toBe(false);
     const purged = (await readLog(ledger)).flatMap((e) =>
-      e.event.type === 'RolloutPurged' && e.event.data.threadId === id ? [[e.event.data.path, e.event.data.outcome]] : [],
+      e.event.type === 'RolloutPurged' && e.event.data.threadId === id
+        ? [[e.event.data.path, e.event.data.outcome]]
+        : [],
     );
     expect(purged).toEqual(
-      expect.arrayContaining([[archivedPath, 'removed'], [`${archivedPath}.zst`, 'removed'], [t.path, 'absent'], [`${t.path}.zst`, 'absent']]),
+      expect.arrayContaining([
+        [archivedPath, 'removed'],
+        [`${archivedPath}.zst`, 'removed'],
+        [t.path, 'absent'],
+        [`${t.path}.zst`, 'absent'],
+      ]),
     );
     expect((await ledger.repo.load(id)).state.status).toBe('deleted');
   });

@@ -32,22 +32,41 @@ describe('real codex app-server after a thread-ledger delete', () => {
   const add = (parent: string | null, depth: number, archived = false): string => {
     const id = uuidv7();
     const t = {
-      id, parent, depth, archived, name: null, source: parent ? 'subagent' : 'cli', cwd: '/home/dev/project',
-      preview: `preview:${id}:tell codex a secret`, createdAt: new Date(Date.parse('2026-11-20T10:00:00Z') + threads.size * 61_000),
+      id,
+      parent,
+      depth,
+      archived,
+      name: null,
+      source: parent ? 'subagent' : 'cli',
+      cwd: '/home/dev/project',
+      preview: `preview:${id}:tell codex a secret`,
+      createdAt: new Date(Date.parse('2026-11-20T10:00:00Z') + threads.size * 61_000),
     };
     threads.set(id, { ...t, path: writeRollout(home, t) });
     return id;
   };
 
   const listAll = async (codex: AppServerProcess): Promise<string[]> => {
-    const live = await codex.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [], limit: 100 });
-    const archived = await codex.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [], archived: true, limit: 100 });
+    const live = await codex.result<Page>('thread/list', {
+      sourceKinds: ALL_KINDS,
+      modelProviders: [],
+      limit: 100,
+    });
+    const archived = await codex.result<Page>('thread/list', {
+      sourceKinds: ALL_KINDS,
+      modelProviders: [],
+      archived: true,
+      limit: 100,
+    });
     return [...live.data, ...archived.data].map((t) => t.id);
   };
   const threadRows = (): string[] => {
     const db = new Database(join(home, 'state_5.sqlite'), { readonly: true, fileMustExist: true });
     try {
-      return db.prepare<[], { id: string }>('SELECT id FROM threads').all().map((r) => r.id);
+      return db
+        .prepare<[], { id: string }>('SELECT id FROM threads')
+        .all()
+        .map((r) => r.id);
     } finally {
       db.close();
     }
@@ -55,7 +74,11 @@ describe('real codex app-server after a thread-ledger delete', () => {
   const edgeRows = (): { parent_thread_id: string; child_thread_id: string }[] => {
     const db = new Database(join(home, 'state_5.sqlite'), { readonly: true, fileMustExist: true });
     try {
-      return db.prepare<[], { parent_thread_id: string; child_thread_id: string }>('SELECT parent_thread_id, child_thread_id FROM thread_spawn_edges').all();
+      return db
+        .prepare<[], { parent_thread_id: string; child_thread_id: string }>(
+          'SELECT parent_thread_id, child_thread_id FROM thread_spawn_edges',
+        )
+        .all();
     } finally {
       db.close();
     }
@@ -87,7 +110,10 @@ describe('real codex app-server after a thread-ledger delete', () => {
     try {
       expect((await listAll(codex)).sort()).toEqual([...subtree, ...kept].sort());
       for (const id of [...subtree, ...kept]) {
-        const { thread } = await codex.result<{ thread: { id: string; preview: string } }>('thread/read', { threadId: id });
+        const { thread } = await codex.result<{ thread: { id: string; preview: string } }>(
+          'thread/read',
+          { threadId: id },
+        );
         expect(thread.preview).toBe(threads.get(id)!.preview);
       }
     } finally {
@@ -96,9 +122,15 @@ describe('real codex app-server after a thread-ledger delete', () => {
     expect(threadRows().sort()).toEqual([...subtree, ...kept].sort());
     expect(edgeRows().length).toBeGreaterThan(0);
     // Codex's copies of the previews (preview, title, first_user_message) are in its database files.
-    const inDatabases = scanFiles(home, subtree.map((id) => threads.get(id)!.preview));
+    const inDatabases = scanFiles(
+      home,
+      subtree.map((id) => threads.get(id)!.preview),
+    );
     for (const id of subtree) {
-      expect(inDatabases.get(threads.get(id)!.preview)?.some((f) => /state_5\.sqlite/.test(f)), id).toBe(true);
+      expect(
+        inDatabases.get(threads.get(id)!.preview)?.some((f) => /state_5\.sqlite/.test(f)),
+        id,
+      ).toBe(true);
     }
   }, 30_000);
 
@@ -113,9 +145,18 @@ describe('real codex app-server after a thread-ledger delete', () => {
     for (const id of subtree) expect(rows, id).not.toContain(id);
     for (const id of kept) expect(rows, id).toContain(id);
     const edges = edgeRows();
-    expect(edges.filter((e) => subtree.includes(e.parent_thread_id) || subtree.includes(e.child_thread_id))).toEqual([]);
+    expect(
+      edges.filter(
+        (e) => subtree.includes(e.parent_thread_id) || subtree.includes(e.child_thread_id),
+      ),
+    ).toEqual([]);
     expect(edges.filter((e) => kept.includes(e.child_thread_id)).length).toBe(1); // k0 -> k2
-    expect([...scanFiles(home, subtree.map((id) => threads.get(id)!.preview))]).toEqual([]);
+    expect([
+      ...scanFiles(
+        home,
+        subtree.map((id) => threads.get(id)!.preview),
+      ),
+    ]).toEqual([]);
     for (const id of subtree) expect(existsSync(threads.get(id)!.path), id).toBe(false);
   }, 30_000);
 
@@ -134,23 +175,37 @@ describe('real codex app-server after a thread-ledger delete', () => {
         for (const includeTurns of [false, true]) {
           const r = await codex.call('thread/read', { threadId: id, includeTurns });
           // Observed on 0.169.0, as after Codex's own delete: -32600 "thread not loaded: <id>".
-          expect(r.error, `${id} includeTurns=${includeTurns}`).toEqual({ code: -32600, message: `thread not loaded: ${id}` });
+          expect(r.error, `${id} includeTurns=${includeTurns}`).toEqual({
+            code: -32600,
+            message: `thread not loaded: ${id}`,
+          });
         }
       }
       const again = await codex.call('thread/delete', { threadId: root });
-      expect(again.error).toEqual({ code: -32600, message: `no rollout found for thread id ${root}` });
-      observed['read of a deleted thread'] = (await codex.call('thread/read', { threadId: root })).error;
+      expect(again.error).toEqual({
+        code: -32600,
+        message: `no rollout found for thread id ${root}`,
+      });
+      observed['read of a deleted thread'] = (
+        await codex.call('thread/read', { threadId: root })
+      ).error;
       observed['delete of a deleted thread'] = again.error;
 
       for (const id of kept.filter((k) => k !== orphan)) {
-        const { thread } = await codex.result<{ thread: { preview: string; turns: unknown[] } }>('thread/read', { threadId: id, includeTurns: true });
+        const { thread } = await codex.result<{ thread: { preview: string; turns: unknown[] } }>(
+          'thread/read',
+          { threadId: id, includeTurns: true },
+        );
         expect(thread.preview, id).toBe(threads.get(id)!.preview);
         expect(thread.turns.length, id).toBeGreaterThan(0);
       }
 
       // Its rollout is gone, yet Codex answers thread/read from its threads row, preview included:
       // what it would do for every deleted thread had only the files been removed.
-      const orphaned = await codex.result<{ thread: { id: string; preview: string } }>('thread/read', { threadId: orphan });
+      const orphaned = await codex.result<{ thread: { id: string; preview: string } }>(
+        'thread/read',
+        { threadId: orphan },
+      );
       expect(orphaned.thread.preview).toBe(threads.get(orphan)!.preview);
       const withTurns = await codex.call('thread/read', { threadId: orphan, includeTurns: true });
       expect(withTurns.error).toEqual({ code: -32600, message: `thread not loaded: ${orphan}` });
@@ -159,6 +214,9 @@ describe('real codex app-server after a thread-ledger delete', () => {
     } finally {
       await codex.close();
     }
-    console.info('codex app-server 0.169.0 after a thread-ledger delete:', JSON.stringify(observed, null, 1));
+    console.info(
+      'codex app-server 0.169.0 after a thread-ledger delete:',
+      JSON.stringify(observed, null, 1),
+    );
   }, 30_000);
 });

@@ -3,7 +3,11 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DatabaseBusyError, codexDatabasesIn, purgeThreadRows } from '../../src/codex/codexDatabases.js';
+import {
+  DatabaseBusyError,
+  codexDatabasesIn,
+  purgeThreadRows,
+} from '../../src/codex/codexDatabases.js';
 import { filesContaining, seedCodexDatabases } from '../support/codexDatabasesFixture.js';
 import { newId } from '../support/threads.js';
 
@@ -11,13 +15,29 @@ const rowsOf = (path: string, threadId: string): number => {
   const db = new Database(path, { readonly: true });
   try {
     let n = 0;
-    const tables = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`).all();
+    const tables = db
+      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+      .all();
     for (const { name } of tables) {
-      const cols = db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(name).map((c) => c.name);
+      const cols = db
+        .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+        .all(name)
+        .map((c) => c.name);
       const where = cols
-        .filter((c) => c === 'thread_id' || c === 'parent_thread_id' || c === 'child_thread_id' || (name === 'threads' && c === 'id'))
+        .filter(
+          (c) =>
+            c === 'thread_id' ||
+            c === 'parent_thread_id' ||
+            c === 'child_thread_id' ||
+            (name === 'threads' && c === 'id'),
+        )
         .map((c) => `"${c}" = @id`);
-      if (where.length > 0) n += db.prepare<{ id: string }, { n: number }>(`SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`).get({ id: threadId })!.n;
+      if (where.length > 0)
+        n += db
+          .prepare<{ id: string }, { n: number }>(
+            `SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`,
+          )
+          .get({ id: threadId })!.n;
     }
     return n;
   } finally {
@@ -36,7 +56,9 @@ const home = () => {
     { id: keptChild, parent: kept, rolloutPath: join(dir, `sessions/rollout-${keptChild}.jsonl`) },
   ];
   const seeded = seedCodexDatabases(dir, threads);
-  const doomed = threads.slice(0, 2).map((t) => ({ threadId: t.id, rolloutPaths: [t.rolloutPath] }));
+  const doomed = threads
+    .slice(0, 2)
+    .map((t) => ({ threadId: t.id, rolloutPaths: [t.rolloutPath] }));
   return { dir, parent, child, kept, keptChild, seeded, doomed };
 };
 
@@ -60,20 +82,29 @@ describe("purging a thread's rows from Codex's databases", () => {
     const before = h.seeded.files.map((f) => [rowsOf(f, h.kept), rowsOf(f, h.keptChild)]);
     expect(h.seeded.files.map((f) => rowsOf(f, h.parent)).every((n) => n > 0)).toBe(true);
     // Overwritten values sit in the files' free space before the purge, as after Codex's updates.
-    const overwritten = [h.parent, h.child].flatMap((id) => h.seeded.values.get(id)!.filter((v) => /^threads\.(preview|title):.*:(seeded|update-1)/.test(v)));
+    const overwritten = [h.parent, h.child].flatMap((id) =>
+      h.seeded.values
+        .get(id)!
+        .filter((v) => /^threads\.(preview|title):.*:(seeded|update-1)/.test(v)),
+    );
     expect(overwritten.filter((v) => filesContaining(h.dir, v).length > 0)).not.toEqual([]);
     const counts = h.seeded.files.map((f) => purgeThreadRows(f, h.doomed));
-    for (const f of h.seeded.files) expect([rowsOf(f, h.parent), rowsOf(f, h.child)]).toEqual([0, 0]);
+    for (const f of h.seeded.files)
+      expect([rowsOf(f, h.parent), rowsOf(f, h.child)]).toEqual([0, 0]);
     expect(h.seeded.files.map((f) => [rowsOf(f, h.kept), rowsOf(f, h.keptChild)])).toEqual(before);
     // What each thread lost is counted as its own, table by table.
     const state = counts[h.seeded.files.findIndex((f) => f.endsWith('state_5.sqlite'))]!;
-    for (const id of [h.parent, h.child]) expect(state.get(id)).toContainEqual({ table: 'threads', rows: 1 });
+    for (const id of [h.parent, h.child])
+      expect(state.get(id)).toContainEqual({ table: 'threads', rows: 1 });
     // The edge between them goes once, with whichever of the two is purged first.
-    const edges = [h.parent, h.child].flatMap((id) => state.get(id)!.filter((t) => t.table === 'thread_spawn_edges'));
+    const edges = [h.parent, h.child].flatMap((id) =>
+      state.get(id)!.filter((t) => t.table === 'thread_spawn_edges'),
+    );
     expect(edges).toEqual([{ table: 'thread_spawn_edges', rows: 1 }]);
     // Every value ever written for them, current or overwritten, is gone from every file.
     for (const id of [h.parent, h.child]) {
-      for (const value of h.seeded.values.get(id)!) expect(filesContaining(h.dir, value), value).toEqual([]);
+      for (const value of h.seeded.values.get(id)!)
+        expect(filesContaining(h.dir, value), value).toEqual([]);
     }
     const current = (v: string) => !/^threads\.(preview|title):/.test(v) || v.includes('update-2');
     for (const value of h.seeded.values.get(h.kept)!.filter(current)) {
@@ -88,7 +119,9 @@ describe("purging a thread's rows from Codex's databases", () => {
     reader.prepare('BEGIN').run();
     reader.prepare('SELECT count(*) FROM threads').get();
     expect(() => purgeThreadRows(state, h.doomed)).toThrow(DatabaseBusyError);
-    const value = h.seeded.values.get(h.parent)!.find((v) => v.startsWith('threads.first_user_message'))!;
+    const value = h.seeded.values
+      .get(h.parent)!
+      .find((v) => v.startsWith('threads.first_user_message'))!;
     expect(filesContaining(h.dir, value)).not.toEqual([]); // the reader's snapshot still holds it
     reader.prepare('COMMIT').run();
     reader.close();
@@ -114,7 +147,9 @@ describe("purging a thread's rows from Codex's databases", () => {
     const outside = join(mkdtempSync(join(tmpdir(), 'victim-')), 'state_5.sqlite');
     seedCodexDatabases(dirname(outside), [{ id: h.parent, parent: null, rolloutPath: '/x' }]);
     symlinkSync(outside, join(h.dir, 'state_7.sqlite'));
-    expect(() => purgeThreadRows(join(h.dir, 'state_7.sqlite'), h.doomed)).toThrow(/not a regular file/);
+    expect(() => purgeThreadRows(join(h.dir, 'state_7.sqlite'), h.doomed)).toThrow(
+      /not a regular file/,
+    );
     expect(rowsOf(outside, h.parent)).toBeGreaterThan(0);
     expect(codexDatabasesIn(h.dir)).not.toContain(join(h.dir, 'state_7.sqlite'));
   });

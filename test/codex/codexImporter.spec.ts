@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +17,11 @@ import { CodexImporter } from '../../src/codex/codexImporter.js';
 import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { exited, startCli } from '../support/cli.js';
-import { type CodexHomeFixture, generateCodexHome, writeRollout } from '../support/codexHomeFixture.js';
+import {
+  type CodexHomeFixture,
+  generateCodexHome,
+  writeRollout,
+} from '../support/codexHomeFixture.js';
 import { unwrap } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
@@ -35,18 +47,30 @@ describe('importing a Codex home', () => {
   const allKinds = { sourceKinds: ['cli', 'vscode', 'exec', 'subAgentThreadSpawn'], limit: 1000 };
 
   it('turns rollouts into threads with spawn edges, names and archive state, and skips what it cannot read', async () => {
-    const before = new Map([...fx.threads.values()].map((t) => [t.path, [readFileSync(t.path, 'utf8'), statSync(t.path).mtimeMs]]));
+    const before = new Map(
+      [...fx.threads.values()].map((t) => [
+        t.path,
+        [readFileSync(t.path, 'utf8'), statSync(t.path).mtimeMs],
+      ]),
+    );
     const r = await new CodexImporter(home, ledger).run();
     expect(r.started).toBe(fx.threads.size);
     expect(r.skipped.map((s) => s.path).sort()).toEqual([...fx.malformed].sort());
-    expect(r.skipped.map((s) => s.error)).toEqual(expect.arrayContaining([expect.stringMatching(/first line is not JSON/), expect.stringMatching(/empty rollout/)]));
+    expect(r.skipped.map((s) => s.error)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/first line is not JSON/),
+        expect.stringMatching(/empty rollout/),
+      ]),
+    );
     const live = unwrap(listThreads(ledger.readDb, allKinds)).rows;
     const archived = unwrap(listThreads(ledger.readDb, { ...allKinds, archived: true })).rows;
     expect(live.length + archived.length).toBe(fx.threads.size);
     expect(archived.length).toBe([...fx.threads.values()].filter((t) => t.archived).length);
     for (const t of fx.threads.values()) {
       if (t.parent) expect(ledger.queries.node(t.id)?.parent_thread_id).toBe(t.parent);
-      expect((await ledger.repo.load(t.id as never)).state.children).toEqual(fx.children.get(t.id) ?? []);
+      expect((await ledger.repo.load(t.id as never)).state.children).toEqual(
+        fx.children.get(t.id) ?? [],
+      );
     }
     expect(ledger.queries.sessionName(fx.roots[0]!)).toBe('Release checklist');
     // the import never writes to a rollout
@@ -71,7 +95,9 @@ describe('importing a Codex home', () => {
     const third = await new CodexImporter(home, ledger).run({ full: true });
     expect(third).toMatchObject({ started: 0, updated: 1 });
     const added = (await readLog(ledger)).filter((e) => e.position > head!);
-    expect(added.map((e) => e.event)).toEqual([{ type: 'ThreadUpdated', data: { threadId: t.id, updatedAtMs: later.getTime() } }]);
+    expect(added.map((e) => e.event)).toEqual([
+      { type: 'ThreadUpdated', data: { threadId: t.id, updatedAtMs: later.getTime() } },
+    ]);
   });
 
   it('purges a rollout that turns up for a deleted thread, or under a deleted parent, and never lists it', async () => {
@@ -83,9 +109,18 @@ describe('importing a Codex home', () => {
     expect((await ledger.repo.load(root as never)).state.status).toBe('deleted');
     const old = fx.threads.get(root)!;
     // A still-running Codex writes the deleted thread's rollout again, and spawns a child under it.
-    const again = writeRollout(fx.home, { ...old, createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5) });
+    const again = writeRollout(fx.home, {
+      ...old,
+      createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5),
+    });
     const orphanId = uuidv7();
-    const orphan = writeRollout(fx.home, { ...old, id: orphanId, parent: root, depth: 1, createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5 + 1000) });
+    const orphan = writeRollout(fx.home, {
+      ...old,
+      id: orphanId,
+      parent: root,
+      depth: 1,
+      createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5 + 1000),
+    });
     const r = await new CodexImporter(home, ledger).run();
     expect(r.purgedLate.sort()).toEqual([again, orphan].sort());
     expect(existsSync(again)).toBe(false);
@@ -95,14 +130,23 @@ describe('importing a Codex home', () => {
     const listed = unwrap(listThreads(ledger.readDb, allKinds)).rows.map((t) => t.thread_id);
     expect(listed).not.toContain(root);
     expect(listed).not.toContain(orphanId);
-    const recorded = (await readLog(ledger)).flatMap((e) => (e.event.type === 'RolloutPurged' ? [e.event.data.path] : []));
+    const recorded = (await readLog(ledger)).flatMap((e) =>
+      e.event.type === 'RolloutPurged' ? [e.event.data.path] : [],
+    );
     expect(recorded).toEqual(expect.arrayContaining([again, orphan]));
 
     // And a name Codex writes for the deleted thread afterwards leaves the index at the next import.
-    appendFileSync(join(fx.home, 'session_index.jsonl'), `${JSON.stringify({ id: root, thread_name: 'secret plan', updated_at: 'x' })}\n`);
+    appendFileSync(
+      join(fx.home, 'session_index.jsonl'),
+      `${JSON.stringify({ id: root, thread_name: 'secret plan', updated_at: 'x' })}\n`,
+    );
     await new CodexImporter(home, ledger).run();
     expect(readFileSync(join(fx.home, 'session_index.jsonl'), 'utf8')).not.toContain('secret plan');
-    expect((await readLog(ledger)).some((e) => e.event.type === 'SessionIndexPurged' && e.event.data.threadId === root)).toBe(true);
+    expect(
+      (await readLog(ledger)).some(
+        (e) => e.event.type === 'SessionIndexPurged' && e.event.data.threadId === root,
+      ),
+    ).toBe(true);
   });
 
   it('imports a parent before a child that names it only by parent_thread_id, and links them', async () => {
@@ -110,30 +154,74 @@ describe('importing a Codex home', () => {
     const child = uuidv7();
     const base = { depth: 0, archived: false, name: null, source: 'cli', cwd: '/p', preview: 'p' };
     // The child as a rollout that carries a top-level parent_thread_id but a plain source.
-    const childPath = writeRollout(fx.home, { ...base, id: child, parent: null, createdAt: new Date('2026-11-23T08:00:00Z') });
+    const childPath = writeRollout(fx.home, {
+      ...base,
+      id: child,
+      parent: null,
+      createdAt: new Date('2026-11-23T08:00:00Z'),
+    });
     const lines = readFileSync(childPath, 'utf8').split('\n');
     const meta = JSON.parse(lines[0]!);
     meta.payload.parent_thread_id = parent;
     writeFileSync(childPath, [JSON.stringify(meta), ...lines.slice(1)].join('\n'));
-    writeRollout(fx.home, { ...base, id: parent, parent: null, createdAt: new Date('2026-11-23T09:00:00Z') });
+    writeRollout(fx.home, {
+      ...base,
+      id: parent,
+      parent: null,
+      createdAt: new Date('2026-11-23T09:00:00Z'),
+    });
     await new CodexImporter(home, ledger).run({ full: true });
     expect((await ledger.repo.load(parent as never)).state.children).toEqual([child]);
   });
 
   it('skips a rollout whose spawn depth is 1.5 or 1e400, naming the field; the log stays readable and ready, from the shell too', async () => {
     const parent = fx.roots[0]!;
-    const base = { parent, archived: false, name: null, source: 'subagent', cwd: '/p', preview: 'p' };
+    const base = {
+      parent,
+      archived: false,
+      name: null,
+      source: 'subagent',
+      cwd: '/p',
+      preview: 'p',
+    };
     const bad = [
-      { text: '1.5', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 1.5, createdAt: new Date('2026-11-24T08:00:00Z') }) },
-      { text: '1e400', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 7, createdAt: new Date('2026-11-24T08:01:00Z') }) },
-      { text: '-1', path: writeRollout(fx.home, { ...base, id: uuidv7(), depth: 7, createdAt: new Date('2026-11-24T08:02:00Z') }) },
+      {
+        text: '1.5',
+        path: writeRollout(fx.home, {
+          ...base,
+          id: uuidv7(),
+          depth: 1.5,
+          createdAt: new Date('2026-11-24T08:00:00Z'),
+        }),
+      },
+      {
+        text: '1e400',
+        path: writeRollout(fx.home, {
+          ...base,
+          id: uuidv7(),
+          depth: 7,
+          createdAt: new Date('2026-11-24T08:01:00Z'),
+        }),
+      },
+      {
+        text: '-1',
+        path: writeRollout(fx.home, {
+          ...base,
+          id: uuidv7(),
+          depth: 7,
+          createdAt: new Date('2026-11-24T08:02:00Z'),
+        }),
+      },
     ];
     // JSON.stringify cannot write 1e400: put the literal in the text, as a hostile file would have it.
-    for (const b of bad) writeFileSync(b.path, readFileSync(b.path, 'utf8').replace('"depth":7', `"depth":${b.text}`));
+    for (const b of bad)
+      writeFileSync(b.path, readFileSync(b.path, 'utf8').replace('"depth":7', `"depth":${b.text}`));
     const r = await new CodexImporter(home, ledger).run({ full: true });
     for (const b of bad) {
       const skip = r.skipped.find((s) => s.path === b.path);
-      expect(skip?.error, b.text).toMatch(/source\.subagent\.thread_spawn\.depth must be a whole number, 0 or more/);
+      expect(skip?.error, b.text).toMatch(
+        /source\.subagent\.thread_spawn\.depth must be a whole number, 0 or more/,
+      );
     }
     expect(r.started).toBe(fx.threads.size);
     await readLog(ledger); // every event decodes
@@ -144,7 +232,10 @@ describe('importing a Codex home', () => {
     await app.close();
     // A fresh process reads the whole log: the import and a rebuild both exit 0.
     await ledger.close();
-    for (const args of [['import', '--codex-home', fx.home], ['rebuild', '--codex-home', fx.home]]) {
+    for (const args of [
+      ['import', '--codex-home', fx.home],
+      ['rebuild', '--codex-home', fx.home],
+    ]) {
       const child = startCli(args);
       expect((await exited(child)).code, child.output()).toBe(0);
       if (args[0] === 'import') expect(child.output()).toContain(`skipped ${bad[1]!.path}`);

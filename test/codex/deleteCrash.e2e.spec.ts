@@ -5,7 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { stepDoneBy } from '../../src/domain/purgeSteps.js';
-import { type DeletionHome, type LoggedEvent, buildDeletionHome, currentValuesOf, listFiles, readLog, rowsPerTable, scanFiles, secretsOf } from '../support/deletionHome.js';
+import {
+  type DeletionHome,
+  type LoggedEvent,
+  buildDeletionHome,
+  currentValuesOf,
+  listFiles,
+  readLog,
+  rowsPerTable,
+  scanFiles,
+  secretsOf,
+} from '../support/deletionHome.js';
 import { exited } from '../support/cli.js';
 import { LedgerAppServer, waitFor, within } from '../support/ledgerProcess.js';
 import { tempDir } from '../support/tempDir.js';
@@ -19,7 +29,8 @@ import { tempDir } from '../support/tempDir.js';
 const dataDirOf = (h: DeletionHome) => join(h.home, 'thread-ledger');
 
 /** The temp files of rewrites (`.history.jsonl.<hex>.tmp`, `.session_index.jsonl.<hex>.tmp`) in the home. */
-const strayTempFiles = (h: DeletionHome) => listFiles(h.home).filter((f) => /^\.(history|session_index)\.jsonl\.[0-9a-f]+\.tmp$/.test(f));
+const strayTempFiles = (h: DeletionHome) =>
+  listFiles(h.home).filter((f) => /^\.(history|session_index)\.jsonl\.[0-9a-f]+\.tmp$/.test(f));
 
 /** An app-server that SIGKILLs itself as it is about to rename a file whose path contains `needle`. */
 const CRASH_HOOK = fileURLToPath(new URL('../support/crashOnRename.mjs', import.meta.url));
@@ -40,7 +51,8 @@ const crashAtHistoryRename = async (h: DeletionHome): Promise<void> => {
   }
 };
 const ofThread = (e: LoggedEvent) => e.data['threadId'] as string | undefined;
-const keyOf = (e: LoggedEvent) => stepDoneBy({ type: e.type, data: e.data } as DomainEvent)?.key ?? null;
+const keyOf = (e: LoggedEvent) =>
+  stepDoneBy({ type: e.type, data: e.data } as DomainEvent)?.key ?? null;
 
 /** Step events (and closings) of the subtree, by `<thread> <step key>`: how many times each was recorded. */
 const recordedSteps = (h: DeletionHome, log: readonly LoggedEvent[]): Map<string, number> => {
@@ -55,8 +67,10 @@ const recordedSteps = (h: DeletionHome, log: readonly LoggedEvent[]): Map<string
   return out;
 };
 
-const isDeleted = (log: readonly LoggedEvent[], id: string) => log.some((e) => e.type === 'ThreadDeleted' && ofThread(e) === id);
-const isTombstoned = (log: readonly LoggedEvent[], id: string) => log.some((e) => e.type === 'ThreadDeleteRequested' && ofThread(e) === id);
+const isDeleted = (log: readonly LoggedEvent[], id: string) =>
+  log.some((e) => e.type === 'ThreadDeleted' && ofThread(e) === id);
+const isTombstoned = (log: readonly LoggedEvent[], id: string) =>
+  log.some((e) => e.type === 'ThreadDeleteRequested' && ofThread(e) === id);
 
 /** Every thread of the subtree deleted once, each of its steps recorded once, the five databases each once. */
 const expectCompletedOnce = (h: DeletionHome, log: readonly LoggedEvent[]) => {
@@ -67,7 +81,8 @@ const expectCompletedOnce = (h: DeletionHome, log: readonly LoggedEvent[]) => {
     expect(counts.get(`${id} codex-home`), id).toBe(1);
     expect(counts.get(`${id} content`), id).toBe(1);
     expect(counts.get(`${id} history:${join(h.home, 'history.jsonl')}`), id).toBe(1);
-    for (const db of h.seeded.files) expect(counts.get(`${id} database:${db}`), `${id} ${db}`).toBe(1);
+    for (const db of h.seeded.files)
+      expect(counts.get(`${id} database:${db}`), `${id} ${db}`).toBe(1);
     // Nothing recorded for the thread after it was closed.
     const mine = log.filter((e) => ofThread(e) === id);
     expect(mine[mine.length - 1]!.type, id).toBe('ThreadDeleted');
@@ -75,7 +90,12 @@ const expectCompletedOnce = (h: DeletionHome, log: readonly LoggedEvent[]) => {
 };
 
 const leftovers = (h: DeletionHome): string[] =>
-  [...scanFiles(h.home, h.subtree.flatMap((id) => secretsOf(h, id)))].map(([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`);
+  [
+    ...scanFiles(
+      h.home,
+      h.subtree.flatMap((id) => secretsOf(h, id)),
+    ),
+  ].map(([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`);
 
 /** What the kept threads have in the databases, table by table, and their values: compared before and after. */
 const keptState = (h: DeletionHome) => ({
@@ -120,8 +140,12 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
       const purgedElsewhere = () => {
         const log = readLog(dataDirOf(h));
         const purged = log.filter((e) => e.type === 'CodexDatabasePurged').length;
-        const busy = log.filter((e) => e.type === 'DeletionStepFailed' && e.data['step'] === `database:${logsDb}`).length;
-        return purged === h.subtree.length * (h.seeded.files.length - 1) && busy >= h.subtree.length;
+        const busy = log.filter(
+          (e) => e.type === 'DeletionStepFailed' && e.data['step'] === `database:${logsDb}`,
+        ).length;
+        return (
+          purged === h.subtree.length * (h.seeded.files.length - 1) && busy >= h.subtree.length
+        );
       };
       expect(await waitFor(purgedElsewhere, 10_000, 20), server.output.slice(-3000)).toBe(true);
       await server.kill();
@@ -158,7 +182,9 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
     try {
       void server.call('thread/delete', { threadId: h.root }, 20_000).catch(() => undefined);
       const deletedUnrecorded = () =>
-        readLog(dataDirOf(h)).filter((e) => e.type === 'DeletionStepFailed' && e.data['step'] === `database:${logsDb}`).length >= h.subtree.length;
+        readLog(dataDirOf(h)).filter(
+          (e) => e.type === 'DeletionStepFailed' && e.data['step'] === `database:${logsDb}`,
+        ).length >= h.subtree.length;
       expect(await waitFor(deletedUnrecorded, 10_000, 20), server.output.slice(-3000)).toBe(true);
       await server.kill();
     } finally {
@@ -167,20 +193,32 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
       reader.close();
     }
     const atKill = readLog(dataDirOf(h));
-    const failures = atKill.filter((e) => e.type === 'DeletionStepFailed').map((e) => e.data['error'] as string);
-    expect(failures.every((f) => /^logs_2\.sqlite: \d+ rows deleted, but /.test(f)), failures.join('\n')).toBe(true);
+    const failures = atKill
+      .filter((e) => e.type === 'DeletionStepFailed')
+      .map((e) => e.data['error'] as string);
+    expect(
+      failures.every((f) => /^logs_2\.sqlite: \d+ rows deleted, but /.test(f)),
+      failures.join('\n'),
+    ).toBe(true);
     // The rows are gone from the database, yet no CodexDatabasePurged says so.
     expect(rowsPerTable(logsDb, h.subtree)).toEqual({});
-    expect(atKill.filter((e) => e.type === 'CodexDatabasePurged' && e.data['path'] === logsDb)).toEqual([]);
+    expect(
+      atKill.filter((e) => e.type === 'CodexDatabasePurged' && e.data['path'] === logsDb),
+    ).toEqual([]);
     expect(isDeleted(atKill, h.root)).toBe(false);
 
     const log = await resume(h);
     expectCompletedOnce(h, log);
-    const logsRecords = log.filter((e) => e.type === 'CodexDatabasePurged' && e.data['path'] === logsDb);
+    const logsRecords = log.filter(
+      (e) => e.type === 'CodexDatabasePurged' && e.data['path'] === logsDb,
+    );
     expect(logsRecords.map(ofThread).sort()).toEqual([...h.subtree].sort());
     // What the resumed step found to delete: the rows went with the attempt before the kill, which
     // the record of that step does not count (only its DeletionStepFailed error says how many).
-    console.info('logs_2 records after the resume:', JSON.stringify(logsRecords.map((e) => e.data['tables'])));
+    console.info(
+      'logs_2 records after the resume:',
+      JSON.stringify(logsRecords.map((e) => e.data['tables'])),
+    );
     expect(leftovers(h)).toEqual([]);
     expect(keptState(h)).toEqual(before);
     await dir.remove();
@@ -222,9 +260,16 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
       } finally {
         await server.close();
       }
-      const found = scanFiles(h.home, [k0, k2].flatMap((id) => secretsOf(h, id)));
+      const found = scanFiles(
+        h.home,
+        [k0, k2].flatMap((id) => secretsOf(h, id)),
+      );
       // Observed today: history:<k0>:typed-1/2 and history:<k2>:typed-1/2 in .history.jsonl.<hex>.tmp.
-      expect([...found].map(([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`)).toEqual([]);
+      expect(
+        [...found].map(
+          ([n, files]) => `${n} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`,
+        ),
+      ).toEqual([]);
     } finally {
       await dir.remove();
     }
@@ -256,8 +301,11 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
         await server.kill();
       }
       const counts = new Map<string, number>();
-      for (const e of readLog(dataDirOf(h)).filter((e) => h.subtree.includes(ofThread(e) ?? ''))) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
-      console.info(`iteration ${i}: killed ${killAfterMs} ms after the request; recorded then: ${JSON.stringify(Object.fromEntries(counts))}`);
+      for (const e of readLog(dataDirOf(h)).filter((e) => h.subtree.includes(ofThread(e) ?? '')))
+        counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+      console.info(
+        `iteration ${i}: killed ${killAfterMs} ms after the request; recorded then: ${JSON.stringify(Object.fromEntries(counts))}`,
+      );
       const log = await resume(h);
       expectCompletedOnce(h, log);
       for (const db of h.seeded.files) expect(rowsPerTable(db, h.subtree), db).toEqual({});
@@ -265,10 +313,13 @@ describe('thread-ledger app-server SIGKILLed mid-deletion, then started again', 
       // A kill inside a rewrite of history.jsonl or session_index.jsonl leaves its temp file for
       // good (see the KNOWN BUG spec above); it holds none of the subtree (checked just above).
       const stray = strayTempFiles(h);
-      if (stray.length > 0) console.warn(`iteration ${i}: temp files left in the home: ${stray.join(', ')}`);
+      if (stray.length > 0)
+        console.warn(`iteration ${i}: temp files left in the home: ${stray.join(', ')}`);
       await dir.remove();
     };
     // The three at once, each on its own home: what is measured is where each was cut, not how fast.
-    await Promise.all([0, 1, 2].map((i) => iteration(i, Math.floor(((i + random()) / 3) * spanMs))));
+    await Promise.all(
+      [0, 1, 2].map((i) => iteration(i, Math.floor(((i + random()) / 3) * spanMs))),
+    );
   }, 40_000); // ~8-10 s on an idle 2-core machine; the bound leaves room for a loaded one
 });

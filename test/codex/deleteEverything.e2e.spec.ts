@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stepDoneBy } from '../../src/domain/purgeSteps.js';
 import type { DomainEvent } from '../../src/domain/events.js';
-import { currentValuesOf, type DeletionHome, buildDeletionHome, readLog, rowsPerTable, scanFiles, secretsOf } from '../support/deletionHome.js';
+import {
+  currentValuesOf,
+  type DeletionHome,
+  buildDeletionHome,
+  readLog,
+  rowsPerTable,
+  scanFiles,
+  secretsOf,
+} from '../support/deletionHome.js';
 import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { tempDir } from '../support/tempDir.js';
 
@@ -12,7 +20,9 @@ type Page = { data: { id: string }[] };
 
 /** Every needle found anywhere under the home, with where: [] when the home holds none. */
 const leftovers = (h: DeletionHome, needles: readonly string[]): string[] =>
-  [...scanFiles(h.home, needles)].map(([needle, files]) => `${needle} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`);
+  [...scanFiles(h.home, needles)].map(
+    ([needle, files]) => `${needle} in ${files.map((f) => f.slice(h.home.length + 1)).join(', ')}`,
+  );
 
 const jsonLines = (path: string): Record<string, unknown>[] =>
   readFileSync(path, 'utf8')
@@ -26,23 +36,44 @@ describe('thread/delete over a real CODEX_HOME', () => {
     const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2, decoys: true });
     const dataDir = join(h.home, 'thread-ledger');
     const databases = h.seeded.files;
-    const needles = [...h.subtree.flatMap((id) => secretsOf(h, id)), ...h.decoys.filter((d) => d.why.startsWith('session_meta')).map((d) => d.text)];
+    const needles = [
+      ...h.subtree.flatMap((id) => secretsOf(h, id)),
+      ...h.decoys.filter((d) => d.why.startsWith('session_meta')).map((d) => d.text),
+    ];
 
     // Before: every current value is somewhere in the home (the scan sees it), and the rows are there.
     // (Overwritten copies of a preview or title are scanned for too, though SQLite may have reused their space.)
-    const present = [...h.subtree.flatMap((id) => currentValuesOf(h, id)), ...h.decoys.map((d) => d.text)];
+    const present = [
+      ...h.subtree.flatMap((id) => currentValuesOf(h, id)),
+      ...h.decoys.map((d) => d.text),
+    ];
     const before = scanFiles(h.home, present);
     expect(present.filter((n) => !before.has(n))).toEqual([]);
-    const subtreeRows = Object.fromEntries(databases.map((db) => [db, rowsPerTable(db, h.subtree)]));
+    const subtreeRows = Object.fromEntries(
+      databases.map((db) => [db, rowsPerTable(db, h.subtree)]),
+    );
     for (const db of databases) expect(Object.keys(subtreeRows[db]!).length, db).toBeGreaterThan(0);
-    const keptRows = new Map(h.kept.map((id) => [id, databases.map((db) => rowsPerTable(db, [id]))]));
-    const keptIndexLines = jsonLines(join(h.home, 'session_index.jsonl')).filter((l) => h.kept.includes(l['id'] as string));
-    const keptHistoryLines = jsonLines(join(h.home, 'history.jsonl')).filter((l) => h.kept.includes(l['session_id'] as string));
+    const keptRows = new Map(
+      h.kept.map((id) => [id, databases.map((db) => rowsPerTable(db, [id]))]),
+    );
+    const keptIndexLines = jsonLines(join(h.home, 'session_index.jsonl')).filter((l) =>
+      h.kept.includes(l['id'] as string),
+    );
+    const keptHistoryLines = jsonLines(join(h.home, 'history.jsonl')).filter((l) =>
+      h.kept.includes(l['session_id'] as string),
+    );
 
     const server = await LedgerAppServer.start(h.home);
     try {
-      const listed = await server.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [] });
-      const archived = await server.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [], archived: true });
+      const listed = await server.result<Page>('thread/list', {
+        sourceKinds: ALL_KINDS,
+        modelProviders: [],
+      });
+      const archived = await server.result<Page>('thread/list', {
+        sourceKinds: ALL_KINDS,
+        modelProviders: [],
+        archived: true,
+      });
       const visible = [...listed.data, ...archived.data].map((t) => t.id);
       for (const id of [...h.subtree, ...h.kept]) expect(visible, id).toContain(id);
       expect(archived.data.map((t) => t.id)).toEqual([h.archived]);
@@ -53,7 +84,10 @@ describe('thread/delete over a real CODEX_HOME', () => {
       expect(reply.result).toEqual({});
 
       // One thread/deleted per thread of the subtree (the archived one included), the root last.
-      const deleted = server.rpc.takeNotifications().filter((n) => n.method === 'thread/deleted').map((n) => n.params['threadId'] as string);
+      const deleted = server.rpc
+        .takeNotifications()
+        .filter((n) => n.method === 'thread/deleted')
+        .map((n) => n.params['threadId'] as string);
       expect([...deleted].sort()).toEqual([...h.subtree].sort());
       expect(deleted[deleted.length - 1]).toBe(h.root);
 
@@ -65,7 +99,10 @@ describe('thread/delete over a real CODEX_HOME', () => {
       // Every kept thread: its rollout, its rows table by table, its lines, its values.
       for (const id of h.kept) {
         expect(existsSync(h.threads.get(id)!.path), id).toBe(true);
-        expect(databases.map((db) => rowsPerTable(db, [id])), id).toEqual(keptRows.get(id));
+        expect(
+          databases.map((db) => rowsPerTable(db, [id])),
+          id,
+        ).toEqual(keptRows.get(id));
       }
       for (const db of databases) expect(rowsPerTable(db, h.subtree), db).toEqual({});
       expect(jsonLines(join(h.home, 'session_index.jsonl'))).toEqual(keptIndexLines);
@@ -75,12 +112,21 @@ describe('thread/delete over a real CODEX_HOME', () => {
       expect(keptValues.filter((v) => !found.has(v))).toEqual([]);
 
       // Served as before: listed, and read with their turns from their own rollout.
-      const after = await server.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [] });
-      const afterArchived = await server.result<Page>('thread/list', { sourceKinds: ALL_KINDS, modelProviders: [], archived: true });
+      const after = await server.result<Page>('thread/list', {
+        sourceKinds: ALL_KINDS,
+        modelProviders: [],
+      });
+      const afterArchived = await server.result<Page>('thread/list', {
+        sourceKinds: ALL_KINDS,
+        modelProviders: [],
+        archived: true,
+      });
       const ids = [...after.data, ...afterArchived.data].map((t) => t.id);
       expect(ids.sort()).toEqual([...h.kept].sort());
       for (const id of h.kept) {
-        const { thread } = await server.result<{ thread: { id: string; path: string; preview: string; turns: unknown[] } }>('thread/read', { threadId: id, includeTurns: true });
+        const { thread } = await server.result<{
+          thread: { id: string; path: string; preview: string; turns: unknown[] };
+        }>('thread/read', { threadId: id, includeTurns: true });
         expect(thread.path, id).toBe(h.threads.get(id)!.path);
         expect(thread.preview, id).toBe(h.threads.get(id)!.preview);
         expect(thread.turns.length, id).toBeGreaterThan(0);
@@ -96,15 +142,24 @@ describe('thread/delete over a real CODEX_HOME', () => {
       const ofSubtree = log.filter((e) => h.subtree.includes(e.data['threadId'] as string));
       for (const id of h.subtree) {
         const mine = ofSubtree.filter((e) => e.data['threadId'] === id);
-        const purged = mine.filter((e) => e.type === 'CodexDatabasePurged').map((e) => e.data['path'] as string);
+        const purged = mine
+          .filter((e) => e.type === 'CodexDatabasePurged')
+          .map((e) => e.data['path'] as string);
         expect(purged.sort(), id).toEqual([...databases].sort());
         const history = mine.filter((e) => e.type === 'HistoryFilePurged');
-        expect(history.map((e) => e.data), id).toEqual([{ threadId: id, path: join(h.home, 'history.jsonl'), linesRemoved: 2 }]);
-        const keys = mine.flatMap((e) => stepDoneBy({ type: e.type, data: e.data } as DomainEvent)?.key ?? []);
+        expect(
+          history.map((e) => e.data),
+          id,
+        ).toEqual([{ threadId: id, path: join(h.home, 'history.jsonl'), linesRemoved: 2 }]);
+        const keys = mine.flatMap(
+          (e) => stepDoneBy({ type: e.type, data: e.data } as DomainEvent)?.key ?? [],
+        );
         expect(keys.length, id).toBe(new Set(keys).size);
         expect(mine.filter((e) => e.type === 'ThreadDeleted').length, id).toBe(1);
       }
-      const counted: Record<string, Record<string, number>> = Object.fromEntries(databases.map((db) => [db, {}]));
+      const counted: Record<string, Record<string, number>> = Object.fromEntries(
+        databases.map((db) => [db, {}]),
+      );
       for (const e of ofSubtree.filter((e) => e.type === 'CodexDatabasePurged')) {
         for (const { table, rows } of e.data['tables'] as { table: string; rows: number }[]) {
           const byTable = counted[e.data['path'] as string]!;
@@ -113,7 +168,9 @@ describe('thread/delete over a real CODEX_HOME', () => {
       }
       expect(counted).toEqual(subtreeRows);
       // Both stray rollouts were purged for the subtree thread whose id they carry.
-      const rollouts = ofSubtree.filter((e) => e.type === 'RolloutPurged' && e.data['outcome'] === 'removed').map((e) => e.data['path']);
+      const rollouts = ofSubtree
+        .filter((e) => e.type === 'RolloutPurged' && e.data['outcome'] === 'removed')
+        .map((e) => e.data['path']);
       for (const d of h.decoys) expect(rollouts, d.why).toContain(d.path);
     } finally {
       await server.close();
@@ -131,14 +188,23 @@ describe('thread/delete over a real CODEX_HOME', () => {
    */
   it('a kept thread whose id a misnamed rollout of the subtree carries is still served from its own rollout', async () => {
     const dir = await tempDir('delete-misnamed-');
-    const h = buildDeletionHome(dir.path, { subtreeSize: 7, fanout: 2, decoys: true, decoysFirst: true });
+    const h = buildDeletionHome(dir.path, {
+      subtreeSize: 7,
+      fanout: 2,
+      decoys: true,
+      decoysFirst: true,
+    });
     const m = h.misnamed!;
     const own = h.threads.get(m.metaOf)!.path;
     const server = await LedgerAppServer.start(h.home);
     try {
-      const before = await server.result<{ thread: { path: string } }>('thread/read', { threadId: m.metaOf });
+      const before = await server.result<{ thread: { path: string } }>('thread/read', {
+        threadId: m.metaOf,
+      });
       // What the ledger took for K's rollout: the file named for G (observed: m.path, not `own`).
-      console.info(`kept ${m.metaOf}: ledger path before the delete ${before.thread.path === m.path ? 'is the misnamed file' : 'is its own file'}`);
+      console.info(
+        `kept ${m.metaOf}: ledger path before the delete ${before.thread.path === m.path ? 'is the misnamed file' : 'is its own file'}`,
+      );
       expect(await server.result('thread/delete', { threadId: h.root }, 20_000)).toEqual({});
       expect(existsSync(m.path)).toBe(false); // it carried G's id by name: purged
       expect(existsSync(own)).toBe(true); // K's own rollout is untouched

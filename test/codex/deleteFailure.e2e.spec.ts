@@ -40,17 +40,29 @@ describe('thread/delete when a purge step fails', () => {
     // Once the obstacle is gone, the background worker finishes the deletion by itself, and the
     // client hears of each thread it finished then: every thread of the subtree once in all.
     rmSync(path, { recursive: true });
-    const subtree = [root, ...fx.children.get(root)!, ...fx.children.get(root)!.flatMap((c) => fx.children.get(c) ?? [])];
+    const subtree = [
+      root,
+      ...fx.children.get(root)!,
+      ...fx.children.get(root)!.flatMap((c) => fx.children.get(c) ?? []),
+    ];
     for (let i = 0; i < 100 && notified.length < subtree.length; i++) {
       await new Promise((res) => setTimeout(res, 50));
-      notified.push(...rpc.takeNotifications().filter((n) => n.method === 'thread/deleted').map((n) => n.params['threadId'] as string));
+      notified.push(
+        ...rpc
+          .takeNotifications()
+          .filter((n) => n.method === 'thread/deleted')
+          .map((n) => n.params['threadId'] as string),
+      );
     }
     expect([...notified].sort()).toEqual([...subtree].sort());
     expect(notified.at(-1)).toBe(root); // deepest first, root last
     const log = new Database(join(dir.path, 'thread-ledger', 'events.db'), { readonly: true });
     const closed = () =>
-      log.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'ThreadDeleted' AND stream_id = ?").get(`thread-${root}`) as { n: number };
-    for (let i = 0; i < 100 && closed().n === 0; i++) await new Promise((res) => setTimeout(res, 50));
+      log
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'ThreadDeleted' AND stream_id = ?")
+        .get(`thread-${root}`) as { n: number };
+    for (let i = 0; i < 100 && closed().n === 0; i++)
+      await new Promise((res) => setTimeout(res, 50));
     expect(closed().n).toBe(1);
     log.close();
     child.stdin!.end();

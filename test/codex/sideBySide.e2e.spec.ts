@@ -2,8 +2,19 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schemaErrors } from '../support/codexSchemas.js';
-import { type AppServerProcess, startLedgerAppServer, startRealCodex } from '../support/realCodex.js';
-import { agentMessage, richTurnLines, taskComplete, taskStarted, userMessage, writeRolloutFile } from '../support/rolloutWriter.js';
+import {
+  type AppServerProcess,
+  startLedgerAppServer,
+  startRealCodex,
+} from '../support/realCodex.js';
+import {
+  agentMessage,
+  richTurnLines,
+  taskComplete,
+  taskStarted,
+  userMessage,
+  writeRolloutFile,
+} from '../support/rolloutWriter.js';
 import { tempDir } from '../support/tempDir.js';
 
 /**
@@ -18,10 +29,32 @@ import { tempDir } from '../support/tempDir.js';
  * - `recencyAt`: Codex fills it from its own state database; thread-ledger has no recency;
  * - `nextCursor` / `backwardsCursor`: opaque, each server's own encoding.
  */
-type Thread = Record<string, unknown> & { id: string; createdAt: number; updatedAt: number; turns: unknown[] };
+type Thread = Record<string, unknown> & {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  turns: unknown[];
+};
 type Page = { data: Thread[] };
 
-const COMPARED = ['id', 'sessionId', 'forkedFromId', 'parentThreadId', 'preview', 'modelProvider', 'createdAt', 'updatedAt', 'status', 'path', 'cwd', 'cliVersion', 'originator', 'source', 'name', 'turns'];
+const COMPARED = [
+  'id',
+  'sessionId',
+  'forkedFromId',
+  'parentThreadId',
+  'preview',
+  'modelProvider',
+  'createdAt',
+  'updatedAt',
+  'status',
+  'path',
+  'cwd',
+  'cliVersion',
+  'originator',
+  'source',
+  'name',
+  'turns',
+];
 const compared = (t: Thread) => Object.fromEntries(COMPARED.map((k) => [k, t[k]]));
 
 const id = (n: number) => `019a0003-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -38,8 +71,10 @@ describe('side by side with codex app-server 0.169.0', () => {
   const rich = id(1);
   const legacy = id(2);
 
-  const both = async <T>(method: string, params: unknown): Promise<[T, T]> =>
-    [await ledger.result<T>(method, params), await codex.result<T>(method, params)];
+  const both = async <T>(method: string, params: unknown): Promise<[T, T]> => [
+    await ledger.result<T>(method, params),
+    await codex.result<T>(method, params),
+  ];
   const ids = (p: Page) => p.data.map((t) => t.id);
 
   beforeAll(async () => {
@@ -48,16 +83,54 @@ describe('side by side with codex app-server 0.169.0', () => {
     home = dir.path;
     remove = dir.remove;
     removeData = data.remove;
-    writeRolloutFile(home, { id: rich, createdAt: at(0), mtime: at(30), provider: 'openai', lines: richTurnLines(rich, turn(1), turn(2), turn(3)) });
     writeRolloutFile(home, {
-      id: legacy, createdAt: at(1), mtime: at(31), provider: 'openai', source: 'vscode',
-      lines: [userMessage('legacy hello'), agentMessage('hi'), taskStarted(turn(4)), userMessage('then explicit'), taskComplete(turn(4))],
+      id: rich,
+      createdAt: at(0),
+      mtime: at(30),
+      provider: 'openai',
+      lines: richTurnLines(rich, turn(1), turn(2), turn(3)),
     });
-    writeRolloutFile(home, { id: id(3), createdAt: at(2), mtime: at(32), provider: 'ollama', lines: [userMessage('local model')] });
-    writeRolloutFile(home, { id: id(4), createdAt: at(3), mtime: at(33), provider: 'lmstudio', lines: [userMessage('studio')] });
-    writeRolloutFile(home, { id: id(5), createdAt: at(4), mtime: at(34), provider: 'ollama', source: 'exec', lines: [userMessage('exec run')] });
+    writeRolloutFile(home, {
+      id: legacy,
+      createdAt: at(1),
+      mtime: at(31),
+      provider: 'openai',
+      source: 'vscode',
+      lines: [
+        userMessage('legacy hello'),
+        agentMessage('hi'),
+        taskStarted(turn(4)),
+        userMessage('then explicit'),
+        taskComplete(turn(4)),
+      ],
+    });
+    writeRolloutFile(home, {
+      id: id(3),
+      createdAt: at(2),
+      mtime: at(32),
+      provider: 'ollama',
+      lines: [userMessage('local model')],
+    });
+    writeRolloutFile(home, {
+      id: id(4),
+      createdAt: at(3),
+      mtime: at(33),
+      provider: 'lmstudio',
+      lines: [userMessage('studio')],
+    });
+    writeRolloutFile(home, {
+      id: id(5),
+      createdAt: at(4),
+      mtime: at(34),
+      provider: 'ollama',
+      source: 'exec',
+      lines: [userMessage('exec run')],
+    });
     // No config.toml: both list `openai`'s threads by default.
-    [ledger, codex] = await Promise.all([startLedgerAppServer(home, { LEDGER_DATA_DIR: data.path }), startRealCodex(home)]);
+    [ledger, codex] = await Promise.all([
+      startLedgerAppServer(home, { LEDGER_DATA_DIR: data.path }),
+      startRealCodex(home),
+    ]);
   }, 30_000);
 
   afterAll(async () => {
@@ -67,7 +140,13 @@ describe('side by side with codex app-server 0.169.0', () => {
   });
 
   it('thread/list: no config.toml lists openai only; [] lists every provider; a list filters', async () => {
-    for (const params of [{}, { modelProviders: null }, { modelProviders: [] }, { modelProviders: ['ollama', 'lmstudio'] }, { modelProviders: ['azure'] }]) {
+    for (const params of [
+      {},
+      { modelProviders: null },
+      { modelProviders: [] },
+      { modelProviders: ['ollama', 'lmstudio'] },
+      { modelProviders: ['azure'] },
+    ]) {
       const [mine, theirs] = await both<Page>('thread/list', params);
       expect(ids(mine), JSON.stringify(params)).toEqual(ids(theirs));
       expect(mine.data.map(compared)).toEqual(theirs.data.map(compared));
@@ -89,14 +168,26 @@ describe('side by side with codex app-server 0.169.0', () => {
 
   it('thread/read with includeTurns: the rollout mtime and the same turns, ids and statuses included', async () => {
     for (const threadId of [rich, legacy, id(3)]) {
-      const [mine, theirs] = await both<{ thread: Thread }>('thread/read', { threadId, includeTurns: true });
+      const [mine, theirs] = await both<{ thread: Thread }>('thread/read', {
+        threadId,
+        includeTurns: true,
+      });
       expect(compared(mine.thread)).toEqual(compared(theirs.thread));
-      expect(mine.thread.updatedAt).toBe(Math.floor(statSync(mine.thread.path as string).mtimeMs / 1000));
+      expect(mine.thread.updatedAt).toBe(
+        Math.floor(statSync(mine.thread.path as string).mtimeMs / 1000),
+      );
       expect(schemaErrors('ThreadReadResponse', mine)).toEqual([]);
     }
-    const { thread } = await ledger.result<{ thread: Thread }>('thread/read', { threadId: rich, includeTurns: true });
+    const { thread } = await ledger.result<{ thread: Thread }>('thread/read', {
+      threadId: rich,
+      includeTurns: true,
+    });
     expect(thread.updatedAt).toBe(secs(at(30)));
-    const turns = thread.turns as { id: string; status: string; items: { type: string; id: string }[] }[];
+    const turns = thread.turns as {
+      id: string;
+      status: string;
+      items: { type: string; id: string }[];
+    }[];
     // What the comparison covered, so that an empty answer on both sides cannot pass it.
     expect(turns.map((t) => [t.id, t.status])).toEqual([
       [turn(1), 'completed'],
@@ -106,9 +197,23 @@ describe('side by side with codex app-server 0.169.0', () => {
       [turn(3), 'interrupted'],
     ]);
     expect(turns[0]!.items.map((i) => i.type)).toEqual([
-      'userMessage', 'reasoning', 'agentMessage', 'fileChange', 'mcpToolCall', 'mcpToolCall', 'webSearch', 'webSearch', 'plan', 'agentMessage',
+      'userMessage',
+      'reasoning',
+      'agentMessage',
+      'fileChange',
+      'mcpToolCall',
+      'mcpToolCall',
+      'webSearch',
+      'webSearch',
+      'plan',
+      'agentMessage',
     ]);
-    expect(turns[1]!.items.map((i) => i.type)).toEqual(['userMessage', 'enteredReviewMode', 'exitedReviewMode', 'contextCompaction']);
+    expect(turns[1]!.items.map((i) => i.type)).toEqual([
+      'userMessage',
+      'enteredReviewMode',
+      'exitedReviewMode',
+      'contextCompaction',
+    ]);
   }, 20_000);
 
   it('thread/read of an unknown thread is refused by both', async () => {
@@ -126,7 +231,7 @@ describe('side by side with codex app-server 0.169.0', () => {
       const [mine, theirs] = await both<Page>('thread/list', params);
       expect(ids(mine), JSON.stringify(params)).toEqual(ids(theirs));
     }
-    expect(ids((await ledger.result<Page>('thread/list', {})))).toEqual([id(3)]);
+    expect(ids(await ledger.result<Page>('thread/list', {}))).toEqual([id(3)]);
   }, 30_000);
 
   it('a config.toml that does not parse: both fall back to openai', async () => {

@@ -22,7 +22,11 @@ describe('worker over a Codex home', () => {
       [...fx.threads.values()].map((t) => ({ id: t.id, parent: t.parent, rolloutPath: t.path })),
     );
     const typed = (id: string) => `typed into ${id}`;
-    for (const id of fx.threads.keys()) appendFileSync(join(dir.path, 'history.jsonl'), `${JSON.stringify({ session_id: id, ts: 1, text: typed(id) })}\n`);
+    for (const id of fx.threads.keys())
+      appendFileSync(
+        join(dir.path, 'history.jsonl'),
+        `${JSON.stringify({ session_id: id, ts: 1, text: typed(id) })}\n`,
+      );
 
     // Imported, then tombstoned with no worker running (an app-server that stopped right after).
     const home = new CodexHome(dir.path);
@@ -32,7 +36,16 @@ describe('worker over a Codex home', () => {
     await ledger.close();
 
     const data = join(dir.path, 'thread-ledger');
-    const blind = startCli(['worker', '--data', data, '--rollout-root', home.sessionsDir, '--rollout-root', home.archivedDir, '--until-idle']);
+    const blind = startCli([
+      'worker',
+      '--data',
+      data,
+      '--rollout-root',
+      home.sessionsDir,
+      '--rollout-root',
+      home.archivedDir,
+      '--until-idle',
+    ]);
     expect((await exited(blind)).code, blind.output()).toBe(3);
     expect(blind.output()).toContain('this worker has none configured (--codex-home)');
     const value = seeded.values.get(root)!.find((v) => v.startsWith('logs.feedback_log_body'))!;
@@ -43,18 +56,30 @@ describe('worker over a Codex home', () => {
     const worker = startCli(['worker', '--codex-home', dir.path, '--until-idle']);
     expect((await exited(worker)).code, worker.output()).toBe(0);
     for (const id of subtree) {
-      for (const v of [...seeded.values.get(id)!, typed(id)]) expect(filesContaining(dir.path, v), v).toEqual([]);
+      for (const v of [...seeded.values.get(id)!, typed(id)])
+        expect(filesContaining(dir.path, v), v).toEqual([]);
     }
     const kept = fx.roots[1]!;
     expect(readFileSync(join(dir.path, 'history.jsonl'), 'utf8')).toContain(typed(kept));
-    expect(filesContaining(dir.path, seeded.values.get(kept)!.find((v) => v.startsWith('logs.feedback_log_body'))!)).not.toEqual([]);
+    expect(
+      filesContaining(
+        dir.path,
+        seeded.values.get(kept)!.find((v) => v.startsWith('logs.feedback_log_body'))!,
+      ),
+    ).not.toEqual([]);
     await dir.remove();
   });
 
   it('serve --codex-home keeps its data in the home, like the app-server, and answers', async () => {
     const dir = await tempDir();
     generateCodexHome(dir.path, { roots: 2, trees: 0 });
-    const serve = startCli(['serve', '--codex-home', dir.path], { HOST: '127.0.0.1', PORT: '0', LEDGER_TOKENS: '', LEDGER_DATA_DIR: '', LEDGER_LOG: 'off' });
+    const serve = startCli(['serve', '--codex-home', dir.path], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LEDGER_TOKENS: '',
+      LEDGER_DATA_DIR: '',
+      LEDGER_LOG: 'off',
+    });
     const url = await listeningOn(serve);
     expect(url, serve.output()).toBeDefined();
     expect((await fetch(`${url}/readyz`)).status).toBe(200);

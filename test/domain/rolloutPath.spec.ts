@@ -13,7 +13,9 @@ const reasonOf = (path: string) => {
 
 describe('a rollout path, checked on its text against the roots (no I/O)', () => {
   it("accepts the thread's own file inside a root, as Codex names it", () => {
-    expect(reasonOf(`/home/u/.codex/sessions/2026/11/20/rollout-2026-11-20T10-00-00-${id}.jsonl`)).toBe('accepted');
+    expect(
+      reasonOf(`/home/u/.codex/sessions/2026/11/20/rollout-2026-11-20T10-00-00-${id}.jsonl`),
+    ).toBe('accepted');
     expect(reasonOf(`/home/u/.codex/archived_sessions/rollout-${id}.jsonl`)).toBe('accepted');
   });
 
@@ -35,6 +37,7 @@ describe('a rollout path, checked on its text against the roots (no I/O)', () =>
       [`/home/u/.codex/sessions/rollout-${id}.jsonl.bak`, /thread's own rollout/],
       [`/home/u/.codex/sessions/${id}.jsonl`, /thread's own rollout/],
     ];
-    for (const [path, reason] of cases) expect(reasonOf(path), JSON.stringify(path)).toMatch(reason);
+    for (const [path, reason] of cases)
+      expect(reasonOf(path), JSON.stringify(path)).toMatch(reason);
   });
 });

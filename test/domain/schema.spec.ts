@@ -22,7 +22,9 @@ describe('event schema on read', () => {
   });
   it('upcasts the v1 events this build changed: ThreadStarted without Codex metadata, ThreadRenamed without an index file', () => {
     const { codex: _, ...v1 } = startedData({ threadId });
-    expect(decodeEventData('ThreadStarted', 1, v1)).toEqual(E.right({ type: 'ThreadStarted', data: { ...v1, codex: null } }));
+    expect(decodeEventData('ThreadStarted', 1, v1)).toEqual(
+      E.right({ type: 'ThreadStarted', data: { ...v1, codex: null } }),
+    );
     expect(decodeEventData('ThreadRenamed', 1, { threadId, name: 'x' })).toEqual(
       E.right({ type: 'ThreadRenamed', data: { threadId, name: 'x', indexedIn: null } }),
     );
@@ -33,14 +35,22 @@ describe('event schema on read', () => {
       upcasters: {
         ThreadArchived: {
           1: (d: unknown) => ({ ...(d as object), path: (d as { where: string }).where }),
-          2: (d: unknown) => ({ threadId: (d as { threadId: string }).threadId, rolloutPath: (d as { path: string }).path }),
+          2: (d: unknown) => ({
+            threadId: (d as { threadId: string }).threadId,
+            rolloutPath: (d as { path: string }).path,
+          }),
         },
       },
     };
     expect(decodeEventData('ThreadArchived', 1, { threadId, where: '/a' }, registry)).toEqual(
       E.right({ type: 'ThreadArchived', data: { threadId, rolloutPath: '/a' } }),
     );
-    const noPath = decodeEventData('ThreadUnarchived', 0, { threadId, rolloutPath: null }, registry);
+    const noPath = decodeEventData(
+      'ThreadUnarchived',
+      0,
+      { threadId, rolloutPath: null },
+      registry,
+    );
     expect(E.isLeft(noPath) && noPath.left.kind).toBe('UnsupportedSchemaVersion');
   });
 });

@@ -35,19 +35,33 @@ describe('a client that does not read its answers is held back, not buffered', (
     const at = new Date('2026-03-01T10:00:00Z');
     for (let i = 0; i < 100; i++) {
       const t = new Date(at.getTime() + i * 1000);
-      writeRolloutFile(home.path, { id: uuidv7(), createdAt: t, mtime: t, provider: 'openai', lines: [userMessage(`${i} ${'w'.repeat(20_000)}`)] });
+      writeRolloutFile(home.path, {
+        id: uuidv7(),
+        createdAt: t,
+        mtime: t,
+        provider: 'openai',
+        lines: [userMessage(`${i} ${'w'.repeat(20_000)}`)],
+      });
     }
     const server = await LedgerAppServer.start(home.path, {}, 60_000);
-    cleanups.push(() => home.remove(), () => server.kill());
+    cleanups.push(
+      () => home.remove(),
+      () => server.kill(),
+    );
     const first = await server.result<{ data: unknown[] }>('thread/list', { limit: 100 });
     expect(first.data).toHaveLength(100);
     const baseline = rssMiB(server.child.pid!);
 
     server.child.stdout!.pause(); // the client stops reading
-    const replies = Array.from({ length: REQUESTS }, (_, i) => server.rpc.call('thread/list', { limit: 100 }, `p${i}`));
+    const replies = Array.from({ length: REQUESTS }, (_, i) =>
+      server.rpc.call('thread/list', { limit: 100 }, `p${i}`),
+    );
     // Unbounded, this is about 120 MB of answers held in the process.
     const peak = await peakRss(server.child.pid!, 3_000);
-    expect(peak - baseline, `baseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`).toBeLessThan(64);
+    expect(
+      peak - baseline,
+      `baseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`,
+    ).toBeLessThan(64);
 
     server.child.stdout!.resume();
     const answered = await Promise.all(replies);
@@ -59,7 +73,14 @@ describe('a client that does not read its answers is held back, not buffered', (
     const serve = await ServeProcess.start();
     cleanups.push(() => serve.stop());
     for (let i = 0; i < 10; i++) {
-      const r = await serve.request('POST', '/v1/threads', { body: JSON.stringify({ cwd: '/w', modelProvider: 'openai', sourceKind: 'cli', preview: 'v'.repeat(200_000) }) });
+      const r = await serve.request('POST', '/v1/threads', {
+        body: JSON.stringify({
+          cwd: '/w',
+          modelProvider: 'openai',
+          sourceKind: 'cli',
+          preview: 'v'.repeat(200_000),
+        }),
+      });
       expect(r.status).toBe(201);
     }
     const ws = await serve.socket(TOKENS.auditor);
@@ -68,11 +89,17 @@ describe('a client that does not read its answers is held back, not buffered', (
     const baseline = rssMiB(serve.child.pid!);
     const socket = (ws.ws as unknown as { _socket: import('node:net').Socket })._socket;
     socket.pause();
-    for (let i = 0; i < REQUESTS; i++) ws.send(JSON.stringify({ id: i, method: 'thread/list', params: { limit: 10 } }));
+    for (let i = 0; i < REQUESTS; i++)
+      ws.send(JSON.stringify({ id: i, method: 'thread/list', params: { limit: 10 } }));
     const peak = await peakRss(serve.child.pid!, 3_000);
-    expect(peak - baseline, `baseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`).toBeLessThan(64);
+    expect(
+      peak - baseline,
+      `baseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`,
+    ).toBeLessThan(64);
     socket.resume();
-    expect(await waitFor(() => ws.closed !== null || ws.received.length >= REQUESTS + 1, 60_000)).toBe(true);
+    expect(
+      await waitFor(() => ws.closed !== null || ws.received.length >= REQUESTS + 1, 60_000),
+    ).toBe(true);
     expect(ws.closed).toBeNull();
     expect(new Set(ws.received.map((m) => m.id)).size).toBe(REQUESTS + 1);
     ws.close();

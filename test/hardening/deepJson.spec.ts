@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH, jsonNestingDepth, parseBoundedJson } from '../../src/io/boundedJson.js';
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_REQUEST_DEPTH,
+  jsonNestingDepth,
+  parseBoundedJson,
+} from '../../src/io/boundedJson.js';
 import { LedgerAppServer, within } from '../support/ledgerProcess.js';
 import { ServeProcess, TOKENS } from '../support/serveProcess.js';
 import { tempDir } from '../support/tempDir.js';
@@ -27,7 +32,10 @@ describe('deep or huge JSON never ends a process', () => {
   it('stdio app-server: a deep id, deep params and an oversized line are each answered, and the session goes on', async () => {
     const home = await tempDir();
     const server = await LedgerAppServer.start(home.path);
-    cleanups.push(() => home.remove(), () => server.kill());
+    cleanups.push(
+      () => home.remove(),
+      () => server.kill(),
+    );
     const rpc = server.rpc;
 
     // The id nested 20,000 arrays deep: refused before anything recursive sees it.
@@ -35,11 +43,16 @@ describe('deep or huge JSON never ends a process', () => {
     rpc.sendRaw(`{"id":${nested(20_000)},"method":"initialize"}`);
     expect(await within(reply, 10_000, 'deep id answer')).toEqual({
       id: null,
-      error: { code: -32600, message: `Invalid request: JSON nested deeper than ${MAX_REQUEST_DEPTH} levels` },
+      error: {
+        code: -32600,
+        message: `Invalid request: JSON nested deeper than ${MAX_REQUEST_DEPTH} levels`,
+      },
     });
     // Deep params, with a valid id: the id cannot be trusted before the depth is; answered with null.
     reply = rpc.replyTo(null);
-    rpc.sendRaw(`{"id":7,"method":"thread/list","params":{"cwd":${nested(MAX_REQUEST_DEPTH, '"/x"')}}}`);
+    rpc.sendRaw(
+      `{"id":7,"method":"thread/list","params":{"cwd":${nested(MAX_REQUEST_DEPTH, '"/x"')}}}`,
+    );
     expect((await within(reply, 10_000, 'deep params answer')).error?.code).toBe(-32600);
     // A non-scalar id that is within the depth: not echoed.
     reply = rpc.replyTo(null);
@@ -68,7 +81,13 @@ describe('deep or huge JSON never ends a process', () => {
       ws.send(`{"id":${nested(20_000)},"method":"thread/list"}`);
       ws.send(`{"id":"after","method":"initialize","params":${JSON.stringify(INIT)}}`);
       const [first] = await ws.waitFor(2);
-      expect(first).toEqual({ id: null, error: { code: -32600, message: `Invalid request: JSON nested deeper than ${MAX_REQUEST_DEPTH} levels` } });
+      expect(first).toEqual({
+        id: null,
+        error: {
+          code: -32600,
+          message: `Invalid request: JSON nested deeper than ${MAX_REQUEST_DEPTH} levels`,
+        },
+      });
       expect((await ws.answer('after')).result).toMatchObject({ userAgent: expect.any(String) });
       ws.close();
     }
@@ -83,14 +102,27 @@ describe('deep or huge JSON never ends a process', () => {
       const r = await serve.request('POST', '/v1/threads', { body: deep, headers });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.contentType).toContain('application/problem+json');
-      expect(r.body).toMatchObject({ type: 'https://thread-ledger.dev/problems/body-too-deep', status: 400 });
+      expect(r.body).toMatchObject({
+        type: 'https://thread-ledger.dev/problems/body-too-deep',
+        status: 400,
+      });
     }
-    const renamed = await serve.request('POST', `/v1/threads/${'0'.repeat(8)}-0000-7000-8000-${'0'.repeat(12)}/name`, { body: `{"name":${nested(100)}}` });
+    const renamed = await serve.request(
+      'POST',
+      `/v1/threads/${'0'.repeat(8)}-0000-7000-8000-${'0'.repeat(12)}/name`,
+      { body: `{"name":${nested(100)}}` },
+    );
     expect(renamed.status).toBe(400);
     // Within the limit, the body is parsed and decoded: refused for its unknown field, by name, not for its depth.
-    const shallow = await serve.request('POST', '/v1/threads', { body: `{"cwd":"/w","modelProvider":"openai","extra":${nested(MAX_REQUEST_DEPTH - 1)}}`, headers: { 'idempotency-key': 'deep-2' } });
+    const shallow = await serve.request('POST', '/v1/threads', {
+      body: `{"cwd":"/w","modelProvider":"openai","extra":${nested(MAX_REQUEST_DEPTH - 1)}}`,
+      headers: { 'idempotency-key': 'deep-2' },
+    });
     expect(shallow.status, JSON.stringify(shallow.body)).toBe(400);
-    expect(shallow.body).toMatchObject({ type: 'https://thread-ledger.dev/problems/validation', errors: [{ field: 'extra', reason: 'is not a known field' }] });
+    expect(shallow.body).toMatchObject({
+      type: 'https://thread-ledger.dev/problems/validation',
+      errors: [{ field: 'extra', reason: 'is not a known field' }],
+    });
 
     expect(serve.alive).toBe(true);
     expect((await serve.request('GET', '/healthz', { token: null })).status).toBe(200);

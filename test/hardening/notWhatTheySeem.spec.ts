@@ -17,8 +17,19 @@ const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 const at = (i: number) => new Date(Date.UTC(2026, 3, 1, 8, 0, i));
 
 /** A rollout whose session_meta is edited by `edit` (its first line, parsed). */
-const rollout = (home: string, id: string, i: number, edit: (meta: Record<string, any>) => void = () => {}): string => {
-  const path = writeRolloutFile(home, { id, createdAt: at(i), mtime: at(i), provider: 'openai', lines: [userMessage(`message ${i}`)] });
+const rollout = (
+  home: string,
+  id: string,
+  i: number,
+  edit: (meta: Record<string, any>) => void = () => {},
+): string => {
+  const path = writeRolloutFile(home, {
+    id,
+    createdAt: at(i),
+    mtime: at(i),
+    provider: 'openai',
+    lines: [userMessage(`message ${i}`)],
+  });
   const lines = readFileSync(path, 'utf8').split('\n');
   const first = JSON.parse(lines[0]!);
   edit(first.payload);
@@ -54,23 +65,59 @@ describe('files that are not what they seem', () => {
       rollout(home.path, child, 5, spawnedBy(a));
       const deep = uuidv7();
       const deepPath = rollout(home.path, deep, 6);
-      writeFileSync(deepPath, readFileSync(deepPath, 'utf8').replace('"source":"cli"', `"source":{"subagent":{"thread_spawn":{"parent_thread_id":"${good}","depth":1,"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`));
-      mkfifo(join(home.path, 'sessions', '2026', '04', '01', `rollout-2026-04-01T08-00-07-${uuidv7()}.jsonl`));
-      const inHome = join(home.path, 'sessions', '2026', '04', '01', `rollout-2026-04-01T08-00-08-${uuidv7()}.jsonl`);
+      writeFileSync(
+        deepPath,
+        readFileSync(deepPath, 'utf8').replace(
+          '"source":"cli"',
+          `"source":{"subagent":{"thread_spawn":{"parent_thread_id":"${good}","depth":1,"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`,
+        ),
+      );
+      mkfifo(
+        join(
+          home.path,
+          'sessions',
+          '2026',
+          '04',
+          '01',
+          `rollout-2026-04-01T08-00-07-${uuidv7()}.jsonl`,
+        ),
+      );
+      const inHome = join(
+        home.path,
+        'sessions',
+        '2026',
+        '04',
+        '01',
+        `rollout-2026-04-01T08-00-08-${uuidv7()}.jsonl`,
+      );
       symlinkSync('/dev/zero', inHome);
 
       for (let start = 0; start < 2; start++) {
         const server = await LedgerAppServer.start(home.path, {}, 15_000);
         const out = () => server.output;
-        expect(out()).toContain(`session index not read: refusing ${index}: it is not a regular file`); // a ${kind}
-        expect(out()).toContain(`ParentCycle: thread ${self} names itself as its parent; not imported`);
-        expect(out()).toContain(`ParentCycle: its parent chain comes back to it: ${a} -> ${b} -> ${a}; not imported`);
-        expect(out()).toContain(`ParentCycle: its parent chain comes back to it: ${b} -> ${a} -> ${b}; not imported`);
-        expect(out()).toContain(`${deepPath}: first line is not JSON (JSON nested deeper than 256 levels)`);
-        const list = await server.result<{ data: { id: string }[] }>('thread/list', { sourceKinds: ['cli', 'subAgentThreadSpawn'] });
+        expect(out()).toContain(
+          `session index not read: refusing ${index}: it is not a regular file`,
+        ); // a ${kind}
+        expect(out()).toContain(
+          `ParentCycle: thread ${self} names itself as its parent; not imported`,
+        );
+        expect(out()).toContain(
+          `ParentCycle: its parent chain comes back to it: ${a} -> ${b} -> ${a}; not imported`,
+        );
+        expect(out()).toContain(
+          `ParentCycle: its parent chain comes back to it: ${b} -> ${a} -> ${b}; not imported`,
+        );
+        expect(out()).toContain(
+          `${deepPath}: first line is not JSON (JSON nested deeper than 256 levels)`,
+        );
+        const list = await server.result<{ data: { id: string }[] }>('thread/list', {
+          sourceKinds: ['cli', 'subAgentThreadSpawn'],
+        });
         expect(list.data.map((t) => t.id).sort()).toEqual([good, child].sort());
         expect(out()).toContain('config.toml: ');
-        expect((await server.call('thread/name/set', { threadId: good, name: 'renamed' })).error?.code).toBe(-32603);
+        expect(
+          (await server.call('thread/name/set', { threadId: good, name: 'renamed' })).error?.code,
+        ).toBe(-32603);
         expect((await server.close()).code).toBe(0);
       }
       await home.remove();
@@ -84,18 +131,53 @@ describe('files that are not what they seem', () => {
     const ledger = openLedger({ dataDir: data, rolloutRoots: [join(dir.path, 'rollouts')] });
     type Started = EventOf<'ThreadStarted'>['data'];
     const ctx = { actor: 'legacy-import', requestId: 'r', causationId: null };
-    const [a, b, c, d] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()] as [ThreadId, ThreadId, ThreadId, ThreadId];
+    const [a, b, c, d] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()] as [
+      ThreadId,
+      ThreadId,
+      ThreadId,
+      ThreadId,
+    ];
     // Started under a parent that did not exist yet, as the import did: a <-> b, and c -> d -> c.
-    for (const [id, parent] of [[a, b], [b, a], [c, d], [d, c]] as const) {
-      unwrap(await ledger.repo.handle({ type: 'StartThread', thread: startedData({ threadId: id, parentThreadId: parent, depth: 1 as Started['depth'] }) }, ctx));
+    for (const [id, parent] of [
+      [a, b],
+      [b, a],
+      [c, d],
+      [d, c],
+    ] as const) {
+      unwrap(
+        await ledger.repo.handle(
+          {
+            type: 'StartThread',
+            thread: startedData({
+              threadId: id,
+              parentThreadId: parent,
+              depth: 1 as Started['depth'],
+            }),
+          },
+          ctx,
+        ),
+      );
     }
     // And the spawn edges both ways, on the parents' streams.
-    for (const [parent, child] of [[a, b], [b, a], [c, d], [d, c]] as const) {
-      unwrap(await ledger.repo.handle({ type: 'SpawnSubagent', parentThreadId: parent, childThreadId: child }, ctx));
+    for (const [parent, child] of [
+      [a, b],
+      [b, a],
+      [c, d],
+      [d, c],
+    ] as const) {
+      unwrap(
+        await ledger.repo.handle(
+          { type: 'SpawnSubagent', parentThreadId: parent, childThreadId: child },
+          ctx,
+        ),
+      );
     }
     await ledger.close();
 
-    const serve = await ServeProcess.start({ dataDir: data, args: ['--rollout-root', join(dir.path, 'rollouts')] });
+    const serve = await ServeProcess.start({
+      dataDir: data,
+      args: ['--rollout-root', join(dir.path, 'rollouts')],
+    });
     cleanups.push(() => serve.stop());
     await serve.request('GET', '/readyz', { token: null });
     const subtree = await serve.request('GET', `/v1/threads/${a}/subtree`);

@@ -1,8 +1,26 @@
-import { closeSync, existsSync, lstatSync, openSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodexHome } from '../../src/codex/codexHome.js';
-import { ConfinedRoot, NotConfinedError, confinementMode, holdsOpen, usePathChecksForTests } from '../../src/io/confinedPath.js';
+import {
+  ConfinedRoot,
+  NotConfinedError,
+  confinementMode,
+  holdsOpen,
+  usePathChecksForTests,
+} from '../../src/io/confinedPath.js';
 import { readLines, removeLines } from '../../src/io/jsonLinesFile.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { SessionIndexFile } from '../../src/io/sessionIndexFile.js';
@@ -40,7 +58,9 @@ describe('a folder inside a root, held open', () => {
     const root = new ConfinedRoot(join(home, 'sessions'));
     symlinkSync(victim, join(home, 'sessions', '2026', '01', '03'));
     expect(() => root.openDir(['2026', '01', '03'])).toThrow(NotConfinedError);
-    expect(() => root.openDir(['2026', '01', '03', 'deeper'], { create: true })).toThrow(NotConfinedError);
+    expect(() => root.openDir(['2026', '01', '03', 'deeper'], { create: true })).toThrow(
+      NotConfinedError,
+    );
     expect(root.openDir(['2026', '02'])).toBeNull();
     const made = root.openDir(['2027', '05', '06'], { create: true })!;
     made.close();
@@ -77,28 +97,34 @@ describe('a folder inside a root, held open', () => {
     }
   });
 
-  it.runIf(linux)('a large rollout whose folder is swapped for a symlink while it is hashed: the file inside goes, not the victim', async () => {
-    writeFileSync(join(day, ROLLOUT), Buffer.alloc(3 << 20, 1));
-    const purger = new RolloutPurger([join(home, 'sessions'), join(home, 'archived_sessions')]);
-    const purge = purger.purge(join(day, ROLLOUT));
-    await new Promise<void>((r) => setImmediate(r)); // the hash is under way
-    renameSync(day, `${day}.aside`);
-    symlinkSync(victim, day);
-    expect((await purge).outcome).toBe('removed');
-    expect(readFileSync(join(victim, ROLLOUT), 'utf8')).toBe('victim');
-    expect(existsSync(join(`${day}.aside`, ROLLOUT))).toBe(false);
-  });
+  it.runIf(linux)(
+    'a large rollout whose folder is swapped for a symlink while it is hashed: the file inside goes, not the victim',
+    async () => {
+      writeFileSync(join(day, ROLLOUT), Buffer.alloc(3 << 20, 1));
+      const purger = new RolloutPurger([join(home, 'sessions'), join(home, 'archived_sessions')]);
+      const purge = purger.purge(join(day, ROLLOUT));
+      await new Promise<void>((r) => setImmediate(r)); // the hash is under way
+      renameSync(day, `${day}.aside`);
+      symlinkSync(victim, day);
+      expect((await purge).outcome).toBe('removed');
+      expect(readFileSync(join(victim, ROLLOUT), 'utf8')).toBe('victim');
+      expect(existsSync(join(`${day}.aside`, ROLLOUT))).toBe(false);
+    },
+  );
 
-  it.runIf(linux)('a rollout replaced under its name while it is hashed is left for the next attempt', async () => {
-    writeFileSync(join(day, ROLLOUT), Buffer.alloc(3 << 20, 1));
-    const purger = new RolloutPurger([join(home, 'sessions')]);
-    const purge = purger.purge(join(day, ROLLOUT));
-    await new Promise<void>((r) => setImmediate(r));
-    renameSync(join(day, ROLLOUT), join(day, 'moved-away'));
-    writeFileSync(join(day, ROLLOUT), 'another file');
-    await expect(purge).rejects.toThrow(/replaced while it was read/);
-    expect(readFileSync(join(day, ROLLOUT), 'utf8')).toBe('another file');
-  });
+  it.runIf(linux)(
+    'a rollout replaced under its name while it is hashed is left for the next attempt',
+    async () => {
+      writeFileSync(join(day, ROLLOUT), Buffer.alloc(3 << 20, 1));
+      const purger = new RolloutPurger([join(home, 'sessions')]);
+      const purge = purger.purge(join(day, ROLLOUT));
+      await new Promise<void>((r) => setImmediate(r));
+      renameSync(join(day, ROLLOUT), join(day, 'moved-away'));
+      writeFileSync(join(day, ROLLOUT), 'another file');
+      await expect(purge).rejects.toThrow(/replaced while it was read/);
+      expect(readFileSync(join(day, ROLLOUT), 'utf8')).toBe('another file');
+    },
+  );
 
   for (const mode of ['held folders', 'path checks'] as const) {
     it(`refuses symlinks and leaks no descriptor, ${mode}`, async () => {
@@ -115,16 +141,24 @@ describe('a folder inside a root, held open', () => {
         writeFileSync(join(day, ROLLOUT), `rollout ${i}`);
         await codex.move(join(day, ROLLOUT), codex.archivedPathOf(ROLLOUT));
         await codex.move(codex.archivedPathOf(ROLLOUT), join(day, ROLLOUT));
-        await expect(codex.move(join(day, ROLLOUT), join(linkedDay, ROLLOUT))).rejects.toThrow(/refusing to move .*symlink/);
-        await expect(codex.move(join(victim, ROLLOUT), join(day, 'x.jsonl'))).rejects.toThrow(/outside/);
+        await expect(codex.move(join(day, ROLLOUT), join(linkedDay, ROLLOUT))).rejects.toThrow(
+          /refusing to move .*symlink/,
+        );
+        await expect(codex.move(join(victim, ROLLOUT), join(day, 'x.jsonl'))).rejects.toThrow(
+          /outside/,
+        );
         expect((await purger.purge(join(day, ROLLOUT))).outcome).toBe('removed');
         expect((await purger.purge(join(day, ROLLOUT))).outcome).toBe('absent');
-        await expect(purger.purge(join(linkedDay, ROLLOUT))).rejects.toThrow(/outside the rollout roots/);
+        await expect(purger.purge(join(linkedDay, ROLLOUT))).rejects.toThrow(
+          /outside the rollout roots/,
+        );
         await index.append('t', `name ${i}`, new Date(0));
         expect(index.names().get('t')).toBe(`name ${i}`);
         expect(index.remove(new Set(['t'])).get('t')).toBe(1);
         expect(() => readLines(codex.historyPath)).toThrow(/not a regular file/);
-        expect(() => removeLines(codex.historyPath, 'id', new Set(['v']))).toThrow(/not a regular file/);
+        expect(() => removeLines(codex.historyPath, 'id', new Set(['v']))).toThrow(
+          /not a regular file/,
+        );
       }
       if (linux) expect(openFds()).toBeLessThanOrEqual(before + 2);
       symlinkSync(join(victim, 'session_index.jsonl'), `${codex.sessionIndexPath}.link`);

@@ -15,7 +15,8 @@ describe('SQLite key store', () => {
     const dir = await tempDir();
     const keys = new SqliteKeyStore(join(dir.path, 'keys.db'));
     const key = (await keys.ensure(['t1', 't2'])).get('t1')!;
-    const files = () => readdirSync(dir.path).filter((f) => readFileSync(join(dir.path, f)).includes(key));
+    const files = () =>
+      readdirSync(dir.path).filter((f) => readFileSync(join(dir.path, f)).includes(key));
     expect(files().length).toBeGreaterThan(0); // the scan can see a live key
     await keys.destroy(['t1']);
     expect(files()).toEqual([]);

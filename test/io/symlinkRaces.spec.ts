@@ -1,4 +1,13 @@
-import { copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,8 +76,10 @@ const startSwapper = (targets: Target[]) => {
       Atomics.store(control, 0, 0);
       Atomics.notify(control, 0);
       const deadline = Date.now() + 5_000;
-      while (Atomics.load(control, 1) === 0 && Date.now() < deadline) Atomics.wait(control, 1, 0, 100);
-      if (Atomics.load(control, 1) !== 1) throw new Error(`the swapper did not put the home back: ${errors.join('\n')}`);
+      while (Atomics.load(control, 1) === 0 && Date.now() < deadline)
+        Atomics.wait(control, 1, 0, 100);
+      if (Atomics.load(control, 1) !== 1)
+        throw new Error(`the swapper did not put the home back: ${errors.join('\n')}`);
     },
     swaps: () => Atomics.load(control, 2),
     close: async () => {
@@ -85,24 +96,27 @@ const startSwapper = (targets: Target[]) => {
 const makeDatabase = (path: string) => {
   const t = new Database(path);
   t.pragma('journal_mode = WAL');
-  t.exec(`CREATE TABLE threads (id TEXT PRIMARY KEY, title TEXT); INSERT INTO threads VALUES ('y', 'a title'), ('x', 'another');`);
+  t.exec(
+    `CREATE TABLE threads (id TEXT PRIMARY KEY, title TEXT); INSERT INTO threads VALUES ('y', 'a title'), ('x', 'another');`,
+  );
   t.close();
 };
 
-describe.runIf(linux)('folders and files swapped for symlinks while the ledger works on them', () => {
-  const ITERATIONS = 200;
-  let base: { path: string; remove: () => Promise<void> };
-  beforeAll(async () => {
-    base = await tempDir('thread-ledger-races-');
-  });
-  afterAll(async () => {
-    await base.remove();
-  });
+describe.runIf(linux)(
+  'folders and files swapped for symlinks while the ledger works on them',
+  () => {
+    const ITERATIONS = 200;
+    let base: { path: string; remove: () => Promise<void> };
+    beforeAll(async () => {
+      base = await tempDir('thread-ledger-races-');
+    });
+    afterAll(async () => {
+      await base.remove();
+    });
 
-  it(
-    'never removes, moves, writes or creates a file outside the roots: purges (large and small), archive/unarchive moves, index appends and rewrites',
-    { timeout: 30_000 },
-    async () => {
+    it('never removes, moves, writes or creates a file outside the roots: purges (large and small), archive/unarchive moves, index appends and rewrites', {
+      timeout: 30_000,
+    }, async () => {
       const homeDir = join(base.path, 'home');
       const victim = join(base.path, 'victim');
       const home = new CodexHome(homeDir);
@@ -111,7 +125,14 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
       const small = 'rollout-2026-01-02T00-00-01-00000000-0000-4000-8000-00000000000b.jsonl';
       const toArchive = 'rollout-2026-01-02T00-00-02-00000000-0000-4000-8000-00000000000c.jsonl';
       const toUnarchive = 'rollout-2026-01-02T00-00-03-00000000-0000-4000-8000-00000000000d.jsonl';
-      const names = [large, small, toArchive, `${toArchive}.zst`, toUnarchive, `${toUnarchive}.zst`];
+      const names = [
+        large,
+        small,
+        toArchive,
+        `${toArchive}.zst`,
+        toUnarchive,
+        `${toUnarchive}.zst`,
+      ];
       const bigLine = `${JSON.stringify({ type: 'response_item', payload: { text: 'x'.repeat(1000) } })}\n`;
       const bigContent = bigLine.repeat(Math.ceil((1.25 * (1 << 20)) / bigLine.length)); // > 1 MiB: the asynchronous path
 
@@ -122,19 +143,49 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
           mkdirSync(join(victim, folder), { recursive: true });
           for (const n of names) writeFileSync(join(victim, folder, n), `victim ${folder}/${n}\n`);
         }
-        writeFileSync(join(victim, 'session_index.jsonl'), '{"id":"victim-y","thread_name":"victim","updated_at":"2026-01-01T00:00:00Z"}\n');
-        writeFileSync(join(victim, 'history.jsonl'), '{"session_id":"victim-y","ts":1,"text":"victim"}\n');
+        writeFileSync(
+          join(victim, 'session_index.jsonl'),
+          '{"id":"victim-y","thread_name":"victim","updated_at":"2026-01-01T00:00:00Z"}\n',
+        );
+        writeFileSync(
+          join(victim, 'history.jsonl'),
+          '{"session_id":"victim-y","ts":1,"text":"victim"}\n',
+        );
       };
       makeVictim();
       const before = snapshot(victim);
 
       const targets = [
-        { path: day, aside: join(home.sessionsDir, '2026', '01', '.02.aside'), link: join(victim, 'day') },
-        { path: join(home.sessionsDir, '2026', '01'), aside: join(home.sessionsDir, '2026', '.01.aside'), link: join(victim, 'month') },
-        { path: join(home.sessionsDir, '2026'), aside: join(home.sessionsDir, '.2026.aside'), link: join(victim, 'year') },
-        { path: home.archivedDir, aside: join(homeDir, '.archived_sessions.aside'), link: join(victim, 'archived') },
-        { path: home.sessionIndexPath, aside: join(homeDir, '.session_index.aside'), link: join(victim, 'session_index.jsonl') },
-        { path: home.historyPath, aside: join(homeDir, '.history.aside'), link: join(victim, 'history.jsonl') },
+        {
+          path: day,
+          aside: join(home.sessionsDir, '2026', '01', '.02.aside'),
+          link: join(victim, 'day'),
+        },
+        {
+          path: join(home.sessionsDir, '2026', '01'),
+          aside: join(home.sessionsDir, '2026', '.01.aside'),
+          link: join(victim, 'month'),
+        },
+        {
+          path: join(home.sessionsDir, '2026'),
+          aside: join(home.sessionsDir, '.2026.aside'),
+          link: join(victim, 'year'),
+        },
+        {
+          path: home.archivedDir,
+          aside: join(homeDir, '.archived_sessions.aside'),
+          link: join(victim, 'archived'),
+        },
+        {
+          path: home.sessionIndexPath,
+          aside: join(homeDir, '.session_index.aside'),
+          link: join(victim, 'session_index.jsonl'),
+        },
+        {
+          path: home.historyPath,
+          aside: join(homeDir, '.history.aside'),
+          link: join(victim, 'history.jsonl'),
+        },
       ];
       const swapper = startSwapper(targets);
 
@@ -148,9 +199,18 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
         writeFileSync(join(day, toArchive), `to archive ${i}\n`);
         writeFileSync(join(day, `${toArchive}.zst`), `to archive, compressed ${i}\n`);
         writeFileSync(join(home.archivedDir, toUnarchive), `to unarchive ${i}\n`);
-        writeFileSync(join(home.archivedDir, `${toUnarchive}.zst`), `to unarchive, compressed ${i}\n`);
-        writeFileSync(home.sessionIndexPath, '{"id":"x","thread_name":"x","updated_at":"2026-01-01T00:00:00Z"}\n{"id":"y","thread_name":"y","updated_at":"2026-01-01T00:00:00Z"}\n');
-        writeFileSync(home.historyPath, '{"session_id":"x","ts":1,"text":"x"}\n{"session_id":"y","ts":1,"text":"y"}\n');
+        writeFileSync(
+          join(home.archivedDir, `${toUnarchive}.zst`),
+          `to unarchive, compressed ${i}\n`,
+        );
+        writeFileSync(
+          home.sessionIndexPath,
+          '{"id":"x","thread_name":"x","updated_at":"2026-01-01T00:00:00Z"}\n{"id":"y","thread_name":"y","updated_at":"2026-01-01T00:00:00Z"}\n',
+        );
+        writeFileSync(
+          home.historyPath,
+          '{"session_id":"x","ts":1,"text":"x"}\n{"session_id":"y","ts":1,"text":"y"}\n',
+        );
       };
 
       const rng = (() => {
@@ -181,15 +241,25 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
             later(() => purger.purge(join(day, large))),
             later(() => purger.purge(join(day, small))),
             later(() => home.move(join(day, toArchive), home.archivedPathOf(join(day, toArchive)))),
-            later(() => home.move(join(home.archivedDir, toUnarchive), home.activePathOf(toUnarchive))),
+            later(() =>
+              home.move(join(home.archivedDir, toUnarchive), home.activePathOf(toUnarchive)),
+            ),
             later(() => index.append('z', `name ${i}`, new Date(0))),
             later(() => index.remove(new Set(['y', 'victim-y']))),
             later(() => removeLines(home.historyPath, 'session_id', new Set(['y', 'victim-y']))),
           ]);
           swapper.stop();
           const [pl, ps, ma, mu, ap] = results;
-          if (pl!.status === 'fulfilled' && (pl!.value as { outcome: string }).outcome === 'removed') done.removedLarge++;
-          if (ps!.status === 'fulfilled' && (ps!.value as { outcome: string }).outcome === 'removed') done.removedSmall++;
+          if (
+            pl!.status === 'fulfilled' &&
+            (pl!.value as { outcome: string }).outcome === 'removed'
+          )
+            done.removedLarge++;
+          if (
+            ps!.status === 'fulfilled' &&
+            (ps!.value as { outcome: string }).outcome === 'removed'
+          )
+            done.removedSmall++;
           if (ma!.status === 'fulfilled') done.moved++;
           if (mu!.status === 'fulfilled') done.moved++;
           if (ap!.status === 'fulfilled') done.appended++;
@@ -204,7 +274,10 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
         await swapper.close();
       }
       const swaps = swapper.swaps();
-      expect(failures, `${failures.length} of ${ITERATIONS} iterations touched the victim tree ${JSON.stringify({ done, swaps })}`).toEqual([]);
+      expect(
+        failures,
+        `${failures.length} of ${ITERATIONS} iterations touched the victim tree ${JSON.stringify({ done, swaps })}`,
+      ).toEqual([]);
       // The ledger did its work in between (not everything refused), and the swapper did its own.
       expect(swaps).toBeGreaterThan(ITERATIONS);
       // Not everything was simply refused (how much goes through depends on the machine's pace).
@@ -213,45 +286,52 @@ describe.runIf(linux)('folders and files swapped for symlinks while the ledger w
       expect(done.appended).toBeGreaterThan(0);
       // No descriptor left open by any of it, refusals included.
       expect(openFds()).toBeLessThanOrEqual(fdsBefore + 2);
-    },
-  );
+    });
 
-  it("never writes a database outside the roots: one swapped for a symlink between its check and SQLite's open", { timeout: 30_000 }, async () => {
-    const ROUNDS = 400;
-    const homeDir = join(base.path, 'db-home');
-    const victim = join(base.path, 'db-victim');
-    mkdirSync(homeDir);
-    mkdirSync(victim);
-    const template = join(base.path, 'db-template.sqlite');
-    makeDatabase(template);
-    copyFileSync(template, join(victim, 'state_5.sqlite'));
-    const before = snapshot(victim);
-    const db = join(homeDir, 'state_5.sqlite');
-    const swapper = startSwapper([{ path: db, aside: join(homeDir, '.state_5.aside'), link: join(victim, 'state_5.sqlite') }]);
-    const failures: string[] = [];
-    let purged = 0;
-    try {
-      for (let i = 0; i < ROUNDS; i++) {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
-        copyFileSync(template, db);
-        swapper.run();
-        try {
-          purgeThreadRows(db, [{ threadId: 'y', rolloutPaths: [] }]);
-          purged++;
-        } catch {} // refused: a symlink seen, or a file replaced
-        swapper.stop();
-        const diff = differences(before, snapshot(victim));
-        if (diff.length > 0) {
-          failures.push(`round ${i}: ${diff.join('; ')}`);
-          rmSync(victim, { recursive: true });
-          mkdirSync(victim);
-          copyFileSync(template, join(victim, 'state_5.sqlite'));
+    it("never writes a database outside the roots: one swapped for a symlink between its check and SQLite's open", {
+      timeout: 30_000,
+    }, async () => {
+      const ROUNDS = 400;
+      const homeDir = join(base.path, 'db-home');
+      const victim = join(base.path, 'db-victim');
+      mkdirSync(homeDir);
+      mkdirSync(victim);
+      const template = join(base.path, 'db-template.sqlite');
+      makeDatabase(template);
+      copyFileSync(template, join(victim, 'state_5.sqlite'));
+      const before = snapshot(victim);
+      const db = join(homeDir, 'state_5.sqlite');
+      const swapper = startSwapper([
+        { path: db, aside: join(homeDir, '.state_5.aside'), link: join(victim, 'state_5.sqlite') },
+      ]);
+      const failures: string[] = [];
+      let purged = 0;
+      try {
+        for (let i = 0; i < ROUNDS; i++) {
+          for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+          copyFileSync(template, db);
+          swapper.run();
+          try {
+            purgeThreadRows(db, [{ threadId: 'y', rolloutPaths: [] }]);
+            purged++;
+          } catch {} // refused: a symlink seen, or a file replaced
+          swapper.stop();
+          const diff = differences(before, snapshot(victim));
+          if (diff.length > 0) {
+            failures.push(`round ${i}: ${diff.join('; ')}`);
+            rmSync(victim, { recursive: true });
+            mkdirSync(victim);
+            copyFileSync(template, join(victim, 'state_5.sqlite'));
+          }
         }
+      } finally {
+        await swapper.close();
       }
-    } finally {
-      await swapper.close();
-    }
-    expect(failures, `${failures.length} of ${ROUNDS} rounds touched the victim database`).toEqual([]);
-    expect(purged).toBeGreaterThan(0); // not everything refused; how much depends on the machine's pace
-  });
-});
+      expect(
+        failures,
+        `${failures.length} of ${ROUNDS} rounds touched the victim database`,
+      ).toEqual([]);
+      expect(purged).toBeGreaterThan(0); // not everything refused; how much depends on the machine's pace
+    });
+  },
+);

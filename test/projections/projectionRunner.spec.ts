@@ -21,11 +21,14 @@ describe('following the log', () => {
     for (let i = 0; i < 30; i++) {
       const id = newId();
       ids.push(id);
-      last = unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, name: `thread ${i}` }), ctx)).position!;
+      last = unwrap(
+        await f.ledger.lifecycle.start(startedData({ threadId: id, name: `thread ${i}` }), ctx),
+      ).position!;
       await new Promise((r) => setTimeout(r, 10));
     }
     await f.ledger.runner.waitFor(last);
-    for (const [i, id] of ids.entries()) expect(f.ledger.queries.sessionName(id as never)).toBe(`thread ${i}`);
+    for (const [i, id] of ids.entries())
+      expect(f.ledger.queries.sessionName(id as never)).toBe(`thread ${i}`);
     expect(fetches).toBeLessThan(10); // one per event would be 30
   });
 });

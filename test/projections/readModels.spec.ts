@@ -7,7 +7,12 @@ import { tempDir } from '../support/tempDir.js';
 const indexes = (file: string): string[] => {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all().map((r) => r.name);
+    return db
+      .prepare<[], { name: string }>(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
+      )
+      .all()
+      .map((r) => r.name);
   } finally {
     db.close();
   }
@@ -24,8 +29,17 @@ describe('the read model database', () => {
     expect(indexes(file)).toEqual(first);
     // A copy of every index under another name, as each open used to add.
     const db = new Database(file);
-    for (const { sql } of db.prepare<[], { sql: string }>(`SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all()) {
-      db.exec(sql.replace(/INDEX (IF NOT EXISTS )?(\S+)/, (_m, ine, name) => `INDEX ${ine ?? ''}${name}_copy`));
+    for (const { sql } of db
+      .prepare<[], { sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
+      )
+      .all()) {
+      db.exec(
+        sql.replace(
+          /INDEX (IF NOT EXISTS )?(\S+)/,
+          (_m, ine, name) => `INDEX ${ine ?? ''}${name}_copy`,
+        ),
+      );
     }
     db.close();
     expect(indexes(file).length).toBe(first.length * 2);

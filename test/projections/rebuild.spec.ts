@@ -51,11 +51,17 @@ describe('projections', () => {
     const live = snapshot(f.ledger.readDb);
     expect(live['threads']!.length).toBeGreaterThan(100);
     expect(live['deletion_steps']!.length).toBeGreaterThan(100);
-    expect((live['deletions'] as { status: string }[]).some((d) => d.status !== 'deleted')).toBe(true);
+    expect((live['deletions'] as { status: string }[]).some((d) => d.status !== 'deleted')).toBe(
+      true,
+    );
 
     const progress: number[] = [];
-    const rebuilt = await rebuildProjections(f.ledger.readDb, f.ledger.store, f.ledger.codec, allProjections, (p) =>
-      progress.push(p.applied),
+    const rebuilt = await rebuildProjections(
+      f.ledger.readDb,
+      f.ledger.store,
+      f.ledger.codec,
+      allProjections,
+      (p) => progress.push(p.applied),
     );
     expect(rebuilt.position).toBe(await f.ledger.store.headPosition());
     expect(progress.length).toBeGreaterThan(0);
@@ -67,10 +73,18 @@ describe('projections', () => {
     f.ledger.runner.start();
     await f.ledger.runner.waitFor((await f.ledger.store.headPosition())!);
     const before = unwrap(listThreads(f.ledger.readDb, { limit: 1000 })).rows.length;
-    const rebuilding = rebuildProjections(f.ledger.readDb, f.ledger.store, f.ledger.codec, allProjections, () => {
-      // mid-rebuild, the live tables still answer in full
-      expect(unwrap(listThreads(f.ledger.readDb, { limit: 1000 })).rows.length).toBeGreaterThanOrEqual(before);
-    });
+    const rebuilding = rebuildProjections(
+      f.ledger.readDb,
+      f.ledger.store,
+      f.ledger.codec,
+      allProjections,
+      () => {
+        // mid-rebuild, the live tables still answer in full
+        expect(
+          unwrap(listThreads(f.ledger.readDb, { limit: 1000 })).rows.length,
+        ).toBeGreaterThanOrEqual(before);
+      },
+    );
     const during = await Promise.all([rebuilding, f.root('during'), f.root('during 2')]);
     expect(during[0].applied).toBeGreaterThan(0);
     const after = await f.root('after');
@@ -95,7 +109,10 @@ describe('projections', () => {
         seen.push(e.event.data.threadId);
       },
     };
-    const runner = new ProjectionRunner(f.ledger.readDb, f.ledger.store, f.ledger.codec, [...allProjections, flaky]);
+    const runner = new ProjectionRunner(f.ledger.readDb, f.ledger.store, f.ledger.codec, [
+      ...allProjections,
+      flaky,
+    ]);
     await runner.catchUp();
     const errors: unknown[] = [];
     runner.start((err) => errors.push(err));
@@ -111,7 +128,12 @@ describe('projections', () => {
     for (let i = 0; i < 10; i++) await f.root();
     await f.ledger.runner.catchUp();
     const head = await f.ledger.store.headPosition();
-    const again = new ProjectionRunner(f.ledger.readDb, f.ledger.store, f.ledger.codec, allProjections);
+    const again = new ProjectionRunner(
+      f.ledger.readDb,
+      f.ledger.store,
+      f.ledger.codec,
+      allProjections,
+    );
     expect(again.position()).toBe(head);
     expect(await again.catchUp()).toBe(0);
     await f.root();

@@ -12,7 +12,12 @@ describe('subtree graph and session index', () => {
     const a11 = await f.child(a1);
     await f.ledger.runner.catchUp();
     const q = f.ledger.queries;
-    expect(q.children(root).map((n) => n.thread_id).sort()).toEqual([a, b].sort());
+    expect(
+      q
+        .children(root)
+        .map((n) => n.thread_id)
+        .sort(),
+    ).toEqual([a, b].sort());
     expect(new Set(q.descendants(root).map((n) => n.thread_id))).toEqual(new Set([a, b, a1, a11]));
     expect(q.descendants(a).map((n) => [n.thread_id, n.depth])).toEqual([
       [a1, 2],
@@ -24,7 +29,9 @@ describe('subtree graph and session index', () => {
 
   it('never loops on a loop in the graph (a self-parent, a 3-cycle, as a log written before loops were refused could hold)', () => {
     const db = f.ledger.readDb;
-    const put = db.prepare("INSERT INTO thread_nodes (thread_id, parent_thread_id, depth, status) VALUES (?, ?, 1, 'live')");
+    const put = db.prepare(
+      "INSERT INTO thread_nodes (thread_id, parent_thread_id, depth, status) VALUES (?, ?, 1, 'live')",
+    );
     put.run('self', 'self');
     put.run('x', 'z');
     put.run('y', 'x');
@@ -35,7 +42,12 @@ describe('subtree graph and session index', () => {
     expect(q.descendants('self')).toEqual([]);
     expect(q.ancestors('below').map((n) => n.thread_id)).toEqual(['y', 'x', 'z']);
     expect(q.ancestors('x').map((n) => n.thread_id)).toEqual(['z', 'y']);
-    expect(q.descendants('x').map((n) => n.thread_id).sort()).toEqual(['below', 'y', 'z']);
+    expect(
+      q
+        .descendants('x')
+        .map((n) => n.thread_id)
+        .sort(),
+    ).toEqual(['below', 'y', 'z']);
   });
 
   it('keeps the graph of a deleted subtree, ids and status only', async () => {
@@ -46,7 +58,9 @@ describe('subtree graph and session index', () => {
     expect(f.ledger.queries.node(a)?.status).toBe('deleting');
     await f.ledger.worker.runPass();
     await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.descendants(root).map((n) => [n.thread_id, n.status])).toEqual([[a, 'deleted']]);
+    expect(f.ledger.queries.descendants(root).map((n) => [n.thread_id, n.status])).toEqual([
+      [a, 'deleted'],
+    ]);
   });
 
   it('maps a thread to its current name; the last rename wins; gone at the tombstone', async () => {

@@ -12,11 +12,17 @@ describe('thread list', () => {
     await f.ledger.runner.catchUp();
     return unwrap(listThreads(f.ledger.readDb, params));
   };
-  const ids = async (params: Record<string, unknown>) => (await list(params)).rows.map((r) => r.thread_id);
+  const ids = async (params: Record<string, unknown>) =>
+    (await list(params)).rows.map((r) => r.thread_id);
 
   const start = async (over: Parameters<typeof startedData>[0]) => {
     const id = newId();
-    unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, createdAtMs: f.clock.now++, ...over }), ctx));
+    unwrap(
+      await f.ledger.lifecycle.start(
+        startedData({ threadId: id, createdAtMs: f.clock.now++, ...over }),
+        ctx,
+      ),
+    );
     return id;
   };
 
@@ -61,7 +67,8 @@ describe('thread list', () => {
   it('pages with cursors that neither skip nor repeat while threads are created and deleted', async () => {
     const stable: ThreadId[] = [];
     const doomed: ThreadId[] = [];
-    for (let i = 0; i < 60; i++) (i % 4 === 0 ? doomed : stable).push(await start({ createdAtMs: 1000 + (i % 7) })); // ties too
+    for (let i = 0; i < 60; i++)
+      (i % 4 === 0 ? doomed : stable).push(await start({ createdAtMs: 1000 + (i % 7) })); // ties too
     for (const [sortKey, sortDirection] of [
       ['created_at', 'desc'],
       ['created_at', 'asc'],
@@ -89,11 +96,15 @@ describe('thread list', () => {
     const ids5: ThreadId[] = [];
     for (let i = 0; i < 5; i++) ids5.push(await start({}));
     const newestFirst = [...ids5].reverse();
-    expect(await ids({ excludedThreadIds: [newestFirst[0]], limit: 2 })).toEqual(newestFirst.slice(1, 3));
+    expect(await ids({ excludedThreadIds: [newestFirst[0]], limit: 2 })).toEqual(
+      newestFirst.slice(1, 3),
+    );
     const second = await list({ limit: 2, cursor: (await list({ limit: 2 })).nextCursor });
     expect(second.rows.map((r) => r.thread_id)).toEqual(newestFirst.slice(2, 4));
     // back from the second page, oldest first: the threads newer than its first row
-    expect(await ids({ sortDirection: 'asc', cursor: second.backwardsCursor })).toEqual(newestFirst.slice(0, 2).reverse());
+    expect(await ids({ sortDirection: 'asc', cursor: second.backwardsCursor })).toEqual(
+      newestFirst.slice(0, 2).reverse(),
+    );
   });
 
   it('refuses bad parameters with a message that says what is wrong', async () => {
@@ -106,9 +117,15 @@ describe('thread list', () => {
     expect(err({ sortKey: 'name' })).toMatch(/sortKey/);
     expect(err({ sourceKinds: ['bogus'] })).toMatch(/sourceKinds/);
     expect(err({ cursor: 'garbage' })).toBe('cursor is not one this server issued');
-    expect(err({ excludedThreadIds: ['nope'] })).toBe('excludedThreadIds: invalid thread id "nope"');
-    expect(err({ excludedThreadIds: Array(101).fill('01a21371-4b35-72ca-ac7d-282102267fc9') })).toBe('excludedThreadIds takes at most 100 ids, got 101');
-    expect(err({ originators: ['codex_cli_rs'] })).toBe('originators filter is not supported by a local thread store');
+    expect(err({ excludedThreadIds: ['nope'] })).toBe(
+      'excludedThreadIds: invalid thread id "nope"',
+    );
+    expect(
+      err({ excludedThreadIds: Array(101).fill('01a21371-4b35-72ca-ac7d-282102267fc9') }),
+    ).toBe('excludedThreadIds takes at most 100 ids, got 101');
+    expect(err({ originators: ['codex_cli_rs'] })).toBe(
+      'originators filter is not supported by a local thread store',
+    );
     await start({});
     await start({});
     const { nextCursor } = await list({ limit: 1 });

@@ -12,15 +12,20 @@ import { eventStoreContract } from './eventStoreContract.js';
 // `npm run test:esdb` runs it against a real KurrentDB where EVENTSTORE_CONNECTION_STRING is set.
 const real = process.env['EVENTSTORE_CONNECTION_STRING'];
 
-eventStoreContract(real ? `EventStoreDB at ${real}` : 'EventStoreDB (wire-level test server)', async () => {
-  if (real) return { store: new EsdbEventStore(real) };
-  const server = new EsdbTestServer();
-  const url = await server.start();
-  return { store: new EsdbEventStore(url), cleanup: () => server.stop() };
-});
+eventStoreContract(
+  real ? `EventStoreDB at ${real}` : 'EventStoreDB (wire-level test server)',
+  async () => {
+    if (real) return { store: new EsdbEventStore(real) };
+    const server = new EsdbTestServer();
+    const url = await server.start();
+    return { store: new EsdbEventStore(url), cleanup: () => server.stop() };
+  },
+);
 
 describe('EventStoreDB adapter: failures mapped to the port', () => {
-  const withServer = async (f: (server: EsdbTestServer, store: EsdbEventStore, client: EventStoreDBClient) => Promise<void>) => {
+  const withServer = async (
+    f: (server: EsdbTestServer, store: EsdbEventStore, client: EventStoreDBClient) => Promise<void>,
+  ) => {
     const server = new EsdbTestServer();
     const url = await server.start();
     const store = new EsdbEventStore(url);
@@ -40,7 +45,9 @@ describe('EventStoreDB adapter: failures mapped to the port', () => {
       server.failNextAppends = { count: 2, code: grpc.status.UNAVAILABLE };
       expect(E.isRight(await store.append('s-1', [ev()], 'no_stream'))).toBe(true); // two failures, then through
       server.failNextAppends = { count: 10, code: grpc.status.UNAVAILABLE };
-      await expect(store.append('s-2', [ev()], 'no_stream')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.append('s-2', [ev()], 'no_stream')).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       server.failNextAppends = null;
       expect(await store.readStream('s-2')).toEqual([]); // nothing was written by the failed attempts
     });
@@ -81,7 +88,10 @@ describe('EventStoreDB adapter: failures mapped to the port', () => {
       const [last] = await store.readAll({ after: null, maxCount: 10 });
       // 250 system events after it (the server writes such events of its own: stats, scavenges).
       for (let i = 0; i < 5; i++) {
-        await client.appendToStream('$stats-test', Array.from({ length: 50 }, () => jsonEvent({ type: '$statsCollected', data: {} })));
+        await client.appendToStream(
+          '$stats-test',
+          Array.from({ length: 50 }, () => jsonEvent({ type: '$statsCollected', data: {} })),
+        );
       }
       expect(await store.headPosition()).toBe(last!.position);
     });

@@ -14,7 +14,10 @@ const ev = (type = 'Happened', data: unknown = { n: 1 }): EventToAppend => ({
 });
 
 const expectRight = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r)) throw new Error(`expected success, got ${JSON.stringify(r.left, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  if (E.isLeft(r))
+    throw new Error(
+      `expected success, got ${JSON.stringify(r.left, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
   return r.right;
 };
 
@@ -46,7 +49,9 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
     describe('append with an expected revision', () => {
       it('starts a new stream at revision 0 with no_stream, and counts up', async () => {
         const id = s();
-        expect(expectRight(await store.append(id, [ev()], 'no_stream')).nextExpectedRevision).toBe(0n);
+        expect(expectRight(await store.append(id, [ev()], 'no_stream')).nextExpectedRevision).toBe(
+          0n,
+        );
         expect(expectRight(await store.append(id, [ev(), ev()], 0n)).nextExpectedRevision).toBe(2n);
         expect((await store.readStream(id)).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
       });
@@ -55,27 +60,40 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         const id = s();
         await store.append(id, [ev()], 'no_stream');
         const r = await store.append(id, [ev()], 'no_stream');
-        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 'no_stream', actual: 0n }));
+        expect(r).toEqual(
+          E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 'no_stream', actual: 0n }),
+        );
       });
 
       it('refuses stream_exists on a missing stream', async () => {
         const id = s();
         const r = await store.append(id, [ev()], 'stream_exists');
-        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 'stream_exists', actual: 'no_stream' }));
+        expect(r).toEqual(
+          E.left({
+            kind: 'WrongExpectedVersion',
+            streamId: id,
+            expected: 'stream_exists',
+            actual: 'no_stream',
+          }),
+        );
         expect(await store.readStream(id)).toEqual([]);
       });
 
       it('accepts stream_exists on an existing stream', async () => {
         const id = s();
         await store.append(id, [ev()], 'no_stream');
-        expect(expectRight(await store.append(id, [ev()], 'stream_exists')).nextExpectedRevision).toBe(1n);
+        expect(
+          expectRight(await store.append(id, [ev()], 'stream_exists')).nextExpectedRevision,
+        ).toBe(1n);
       });
 
       it('refuses a stale exact revision and writes nothing', async () => {
         const id = s();
         await store.append(id, [ev(), ev()], 'no_stream');
         const r = await store.append(id, [ev(), ev()], 0n);
-        expect(r).toEqual(E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 0n, actual: 1n }));
+        expect(r).toEqual(
+          E.left({ kind: 'WrongExpectedVersion', streamId: id, expected: 0n, actual: 1n }),
+        );
         expect(await store.readStream(id)).toHaveLength(2);
       });
 
@@ -102,7 +120,12 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
 
       it('round-trips type, data, metadata and ids', async () => {
         const id = s();
-        const e = { id: randomUUID(), type: 'Named', data: { name: 'ü ✓', nested: { a: [1, null] } }, metadata: { actor: 'alice', requestId: 'r-1' } };
+        const e = {
+          id: randomUUID(),
+          type: 'Named',
+          data: { name: 'ü ✓', nested: { a: [1, null] } },
+          metadata: { actor: 'alice', requestId: 'r-1' },
+        };
         const { position } = expectRight(await store.append(id, [e], 'no_stream'));
         const [got] = await store.readStream(id);
         expect(got).toEqual({ ...e, streamId: id, revision: 0n, position });
@@ -110,7 +133,11 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
 
       it('reads a stream from a revision, at most maxCount events', async () => {
         const id = s();
-        await store.append(id, [0, 1, 2, 3, 4].map((n) => ev('N', { n })), 'no_stream');
+        await store.append(
+          id,
+          [0, 1, 2, 3, 4].map((n) => ev('N', { n })),
+          'no_stream',
+        );
         const got = await store.readStream(id, { fromRevision: 2n, maxCount: 2 });
         expect(got.map((e) => e.data)).toEqual([{ n: 2 }, { n: 3 }]);
       });
@@ -144,7 +171,9 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
       it('lets exactly one of several racing appends at one revision win', async () => {
         const id = s();
         await store.append(id, [ev()], 'no_stream');
-        const results = await Promise.all(Array.from({ length: 10 }, () => store.append(id, [ev()], 0n)));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store.append(id, [ev()], 0n)),
+        );
         expect(results.filter(E.isRight)).toHaveLength(1);
         expect(results.filter(E.isLeft)).toHaveLength(9);
         expect(await store.readStream(id)).toHaveLength(2);
@@ -170,12 +199,15 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         // Every event of every successful append, nothing of the refused ones.
         expect(appended.length).toBe(attempts.length * 2 + (ok - attempts.length));
         expect(new Set(appended.map((e) => e.id)).size).toBe(appended.length);
-        for (let i = 1; i < all.length; i++) expect(all[i]!.position > all[i - 1]!.position).toBe(true);
+        for (let i = 1; i < all.length; i++)
+          expect(all[i]!.position > all[i - 1]!.position).toBe(true);
         for (const id of streams) {
           const revs = appended.filter((e) => e.streamId === id).map((e) => e.revision);
           expect(revs).toEqual(revs.map((_, i) => BigInt(i)));
           // the two events of one append are adjacent in the stream
-          const ks = appended.filter((e) => e.streamId === id && e.type !== 'Z').map((e) => (e.data as { k: number }).k);
+          const ks = appended
+            .filter((e) => e.streamId === id && e.type !== 'Z')
+            .map((e) => (e.data as { k: number }).k);
           for (let i = 0; i < ks.length; i += 2) expect(ks[i]).toBe(ks[i + 1]);
         }
       });
@@ -196,7 +228,11 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
 
       it('resumes after a checkpoint without repeating or skipping', async () => {
         const id = s();
-        await store.append(id, [1, 2, 3].map((n) => ev('N', n)), 'no_stream');
+        await store.append(
+          id,
+          [1, 2, 3].map((n) => ev('N', n)),
+          'no_stream',
+        );
         const first = await store.readAll({ after: null, maxCount: 100 });
         const checkpoint = first.find((e) => e.streamId === id && e.data === 2)!.position;
         const sub = store.subscribeToAll({ after: checkpoint });

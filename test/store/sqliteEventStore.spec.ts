@@ -7,7 +7,10 @@ import { eventStoreContract } from './eventStoreContract.js';
 
 eventStoreContract('SQLite', async () => {
   const dir = await tempDir();
-  return { store: new SqliteEventStore(`${dir.path}/events.db`, { pollMs: 10 }), cleanup: dir.remove };
+  return {
+    store: new SqliteEventStore(`${dir.path}/events.db`, { pollMs: 10 }),
+    cleanup: dir.remove,
+  };
 });
 
 describe('SQLite event store, durability', () => {
@@ -17,7 +20,11 @@ describe('SQLite event store, durability', () => {
     const a = new SqliteEventStore(file);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        a.append(`thread-${i}`, [{ id: randomUUID(), type: 'T', data: { i }, metadata: {} }], 'no_stream'),
+        a.append(
+          `thread-${i}`,
+          [{ id: randomUUID(), type: 'T', data: { i }, metadata: {} }],
+          'no_stream',
+        ),
       ),
     );
     expect(results.every(E.isRight)).toBe(true);

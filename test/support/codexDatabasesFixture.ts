@@ -12,7 +12,13 @@ const CHECKED: Record<string, string> = { 'thread_goals.status': 'active' };
 /** Every column of every table that holds a thread's rows: where a thread's id goes. */
 const threadColumn = (table: string, cols: Column[]): string[] =>
   cols
-    .filter((c) => (table === 'threads' && c.name === 'id') || c.name === 'thread_id' || c.name === 'parent_thread_id' || c.name === 'child_thread_id')
+    .filter(
+      (c) =>
+        (table === 'threads' && c.name === 'id') ||
+        c.name === 'thread_id' ||
+        c.name === 'parent_thread_id' ||
+        c.name === 'child_thread_id',
+    )
     .map((c) => c.name);
 
 export type SeededDatabases = {
@@ -52,8 +58,10 @@ export type SeedProfile = {
 };
 
 /** Filler text that pads a value to its size: words, as log lines and messages are. */
-const FILLER = ' lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.';
-const filler = (bytes: number): string => FILLER.repeat(Math.ceil(bytes / FILLER.length)).slice(0, bytes);
+const FILLER =
+  ' lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.';
+const filler = (bytes: number): string =>
+  FILLER.repeat(Math.ceil(bytes / FILLER.length)).slice(0, bytes);
 const pad = (text: string, bytes: number | undefined): string => {
   if (bytes === undefined || bytes === text.length) return text;
   return bytes < text.length ? filler(bytes) : text + filler(bytes - text.length);
@@ -78,29 +86,41 @@ export const seedCodexDatabases = (
     if (keep) values.get(id)!.push(...texts);
   };
   const files: string[] = [];
-  for (const schemaFile of readdirSync(SCHEMAS).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const schemaFile of readdirSync(SCHEMAS)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const path = join(home, schemaFile.replace(/\.sql$/, '.sqlite'));
     files.push(path);
     const db = new Database(path, { fileMustExist: profile.existing === true });
-    if (profile.autoVacuum === 'incremental' && !profile.existing) db.pragma('auto_vacuum = INCREMENTAL'); // before the first table
+    if (profile.autoVacuum === 'incremental' && !profile.existing)
+      db.pragma('auto_vacuum = INCREMENTAL'); // before the first table
     db.pragma('journal_mode = WAL');
     if (profile.bulk) db.pragma('synchronous = OFF');
     db.pragma('foreign_keys = OFF'); // tables are filled in schema order, not in reference order
     if (!profile.existing) db.exec(readFileSync(join(SCHEMAS, schemaFile), 'utf8'));
     const inOne = (fn: () => void) => (profile.bulk ? db.transaction(fn)() : fn());
     const tables = db
-      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations'`)
+      .prepare<[], { name: string }>(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations'`,
+      )
       .all()
       .map((r) => r.name);
     for (const table of tables) {
-      const cols = db.prepare<[string], Column>('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table);
+      const cols = db
+        .prepare<[string], Column>('SELECT name, type, "notnull", pk FROM pragma_table_info(?)')
+        .all(table);
       const idCols = threadColumn(table, cols);
       if (idCols.length === 0) continue;
       // Several rows per thread only where the thread's id alone is not the key.
-      const keyedByThread = cols.some((c) => c.pk && (c.name === 'thread_id' || c.name === 'child_thread_id')) && cols.filter((c) => c.pk).length === 1;
-      const perThread = table === 'threads' || keyedByThread ? 1 : (profile.rowsPerThread?.[table] ?? 1);
+      const keyedByThread =
+        cols.some((c) => c.pk && (c.name === 'thread_id' || c.name === 'child_thread_id')) &&
+        cols.filter((c) => c.pk).length === 1;
+      const perThread =
+        table === 'threads' || keyedByThread ? 1 : (profile.rowsPerThread?.[table] ?? 1);
       // OR IGNORE: a trigger may have written the row already (queue_1's revisions).
-      const insert = db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+      );
       inOne(() =>
         threads.forEach((t) => {
           if (table === 'thread_spawn_edges' && t.parent === null) return;
@@ -113,9 +133,17 @@ export const seedCodexDatabases = (
               if (c.name === 'rollout_path') return t.rolloutPath;
               const checked = CHECKED[`${table}.${c.name}`];
               if (checked) return checked;
-              if (c.type.toUpperCase() === 'INTEGER' && c.pk && cols.filter((p) => p.pk).length === 1) return null; // a rowid: SQLite numbers it
+              if (
+                c.type.toUpperCase() === 'INTEGER' &&
+                c.pk &&
+                cols.filter((p) => p.pk).length === 1
+              )
+                return null; // a rowid: SQLite numbers it
               if (/INT|BOOL/i.test(c.type)) return k + 1; // distinct per row where a position is part of a key
-              const text = pad(`${table}.${c.name}:${t.id}:${marker}`, profile.textBytes?.(table, c.name));
+              const text = pad(
+                `${table}.${c.name}:${t.id}:${marker}`,
+                profile.textBytes?.(table, c.name),
+              );
               remember(t.id, text);
               return /BLOB/i.test(c.type) ? Buffer.from(text) : text;
             });

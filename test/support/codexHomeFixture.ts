@@ -15,7 +15,11 @@ export type FixtureThread = {
   createdAt: Date;
 };
 
-const stamp = (d: Date) => d.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, '');
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, '');
 
 /** Writes one rollout as Codex does: session_meta first, then the first user message. */
 export const writeRollout = (home: string, t: Omit<FixtureThread, 'path'>): string => {
@@ -27,7 +31,17 @@ export const writeRollout = (home: string, t: Omit<FixtureThread, 'path'>): stri
   const source =
     t.parent === null
       ? t.source
-      : { subagent: { thread_spawn: { parent_thread_id: t.parent, depth: t.depth, agent_path: null, agent_nickname: `agent-${t.depth}`, agent_role: 'worker' } } };
+      : {
+          subagent: {
+            thread_spawn: {
+              parent_thread_id: t.parent,
+              depth: t.depth,
+              agent_path: null,
+              agent_nickname: `agent-${t.depth}`,
+              agent_role: 'worker',
+            },
+          },
+        };
   const meta = {
     id: t.id,
     timestamp: ts,
@@ -42,9 +56,29 @@ export const writeRollout = (home: string, t: Omit<FixtureThread, 'path'>): stri
   const lines = [
     { timestamp: ts, type: 'session_meta', payload: meta },
     { timestamp: ts, type: 'turn_context', payload: { cwd: t.cwd } },
-    { timestamp: ts, type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: t.preview }] } },
-    { timestamp: ts, type: 'event_msg', payload: { type: 'user_message', message: t.preview, kind: 'plain' } },
-    { timestamp: ts, type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'On it.' }] } },
+    {
+      timestamp: ts,
+      type: 'response_item',
+      payload: {
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: t.preview }],
+      },
+    },
+    {
+      timestamp: ts,
+      type: 'event_msg',
+      payload: { type: 'user_message', message: t.preview, kind: 'plain' },
+    },
+    {
+      timestamp: ts,
+      type: 'response_item',
+      payload: {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'On it.' }],
+      },
+    },
   ];
   writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   const mtime = new Date(t.createdAt.getTime() + 60_000);
@@ -97,7 +131,8 @@ export const generateCodexHome = (
   };
   const rootIds: string[] = [];
   const sources = ['cli', 'vscode', 'exec', 'cli'];
-  for (let i = 0; i < roots; i++) rootIds.push(add(null, 0, sources[i % sources.length]!, i === roots - 1));
+  for (let i = 0; i < roots; i++)
+    rootIds.push(add(null, 0, sources[i % sources.length]!, i === roots - 1));
   const grow = (parent: string, d: number, archived: boolean) => {
     if (d > depth) return;
     for (let i = 0; i < fanout; i++) grow(add(parent, d, 'subagent', archived), d + 1, archived);
@@ -111,7 +146,10 @@ export const generateCodexHome = (
     { id: rootIds[1], thread_name: 'Build fixer', updated_at: '2026-11-20T11:01:00Z' },
     { id: rootIds[0], thread_name: 'Release checklist', updated_at: '2026-11-20T11:02:00Z' },
   ];
-  writeFileSync(join(home, 'session_index.jsonl'), index.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeFileSync(
+    join(home, 'session_index.jsonl'),
+    index.map((l) => JSON.stringify(l)).join('\n') + '\n',
+  );
   threads.get(rootIds[0]!)!.name = 'Release checklist';
   threads.get(rootIds[1]!)!.name = 'Build fixer';
 
@@ -126,7 +164,10 @@ export const generateCodexHome = (
 
   const badDir = join(home, 'sessions', '2026', '11', '21');
   mkdirSync(badDir, { recursive: true });
-  const malformed = [join(badDir, `rollout-2026-11-21T09-00-00-${uuidv7()}.jsonl`), join(badDir, `rollout-2026-11-21T09-00-01-${uuidv7()}.jsonl`)];
+  const malformed = [
+    join(badDir, `rollout-2026-11-21T09-00-00-${uuidv7()}.jsonl`),
+    join(badDir, `rollout-2026-11-21T09-00-01-${uuidv7()}.jsonl`),
+  ];
   writeFileSync(malformed[0]!, 'this is not json\n');
   writeFileSync(malformed[1]!, ''); // truncated to nothing
   return { home, threads, roots: rootIds, children, malformed, zst };

@@ -7,7 +7,13 @@ const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 const validators = new Map(
   readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => [f.replace(/\.json$/, ''), ajv.compile(JSON.parse(readFileSync(dir + f, 'utf8')) as object)] as const),
+    .map(
+      (f) =>
+        [
+          f.replace(/\.json$/, ''),
+          ajv.compile(JSON.parse(readFileSync(dir + f, 'utf8')) as object),
+        ] as const,
+    ),
 );
 
 /** Validates a value against one of Codex's JSON Schemas; returns the errors, [] when valid. */

@@ -81,7 +81,14 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
     depthOf.push(depth);
     // The last one, a leaf, is archived (as another program may have left it).
     const archived = i > 0 && i === subtreeSize - 1;
-    subtree.push(add(parentIndex === null ? null : subtree[parentIndex]!, depth, parentIndex === null ? 'cli' : 'subagent', archived));
+    subtree.push(
+      add(
+        parentIndex === null ? null : subtree[parentIndex]!,
+        depth,
+        parentIndex === null ? 'cli' : 'subagent',
+        archived,
+      ),
+    );
   }
   const k0 = add(null, 0, 'cli', false);
   const k1 = add(null, 0, 'vscode', false);
@@ -95,7 +102,15 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
   for (const id of [subtree[0]!, subtree[1] ?? subtree[0]!, k0, k1]) {
     const mine = [`first-name:${id}`, `session-name:${id}`];
     names.set(id, mine);
-    mine.forEach((name, i) => index.push(JSON.stringify({ id, thread_name: name, updated_at: new Date(BASE + 3_600_000 + i * 1000).toISOString() })));
+    mine.forEach((name, i) =>
+      index.push(
+        JSON.stringify({
+          id,
+          thread_name: name,
+          updated_at: new Date(BASE + 3_600_000 + i * 1000).toISOString(),
+        }),
+      ),
+    );
   }
   writeFileSync(join(home, 'session_index.jsonl'), index.join('\n') + '\n');
   for (const [id, mine] of names) threads.get(id)!.name = mine[mine.length - 1]!;
@@ -107,7 +122,9 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
     for (const id of [...subtree, ...kept]) {
       const text = `history:${id}:typed-${round}`;
       history.set(id, [...(history.get(id) ?? []), text]);
-      lines.push(JSON.stringify({ session_id: id, ts: Math.floor(BASE / 1000) + round * 60, text }));
+      lines.push(
+        JSON.stringify({ session_id: id, ts: Math.floor(BASE / 1000) + round * 60, text }),
+      );
     }
   }
   writeFileSync(join(home, 'history.jsonl'), lines.join('\n') + '\n');
@@ -125,17 +142,37 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
     const target = subtree[Math.min(3, subtree.length - 1)]!;
     const other = uuidv7();
     const at = new Date(BASE + (decoysFirst ? -2 : 2) * 86_400_000);
-    const byMeta = writeRollout(home, { ...threads.get(target)!, id: other, preview: `decoy-by-meta:${target}:second copy`, createdAt: at, archived: false });
+    const byMeta = writeRollout(home, {
+      ...threads.get(target)!,
+      id: other,
+      preview: `decoy-by-meta:${target}:second copy`,
+      createdAt: at,
+      archived: false,
+    });
     // writeRollout writes the id it is given into session_meta: put the subtree thread's id back.
     rewriteMetaId(byMeta, target);
-    decoyFiles.push({ path: byMeta, text: `decoy-by-meta:${target}:second copy`, why: `session_meta names subtree thread ${target}` });
+    decoyFiles.push({
+      path: byMeta,
+      text: `decoy-by-meta:${target}:second copy`,
+      why: `session_meta names subtree thread ${target}`,
+    });
     // A rollout named for a subtree thread whose session_meta names a kept root (k1).
     const named = subtree[Math.min(4, subtree.length - 1)]!;
     const at2 = new Date(BASE + (decoysFirst ? -3 : 3) * 86_400_000);
-    const byName = writeRollout(home, { ...threads.get(k1)!, id: named, preview: `decoy-by-name:${named}:meta says ${k1}`, createdAt: at2, archived: false });
+    const byName = writeRollout(home, {
+      ...threads.get(k1)!,
+      id: named,
+      preview: `decoy-by-name:${named}:meta says ${k1}`,
+      createdAt: at2,
+      archived: false,
+    });
     rewriteMetaId(byName, k1);
     misnamed = { path: byName, namedFor: named, metaOf: k1 };
-    decoyFiles.push({ path: byName, text: `decoy-by-name:${named}:meta says ${k1}`, why: `named for subtree thread ${named}, session_meta names kept ${k1}` });
+    decoyFiles.push({
+      path: byName,
+      text: `decoy-by-name:${named}:meta says ${k1}`,
+      why: `named for subtree thread ${named}, session_meta names kept ${k1}`,
+    });
   }
 
   return {
@@ -173,7 +210,9 @@ export const secretsOf = (h: DeletionHome, id: string): string[] => [
 
 /** The values a kept thread must still have: overwritten copies of preview and title excluded. */
 export const currentValuesOf = (h: DeletionHome, id: string): string[] => [
-  ...h.seeded.values.get(id)!.filter((v) => !/^threads\.(preview|title):/.test(v) || v.includes('update-2')),
+  ...h.seeded.values
+    .get(id)!
+    .filter((v) => !/^threads\.(preview|title):/.test(v) || v.includes('update-2')),
   ...h.history.get(id)!,
   h.threads.get(id)!.preview,
   ...(h.names.get(id) ?? []),
@@ -204,7 +243,8 @@ export const scanFiles = (root: string, needles: readonly string[]): Map<string,
         } catch {
           continue;
         }
-        for (const [n, b] of wanted) if (bytes.includes(b)) found.set(n, [...(found.get(n) ?? []), p]);
+        for (const [n, b] of wanted)
+          if (bytes.includes(b)) found.set(n, [...(found.get(n) ?? []), p]);
       }
     }
   };
@@ -229,14 +269,25 @@ export const rowsPerTable = (dbPath: string, ids: readonly string[]): Record<str
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const out: Record<string, number> = {};
-    const tables = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all();
+    const tables = db
+      .prepare<[], { name: string }>(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+      )
+      .all();
     for (const { name } of tables) {
-      const cols = db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(name).map((c) => c.name);
+      const cols = db
+        .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+        .all(name)
+        .map((c) => c.name);
       const where = cols
         .filter((c) => THREAD_COLUMNS.includes(c) || (name === 'threads' && c === 'id'))
         .map((c) => `"${c}" IN (SELECT value FROM json_each(@ids))`);
       if (where.length === 0) continue;
-      const { n } = db.prepare<{ ids: string }, { n: number }>(`SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`).get({ ids: JSON.stringify(ids) })!;
+      const { n } = db
+        .prepare<{ ids: string }, { n: number }>(
+          `SELECT count(*) AS n FROM "${name}" WHERE ${where.join(' OR ')}`,
+        )
+        .get({ ids: JSON.stringify(ids) })!;
       if (n > 0) out[name] = n;
     }
     return out;
@@ -245,16 +296,28 @@ export const rowsPerTable = (dbPath: string, ids: readonly string[]): Record<str
   }
 };
 
-export type LoggedEvent = { position: number; stream: string; type: string; data: Record<string, unknown> };
+export type LoggedEvent = {
+  position: number;
+  stream: string;
+  type: string;
+  data: Record<string, unknown>;
+};
 
 /** The ledger's log, read from its SQLite file (read-only, closed at once). */
 export const readLog = (dataDir: string): LoggedEvent[] => {
   const db = new Database(join(dataDir, 'events.db'), { readonly: true, fileMustExist: true });
   try {
     return db
-      .prepare<[], { position: number; stream_id: string; type: string; data: string }>('SELECT position, stream_id, type, data FROM events ORDER BY position')
+      .prepare<[], { position: number; stream_id: string; type: string; data: string }>(
+        'SELECT position, stream_id, type, data FROM events ORDER BY position',
+      )
       .all()
-      .map((r) => ({ position: r.position, stream: r.stream_id, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+      .map((r) => ({
+        position: r.position,
+        stream: r.stream_id,
+        type: r.type,
+        data: JSON.parse(r.data) as Record<string, unknown>,
+      }));
   } finally {
     db.close();
   }

@@ -26,7 +26,11 @@ export const useHttpServer = (): ServerFixture => {
     s.f = await ledgerFixture();
     s.f.ledger.runner.start();
     s.f.ledger.workerLoop.start();
-    s.app = await buildServer(s.f.ledger, { tokens: TOKENS, dataDir: join(s.f.dir, 'data'), clock: () => s.f.clock.now });
+    s.app = await buildServer(s.f.ledger, {
+      tokens: TOKENS,
+      dataDir: join(s.f.dir, 'data'),
+      clock: () => s.f.clock.now,
+    });
     s.base = await s.app.listen({ host: '127.0.0.1', port: 0 });
     s.port = Number(new URL(s.base).port);
   });

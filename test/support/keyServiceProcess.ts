@@ -15,12 +15,18 @@ export type KeyServiceProcess = {
 };
 
 /** `thread-ledger key-service` as a real process on loopback; `port` 0 picks a free one. */
-export const startKeyServiceProcess = async (dataDir: string, port = 0): Promise<KeyServiceProcess> => {
+export const startKeyServiceProcess = async (
+  dataDir: string,
+  port = 0,
+): Promise<KeyServiceProcess> => {
   mkdirSync(dataDir, { recursive: true });
-  const child = startCli(['key-service', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
-    KEY_SERVICE_TOKEN,
-    LEDGER_LOG: 'off',
-  });
+  const child = startCli(
+    ['key-service', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+    {
+      KEY_SERVICE_TOKEN,
+      LEDGER_LOG: 'off',
+    },
+  );
   const url = await listeningOn(child);
   if (!url) throw new Error(`the key service did not start:\n${child.output()}`);
   return {

@@ -51,7 +51,9 @@ export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture>
   const tmp = await tempDir();
   const esdb = opts.backend === 'esdb' ? new EsdbTestServer() : null;
   const connection = esdb ? await esdb.start() : undefined;
-  const keyService = opts.keyService ? await startKeyServiceProcess(join(tmp.path, 'keys')) : undefined;
+  const keyService = opts.keyService
+    ? await startKeyServiceProcess(join(tmp.path, 'keys'))
+    : undefined;
   const rolloutRoot = join(tmp.path, 'sessions');
   mkdirSync(rolloutRoot, { recursive: true });
   const clock = { now: 1_790_000_000_000 };
@@ -78,12 +80,27 @@ export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture>
     clock,
     async root(name = null) {
       const id = newId();
-      unwrap(await f.ledger.lifecycle.start(startedData({ threadId: id, rolloutPath: writeRollout(id), name, createdAtMs: clock.now++ }), ctx));
+      unwrap(
+        await f.ledger.lifecycle.start(
+          startedData({
+            threadId: id,
+            rolloutPath: writeRollout(id),
+            name,
+            createdAtMs: clock.now++,
+          }),
+          ctx,
+        ),
+      );
       return id;
     },
     async child(parent) {
       const id = newId();
-      const data = startedData({ threadId: id, parentThreadId: parent, rolloutPath: writeRollout(id), createdAtMs: clock.now++ });
+      const data = startedData({
+        threadId: id,
+        parentThreadId: parent,
+        rolloutPath: writeRollout(id),
+        createdAtMs: clock.now++,
+      });
       unwrap(await f.ledger.lifecycle.spawn(parent, data, ctx));
       return id;
     },

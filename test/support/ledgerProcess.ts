@@ -42,7 +42,11 @@ export class LedgerAppServer {
   }
 
   /** Started and initialized (import of the home done: it runs before the server answers). */
-  static async start(home: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<LedgerAppServer> {
+  static async start(
+    home: string,
+    env: NodeJS.ProcessEnv = {},
+    timeoutMs = 15_000,
+  ): Promise<LedgerAppServer> {
     const child = startCli(['app-server'], { CODEX_HOME: home, LEDGER_DATA_DIR: '', ...env });
     const server = new LedgerAppServer(child, timeoutMs);
     try {
@@ -60,12 +64,18 @@ export class LedgerAppServer {
   }
 
   call(method: string, params?: unknown, ms = this.timeoutMs): Promise<RpcReply> {
-    return within(this.rpc.call(method, params), ms, `thread-ledger ${method}`).catch((e: Error) => {
-      throw new Error(`${e.message}\noutput:\n${this.output.slice(-3000)}`);
-    });
+    return within(this.rpc.call(method, params), ms, `thread-ledger ${method}`).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\noutput:\n${this.output.slice(-3000)}`);
+      },
+    );
   }
 
-  async result<T = Record<string, unknown>>(method: string, params?: unknown, ms = this.timeoutMs): Promise<T> {
+  async result<T = Record<string, unknown>>(
+    method: string,
+    params?: unknown,
+    ms = this.timeoutMs,
+  ): Promise<T> {
     const r = await this.call(method, params, ms);
     if (r.error) throw new Error(`thread-ledger ${method}: ${r.error.code} ${r.error.message}`);
     return r.result as T;
@@ -81,7 +91,8 @@ export class LedgerAppServer {
 
   /** End of input, as a client closing: waits for the exit (SIGKILL after 5 s). */
   async close(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return { code: this.child.exitCode, signal: this.child.signalCode };
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return { code: this.child.exitCode, signal: this.child.signalCode };
     const gone = exited(this.child);
     this.child.stdin!.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);

@@ -23,15 +23,19 @@ export class AppServerProcess {
 
   /** `initialize`, then the `initialized` notification, as a Codex client does. */
   async initialize(): Promise<Record<string, unknown>> {
-    const r = await this.result('initialize', { clientInfo: { name: 'side-by-side', version: '1.0' } });
+    const r = await this.result('initialize', {
+      clientInfo: { name: 'side-by-side', version: '1.0' },
+    });
     this.rpc.sendRaw(JSON.stringify({ method: 'initialized' }));
     return r;
   }
 
   call(method: string, params?: unknown): Promise<RpcReply> {
-    return within(this.rpc.call(method, params), this.timeoutMs, `${this.name} ${method}`).catch((e: Error) => {
-      throw new Error(`${e.message}\n${this.name} stderr:\n${this.stderr().slice(-2000)}`);
-    });
+    return within(this.rpc.call(method, params), this.timeoutMs, `${this.name} ${method}`).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\n${this.name} stderr:\n${this.stderr().slice(-2000)}`);
+      },
+    );
   }
 
   async result<T = Record<string, unknown>>(method: string, params?: unknown): Promise<T> {
@@ -59,7 +63,12 @@ export class AppServerProcess {
  */
 export const startRealCodex = async (home: string): Promise<AppServerProcess> => {
   const child = spawn(CODEX_BIN, ['app-server'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CODEX_HOME: home, HOME: home, RUST_LOG: 'error' },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      CODEX_HOME: home,
+      HOME: home,
+      RUST_LOG: 'error',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
@@ -68,7 +77,10 @@ export const startRealCodex = async (home: string): Promise<AppServerProcess> =>
 };
 
 /** The server once it answered `initialize`; a process that does not is killed, not left behind. */
-const initialized = async (server: AppServerProcess, child: ChildProcess): Promise<AppServerProcess> => {
+const initialized = async (
+  server: AppServerProcess,
+  child: ChildProcess,
+): Promise<AppServerProcess> => {
   try {
     await server.initialize();
   } catch (e) {
@@ -79,7 +91,10 @@ const initialized = async (server: AppServerProcess, child: ChildProcess): Promi
 };
 
 /** Starts `thread-ledger app-server` from source on the same kind of home, initialized. */
-export const startLedgerAppServer = async (home: string, env: NodeJS.ProcessEnv = {}): Promise<AppServerProcess> => {
+export const startLedgerAppServer = async (
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<AppServerProcess> => {
   const child = startCli(['app-server'], { CODEX_HOME: home, LEDGER_DATA_DIR: '', ...env });
   return initialized(new AppServerProcess(child, 'thread-ledger', () => child.output()), child);
 };

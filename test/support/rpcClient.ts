@@ -2,7 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export type RpcReply = { id: unknown; result?: unknown; error?: { code: number; message: string } };
-export type Notification = { method: string; params: Record<string, unknown>; emittedAtMs?: number };
+export type Notification = {
+  method: string;
+  params: Record<string, unknown>;
+  emittedAtMs?: number;
+};
 
 /** Talks JSON-RPC, one message per line, to an app-server child process. */
 export class RpcClient {

@@ -20,7 +20,9 @@ export class ServeProcess {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async start(opts: { args?: string[]; env?: NodeJS.ProcessEnv; dataDir?: string; prefix?: string[] } = {}): Promise<ServeProcess> {
+  static async start(
+    opts: { args?: string[]; env?: NodeJS.ProcessEnv; dataDir?: string; prefix?: string[] } = {},
+  ): Promise<ServeProcess> {
     const dir = opts.dataDir ? null : await tempDir();
     const data = opts.dataDir ?? dir!.path;
     const child = startCli(['serve', '--data', data, ...(opts.args ?? [])], {
@@ -44,7 +46,11 @@ export class ServeProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async request(method: string, path: string, opts: { token?: string | null; body?: string; headers?: Record<string, string> } = {}) {
+  async request(
+    method: string,
+    path: string,
+    opts: { token?: string | null; body?: string; headers?: Record<string, string> } = {},
+  ) {
     const token = opts.token === undefined ? TOKENS.writer : opts.token;
     const res = await within(
       fetch(`${this.base}${path}`, {
@@ -66,17 +72,29 @@ export class ServeProcess {
     } catch {
       /* text */
     }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: json as any };
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      body: json as any,
+    };
   }
 
   /** A WebSocket on /rpc, open. */
   async socket(token: string | null = TOKENS.writer): Promise<RpcSocket> {
-    const ws = new WebSocket(`${this.base.replace(/^http/, 'ws')}/rpc`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    await within(new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    }), 10_000, 'WebSocket open');
+    const ws = new WebSocket(`${this.base.replace(/^http/, 'ws')}/rpc`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    await within(
+      new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+        ws.once('unexpected-response', (_req, res) =>
+          reject(new Error(`upgrade refused: ${res.statusCode}`)),
+        );
+      }),
+      10_000,
+      'WebSocket open',
+    );
     return new RpcSocket(ws);
   }
 
@@ -115,7 +133,8 @@ export class RpcSocket {
   async waitFor(n: number, ms = 10_000): Promise<any[]> {
     const until = Date.now() + ms;
     while (this.received.length < n && !this.closed) {
-      if (Date.now() > until) throw new Error(`${this.received.length} of ${n} messages within ${ms} ms`);
+      if (Date.now() > until)
+        throw new Error(`${this.received.length} of ${n} messages within ${ms} ms`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);
@@ -130,7 +149,8 @@ export class RpcSocket {
     for (;;) {
       const found = this.received.find((m) => m.id === id && m.method === undefined);
       if (found) return found;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before the answer to ${String(id)}`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code}) before the answer to ${String(id)}`);
       if (Date.now() > until) throw new Error(`no answer to ${String(id)} within ${ms} ms`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);

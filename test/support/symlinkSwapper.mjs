@@ -6,7 +6,16 @@
 //
 // workerData: { targets: { path, aside, link }[], control: SharedArrayBuffer (Int32Array[3]), seed }
 // control[0]: 0 stop, 1 run, 2 exit; control[1]: 1 when stopped and restored (the test sets it to 0 when it says run), -1 on an error (posted); control[2]: swaps done.
-import { existsSync, lstatSync, readdirSync, renameSync, rmSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 

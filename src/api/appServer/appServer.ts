@@ -5,7 +5,12 @@ import type { Ledger } from '../../app/ledger.js';
 import type { HandleError } from '../../app/threadRepository.js';
 import { CodexConfig } from '../../codex/codexConfig.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
-import { DEFAULT_TURN_LIMITS, NotARegularFile, type TurnLimits, readRolloutTurns } from '../../codex/rolloutTurns.js';
+import {
+  DEFAULT_TURN_LIMITS,
+  NotARegularFile,
+  type TurnLimits,
+  readRolloutTurns,
+} from '../../codex/rolloutTurns.js';
 import { ThreadId } from '../../domain/ids.js';
 import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import type { CommandContext } from '../../domain/metadata.js';
@@ -22,7 +27,14 @@ import {
   invalidRequest,
   notFound,
 } from './rpcErrors.js';
-import { InitializeParams, RpcMessage, ThreadIdParams, ThreadListParams, ThreadReadParams, ThreadSetNameParams } from './rpcParams.js';
+import {
+  InitializeParams,
+  RpcMessage,
+  ThreadIdParams,
+  ThreadListParams,
+  ThreadReadParams,
+  ThreadSetNameParams,
+} from './rpcParams.js';
 import { threadOnWire } from './threadWire.js';
 
 type Send = (message: object) => void;
@@ -37,7 +49,13 @@ export const encodeMessage = (m: object): string => {
   } catch (err) {
     const given = (m as { id?: unknown }).id;
     const id = typeof given === 'string' || typeof given === 'number' ? given : null;
-    return JSON.stringify({ id, error: { code: INTERNAL_ERROR, message: `Internal error: the answer cannot be written as JSON (${(err as Error).message})` } });
+    return JSON.stringify({
+      id,
+      error: {
+        code: INTERNAL_ERROR,
+        message: `Internal error: the answer cannot be written as JSON (${(err as Error).message})`,
+      },
+    });
   }
 };
 
@@ -102,7 +120,9 @@ export const refusal = (e: HandleError, threadId: string): RpcError => {
       return notFound(threadId);
     case 'InvalidName':
       // Empty, as Codex words it; too long, a documented limit: Invalid params naming the field.
-      return e.reason === EMPTY_NAME ? invalidRequest('thread name must not be empty') : invalidParams([{ field: 'name', reason: e.reason }]);
+      return e.reason === EMPTY_NAME
+        ? invalidRequest('thread name must not be empty')
+        : invalidParams([{ field: 'name', reason: e.reason }]);
     case 'UnrecordableEvent':
       return invalidParams(e.errors);
     case 'InvalidRolloutPath':
@@ -145,17 +165,27 @@ export class AppServer {
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      await this.o.outputReady?.();
-      await work();
-    }).catch((err: unknown) => {
-      // Nothing a message holds may end the session: what escaped is answered as an internal error.
-      this.send(null, { error: { code: INTERNAL_ERROR, message: `Internal error: ${(err as Error)?.message ?? String(err)}` } });
-    });
+    this.queue = this.queue
+      .then(async () => {
+        await this.o.outputReady?.();
+        await work();
+      })
+      .catch((err: unknown) => {
+        // Nothing a message holds may end the session: what escaped is answered as an internal error.
+        this.send(null, {
+          error: {
+            code: INTERNAL_ERROR,
+            message: `Internal error: ${(err as Error)?.message ?? String(err)}`,
+          },
+        });
+      });
     return this.queue;
   }
 
-  private send(id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void {
+  private send(
+    id: unknown,
+    body: { result: unknown } | { error: { code: number; message: string } },
+  ): void {
     this.o.send({ id, ...body });
   }
 
@@ -166,9 +196,13 @@ export class AppServer {
     const parsed = parseBoundedJson(line, MAX_REQUEST_DEPTH);
     if (!parsed.ok) {
       if (parsed.reason === 'too-deep') {
-        this.send(null, { error: { code: INVALID_REQUEST, message: `Invalid request: ${parsed.message}` } });
+        this.send(null, {
+          error: { code: INVALID_REQUEST, message: `Invalid request: ${parsed.message}` },
+        });
       } else {
-        this.send(null, { error: { code: PARSE_ERROR, message: `Parse error: ${parsed.message}` } });
+        this.send(null, {
+          error: { code: PARSE_ERROR, message: `Parse error: ${parsed.message}` },
+        });
       }
       return;
     }
@@ -176,7 +210,10 @@ export class AppServer {
     const msg = RpcMessage.decode(raw);
     if (E.isLeft(msg)) {
       // The id is echoed only when it is one (a string, a number or null).
-      const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { id?: unknown }).id : null;
+      const given =
+        typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+          ? (raw as { id?: unknown }).id
+          : null;
       const id = typeof given === 'string' || typeof given === 'number' ? given : null;
       this.send(id, { error: { code: INVALID_REQUEST, message: describeParamsError(msg.left) } });
       return;
@@ -184,17 +221,29 @@ export class AppServer {
     const { id, method, params } = msg.right;
     if (id === undefined) return; // a notification (`initialized`): nothing to answer
     try {
-      const ctx = { actor: this.o.actor ?? 'codex-client', requestId: String(id), causationId: null };
+      const ctx = {
+        actor: this.o.actor ?? 'codex-client',
+        requestId: String(id),
+        causationId: null,
+      };
       const result = await this.dispatch(method, params, ctx);
       this.send(id, { result });
     } catch (err) {
-      const e = err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, (err as Error).message ?? String(err));
+      const e =
+        err instanceof RpcError
+          ? err
+          : new RpcError(INTERNAL_ERROR, (err as Error).message ?? String(err));
       this.send(id, { error: { code: e.code, message: e.message } });
     }
   }
 
   private refuseTooLargeNow(bytes: number): void {
-    this.send(null, { error: { code: PARSE_ERROR, message: `Parse error: message of ${bytes} bytes exceeds the limit of ${MAX_MESSAGE_BYTES} bytes` } });
+    this.send(null, {
+      error: {
+        code: PARSE_ERROR,
+        message: `Parse error: message of ${bytes} bytes exceeds the limit of ${MAX_MESSAGE_BYTES} bytes`,
+      },
+    });
   }
 
   private notify(method: string, params: object): void {
@@ -218,16 +267,23 @@ export class AppServer {
         const p = decodeParams(ThreadListParams, params);
         // As Codex: no `modelProviders` means the configured provider's threads only; `[]` means every
         // provider. Without a Codex home (the WebSocket) there is no configured provider: every one.
-        const modelProviders = p.modelProviders ?? (this.config ? [await this.config.modelProvider()] : null);
+        const modelProviders =
+          p.modelProviders ?? (this.config ? [await this.config.modelProvider()] : null);
         await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
         await this.ledger.runner.catchUp();
         const page = listThreads(this.ledger.readDb, { ...p, modelProviders });
         if (E.isLeft(page)) {
           const { field, reason, message } = page.left;
-          throw field ? invalidParams([{ field, reason: reason ?? message }]) : invalidRequest(`Invalid request: ${message}`);
+          throw field
+            ? invalidParams([{ field, reason: reason ?? message }])
+            : invalidRequest(`Invalid request: ${message}`);
         }
         const data = page.right.rows.map(threadOnWire);
-        return { data, nextCursor: page.right.nextCursor, backwardsCursor: page.right.backwardsCursor };
+        return {
+          data,
+          nextCursor: page.right.nextCursor,
+          backwardsCursor: page.right.backwardsCursor,
+        };
       }
       case 'thread/read': {
         const p = decodeParams(ThreadReadParams, params);
@@ -244,7 +300,8 @@ export class AppServer {
         try {
           read = await readRolloutTurns(row.rollout_path, this.o.turnLimits ?? DEFAULT_TURN_LIMITS);
         } catch (err) {
-          if (err instanceof NotARegularFile) throw new RpcError(INTERNAL_ERROR, `thread ${threadId}: ${err.message}`);
+          if (err instanceof NotARegularFile)
+            throw new RpcError(INTERNAL_ERROR, `thread ${threadId}: ${err.message}`);
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(threadId);
           throw err;
         }
@@ -258,9 +315,12 @@ export class AppServer {
       case 'thread/unarchive': {
         const threadId = threadIdOf(decodeParams(ThreadIdParams, params).threadId);
         const archive = method === 'thread/archive';
-        const r = archive ? await this.threads.archive(threadId, ctx) : await this.threads.unarchive(threadId, ctx);
+        const r = archive
+          ? await this.threads.archive(threadId, ctx)
+          : await this.threads.unarchive(threadId, ctx);
         if (E.isLeft(r)) throw refusal(r.left, threadId);
-        for (const t of r.right.threadIds) this.notify(archive ? 'thread/archived' : 'thread/unarchived', { threadId: t });
+        for (const t of r.right.threadIds)
+          this.notify(archive ? 'thread/archived' : 'thread/unarchived', { threadId: t });
         if (archive) return {};
         await this.ledger.runner.catchUp();
         return { thread: threadOnWire(this.ledger.queries.thread(threadId)!) };
@@ -291,7 +351,9 @@ export class AppServer {
         return {};
       }
       default:
-        throw invalidRequest(`Invalid request: unknown variant \`${method}\`, expected one of ${METHODS.map((m) => `\`${m}\``).join(', ')}`);
+        throw invalidRequest(
+          `Invalid request: unknown variant \`${method}\`, expected one of ${METHODS.map((m) => `\`${m}\``).join(', ')}`,
+        );
     }
   }
 }

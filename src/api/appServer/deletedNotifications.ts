@@ -6,9 +6,17 @@ import type { Ledger } from '../../app/ledger.js';
  * did later, in this process or another. One subscription per transport (the stdio client; every
  * WebSocket client at once), not per request. Returns the function that stops it.
  */
-export const notifyDeletedThreads = (ledger: Ledger, notify: (message: object) => void): (() => void) =>
+export const notifyDeletedThreads = (
+  ledger: Ledger,
+  notify: (message: object) => void,
+): (() => void) =>
   ledger.runner.onApplied((events) => {
     for (const { event } of events) {
-      if (event.type === 'ThreadDeleted') notify({ method: 'thread/deleted', params: { threadId: event.data.threadId }, emittedAtMs: Date.now() });
+      if (event.type === 'ThreadDeleted')
+        notify({
+          method: 'thread/deleted',
+          params: { threadId: event.data.threadId },
+          emittedAtMs: Date.now(),
+        });
     }
   });

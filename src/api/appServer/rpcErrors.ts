@@ -18,8 +18,12 @@ export const PARSE_ERROR = -32700;
 
 export const invalidRequest = (message: string) => new RpcError(INVALID_REQUEST, message);
 export const invalidParams = (errors: readonly { field: string; reason: string }[]) =>
-  new RpcError(INVALID_PARAMS, `Invalid params: ${errors.map((e) => `\`${e.field}\` ${e.reason}`).join('; ')}`);
-export const notFound = (threadId: string) => invalidRequest(`no rollout found for thread id ${threadId}`);
+  new RpcError(
+    INVALID_PARAMS,
+    `Invalid params: ${errors.map((e) => `\`${e.field}\` ${e.reason}`).join('; ')}`,
+  );
+export const notFound = (threadId: string) =>
+  invalidRequest(`no rollout found for thread id ${threadId}`);
 
 /** Serde-style wording for a params object that does not decode, as Codex words it. */
 export const describeParamsError = (errors: t.Errors): string => {

@@ -23,14 +23,18 @@ export type StdioStreams = { readonly input: Readable; readonly output: Writable
  *   once stdout has drained), so answers never pile up in memory while the client does not read.
  */
 export const serveStdio = async (
-  makeServer: (send: (m: object) => void, outputReady: () => Promise<void> | undefined) => AppServer,
+  makeServer: (
+    send: (m: object) => void,
+    outputReady: () => Promise<void> | undefined,
+  ) => AppServer,
   streams: StdioStreams = { input: process.stdin, output: process.stdout },
 ): Promise<void> => {
   const { input, output } = streams;
   let closed = false;
   let drained: Promise<void> | null = null;
   const outputReady = (): Promise<void> | undefined => {
-    if (closed || output.writableLength <= OUTPUT_HIGH_WATER || !output.writableNeedDrain) return undefined;
+    if (closed || output.writableLength <= OUTPUT_HIGH_WATER || !output.writableNeedDrain)
+      return undefined;
     drained ??= new Promise<void>((resolve) => {
       const done = () => {
         output.off('drain', done);

@@ -42,7 +42,10 @@ export class Authenticator {
   private readonly tokens: { digest: Buffer; principal: Principal }[];
 
   constructor(tokens: readonly TokenConfig[]) {
-    this.tokens = tokens.map((x) => ({ digest: digest(x.token), principal: { subject: x.subject, roles: x.roles } }));
+    this.tokens = tokens.map((x) => ({
+      digest: digest(x.token),
+      principal: { subject: x.subject, roles: x.roles },
+    }));
   }
 
   get open(): boolean {
@@ -54,14 +57,31 @@ export class Authenticator {
     // A web page is not a local caller: a browser sends its Origin, and only a loopback one passes.
     if (this.open) {
       if (origin !== undefined && !LOOPBACK_ORIGIN.test(origin)) {
-        throw problem('forbidden', 403, 'Not allowed', `requests from ${origin} are refused: no tokens are configured`);
+        throw problem(
+          'forbidden',
+          403,
+          'Not allowed',
+          `requests from ${origin} are refused: no tokens are configured`,
+        );
       }
       return { subject: 'local', roles: ['writer', 'auditor', 'admin'] };
     }
     const m = BEARER.exec(header ?? '');
-    if (!m) throw problem('unauthorized', 401, 'Authentication required', 'send Authorization: Bearer <token>');
+    if (!m)
+      throw problem(
+        'unauthorized',
+        401,
+        'Authentication required',
+        'send Authorization: Bearer <token>',
+      );
     const found = this.find(m[1]!);
-    if (!found) throw problem('unauthorized', 401, 'Authentication required', 'the bearer token is not valid');
+    if (!found)
+      throw problem(
+        'unauthorized',
+        401,
+        'Authentication required',
+        'the bearer token is not valid',
+      );
     return found;
   }
 
@@ -85,7 +105,12 @@ export class Authenticator {
 
   authorize(p: Principal, role: Role): void {
     if (!p.roles.includes(role)) {
-      throw problem('forbidden', 403, 'Not allowed', `this needs the ${role} role; ${p.subject} has ${p.roles.join(', ') || 'none'}`);
+      throw problem(
+        'forbidden',
+        403,
+        'Not allowed',
+        `this needs the ${role} role; ${p.subject} has ${p.roles.join(', ') || 'none'}`,
+      );
     }
   }
 }

@@ -52,7 +52,12 @@ export const clientErrorHandler = (error: Error, socket: Socket): void => {
   const why = err.reason ? `${err.reason}` : err.message;
   let p: Problem;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    p = problem('request-timeout', 408, 'Request Timeout', 'the request did not arrive in time').problem;
+    p = problem(
+      'request-timeout',
+      408,
+      'Request Timeout',
+      'the request did not arrive in time',
+    ).problem;
   } else if (err.code === 'HPE_HEADER_OVERFLOW') {
     // The limit covers the request line and the headers: when the request line alone is past
     // it (the packet that overflowed starts with it and does not end it), the URL is too long.
@@ -60,36 +65,96 @@ export const clientErrorHandler = (error: Error, socket: Socket): void => {
     const line = /^[A-Za-z]+ /.test(packet) ? packet.split('\n', 1)[0]! : '';
     p =
       line.length > MAX_URL_BYTES
-        ? problem('uri-too-long', 414, 'URI Too Long', `the request target is longer than ${MAX_URL_BYTES} bytes`).problem
-        : problem('headers-too-large', 431, 'Request Header Fields Too Large', `the request line and headers are longer than ${MAX_HEADER_BYTES} bytes`).problem;
+        ? problem(
+            'uri-too-long',
+            414,
+            'URI Too Long',
+            `the request target is longer than ${MAX_URL_BYTES} bytes`,
+          ).problem
+        : problem(
+            'headers-too-large',
+            431,
+            'Request Header Fields Too Large',
+            `the request line and headers are longer than ${MAX_HEADER_BYTES} bytes`,
+          ).problem;
   } else if (err.code === 'HPE_INVALID_URL') {
-    p = problem('bad-url', 400, 'Bad Request', `the request target is not a valid URL (${why})`).problem;
+    p = problem(
+      'bad-url',
+      400,
+      'Bad Request',
+      `the request target is not a valid URL (${why})`,
+    ).problem;
   } else {
-    p = problem('malformed-request', 400, 'Bad Request', `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${why})`).problem;
+    p = problem(
+      'malformed-request',
+      400,
+      'Bad Request',
+      `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${why})`,
+    ).problem;
   }
   answerOnSocket(socket, p);
 };
 
 /** Errors fastify's router raises before a route runs: a URL that does not decode, a path parameter past its length. */
-export const frameworkErrors = (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void => {
+export const frameworkErrors = (
+  err: FastifyError,
+  _req: FastifyRequest,
+  reply: FastifyReply,
+): void => {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    void sendProblem(reply, problem('uri-too-long', 414, 'URI Too Long', 'a path segment is longer than 100 characters').problem);
+    void sendProblem(
+      reply,
+      problem('uri-too-long', 414, 'URI Too Long', 'a path segment is longer than 100 characters')
+        .problem,
+    );
   } else if (err.code === 'FST_ERR_BAD_URL') {
-    void sendProblem(reply, problem('bad-url', 400, 'Bad Request', 'the path is not a valid URL: bad percent-encoding').problem);
+    void sendProblem(
+      reply,
+      problem('bad-url', 400, 'Bad Request', 'the path is not a valid URL: bad percent-encoding')
+        .problem,
+    );
   } else {
-    void sendProblem(reply, problem('internal', 500, 'Internal error', 'the server failed while routing the request').problem);
+    void sendProblem(
+      reply,
+      problem('internal', 500, 'Internal error', 'the server failed while routing the request')
+        .problem,
+    );
   }
 };
 
 /** fastify's own refusals (body parsing, content types, ...), by code: a stable problem type for each. */
 const FASTIFY_CODES: Record<string, [kind: string, title: string, detail: string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ['body-too-large', 'Body too large', 'the body is larger than the limit'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported-media-type', 'Unsupported Media Type', 'bodies are application/json'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['malformed-request', 'Bad Request', 'the body does not match its Content-Length'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed-json', 'Malformed JSON', 'the body is empty, but its Content-Type says JSON'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [
+    'body-too-large',
+    'Body too large',
+    'the body is larger than the limit',
+  ],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported-media-type',
+    'Unsupported Media Type',
+    'bodies are application/json',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    'malformed-request',
+    'Bad Request',
+    'the body does not match its Content-Length',
+  ],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    'malformed-json',
+    'Malformed JSON',
+    'the body is empty, but its Content-Type says JSON',
+  ],
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed-json', 'Malformed JSON', 'the body is not valid JSON'],
-  FST_ERR_CTP_INVALID_TYPE: ['unsupported-media-type', 'Unsupported Media Type', 'the Content-Type is not valid'],
-  FST_ERR_CTP_EMPTY_TYPE: ['unsupported-media-type', 'Unsupported Media Type', 'the Content-Type is empty'],
+  FST_ERR_CTP_INVALID_TYPE: [
+    'unsupported-media-type',
+    'Unsupported Media Type',
+    'the Content-Type is not valid',
+  ],
+  FST_ERR_CTP_EMPTY_TYPE: [
+    'unsupported-media-type',
+    'Unsupported Media Type',
+    'the Content-Type is empty',
+  ],
 };
 
 /**
@@ -100,17 +165,37 @@ export const clientProblem = (e: FastifyError): ProblemError => {
   const known = e.code ? FASTIFY_CODES[e.code] : undefined;
   const status = e.statusCode!;
   if (known) return problem(known[0], status, known[1], known[2]);
-  if (e instanceof SyntaxError) return problem('malformed-json', 400, 'Malformed JSON', 'the body is not valid JSON');
+  if (e instanceof SyntaxError)
+    return problem('malformed-json', 400, 'Malformed JSON', 'the body is not valid JSON');
   const title = STATUS_CODES[status] ?? 'Bad Request';
-  return problem(title.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, ''), status, title, e.message);
+  return problem(
+    title
+      .toLowerCase()
+      .replace(/[^a-z]+/g, '-')
+      .replace(/^-|-$/g, ''),
+    status,
+    title,
+    e.message,
+  );
 };
 
 /** `Expect` values other than `100-continue`: Node would answer a bare 417. */
 export const onCheckExpectation = (_req: IncomingMessage, res: ServerResponse): void => {
-  const p = problem('expectation-failed', 417, 'Expectation Failed', 'only "Expect: 100-continue" is supported').problem;
+  const p = problem(
+    'expectation-failed',
+    417,
+    'Expectation Failed',
+    'only "Expect: 100-continue" is supported',
+  ).problem;
   const body = JSON.stringify(p);
   res.shouldKeepAlive = false;
-  res.writeHead(417, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  res
+    .writeHead(417, {
+      'content-type': 'application/problem+json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
+    .end(body);
 };
 
 /** A WebSocket handshake the `ws` library refuses (bad key, version, protocol list, method). */
@@ -119,8 +204,14 @@ export const onWsClientError = (err: Error, socket: Duplex, req: IncomingMessage
   answerOnSocket(
     socket,
     wrongMethod
-      ? problem('method-not-allowed', 405, 'Method Not Allowed', 'a WebSocket handshake is a GET').problem
-      : problem('bad-upgrade', 400, 'Bad Request', `the WebSocket handshake is not valid: ${err.message}`).problem,
+      ? problem('method-not-allowed', 405, 'Method Not Allowed', 'a WebSocket handshake is a GET')
+          .problem
+      : problem(
+          'bad-upgrade',
+          400,
+          'Bad Request',
+          `the WebSocket handshake is not valid: ${err.message}`,
+        ).problem,
     wrongMethod ? { allow: 'GET' } : {},
   );
 };
@@ -149,16 +240,25 @@ export class RouteTable {
     const pattern = new RegExp(
       `^${url
         .split('/')
-        .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .map((seg) =>
+          seg.startsWith(':')
+            ? '[^/]+'
+            : seg === '*'
+              ? '.*'
+              : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('/')}$`,
     );
-    for (const method of Array.isArray(methods) ? methods : [methods]) this.routes.push({ pattern, method });
+    for (const method of Array.isArray(methods) ? methods : [methods])
+      this.routes.push({ pattern, method });
   }
 
   /** The methods the path takes, sorted. */
   allowed(url: string): string[] {
     const path = url.split('?', 1)[0]!;
-    return [...new Set(this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method))].sort();
+    return [
+      ...new Set(this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method)),
+    ].sort();
   }
 }
 
@@ -174,21 +274,37 @@ export const installEdges = (app: FastifyInstance, opts: { open: boolean }): Rou
       throw problem('host-required', 400, 'Bad Request', 'an HTTP/1.1 request needs a Host header');
     }
     if (opts.open && !isLoopbackHost(host)) {
-      throw problem('host-not-allowed', 421, 'Misdirected Request', 'no tokens are configured: only requests to localhost, 127.0.0.0/8 or [::1] are answered');
+      throw problem(
+        'host-not-allowed',
+        421,
+        'Misdirected Request',
+        'no tokens are configured: only requests to localhost, 127.0.0.0/8 or [::1] are answered',
+      );
     }
     // Bodies are read as they come: a compressed one would be parsed as if it were not.
     const coding = req.headers['content-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
-      throw problem('unsupported-media-type', 415, 'Unsupported Media Type', 'bodies are not compressed: no Content-Encoding but identity');
+      throw problem(
+        'unsupported-media-type',
+        415,
+        'Unsupported Media Type',
+        'bodies are not compressed: no Content-Encoding but identity',
+      );
     }
     if (req.raw.url !== undefined && Buffer.byteLength(req.raw.url) > MAX_URL_BYTES) {
-      throw problem('uri-too-long', 414, 'URI Too Long', `the request target is longer than ${MAX_URL_BYTES} bytes`);
+      throw problem(
+        'uri-too-long',
+        414,
+        'URI Too Long',
+        `the request target is longer than ${MAX_URL_BYTES} bytes`,
+      );
     }
   });
   // An upgrade request refused here (before @fastify/websocket's own hooks have seen it) has no
   // HTTP connection to go back to: its socket is closed once the problem is sent.
   app.addHook('onResponse', async (req) => {
-    if ((req.raw as IncomingMessage & { upgrade?: boolean }).upgrade && !req.raw.socket.destroyed) req.raw.socket.destroy();
+    if ((req.raw as IncomingMessage & { upgrade?: boolean }).upgrade && !req.raw.socket.destroyed)
+      req.raw.socket.destroy();
   });
   return table;
 };

@@ -39,7 +39,8 @@ export const eventStreamRoute = (app: FastifyInstance, deps: RouteDeps, ledger: 
     },
     async ({ query, request }) => {
       const raw = (request.headers['last-event-id'] as string | undefined) ?? query.after;
-      if (raw !== undefined && !/^\d+$/.test(raw)) throw invalid(`Last-Event-ID must be a log position (digits), got "${raw}"`);
+      if (raw !== undefined && !/^\d+$/.test(raw))
+        throw invalid(`Last-Event-ID must be a log position (digits), got "${raw}"`);
       return {
         stream: (res: ServerResponse) => {
           res.writeHead(200, {
@@ -49,7 +50,9 @@ export const eventStreamRoute = (app: FastifyInstance, deps: RouteDeps, ledger: 
             'x-request-id': request.id,
           });
           res.write(': thread-ledger lifecycle events\n\n');
-          const sub = ledger.store.subscribeToAll({ after: raw === undefined ? null : BigInt(raw) });
+          const sub = ledger.store.subscribeToAll({
+            after: raw === undefined ? null : BigInt(raw),
+          });
           const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
           let open = true;
           const stop = () => {

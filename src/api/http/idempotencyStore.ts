@@ -48,28 +48,42 @@ export class IdempotencyStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('secure_delete = ON'); // expired answers, fingerprints and keys are zeroed, not left in free pages
-    const keyed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fingerprint_keys'").get() !== undefined;
+    const keyed =
+      this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fingerprint_keys'")
+        .get() !== undefined;
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       subject TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, status INTEGER NOT NULL,
       body TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (subject, key)) WITHOUT ROWID`);
-    this.db.exec('CREATE TABLE IF NOT EXISTS fingerprint_keys (period INTEGER PRIMARY KEY, key BLOB NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS fingerprint_keys (period INTEGER PRIMARY KEY, key BLOB NOT NULL)',
+    );
     if (!keyed) {
       // A file from before keyed fingerprints holds plain SHA-256 digests of bodies: they go
       // (a retry of one of those commands is still found done in the log, by its key).
       this.db.exec('DELETE FROM idempotency');
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
-    this.get = this.db.prepare<[string, string], { request: string; status: number; body: string; at: number }>(
-      'SELECT request, status, body, at FROM idempotency WHERE subject = ? AND key = ?',
+    this.get = this.db.prepare<
+      [string, string],
+      { request: string; status: number; body: string; at: number }
+    >('SELECT request, status, body, at FROM idempotency WHERE subject = ? AND key = ?');
+    this.put = this.db.prepare(
+      'UPDATE idempotency SET status = ?, body = ? WHERE subject = ? AND key = ?',
     );
-    this.put = this.db.prepare('UPDATE idempotency SET status = ?, body = ? WHERE subject = ? AND key = ?');
     this.reserveStmt = this.db.prepare(
       "INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, 0, 'null', ?)",
     );
-    this.releaseStmt = this.db.prepare('DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0');
+    this.releaseStmt = this.db.prepare(
+      'DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0',
+    );
     this.expireStmt = this.db.prepare('DELETE FROM idempotency WHERE at < ?');
-    this.keyGet = this.db.prepare<[number], { key: Buffer }>('SELECT key FROM fingerprint_keys WHERE period = ?');
-    this.keyPut = this.db.prepare('INSERT OR IGNORE INTO fingerprint_keys (period, key) VALUES (?, ?)');
+    this.keyGet = this.db.prepare<[number], { key: Buffer }>(
+      'SELECT key FROM fingerprint_keys WHERE period = ?',
+    );
+    this.keyPut = this.db.prepare(
+      'INSERT OR IGNORE INTO fingerprint_keys (period, key) VALUES (?, ?)',
+    );
     this.keysExpire = this.db.prepare('DELETE FROM fingerprint_keys WHERE period < ?');
     // Reservations left by a process that died mid-request: no one is running them any more, and
     // a retry must not wait on them forever. (One instance owns this file.) A command whose
@@ -123,7 +137,12 @@ export class IdempotencyStore {
    * 'reserved': run it, then `remember` (or `release` if it failed); a stored answer to replay;
    * 'mismatch': the key was used for another request; 'in-progress': the first is still running.
    */
-  reserve(subject: string, key: string, request: string, at: number): 'reserved' | StoredResponse | 'mismatch' | 'in-progress' {
+  reserve(
+    subject: string,
+    key: string,
+    request: string,
+    at: number,
+  ): 'reserved' | StoredResponse | 'mismatch' | 'in-progress' {
     // Expired answers (and keys) go at most once a minute (a scan of the table), before they could be replayed.
     if (at - this.sweptAt > 60_000) this.sweep(at);
     const fp = this.fingerprint(this.keyOf(periodOf(at), true)!, request);

@@ -48,7 +48,9 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
           properties: Object.assign({}, ...parts.map((p) => p['properties'])),
           required: parts.flatMap((p) => (p['required'] as string[] | undefined) ?? []),
           // Exact members: the intersection takes their fields and no others.
-          ...(parts.every((p) => p['additionalProperties'] === false) ? { additionalProperties: false } : {}),
+          ...(parts.every((p) => p['additionalProperties'] === false)
+            ? { additionalProperties: false }
+            : {}),
         };
       }
       return { allOf: parts };

@@ -2,7 +2,10 @@ import type { FastifyReply } from 'fastify';
 import { type HandleError, describeHandleError } from '../../app/threadRepository.js';
 
 /** RFC 9457 problem details. `type` is stable per kind of problem: clients may switch on it. */
-export type Problem = { type: string; title: string; status: number; detail: string } & Record<string, unknown>;
+export type Problem = { type: string; title: string; status: number; detail: string } & Record<
+  string,
+  unknown
+>;
 
 const TYPE_BASE = 'https://thread-ledger.dev/problems/';
 
@@ -12,7 +15,13 @@ export class ProblemError extends Error {
   }
 }
 
-export const problem = (kind: string, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): ProblemError =>
+export const problem = (
+  kind: string,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): ProblemError =>
   new ProblemError({ type: `${TYPE_BASE}${kind}`, title, status, detail, ...extra });
 
 export const sendProblem = (reply: FastifyReply, p: Problem): FastifyReply =>
@@ -25,8 +34,12 @@ export const invalid = (detail: string, errors: { field: string; reason: string 
 export const fromHandleError = (e: HandleError): ProblemError => {
   // Input that cannot be recorded is invalid input: a validation problem naming the fields.
   if (e.kind === 'UnrecordableEvent') return invalid(describeHandleError(e), [...e.errors]);
-  if (e.kind === 'InvalidRolloutPath') return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
-  const detail = e.kind === 'TooManyConflicts' ? `too many concurrent changes to thread ${e.threadId}; try again` : describeHandleError(e);
+  if (e.kind === 'InvalidRolloutPath')
+    return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
+  const detail =
+    e.kind === 'TooManyConflicts'
+      ? `too many concurrent changes to thread ${e.threadId}; try again`
+      : describeHandleError(e);
   const kebab = e.kind.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const status: Record<HandleError['kind'], number> = {
     ThreadNotFound: 404,

@@ -19,9 +19,15 @@ const canonical = (v: unknown): string =>
       : JSON.stringify(v ?? null);
 
 /** The method, path and query parameters that change what is done, and the body: canonical text. */
-const requestParts = (method: string, url: string, body: unknown): { method: string; path: string; query: string; body: string } => {
+const requestParts = (
+  method: string,
+  url: string,
+  body: unknown,
+): { method: string; path: string; query: string; body: string } => {
   const u = new URL(url, 'http://request');
-  const query = [...u.searchParams].filter(([k]) => !HOW_TO_ANSWER.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const query = [...u.searchParams]
+    .filter(([k]) => !HOW_TO_ANSWER.has(k))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { method, path: u.pathname, query: canonical(query), body: canonical(body) };
 };
 
@@ -42,9 +48,15 @@ export const requestText = (method: string, url: string, body: unknown): string 
  * events, where a hash of a name would outlive its shredding.
  */
 export const requestIdentity = (method: string, url: string, body: unknown): string => {
-  const kept = body !== null && typeof body === 'object' ? Object.fromEntries(Object.entries(body).filter(([k]) => !CONTENT.has(k))) : body;
+  const kept =
+    body !== null && typeof body === 'object'
+      ? Object.fromEntries(Object.entries(body).filter(([k]) => !CONTENT.has(k)))
+      : body;
   const p = requestParts(method, url, kept);
   // The digest format is recorded in the log: a retry compares with what earlier events carry.
-  const digest = createHash('sha256').update(`${p.query}\n${p.body}`).digest('base64url').slice(0, 22);
+  const digest = createHash('sha256')
+    .update(`${p.query}\n${p.body}`)
+    .digest('base64url')
+    .slice(0, 22);
   return `${p.method} ${p.path} ${digest}`;
 };

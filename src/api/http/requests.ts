@@ -58,7 +58,12 @@ export const Consistency = t.partial({ minPosition: t.string });
 export const ListQuery = t.intersection([ThreadListParams, Consistency]);
 
 export const DeletionsQuery = t.intersection([
-  t.partial({ status: t.keyof({ pending: null, failing: null, deleted: null }), since: FiniteNumber, until: FiniteNumber, limit: t.Int }),
+  t.partial({
+    status: t.keyof({ pending: null, failing: null, deleted: null }),
+    since: FiniteNumber,
+    until: FiniteNumber,
+    limit: t.Int,
+  }),
   Consistency,
 ]);
 

@@ -57,16 +57,38 @@ export const DeletionAccepted = t.type({
     position: Position,
   }),
 });
-export const ThreadPage = t.type({ data: t.array(WireThread), nextCursor: nullable(t.string), backwardsCursor: nullable(t.string) });
-export const OneThread = t.type({ thread: t.intersection([WireThread, t.type({ archived: t.boolean })]) });
+export const ThreadPage = t.type({
+  data: t.array(WireThread),
+  nextCursor: nullable(t.string),
+  backwardsCursor: nullable(t.string),
+});
+export const OneThread = t.type({
+  thread: t.intersection([WireThread, t.type({ archived: t.boolean })]),
+});
 
-const Node = t.type({ thread_id: t.string, parent_thread_id: nullable(t.string), depth: nullable(t.Int), status: t.string });
-export const Subtree = t.type({ thread: Node, ancestors: t.array(Node), descendants: t.array(Node) });
+const Node = t.type({
+  thread_id: t.string,
+  parent_thread_id: nullable(t.string),
+  depth: nullable(t.Int),
+  status: t.string,
+});
+export const Subtree = t.type({
+  thread: Node,
+  ancestors: t.array(Node),
+  descendants: t.array(Node),
+});
 
 export const History = t.type({
   threadId: t.string,
   events: t.array(
-    t.type({ id: t.string, type: t.string, revision: t.string, position: t.string, data: t.unknown, metadata: t.unknown }),
+    t.type({
+      id: t.string,
+      type: t.string,
+      revision: t.string,
+      position: t.string,
+      data: t.unknown,
+      metadata: t.unknown,
+    }),
   ),
 });
 
@@ -85,13 +107,24 @@ const DeletionRecord = t.type({
   next_retry_at: nullable(t.Int),
   updated_at: t.Int,
 });
-export const Deletions = t.type({ data: t.array(t.intersection([DeletionRecord, t.type({ failing: t.string })])) });
+export const Deletions = t.type({
+  data: t.array(t.intersection([DeletionRecord, t.type({ failing: t.string })])),
+});
 export const OneDeletion = t.type({
   deletion: t.intersection([
     DeletionRecord,
     t.type({
       failing: t.array(t.string),
-      steps: t.array(t.type({ thread_id: t.string, position: t.Int, step: t.string, outcome: t.string, detail: t.unknown, at: t.Int })),
+      steps: t.array(
+        t.type({
+          thread_id: t.string,
+          position: t.Int,
+          step: t.string,
+          outcome: t.string,
+          detail: t.unknown,
+          at: t.Int,
+        }),
+      ),
     }),
   ]),
 });

@@ -37,18 +37,27 @@ export type RouteDeps = { auth: Authenticator; idempotency: IdempotencyStore; cl
 /** Query strings are text: turn them into what the codec's JSON Schema says (booleans, numbers, lists). */
 const coerce = (schema: Record<string, unknown>, value: unknown): unknown => {
   if (typeof value !== 'string' && !Array.isArray(value)) return value;
-  const types = [schema, ...((schema['anyOf'] as Record<string, unknown>[] | undefined) ?? [])].map((s) => s['type']);
-  if (types.includes('array')) return Array.isArray(value) ? value : value === '' ? [] : value.split(',');
+  const types = [schema, ...((schema['anyOf'] as Record<string, unknown>[] | undefined) ?? [])].map(
+    (s) => s['type'],
+  );
+  if (types.includes('array'))
+    return Array.isArray(value) ? value : value === '' ? [] : value.split(',');
   if (Array.isArray(value)) return value;
   if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
-  if ((types.includes('integer') || types.includes('number')) && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if ((types.includes('integer') || types.includes('number')) && /^-?\d+(\.\d+)?$/.test(value))
+    return Number(value);
   if (types.includes('null') && value === 'null') return null;
   return value;
 };
 
-const coerceQuery = (schema: Record<string, unknown>, q: Record<string, unknown>): Record<string, unknown> => {
+const coerceQuery = (
+  schema: Record<string, unknown>,
+  q: Record<string, unknown>,
+): Record<string, unknown> => {
   const props = (schema['properties'] as Record<string, Record<string, unknown>> | undefined) ?? {};
-  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]));
+  return Object.fromEntries(
+    Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]),
+  );
 };
 
 /** A short account of a refused value: never the whole of it (nor a walk down a deep one). */
@@ -59,16 +68,26 @@ const described = (v: unknown): string => {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The fields of `input` that its decoding dropped (exact codecs drop the fields their shape does
  * not name), as dotted paths, at any depth.
  */
-export const unknownFields = (input: unknown, decoded: unknown, path: readonly string[] = []): string[] => {
-  if (Array.isArray(input) && Array.isArray(decoded)) return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, String(i)]));
+export const unknownFields = (
+  input: unknown,
+  decoded: unknown,
+  path: readonly string[] = [],
+): string[] => {
+  if (Array.isArray(input) && Array.isArray(decoded))
+    return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, String(i)]));
   if (!isRecord(input) || !isRecord(decoded)) return [];
-  return Object.keys(input).flatMap((k) => (Object.hasOwn(decoded, k) ? unknownFields(input[k], decoded[k], [...path, k]) : [[...path, k].join('.')]));
+  return Object.keys(input).flatMap((k) =>
+    Object.hasOwn(decoded, k)
+      ? unknownFields(input[k], decoded[k], [...path, k])
+      : [[...path, k].join('.')],
+  );
 };
 
 /**
@@ -76,16 +95,25 @@ export const unknownFields = (input: unknown, decoded: unknown, path: readonly s
  * must be a JSON object, and may hold no field its (exact) codec does not name, at any depth:
  * what is not part of a shape is refused rather than silently stored or silently dropped.
  */
-export const decodeInput = <C extends t.Mixed>(codec: C, value: unknown, where: string): t.TypeOf<C> => {
+export const decodeInput = <C extends t.Mixed>(
+  codec: C,
+  value: unknown,
+  where: string,
+): t.TypeOf<C> => {
   if (where === 'body' && !isRecord(value)) {
-    throw invalid(`body must be a JSON object, got ${described(value)}`, [{ field: 'body', reason: `must be a JSON object, got ${described(value)}` }]);
+    throw invalid(`body must be a JSON object, got ${described(value)}`, [
+      { field: 'body', reason: `must be a JSON object, got ${described(value)}` },
+    ]);
   }
   const r = codec.decode(value);
   if (E.isRight(r)) {
     const unknown = where === 'body' ? unknownFields(value, r.right) : [];
     if (unknown.length > 0) {
       const errors = unknown.map((field) => ({ field, reason: 'is not a known field' }));
-      throw invalid(`${where}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a known field' : 'are not known fields'}`, errors);
+      throw invalid(
+        `${where}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a known field' : 'are not known fields'}`,
+        errors,
+      );
     }
     return r.right;
   }
@@ -117,14 +145,22 @@ export const defineRoute = <C extends Codecs>(
   if (spec.query) schema['querystring'] = jsonSchemaOf(spec.query);
   if (spec.params) schema['params'] = jsonSchemaOf(spec.params);
   if (spec.role !== 'public') schema['security'] = [{ bearer: [] }];
-  const problemSchema = { ...jsonSchemaOf(ProblemCodec), description: 'RFC 9457 problem details (application/problem+json)' };
+  const problemSchema = {
+    ...jsonSchemaOf(ProblemCodec),
+    description: 'RFC 9457 problem details (application/problem+json)',
+  };
   schema['response'] = {
-    ...Object.fromEntries(Object.entries(spec.responses ?? {}).map(([status, codec]) => [status, jsonSchemaOf(codec)])),
+    ...Object.fromEntries(
+      Object.entries(spec.responses ?? {}).map(([status, codec]) => [status, jsonSchemaOf(codec)]),
+    ),
     '4xx': problemSchema,
     '5xx': problemSchema,
   };
   if (spec.idempotent) {
-    schema['headers'] = { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } };
+    schema['headers'] = {
+      type: 'object',
+      properties: { 'idempotency-key': { type: 'string', maxLength: 200 } },
+    };
   }
   const querySchema = schema['querystring'] as Record<string, unknown> | undefined;
 
@@ -140,8 +176,16 @@ export const defineRoute = <C extends Codecs>(
       if (spec.role !== 'public') deps.auth.authorize(principal, spec.role);
       const decoded = {
         params: spec.params ? decodeInput(spec.params, request.params, 'path') : undefined,
-        query: spec.query ? decodeInput(spec.query, coerceQuery(querySchema!, request.query as Record<string, unknown>), 'query') : undefined,
-        body: spec.body ? decodeInput(spec.body, request.body === undefined ? {} : request.body, 'body') : undefined,
+        query: spec.query
+          ? decodeInput(
+              spec.query,
+              coerceQuery(querySchema!, request.query as Record<string, unknown>),
+              'query',
+            )
+          : undefined,
+        body: spec.body
+          ? decodeInput(spec.body, request.body === undefined ? {} : request.body, 'body')
+          : undefined,
       } as Decoded<C>;
       const key = spec.idempotent ? request.headers['idempotency-key'] : undefined;
       const command: CommandContext = {
@@ -149,21 +193,52 @@ export const defineRoute = <C extends Codecs>(
         requestId: request.id,
         causationId: null,
         // Recorded with every event the command appends: a retry on any instance finds it done.
-        ...(typeof key === 'string' ? { idempotency: { key, request: requestIdentity(spec.method, request.url, request.body) } } : {}),
+        ...(typeof key === 'string'
+          ? {
+              idempotency: {
+                key,
+                request: requestIdentity(spec.method, request.url, request.body),
+              },
+            }
+          : {}),
       };
-      const run = () => handler({ ...decoded, principal, command, request, idempotencyKey: typeof key === 'string' ? key : null });
+      const run = () =>
+        handler({
+          ...decoded,
+          principal,
+          command,
+          request,
+          idempotencyKey: typeof key === 'string' ? key : null,
+        });
 
       let answer: Answer;
       if (typeof key === 'string') {
-        if (key.length === 0 || key.length > 200) throw invalid('Idempotency-Key must be 1 to 200 characters');
-        const seen = deps.idempotency.reserve(principal.subject, key, requestText(spec.method, request.url, request.body), deps.clock());
+        if (key.length === 0 || key.length > 200)
+          throw invalid('Idempotency-Key must be 1 to 200 characters');
+        const seen = deps.idempotency.reserve(
+          principal.subject,
+          key,
+          requestText(spec.method, request.url, request.body),
+          deps.clock(),
+        );
         if (seen === 'mismatch') {
-          throw problem('idempotency-key-reused', 422, 'Idempotency-Key reused', `the key ${key} was used for a different request`);
+          throw problem(
+            'idempotency-key-reused',
+            422,
+            'Idempotency-Key reused',
+            `the key ${key} was used for a different request`,
+          );
         }
         if (seen === 'in-progress') {
-          throw problem('idempotency-key-in-use', 409, 'Request in progress', `a request with the key ${key} is still running; retry later`);
+          throw problem(
+            'idempotency-key-in-use',
+            409,
+            'Request in progress',
+            `a request with the key ${key} is still running; retry later`,
+          );
         }
-        if (seen !== 'reserved') return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
+        if (seen !== 'reserved')
+          return reply.code(seen.status).header('idempotent-replayed', 'true').send(seen.body);
         try {
           answer = await run();
         } catch (err) {

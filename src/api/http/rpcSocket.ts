@@ -13,7 +13,11 @@ import type { RouteDeps } from './route.js';
 
 /** What each JSON-RPC method needs: reads are for auditors, changes for writers. */
 const roleOf = (method: string): Role | null =>
-  method === 'initialize' ? null : method === 'thread/list' || method === 'thread/read' ? 'auditor' : 'writer';
+  method === 'initialize'
+    ? null
+    : method === 'thread/list' || method === 'thread/read'
+      ? 'auditor'
+      : 'writer';
 
 /** A client that has this much unsent is too slow to keep: it is dropped, the others go on. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -67,7 +71,12 @@ class ClientOutput {
  * The JSON-RPC of `thread-ledger app-server` over WebSocket at `/rpc`, one message per frame.
  * Answers go to the caller; notifications (`thread/deleted`, ...) to every connected client.
  */
-export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledger: Ledger, version: string): Promise<void> => {
+export const rpcSocketRoute = async (
+  app: FastifyInstance,
+  deps: RouteDeps,
+  ledger: Ledger,
+  version: string,
+): Promise<void> => {
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
   const clients = new Map<WebSocket, ClientOutput>();
   const broadcast = (m: object) => {
@@ -83,7 +92,12 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
     method: 'GET',
     url: '/rpc',
     // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): it is no HTTP route.
-    schema: { hide: true, summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)', tags: ['live'], security: [{ bearer: [] }] },
+    schema: {
+      hide: true,
+      summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)',
+      tags: ['live'],
+      security: [{ bearer: [] }],
+    },
     // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
     preValidation: async (req) => {
       principals.set(req, deps.auth.authenticate(req.headers.authorization, req.headers.origin));
@@ -91,7 +105,12 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
     // A plain GET (no Upgrade): a problem saying what to send instead of an empty 404.
     handler: async (_req, reply) => {
       reply.header('upgrade', 'websocket');
-      throw problem('upgrade-required', 426, 'Upgrade Required', '/rpc is a WebSocket: send Connection: Upgrade and Upgrade: websocket');
+      throw problem(
+        'upgrade-required',
+        426,
+        'Upgrade Required',
+        '/rpc is a WebSocket: send Connection: Upgrade and Upgrade: websocket',
+      );
     },
     wsHandler: (socket, req) => {
       const principal = principals.get(req)!;
@@ -108,7 +127,10 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
         authorize: (method) => {
           const role = roleOf(method);
           if (role && !principal.roles.includes(role)) {
-            throw new RpcError(-32600, `${method} needs the ${role} role; ${principal.subject} has ${principal.roles.join(', ') || 'none'}`);
+            throw new RpcError(
+              -32600,
+              `${method} needs the ${role} role; ${principal.subject} has ${principal.roles.join(', ') || 'none'}`,
+            );
           }
         },
         version,
@@ -122,7 +144,12 @@ export const rpcSocketRoute = async (app: FastifyInstance, deps: RouteDeps, ledg
         if (pending >= MAX_PENDING_MESSAGES) socket.pause();
         void server.handleLine(data.toString()).then(() => {
           pending--;
-          if (pending < MAX_PENDING_MESSAGES && socket.isPaused && socket.readyState === socket.OPEN) socket.resume();
+          if (
+            pending < MAX_PENDING_MESSAGES &&
+            socket.isPaused &&
+            socket.readyState === socket.OPEN
+          )
+            socket.resume();
         });
       });
       socket.on('close', () => clients.delete(socket));

@@ -53,9 +53,14 @@ export const awaitDeletion = async (
       lastPosition = position;
       if (pass.recorded > 0) continue;
     }
-    const errors = records.flatMap(([id, r]) => (r?.status === 'failing' ? [`${id}: ${r.last_error}`] : []));
+    const errors = records.flatMap(([id, r]) =>
+      r?.status === 'failing' ? [`${id}: ${r.last_error}`] : [],
+    );
     if (errors.length > 0) return { status: 'failing', errors };
-    if (now >= opts.giveUpAtMs || (opts.patienceMs !== undefined && now - lastProgress > opts.patienceMs)) {
+    if (
+      now >= opts.giveUpAtMs ||
+      (opts.patienceMs !== undefined && now - lastProgress > opts.patienceMs)
+    ) {
       return { status: 'pending', errors: [] };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -12,7 +12,10 @@ export const codexInventoryExecutor =
   async (work) => {
     if (work.length === 0) return [];
     if (inventory === null) {
-      return work.map(() => ({ failed: 'the thread came from a Codex home, and this worker has none configured (--codex-home)' }));
+      return work.map(() => ({
+        failed:
+          'the thread came from a Codex home, and this worker has none configured (--codex-home)',
+      }));
     }
     let found;
     try {
@@ -21,8 +24,13 @@ export const codexInventoryExecutor =
       return work.map(() => ({ failed: errorText(err) }));
     }
     return work.map(({ threadId, state }): StepOutcome => {
-      const foreign = state.rolloutPaths.find((p) => p === inventory.root || !isWithin(inventory.root, p));
-      if (foreign) return { failed: `the thread's rollout ${foreign} is not in this worker's Codex home ${inventory.root}` };
+      const foreign = state.rolloutPaths.find(
+        (p) => p === inventory.root || !isWithin(inventory.root, p),
+      );
+      if (foreign)
+        return {
+          failed: `the thread's rollout ${foreign} is not in this worker's Codex home ${inventory.root}`,
+        };
       const f = found.get(threadId)!;
       return { done: { type: 'RecordCodexHomeInventoried', result: { threadId, ...f } } };
     });

@@ -9,7 +9,10 @@ export const contentKeyExecutor =
     try {
       const destroyed = new Set((await keys.destroy(work.map((w) => w.threadId))).destroyed);
       return work.map(({ threadId }) => ({
-        done: { type: 'RecordContentShredded', result: { threadId, outcome: destroyed.has(threadId) ? 'destroyed' : 'absent' } },
+        done: {
+          type: 'RecordContentShredded',
+          result: { threadId, outcome: destroyed.has(threadId) ? 'destroyed' : 'absent' },
+        },
       }));
     } catch (err) {
       return work.map(() => ({ failed: errorText(err) }));

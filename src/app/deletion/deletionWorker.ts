@@ -59,9 +59,14 @@ export class DeletionWorker {
   }
 
   async runPass(): Promise<PassResult> {
-    const ctx: CommandContext = { actor: 'deletion-worker', requestId: randomUUID(), causationId: null };
+    const ctx: CommandContext = {
+      actor: 'deletion-worker',
+      requestId: randomUUID(),
+      causationId: null,
+    };
     const states = new Map<ThreadId, Loaded>();
-    for (const id of (await this.o.pending()).slice(0, this.batchSize)) states.set(id, await this.o.repo.load(id));
+    for (const id of (await this.o.pending()).slice(0, this.batchSize))
+      states.set(id, await this.o.repo.load(id));
     let recorded = await this.finishCascades(states, ctx);
     recorded += await this.runDueSteps(states, ctx);
     const completed = await this.completeReady(states, ctx);
@@ -70,13 +75,17 @@ export class DeletionWorker {
     let retryAtMs: number | null = null;
     for (const [id, { state }] of states) {
       const plan = planDeletion(id, state, { nowMs: now, children: [] });
-      if (plan.kind === 'Purge' && plan.retryAtMs !== null) retryAtMs = Math.min(retryAtMs ?? Infinity, plan.retryAtMs);
+      if (plan.kind === 'Purge' && plan.retryAtMs !== null)
+        retryAtMs = Math.min(retryAtMs ?? Infinity, plan.retryAtMs);
     }
     return { recorded, completed, retryAtMs };
   }
 
   /** A crash may have stopped a cascade half-way: tombstone any child that escaped it. */
-  private async finishCascades(states: Map<ThreadId, Loaded>, ctx: CommandContext): Promise<number> {
+  private async finishCascades(
+    states: Map<ThreadId, Loaded>,
+    ctx: CommandContext,
+  ): Promise<number> {
     let recorded = 0;
     let frontier = [...states.keys()];
     while (frontier.length > 0) {
@@ -92,7 +101,11 @@ export class DeletionWorker {
           if (isTombstoned(loaded.state)) {
             states.set(child, loaded);
           } else {
-            const command = { type: 'TombstoneDescendant', threadId: child, rootThreadId: s.rootThreadId ?? id } as const;
+            const command = {
+              type: 'TombstoneDescendant',
+              threadId: child,
+              rootThreadId: s.rootThreadId ?? id,
+            } as const;
             const r = await this.o.repo.handle(command, ctx, loaded);
             if (E.isLeft(r)) continue;
             recorded += r.right.events.length;
@@ -121,7 +134,11 @@ export class DeletionWorker {
     return recorded;
   }
 
-  private async runRound(states: Map<ThreadId, Loaded>, ctx: CommandContext, ran: Set<string>): Promise<number> {
+  private async runRound(
+    states: Map<ThreadId, Loaded>,
+    ctx: CommandContext,
+    ran: Set<string>,
+  ): Promise<number> {
     const now = this.o.clock();
     const byKind = new Map<StepKind, Due[]>();
     const planned = new Map<ThreadId, Due[]>();
@@ -142,7 +159,9 @@ export class DeletionWorker {
     await Promise.all(
       [...byKind].map(async ([kind, due]) => {
         const results = await this.execute(kind, due);
-        due.forEach((d, i) => outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' }));
+        due.forEach((d, i) =>
+          outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' }),
+        );
       }),
     );
     const appended = await Promise.all(
@@ -160,7 +179,9 @@ export class DeletionWorker {
 
   private execute(kind: StepKind, due: Due[]): Promise<StepOutcome[]> {
     // Each executor takes the steps of its own kind; the map above grouped them so.
-    const run = this.o.executors[kind] as (work: readonly DueWork<PurgeStep>[]) => Promise<StepOutcome[]>;
+    const run = this.o.executors[kind] as (
+      work: readonly DueWork<PurgeStep>[],
+    ) => Promise<StepOutcome[]>;
     return run(due);
   }
 
@@ -179,7 +200,10 @@ export class DeletionWorker {
   }
 
   /** Closes every thread the domain says is complete: leaves first, the root last. */
-  private async completeReady(states: Map<ThreadId, Loaded>, ctx: CommandContext): Promise<ThreadId[]> {
+  private async completeReady(
+    states: Map<ThreadId, Loaded>,
+    ctx: CommandContext,
+  ): Promise<ThreadId[]> {
     const completed: ThreadId[] = [];
     for (;;) {
       const ready: { threadId: ThreadId; children: ChildObservation[] }[] = [];
@@ -188,12 +212,17 @@ export class DeletionWorker {
         if (state.status !== 'deleting') continue;
         if (planDeletion(threadId, state, { nowMs: now, children: [] }).kind === 'Purge') continue;
         const children = await this.observeChildren(state.children, states);
-        if (planDeletion(threadId, state, { nowMs: now, children }).kind === 'Complete') ready.push({ threadId, children });
+        if (planDeletion(threadId, state, { nowMs: now, children }).kind === 'Complete')
+          ready.push({ threadId, children });
       }
       if (ready.length === 0) return completed;
       const results = await Promise.all(
         ready.map(({ threadId, children }) =>
-          this.o.repo.handle({ type: 'CompleteDeletion', threadId, children }, ctx, states.get(threadId)),
+          this.o.repo.handle(
+            { type: 'CompleteDeletion', threadId, children },
+            ctx,
+            states.get(threadId),
+          ),
         ),
       );
       let progressed = false;
@@ -213,9 +242,14 @@ export class DeletionWorker {
     }
   }
 
-  private async observeChildren(children: readonly ThreadId[], states: Map<ThreadId, Loaded>): Promise<ChildObservation[]> {
+  private async observeChildren(
+    children: readonly ThreadId[],
+    states: Map<ThreadId, Loaded>,
+  ): Promise<ChildObservation[]> {
     return Promise.all(
-      children.map(async (child) => observeChild(child, (states.get(child) ?? (await this.o.repo.load(child))).state)),
+      children.map(async (child) =>
+        observeChild(child, (states.get(child) ?? (await this.o.repo.load(child))).state),
+      ),
     );
   }
 }

@@ -20,20 +20,32 @@ const lineFileExecutor = <S extends LineFileStep>(
     const folder = folders.get(path);
     if (!folder) throw new Error(`refusing to rewrite ${path}: it is not a configured ${what}`);
     const removed = removeLines(path, field, new Set(work.map((w) => w.threadId)), folder);
-    return new Map(work.map((w) => [w.threadId, record(w.threadId, path, removed.get(w.threadId) ?? 0)]));
+    return new Map(
+      work.map((w) => [w.threadId, record(w.threadId, path, removed.get(w.threadId) ?? 0)]),
+    );
   });
 };
 
 /** Codex's `session_index.jsonl`: a thread's lines are keyed by `id`. */
 export const sessionIndexExecutor = (allowed: readonly string[]) =>
-  lineFileExecutor<{ kind: 'PurgeSessionIndex'; path: string }>('session index file', allowed, 'id', (threadId, path, n) => ({
-    type: 'RecordSessionIndexPurged',
-    result: { threadId, path, linesRemoved: n as never },
-  }));
+  lineFileExecutor<{ kind: 'PurgeSessionIndex'; path: string }>(
+    'session index file',
+    allowed,
+    'id',
+    (threadId, path, n) => ({
+      type: 'RecordSessionIndexPurged',
+      result: { threadId, path, linesRemoved: n as never },
+    }),
+  );
 
 /** The interactive CLI's `history.jsonl`: a thread's lines are keyed by `session_id`. */
 export const historyFileExecutor = (allowed: readonly string[]) =>
-  lineFileExecutor<{ kind: 'PurgeHistoryFile'; path: string }>('history file', allowed, 'session_id', (threadId, path, n) => ({
-    type: 'RecordHistoryFilePurged',
-    result: { threadId, path, linesRemoved: n as never },
-  }));
+  lineFileExecutor<{ kind: 'PurgeHistoryFile'; path: string }>(
+    'history file',
+    allowed,
+    'session_id',
+    (threadId, path, n) => ({
+      type: 'RecordHistoryFilePurged',
+      result: { threadId, path, linesRemoved: n as never },
+    }),
+  );

@@ -2,7 +2,9 @@ import type { RolloutPurger } from '../../io/rolloutFiles.js';
 import { type StepExecutor, eachAlone } from './stepExecutor.js';
 
 /** A rollout file (or its `.zst` sibling): removed inside the roots, remembered by size and SHA-256. */
-export const rolloutExecutor = (purger: RolloutPurger): StepExecutor<{ kind: 'PurgeRollout'; path: string }> =>
+export const rolloutExecutor = (
+  purger: RolloutPurger,
+): StepExecutor<{ kind: 'PurgeRollout'; path: string }> =>
   eachAlone(async ({ threadId, step }) => ({
     type: 'RecordRolloutPurged',
     result: { threadId, path: step.path, ...(await purger.purge(step.path)) },

@@ -18,10 +18,14 @@ export type StepOutcome = { readonly done: Command } | { readonly failed: string
  * Batched where the artifact allows it: one rewrite of a file, one transaction in a database,
  * one durable write of the key store, for all the threads due.
  */
-export type StepExecutor<S extends PurgeStep> = (work: readonly DueWork<S>[]) => Promise<StepOutcome[]>;
+export type StepExecutor<S extends PurgeStep> = (
+  work: readonly DueWork<S>[],
+) => Promise<StepOutcome[]>;
 
 /** One executor per kind of artifact: a kind without one does not compile. */
-export type StepExecutors = { readonly [K in StepKind]: StepExecutor<Extract<PurgeStep, { kind: K }>> };
+export type StepExecutors = {
+  readonly [K in StepKind]: StepExecutor<Extract<PurgeStep, { kind: K }>>;
+};
 
 /** Adds `value` to the list under `key`, made on first use. */
 export const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
@@ -30,7 +34,8 @@ export const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
   else map.set(key, [value]);
 };
 
-export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+export const errorText = (err: unknown): string =>
+  err instanceof Error ? err.message : String(err);
 
 /** An executor whose steps run one by one (concurrently), each failing on its own. */
 export const eachAlone =
@@ -52,7 +57,10 @@ export const eachAlone =
  */
 export const perFile =
   <S extends Extract<PurgeStep, { path: string }>>(
-    run: (path: string, work: readonly DueWork<S>[]) => Map<ThreadId, Command> | Promise<Map<ThreadId, Command>>,
+    run: (
+      path: string,
+      work: readonly DueWork<S>[],
+    ) => Map<ThreadId, Command> | Promise<Map<ThreadId, Command>>,
   ): StepExecutor<S> =>
   async (work) => {
     const byPath = new Map<string, DueWork<S>[]>();

@@ -18,7 +18,8 @@ export class WorkerLoop {
     private readonly clock: Clock,
     private readonly idleMs = 1000,
     private readonly onPass: (r: PassResult) => void = () => {},
-    private readonly onError: (err: unknown) => void = (err) => console.error('deletion worker:', err),
+    private readonly onError: (err: unknown) => void = (err) =>
+      console.error('deletion worker:', err),
   ) {}
 
   start(): void {
@@ -52,7 +53,8 @@ export class WorkerLoop {
         const r = await this.runPass();
         this.onPass(r);
         if (r.recorded > 0) continue;
-        if (r.retryAtMs !== null) sleepMs = Math.max(0, Math.min(sleepMs, r.retryAtMs - this.clock()));
+        if (r.retryAtMs !== null)
+          sleepMs = Math.max(0, Math.min(sleepMs, r.retryAtMs - this.clock()));
       } catch (err) {
         this.onError(err);
       }

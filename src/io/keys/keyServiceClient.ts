@@ -5,7 +5,13 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type KeyStore, KeyStoreUnavailableError } from './keyStore.js';
 import { onePerTurn } from './onePerTurn.js';
-import { DestroyAnswer, KeysAnswer, MAX_IDS_PER_REQUEST, MIN_KEY_SERVICE_TOKEN, keyServicePaths } from './keyServiceWire.js';
+import {
+  DestroyAnswer,
+  KeysAnswer,
+  MAX_IDS_PER_REQUEST,
+  MIN_KEY_SERVICE_TOKEN,
+  keyServicePaths,
+} from './keyServiceWire.js';
 
 /** PEM material: the CA the peer's certificate must chain to, and our own certificate (mTLS). */
 export type KeyServiceTls = { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
@@ -82,21 +88,29 @@ export class KeyServiceClient implements KeyStore {
       const r = await this.post(path, chunk, KeysAnswer);
       for (const [id, b64] of Object.entries(r.keys)) {
         const key = Buffer.from(b64, 'base64');
-        if (key.length !== KEY_BYTES) throw new Error(`the key service answered a key of ${key.length} bytes for thread ${id}`);
+        if (key.length !== KEY_BYTES)
+          throw new Error(`the key service answered a key of ${key.length} bytes for thread ${id}`);
         out.set(id, key);
       }
     }
     return out;
   }
 
-  private async post<A>(path: string, threadIds: string[], answer: t.Decoder<unknown, A>): Promise<A> {
+  private async post<A>(
+    path: string,
+    threadIds: string[],
+    answer: t.Decoder<unknown, A>,
+  ): Promise<A> {
     const attempts = this.o.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
       try {
         const { status, body } = await this.postOnce(path, JSON.stringify({ threadIds }));
         if (status === 200) {
           const decoded = answer.decode(JSON.parse(body));
-          if (E.isLeft(decoded)) throw new Error(`the key service's answer to ${path} is not valid: ${PathReporter.report(decoded).join('; ')}`);
+          if (E.isLeft(decoded))
+            throw new Error(
+              `the key service's answer to ${path} is not valid: ${PathReporter.report(decoded).join('; ')}`,
+            );
           return decoded.right;
         }
         const detail = problemDetail(body);
@@ -127,12 +141,26 @@ export class KeyServiceClient implements KeyStore {
         (res) => {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-          res.on('error', (err) => reject(new KeyStoreUnavailableError(`the key service's answer broke off: ${err.message}`)));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }),
+          );
+          res.on('error', (err) =>
+            reject(
+              new KeyStoreUnavailableError(`the key service's answer broke off: ${err.message}`),
+            ),
+          );
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs ?? 10_000} ms`)));
-      req.on('error', (err) => reject(new KeyStoreUnavailableError(`the key service at ${this.base.origin} cannot be reached: ${err.message}`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`no answer within ${this.o.timeoutMs ?? 10_000} ms`)),
+      );
+      req.on('error', (err) =>
+        reject(
+          new KeyStoreUnavailableError(
+            `the key service at ${this.base.origin} cannot be reached: ${err.message}`,
+          ),
+        ),
+      );
       req.end(payload);
     });
   }
@@ -140,7 +168,8 @@ export class KeyServiceClient implements KeyStore {
 
 function* chunks(ids: Iterable<string>): Generator<string[]> {
   const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += MAX_IDS_PER_REQUEST) yield unique.slice(i, i + MAX_IDS_PER_REQUEST);
+  for (let i = 0; i < unique.length; i += MAX_IDS_PER_REQUEST)
+    yield unique.slice(i, i + MAX_IDS_PER_REQUEST);
 }
 
 const problemDetail = (body: string): string => {

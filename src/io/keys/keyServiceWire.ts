@@ -23,10 +23,17 @@ export type KeysRequest = t.TypeOf<typeof KeysRequest>;
 export const KeysAnswer = t.strict({ keys: t.record(t.string, t.string) }, 'KeysAnswer');
 export type KeysAnswer = t.TypeOf<typeof KeysAnswer>;
 
-export const DestroyAnswer = t.strict({ destroyed: t.array(t.string), absent: t.array(t.string) }, 'DestroyAnswer');
+export const DestroyAnswer = t.strict(
+  { destroyed: t.array(t.string), absent: t.array(t.string) },
+  'DestroyAnswer',
+);
 export type DestroyAnswer = t.TypeOf<typeof DestroyAnswer>;
 
 /** The bearer token both sides share: long enough that it cannot be guessed. */
 export const MIN_KEY_SERVICE_TOKEN = 32;
 
-export const keyServicePaths = { ensure: '/v1/keys/ensure', read: '/v1/keys/read', destroy: '/v1/keys/destroy' } as const;
+export const keyServicePaths = {
+  ensure: '/v1/keys/ensure',
+  read: '/v1/keys/read',
+  destroy: '/v1/keys/destroy',
+} as const;

@@ -3,7 +3,9 @@
  * gives every caller that run's result: one durable write (or one request) for many concurrent
  * commands, as the log's group commit does for appends.
  */
-export const onePerTurn = <T>(run: (ids: string[]) => Promise<T> | T): ((ids: readonly string[]) => Promise<T>) => {
+export const onePerTurn = <T>(
+  run: (ids: string[]) => Promise<T> | T,
+): ((ids: readonly string[]) => Promise<T>) => {
   let pending = new Set<string>();
   let waiting: { resolve: (t: T) => void; reject: (e: unknown) => void }[] = [];
   const flush = async () => {

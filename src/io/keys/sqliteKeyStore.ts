@@ -15,9 +15,11 @@ export class SqliteKeyStore implements KeyStore {
   private readonly stmt;
   /** Creates the keys of many threads in one durable write, never a destroyed one's. */
   private readonly create = onePerTurn((ids) => {
-    this.db.transaction(() => {
-      for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
+      })
+      .immediate();
   });
 
   constructor(file: string) {
@@ -33,17 +35,24 @@ export class SqliteKeyStore implements KeyStore {
     `);
     // had_key: whether a key existed when it was destroyed, so a repeated destroy (a retry, a
     // second worker) reports what the first one did.
-    const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('shredded')").all();
-    if (!columns.some((c) => c.name === 'had_key')) this.db.exec('ALTER TABLE shredded ADD COLUMN had_key INTEGER NOT NULL DEFAULT 0');
+    const columns = this.db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('shredded')")
+      .all();
+    if (!columns.some((c) => c.name === 'had_key'))
+      this.db.exec('ALTER TABLE shredded ADD COLUMN had_key INTEGER NOT NULL DEFAULT 0');
     this.stmt = {
-      get: this.db.prepare<[string], { key: Buffer }>('SELECT key FROM content_keys WHERE thread_id = ?'),
+      get: this.db.prepare<[string], { key: Buffer }>(
+        'SELECT key FROM content_keys WHERE thread_id = ?',
+      ),
       insert: this.db.prepare(`INSERT INTO content_keys (thread_id, key)
         SELECT @id, @key WHERE NOT EXISTS (SELECT 1 FROM shredded WHERE thread_id = @id) ON CONFLICT DO NOTHING`),
       del: this.db.prepare('DELETE FROM content_keys WHERE thread_id = ?'),
       shred: this.db.prepare(
         'INSERT INTO shredded (thread_id, had_key) VALUES (?, ?) ON CONFLICT DO UPDATE SET had_key = MAX(had_key, excluded.had_key)',
       ),
-      hadKey: this.db.prepare<[string], { had_key: number }>('SELECT had_key FROM shredded WHERE thread_id = ?'),
+      hadKey: this.db.prepare<[string], { had_key: number }>(
+        'SELECT had_key FROM shredded WHERE thread_id = ?',
+      ),
     };
   }
 
@@ -77,13 +86,15 @@ export class SqliteKeyStore implements KeyStore {
   async destroy(threadIds: readonly string[]): Promise<{ destroyed: string[]; absent: string[] }> {
     const destroyed: string[] = [];
     const absent: string[] = [];
-    this.db.transaction(() => {
-      for (const id of threadIds) {
-        const existed = this.stmt.del.run(id).changes > 0;
-        this.stmt.shred.run(id, existed ? 1 : 0);
-        (existed || this.stmt.hadKey.get(id)?.had_key ? destroyed : absent).push(id);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of threadIds) {
+          const existed = this.stmt.del.run(id).changes > 0;
+          this.stmt.shred.run(id, existed ? 1 : 0);
+          (existed || this.stmt.hadKey.get(id)?.had_key ? destroyed : absent).push(id);
+        }
+      })
+      .immediate();
     // Always: a retry after a failed truncation finds the keys gone but the journal still full.
     this.truncateWal();
     return { destroyed, absent };
@@ -95,7 +106,9 @@ export class SqliteKeyStore implements KeyStore {
    */
   private truncateWal(): void {
     for (let attempt = 0; attempt < 20; attempt++) if (emptyWal(this.db)) return;
-    throw new Error('the key store journal could not be emptied (a reader holds it); destroyed keys may linger there until retried');
+    throw new Error(
+      'the key store journal could not be emptied (a reader holds it); destroyed keys may linger there until retried',
+    );
   }
 
   async close(): Promise<void> {

@@ -56,7 +56,9 @@ export class EsdbEventStore implements EventStore {
     try {
       this.client = EventStoreDBClient.connectionString(connectionString);
     } catch (err) {
-      throw new StoreConfigurationError(`EVENTSTORE_CONNECTION_STRING is not valid: ${(err as Error).message}`);
+      throw new StoreConfigurationError(
+        `EVENTSTORE_CONNECTION_STRING is not valid: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -68,7 +70,8 @@ export class EsdbEventStore implements EventStore {
         const type = (err as { type?: string }).type;
         if (err instanceof EsdbStreamDeletedError) throw new StreamDeletedError(err.streamName);
         if (!type || !TRANSIENT.has(type) || attempt >= RETRIES) {
-          if (type && TRANSIENT.has(type)) throw new StoreUnavailableError(`${what}: ${(err as Error).message}`);
+          if (type && TRANSIENT.has(type))
+            throw new StoreUnavailableError(`${what}: ${(err as Error).message}`);
           throw err;
         }
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
@@ -82,10 +85,17 @@ export class EsdbEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<E.Either<WrongExpectedVersion, AppendResult>> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const data = events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data as never, metadata: e.metadata as never }));
+    const data = events.map((e) =>
+      jsonEvent({ id: e.id, type: e.type, data: e.data as never, metadata: e.metadata as never }),
+    );
     try {
-      const r = await this.retrying('append', () => this.client.appendToStream(streamId, data, { expectedRevision: expected }));
-      return E.right({ nextExpectedRevision: r.nextExpectedRevision, position: r.position!.commit });
+      const r = await this.retrying('append', () =>
+        this.client.appendToStream(streamId, data, { expectedRevision: expected }),
+      );
+      return E.right({
+        nextExpectedRevision: r.nextExpectedRevision,
+        position: r.position!.commit,
+      });
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
         const actual = err.actualVersion;
@@ -112,7 +122,10 @@ export class EsdbEventStore implements EventStore {
     };
   }
 
-  async readStream(streamId: string, opts: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(
+    streamId: string,
+    opts: { fromRevision?: bigint; maxCount?: number } = {},
+  ): Promise<RecordedEvent[]> {
     return this.retrying('readStream', async () => {
       const out: RecordedEvent[] = [];
       try {
@@ -158,7 +171,11 @@ export class EsdbEventStore implements EventStore {
         let head: bigint | null = null;
         let seen = 0;
         let last: Position | null = null;
-        for await (const e of this.client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: HEAD_PAGE })) {
+        for await (const e of this.client.readAll({
+          fromPosition: from,
+          direction: BACKWARDS,
+          maxCount: HEAD_PAGE,
+        })) {
           const r = e.event as Raw | undefined;
           if (!r) continue;
           seen++;

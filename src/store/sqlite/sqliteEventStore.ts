@@ -82,10 +82,13 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.appended.setMaxListeners(0);
     this.stmt = {
-      streamRevision: this.db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE stream_id = ?'),
-      eventById: this.db.prepare<[string], { stream_id: string; revision: number; position: number }>(
-        'SELECT stream_id, revision, position FROM events WHERE event_id = ?',
+      streamRevision: this.db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM streams WHERE stream_id = ?',
       ),
+      eventById: this.db.prepare<
+        [string],
+        { stream_id: string; revision: number; position: number }
+      >('SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
       insert: this.db.prepare(
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -153,12 +156,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the group's transaction. */
-  private appendOne({ streamId, events, expected }: Pending): E.Either<WrongExpectedVersion, AppendResult> {
+  private appendOne({
+    streamId,
+    events,
+    expected,
+  }: Pending): E.Either<WrongExpectedVersion, AppendResult> {
     // A retry of an append that already committed (same event ids) succeeds without writing.
     const first = this.stmt.eventById.get(events[0]!.id);
     if (first && first.stream_id === streamId) {
       const last = this.stmt.eventById.get(events[events.length - 1]!.id);
-      if (last) return E.right({ nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) });
+      if (last)
+        return E.right({
+          nextExpectedRevision: BigInt(last.revision),
+          position: BigInt(last.position),
+        });
     }
     const row = this.stmt.streamRevision.get(streamId);
     const actual = row === undefined ? 'no_stream' : BigInt(row.revision);
@@ -186,14 +197,24 @@ export class SqliteEventStore implements EventStore {
     return E.right({ nextExpectedRevision: BigInt(revision - 1), position: BigInt(position) });
   }
 
-  async readStream(streamId: string, opts: { fromRevision?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
-    const rows = this.stmt.readStream.all(streamId, Number(opts.fromRevision ?? 0n), opts.maxCount ?? -1);
+  async readStream(
+    streamId: string,
+    opts: { fromRevision?: bigint; maxCount?: number } = {},
+  ): Promise<RecordedEvent[]> {
+    const rows = this.stmt.readStream.all(
+      streamId,
+      Number(opts.fromRevision ?? 0n),
+      opts.maxCount ?? -1,
+    );
     return rows.map(toRecorded);
   }
 
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
     // Arrays rather than row objects: the log is read in bulk by every catch-up and rebuild.
-    const rows = this.stmt.readAllRaw.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount);
+    const rows = this.stmt.readAllRaw.all(
+      opts.after === null ? 0 : Number(opts.after),
+      opts.maxCount,
+    );
     return rows.map((r) => ({
       position: BigInt(r[0]),
       streamId: r[1],

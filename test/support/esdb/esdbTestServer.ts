@@ -46,7 +46,8 @@ type StreamState = { revision: bigint; deleted: boolean; tombstoned: boolean; id
 const TICKS_PER_MS = 10_000n;
 const EPOCH_TICKS = 621_355_968_000_000_000n; // .NET ticks at the Unix epoch
 
-const streamName = (identifier: any): string => Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+const streamName = (identifier: any): string =>
+  Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 
 const uuidString = (uuid: any): string => {
   if (uuid.hasString()) return uuid.getString();
@@ -80,21 +81,36 @@ export class EsdbTestServer {
   /** `systemEvents`: how many `$`-prefixed events to put in $all first, as a real server has. */
   constructor(private readonly systemEvents = 2) {
     this.server.addService(streamsGrpc.StreamsService, {
-      append: (call: grpc.ServerReadableStream<any, any>, cb: grpc.sendUnaryData<any>) => this.append(call, cb),
+      append: (call: grpc.ServerReadableStream<any, any>, cb: grpc.sendUnaryData<any>) =>
+        this.append(call, cb),
       read: (call: grpc.ServerWritableStream<any, any>) => this.read(call),
-      delete: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => this.remove(call, cb, false),
-      tombstone: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => this.remove(call, cb, true),
+      delete: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+        this.remove(call, cb, false),
+      tombstone: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+        this.remove(call, cb, true),
       batchAppend: (call: grpc.ServerDuplexStream<any, any>) =>
-        call.emit('error', Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED })),
+        call.emit(
+          'error',
+          Object.assign(new Error('unimplemented'), { code: grpc.status.UNIMPLEMENTED }),
+        ),
     });
   }
 
   async start(): Promise<string> {
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
     );
     for (let i = 0; i < this.systemEvents; i++) {
-      this.write('$settings', [{ id: `00000000-0000-4000-8000-00000000000${i}`, type: '$metadata', data: new Uint8Array(), custom: new Uint8Array() }]);
+      this.write('$settings', [
+        {
+          id: `00000000-0000-4000-8000-00000000000${i}`,
+          type: '$metadata',
+          data: new Uint8Array(),
+          custom: new Uint8Array(),
+        },
+      ]);
     }
     return `esdb://127.0.0.1:${this.port}?tls=false`;
   }
@@ -108,8 +124,22 @@ export class EsdbTestServer {
     return this.streams.get(stream);
   }
 
-  private write(stream: string, events: { id: string; type: string; data: Uint8Array; custom: Uint8Array; contentType?: string }[]) {
-    const s = this.streams.get(stream) ?? { revision: -1n, deleted: false, tombstoned: false, ids: [] };
+  private write(
+    stream: string,
+    events: {
+      id: string;
+      type: string;
+      data: Uint8Array;
+      custom: Uint8Array;
+      contentType?: string;
+    }[],
+  ) {
+    const s = this.streams.get(stream) ?? {
+      revision: -1n,
+      deleted: false,
+      tombstoned: false,
+      ids: [],
+    };
     s.deleted = false;
     let position = 0n;
     for (const e of events) {
@@ -122,7 +152,16 @@ export class EsdbTestServer {
         ['content-type', e.contentType ?? 'application/json'],
         ['created', String(BigInt(Date.now()) * TICKS_PER_MS + EPOCH_TICKS)],
       ]);
-      this.log.push({ stream, revision: s.revision, position, id: e.id, metadata, customMetadata: e.custom, data: e.data, created: 0n });
+      this.log.push({
+        stream,
+        revision: s.revision,
+        position,
+        id: e.id,
+        metadata,
+        customMetadata: e.custom,
+        data: e.data,
+        created: 0n,
+      });
     }
     this.streams.set(stream, s);
     for (const l of this.listeners) l();
@@ -131,26 +170,45 @@ export class EsdbTestServer {
 
   private append(call: grpc.ServerReadableStream<any, any>, cb: grpc.sendUnaryData<any>): void {
     let options: any = null;
-    const proposed: { id: string; type: string; contentType: string; data: Uint8Array; custom: Uint8Array }[] = [];
+    const proposed: {
+      id: string;
+      type: string;
+      contentType: string;
+      data: Uint8Array;
+      custom: Uint8Array;
+    }[] = [];
     call.on('data', (req: any) => {
       if (req.hasOptions()) options = req.getOptions();
       else if (req.hasProposedMessage()) {
         const m = req.getProposedMessage();
         const meta = m.getMetadataMap();
-        proposed.push({ id: uuidString(m.getId()), type: meta.get('type'), contentType: meta.get('content-type'), data: m.getData_asU8(), custom: m.getCustomMetadata_asU8() });
+        proposed.push({
+          id: uuidString(m.getId()),
+          type: meta.get('type'),
+          contentType: meta.get('content-type'),
+          data: m.getData_asU8(),
+          custom: m.getCustomMetadata_asU8(),
+        });
       }
     });
     call.on('end', () => {
       if (this.failNextAppends && this.failNextAppends.count > 0) {
         this.failNextAppends.count--;
         const metadata = new grpc.Metadata();
-        if (this.failNextAppends.exception) metadata.set('exception', this.failNextAppends.exception);
+        if (this.failNextAppends.exception)
+          metadata.set('exception', this.failNextAppends.exception);
         if (this.failNextAppends.exception === 'not-leader') {
           // The leader is this very node: the client reconnects to it and retries.
           metadata.set('leader-endpoint-host', '127.0.0.1');
           metadata.set('leader-endpoint-port', String(this.port));
         }
-        return cb(Object.assign(new Error('injected failure'), { code: this.failNextAppends.code, details: 'injected failure', metadata }));
+        return cb(
+          Object.assign(new Error('injected failure'), {
+            code: this.failNextAppends.code,
+            details: 'injected failure',
+            metadata,
+          }),
+        );
       }
       const stream = streamName(options.getStreamIdentifier());
       const s = this.state(stream);
@@ -260,7 +318,8 @@ export class EsdbTestServer {
     }
     const ao = o.getAll();
     const subscribing = o.hasSubscription();
-    const visible = (e: Stored) => !this.state(e.stream)?.deleted && !this.state(e.stream)?.tombstoned && !exclude(e);
+    const visible = (e: Stored) =>
+      !this.state(e.stream)?.deleted && !this.state(e.stream)?.tombstoned && !exclude(e);
     if (!subscribing) {
       let events = this.log.filter(visible);
       if (backwards) events = events.reverse();
@@ -278,7 +337,11 @@ export class EsdbTestServer {
     const first = new streamsPb.ReadResp();
     first.setConfirmation(confirmation);
     call.write(first);
-    let after = ao.hasPosition() ? BigInt(ao.getPosition().getCommitPosition()) : ao.hasEnd() ? this.nextPosition : -1n;
+    let after = ao.hasPosition()
+      ? BigInt(ao.getPosition().getCommitPosition())
+      : ao.hasEnd()
+        ? this.nextPosition
+        : -1n;
     let open = true;
     let wake: (() => void) | null = null;
     const listener = () => wake?.();
@@ -296,7 +359,8 @@ export class EsdbTestServer {
         const fresh = this.log.filter((e) => e.position > after);
         for (const e of fresh) {
           after = e.position;
-          if (visible(e) && !call.write(this.recorded(e))) await new Promise((r) => call.once('drain', r));
+          if (visible(e) && !call.write(this.recorded(e)))
+            await new Promise((r) => call.once('drain', r));
         }
         await new Promise<void>((r) => (wake = r));
       }
@@ -315,7 +379,9 @@ export class EsdbTestServer {
       const regex = ex.getRegex() ? new RegExp(ex.getRegex()) : null;
       return (e) => {
         const type = e.metadata.get('type') ?? '';
-        const match = (regex ? regex.test(type) : true) && (prefixes.length === 0 || prefixes.some((p) => type.startsWith(p)));
+        const match =
+          (regex ? regex.test(type) : true) &&
+          (prefixes.length === 0 || prefixes.some((p) => type.startsWith(p)));
         return !match;
       };
     }
@@ -323,12 +389,20 @@ export class EsdbTestServer {
       const ex = f.getStreamIdentifier();
       const prefixes: string[] = ex.getPrefixList();
       const regex = ex.getRegex() ? new RegExp(ex.getRegex()) : null;
-      return (e) => !((regex ? regex.test(e.stream) : true) && (prefixes.length === 0 || prefixes.some((p) => e.stream.startsWith(p))));
+      return (e) =>
+        !(
+          (regex ? regex.test(e.stream) : true) &&
+          (prefixes.length === 0 || prefixes.some((p) => e.stream.startsWith(p)))
+        );
     }
     return () => false;
   }
 
-  private remove(call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>, tombstone: boolean): void {
+  private remove(
+    call: grpc.ServerUnaryCall<any, any>,
+    cb: grpc.sendUnaryData<any>,
+    tombstone: boolean,
+  ): void {
     const o = call.request.getOptions();
     const stream = streamName(o.getStreamIdentifier());
     const s = this.state(stream);
