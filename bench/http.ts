@@ -1,11 +1,12 @@
 // The HTTP section of `npm run bench`: a load run against `thread-ledger serve` on loopback.
-import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import { listeningUrl } from './listening.js';
 import { ms } from './machine.js';
 

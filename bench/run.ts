@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
 import { type Ledger, openLedger } from '../src/app/ledger.js';
 import type { DomainEvent, EventOf } from '../src/domain/events.js';
-import { type ThreadId, streamOf } from '../src/domain/ids.js';
+import { streamOf, type ThreadId } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
 import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
 import { listThreads } from '../src/projections/threadListQuery.js';

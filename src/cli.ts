@@ -5,16 +5,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { AppServer } from './api/appServer/appServer.js';
-import { type TokenConfig, parseTokens } from './api/http/auth.js';
 import { notifyDeletedThreads } from './api/appServer/deletedNotifications.js';
 import { serveStdio } from './api/appServer/stdio.js';
+import { parseTokens, type TokenConfig } from './api/http/auth.js';
+import { buildKeyService } from './api/keyService.js';
+import { buildServer } from './api/server.js';
 import { CodexThreads } from './app/codexThreads.js';
+import { awaitDeletion } from './app/deletion/awaitDeletion.js';
+import { type Ledger, openLedger } from './app/ledger.js';
 import { CodexHome } from './codex/codexHome.js';
 import { CodexImporter } from './codex/codexImporter.js';
 import { openCodexLedger } from './codex/openCodexLedger.js';
-import { awaitDeletion } from './app/deletion/awaitDeletion.js';
-import { type Ledger, openLedger } from './app/ledger.js';
-import { buildServer } from './api/server.js';
 import {
   ConfigError,
   keyServiceServerTls,
@@ -22,12 +23,11 @@ import {
   loadConfig,
   loadKeyServiceClient,
 } from './config.js';
-import { buildKeyService } from './api/keyService.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
-import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
-import { rebuildProjections } from './projections/rebuild.js';
 import { allProjections } from './projections/readModels.js';
+import { rebuildProjections } from './projections/rebuild.js';
+import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
 
 const USAGE = `thread-ledger: event-sourced lifecycle and durable deletion of agent threads
 
@@ -140,11 +140,7 @@ const main = async (): Promise<void> => {
       'thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL\n',
     );
   }
-  if (
-    keyService &&
-    keyService.url.startsWith('http://') &&
-    !isLoopback(new URL(keyService.url).hostname)
-  ) {
+  if (keyService?.url.startsWith('http://') && !isLoopback(new URL(keyService.url).hostname)) {
     process.stderr.write(
       `thread-ledger: the key service at ${keyService.url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network\n`,
     );

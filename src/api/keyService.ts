@@ -1,7 +1,7 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { KeysRequest, keyServicePaths, MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
-import { KeysRequest, MIN_KEY_SERVICE_TOKEN, keyServicePaths } from '../io/keys/keyServiceWire.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
 import { decodeInput } from './http/route.js';
 

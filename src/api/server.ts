@@ -1,30 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Ledger } from '../app/ledger.js';
+import { jsonNestingDepth, MAX_REQUEST_DEPTH } from '../io/boundedJson.js';
 import { KeyStoreUnavailableError } from '../io/keys/keyStore.js';
-import { MAX_REQUEST_DEPTH, jsonNestingDepth } from '../io/boundedJson.js';
-import { StoreUnavailableError } from '../store/eventStore.js';
 import { allProjections } from '../projections/readModels.js';
 import { rebuildProjections } from '../projections/rebuild.js';
+import { StoreUnavailableError } from '../store/eventStore.js';
 import { Authenticator, type TokenConfig } from './http/auth.js';
 import {
-  MAX_HEADER_BYTES,
   clientErrorHandler,
   clientProblem,
   frameworkErrors,
   installEdges,
+  MAX_HEADER_BYTES,
   onWsClientError,
 } from './http/edges.js';
+import { eventStreamRoute } from './http/eventStream.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
-import { type RouteDeps, defineRoute } from './http/route.js';
-import { eventStreamRoute } from './http/eventStream.js';
-import { rpcSocketRoute } from './http/rpcSocket.js';
 import { Rebuilt } from './http/responses.js';
+import { defineRoute, type RouteDeps } from './http/route.js';
+import { rpcSocketRoute } from './http/rpcSocket.js';
 import { threadRoutes } from './http/threadRoutes.js';
 
 export type ServerOptions = {

@@ -1,15 +1,15 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
 import type { CodexHome } from '../codex/codexHome.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { rolloutFilesOf } from '../domain/purgeSteps.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
-import { type DeletionSettled, awaitDeletion } from './deletion/awaitDeletion.js';
-import type { Ledger } from './ledger.js';
+import { awaitDeletion, type DeletionSettled } from './deletion/awaitDeletion.js';
 import { purgeLateRollout } from './lateRollouts.js';
+import type { Ledger } from './ledger.js';
 import type { Relocation } from './threadLifecycle.js';
 import type { HandleError } from './threadRepository.js';
 

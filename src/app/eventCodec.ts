@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { type DomainEvent, contentFields } from '../domain/events.js';
-import { EventMetadata } from '../domain/metadata.js';
+import { contentFields, type DomainEvent } from '../domain/events.js';
 import { type FieldError, fieldErrorsOf } from '../domain/fieldErrors.js';
+import { EventMetadata } from '../domain/metadata.js';
 import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
 import { open, seal } from '../io/contentSealing.js';
 import type { KeyStore } from '../io/keys/keyStore.js';

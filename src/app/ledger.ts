@@ -1,7 +1,9 @@
-import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
+import type { CodexHome } from '../codex/codexHome.js';
+import { CodexInventory } from '../codex/codexInventory.js';
 import type { RetryPolicy } from '../domain/deletionProcess.js';
 import type { ThreadId } from '../domain/ids.js';
 import { KeyServiceClient, type KeyServiceClientOptions } from '../io/keys/keyServiceClient.js';
@@ -10,24 +12,22 @@ import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { RolloutPurger } from '../io/rolloutFiles.js';
 import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
-import { WalScrubber } from '../projections/walScrubber.js';
 import { allProjections, openReadModels } from '../projections/readModels.js';
-import type { EventStore } from '../store/eventStore.js';
+import { WalScrubber } from '../projections/walScrubber.js';
 import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
+import type { EventStore } from '../store/eventStore.js';
 import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
-import type { CodexHome } from '../codex/codexHome.js';
-import { CodexInventory } from '../codex/codexInventory.js';
 import { codexDatabaseExecutor } from './deletion/codexDatabaseStep.js';
 import { codexInventoryExecutor } from './deletion/codexInventoryStep.js';
 import { contentKeyExecutor } from './deletion/contentKeyStep.js';
 import { DeletionWorker } from './deletion/deletionWorker.js';
 import { historyFileExecutor, sessionIndexExecutor } from './deletion/lineFileSteps.js';
 import { rolloutExecutor } from './deletion/rolloutStep.js';
+import { WorkerLoop } from './deletion/workerLoop.js';
 import { EventCodec } from './eventCodec.js';
 import { RolloutPathPolicy } from './rolloutPathPolicy.js';
 import { ThreadLifecycle } from './threadLifecycle.js';
 import { type Clock, ThreadRepository } from './threadRepository.js';
-import { WorkerLoop } from './deletion/workerLoop.js';
 
 export type LedgerConfig = {
   /** Folder of the event log, the key store and the read models. */

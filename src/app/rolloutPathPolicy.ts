@@ -1,6 +1,6 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors.js';
 import type { ThreadId } from '../domain/ids.js';
 import { checkRolloutPath, isWithin } from '../domain/rolloutPath.js';

@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
+import type { Command } from '../domain/commands.js';
 import type { EventOf } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { type ThreadState, isChildOf } from '../domain/threadState.js';
-import type { Command } from '../domain/commands.js';
 import { decide } from '../domain/threadDecider.js';
+import { isChildOf, type ThreadState } from '../domain/threadState.js';
 import type { RolloutPathPolicy } from './rolloutPathPolicy.js';
 import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
 

@@ -1,15 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../domain/commands.js';
 import { type DomainError, describeDomainError } from '../domain/errors.js';
-import { type FieldError, describeFieldErrors } from '../domain/fieldErrors.js';
 import type { DomainEvent } from '../domain/events.js';
-import { type ThreadId, streamOf } from '../domain/ids.js';
+import { describeFieldErrors, type FieldError } from '../domain/fieldErrors.js';
+import { streamOf, type ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import {
-  type ThreadState,
   decide,
-  initialState,
   evolve,
+  initialState,
+  type ThreadState,
   targetOf,
 } from '../domain/threadDecider.js';
 import type { EventStore, ExpectedRevision } from '../store/eventStore.js';

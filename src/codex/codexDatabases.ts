@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
-import { emptyWal, walBytes } from '../io/sqliteWal.js';
 import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { holdsOpen } from '../io/confinedPath.js';
+import { emptyWal, walBytes } from '../io/sqliteWal.js';
 
 /**
  * Codex's own SQLite databases at the root of a home: `<family>_<schema version>.sqlite`

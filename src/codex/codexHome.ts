@@ -4,8 +4,8 @@ import {
   ConfinedRoot,
   type HeldDir,
   type Located,
-  NotConfinedError,
   locateIn,
+  NotConfinedError,
 } from '../io/confinedPath.js';
 
 export type RolloutFile = {

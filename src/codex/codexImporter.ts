@@ -1,14 +1,14 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Ledger } from '../app/ledger.js';
-import { type HandleError, describeHandleError } from '../app/threadRepository.js';
+import { describeHandleError, type HandleError } from '../app/threadRepository.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { isTombstoned } from '../domain/threadState.js';
 import { normalizeName } from '../domain/threadDecider.js';
+import { isTombstoned } from '../domain/threadState.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
 import { type RolloutInfo, readRollout } from './rolloutFile.js';

@@ -1,8 +1,8 @@
 import { closeSync, lstatSync, readSync } from 'node:fs';
-import { openRegularSync } from '../io/regularFile.js';
-import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
 import { basename } from 'node:path';
 import type { ThreadId } from '../domain/ids.js';
+import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
+import { openRegularSync } from '../io/regularFile.js';
 import { codexDatabasesIn } from './codexDatabases.js';
 import type { CodexHome } from './codexHome.js';
 

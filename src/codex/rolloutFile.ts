@@ -1,18 +1,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
-import { NotARegularFile, headLines, openRegular } from '../io/regularFile.js';
 import {
   type CodexThreadMeta,
   type EventOf,
+  nullable,
   type SessionSource,
   type SourceKind,
-  nullable,
 } from '../domain/events.js';
-import { ThreadId } from '../domain/ids.js';
 import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
+import { ThreadId } from '../domain/ids.js';
 import { SpawnDepth } from '../domain/numbers.js';
+import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
+import { headLines, NotARegularFile, openRegular } from '../io/regularFile.js';
 
 const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 

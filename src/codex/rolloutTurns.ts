@@ -213,7 +213,8 @@ export class TurnBuilder {
           const cur = this.current;
           if (cur && !cur.explicit && !(cur.sawCompaction && cur.items.length === 0))
             this.finishCurrent();
-          const turn = this.current ?? (this.current = this.newTurn(`rollout-${at}`));
+          this.current ??= this.newTurn(`rollout-${at}`);
+          const turn = this.current;
           this.push(turn, {
             type: 'userMessage',
             id: this.itemId(),
@@ -459,7 +460,8 @@ export class TurnBuilder {
   }
 
   private ensureTurn(at: number): Pending {
-    return this.current ?? (this.current = this.newTurn(`rollout-${at}`));
+    this.current ??= this.newTurn(`rollout-${at}`);
+    return this.current;
   }
 
   private itemId(): string {

@@ -5,11 +5,11 @@ import {
   CodexHomeInventoried,
   DeletionStepFailed,
   HistoryFilePurged,
+  nullable,
   RolloutPurged,
   SessionIndexPurged,
   ThreadContentShredded,
   ThreadStarted,
-  nullable,
 } from './events.js';
 import { ThreadId } from './ids.js';
 import { FiniteNumber } from './numbers.js';

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { ThreadId } from './ids.js';
 import { type PurgeStep, rolloutFilesOf, stepKey } from './purgeSteps.js';
-import { type ThreadState, isStepDone } from './threadState.js';
+import { isStepDone, type ThreadState } from './threadState.js';
 
 /**
  * A child as its own stream shows it, observed when a parent's deletion is to be closed: the

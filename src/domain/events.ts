@@ -191,8 +191,7 @@ export type EventType = keyof Codecs;
 export type DomainEvent = { [K in EventType]: { type: K; data: t.TypeOf<Codecs[K]> } }[EventType];
 export type EventOf<K extends EventType> = Extract<DomainEvent, { type: K }>;
 
-export const isEventType = (s: string): s is EventType =>
-  Object.prototype.hasOwnProperty.call(eventDataCodecs, s);
+export const isEventType = (s: string): s is EventType => Object.hasOwn(eventDataCodecs, s);
 
 /** The fields of each event that hold user content, sealed at rest. */
 export const contentFields: { readonly [K in EventType]?: readonly (keyof EventOf<K>['data'])[] } =

@@ -1,5 +1,5 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DomainError } from './errors.js';
 import type { ThreadId } from './ids.js';
 

@@ -1,10 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { type FieldError, fieldErrorsOf } from './fieldErrors.js';
 import { type DomainEvent, type EventType, eventDataCodecs, isEventType } from './events.js';
-import { upcasters } from './upcasters.js';
-
+import { type FieldError, fieldErrorsOf } from './fieldErrors.js';
 import type { Upcasters } from './upcasters.js';
+import { upcasters } from './upcasters.js';
 
 export type { Upcasters };
 

@@ -5,10 +5,10 @@ import type { DomainError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { ThreadId } from './ids.js';
 import { stepDoneBy, stepKey } from './purgeSteps.js';
-import { type ThreadState, evolve, initialState, isStepDone, isTombstoned } from './threadState.js';
+import { evolve, initialState, isStepDone, isTombstoned, type ThreadState } from './threadState.js';
 
-export { evolve, initialState };
 export type { ThreadState };
+export { evolve, initialState };
 
 type Decision = E.Either<DomainError, DomainEvent[]>;
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type Stats,
   closeSync,
   constants,
   fchmodSync,
@@ -10,6 +9,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  type Stats,
   unlinkSync,
   writeSync,
 } from 'node:fs';

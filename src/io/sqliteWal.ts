@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 
 /**
  * Empties a WAL-mode database's WAL into its file and truncates it, so that no page written

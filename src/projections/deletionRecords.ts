@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../app/eventCodec.js';
 import { stepDoneBy } from '../domain/purgeSteps.js';
-import { type Projection, indexToken } from './projection.js';
+import { indexToken, type Projection } from './projection.js';
 
 type Row = { failing: string };
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { deletionRecordsProjection } from './deletionRecords.js';
-import { type Projection, createProjectionTables } from './projection.js';
+import { createProjectionTables, type Projection } from './projection.js';
 import { sessionIndexProjection } from './sessionIndex.js';
 import { subtreeGraphProjection } from './subtreeGraph.js';
 import { threadListProjection } from './threadList.js';

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventCodec } from '../app/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
-import { type Projection, createProjectionTables } from './projection.js';
+import { createProjectionTables, type Projection } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';

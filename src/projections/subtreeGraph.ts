@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../app/eventCodec.js';
-import { type Projection, indexToken } from './projection.js';
+import { indexToken, type Projection } from './projection.js';
 
 /**
  * The spawn graph: a node per thread with its parent and lifecycle status. Deleted threads keep

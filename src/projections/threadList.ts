@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../app/eventCodec.js';
-import { type Projection, indexToken } from './projection.js';
+import { indexToken, type Projection } from './projection.js';
 
 /** The thread list: one row per visible thread. A tombstone removes the row at once. */
 export const threadListProjection: Projection = {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { SourceKind, nullable } from '../domain/events.js';
+import { nullable, SourceKind } from '../domain/events.js';
 import { MAX_NAME_LENGTH } from '../domain/threadDecider.js';
 
 /** The thread list filters, sorting and paging, with `thread/list`'s names and defaults. */

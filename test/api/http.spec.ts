@@ -1,26 +1,27 @@
-import type { FastifyInstance } from 'fastify';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { startedData } from '../support/threads.js';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
 import * as R from '../../src/api/http/responses.js';
 import { buildServer } from '../../src/api/server.js';
-import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
+import { startedData } from '../support/threads.js';
 
 /** The answer is what the OpenAPI document says it is: decoded by the codec the document comes from. */
 const conforms = (codec: t.Mixed, value: unknown) => {
   const r = codec.decode(value);
   return E.isRight(r) ? [] : PathReporter.report(r);
 };
-import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
+
 import { A, ADM, TOKENS, W } from '../support/httpServerFixture.js';
+import { type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 
 describe('HTTP API, through a real listening server', () => {
   let f: Fixture;
@@ -513,8 +514,7 @@ describe('HTTP API, through a real listening server', () => {
         const { value, done } = await reader.read();
         if (done) break;
         buf += new TextDecoder().decode(value);
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
           const fields = Object.fromEntries(

@@ -1,17 +1,17 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import type * as t from 'io-ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   FINGERPRINT_KEY_PERIOD_MS,
   IDEMPOTENCY_RETENTION_MS,
   IdempotencyStore,
 } from '../../src/api/http/idempotencyStore.js';
 import { RenameBody, StartThreadBody } from '../../src/api/http/requests.js';
+import { A, useHttpServer, W } from '../support/httpServerFixture.js';
 import type { Fixture } from '../support/ledgerFixture.js';
-import { W, A, useHttpServer } from '../support/httpServerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 
 const PROBLEM = 'https://thread-ledger.dev/problems/';

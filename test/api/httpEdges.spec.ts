@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildServer } from '../../src/api/server.js';
+import { A, TOKENS, useHttpServer, W } from '../support/httpServerFixture.js';
 import type { Fixture } from '../support/ledgerFixture.js';
-import { TOKENS, W, A, useHttpServer } from '../support/httpServerFixture.js';
-import { type RawAnswer, prng, rawRequest } from './rawHttp.js';
+import { prng, type RawAnswer, rawRequest } from './rawHttp.js';
 
 const PROBLEM = 'https://thread-ledger.dev/problems/';
 

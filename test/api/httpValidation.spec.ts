@@ -1,10 +1,10 @@
-import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type Fixture, ctx } from '../support/ledgerFixture.js';
-import { W, useHttpServer } from '../support/httpServerFixture.js';
+import { useHttpServer, W } from '../support/httpServerFixture.js';
+import { ctx, type Fixture } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { startedData } from '../support/threads.js';
 

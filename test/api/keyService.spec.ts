@@ -7,7 +7,7 @@ import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
 import { SqliteKeyStore } from '../../src/io/keys/sqliteKeyStore.js';
 import { keyStoreContract } from '../io/keyStoreContract.js';
 import { tempDir } from '../support/tempDir.js';
-import { type TestPki, makeTestPki } from '../support/tlsCerts.js';
+import { makeTestPki, type TestPki } from '../support/tlsCerts.js';
 
 const TOKEN = 'k'.repeat(40);
 

@@ -1,20 +1,20 @@
-import Database from 'better-sqlite3';
-import * as E from 'fp-ts/lib/Either.js';
 import {
   existsSync,
   mkdirSync,
-  readFileSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 import { newId, startedData } from '../support/threads.js';
 

@@ -5,8 +5,8 @@ import { ThreadLifecycle } from '../../src/app/threadLifecycle.js';
 import { ThreadRepository } from '../../src/app/threadRepository.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { isTombstoned } from '../../src/domain/threadState.js';
-import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { jitteryStore, rng } from '../support/jitteryStore.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 
 describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (backend) => {

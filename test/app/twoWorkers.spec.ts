@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { exited, startCli } from '../support/cli.js';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, type Fixture, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 
 const SIZE = 300;

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
-import type { EventStore } from '../../src/store/eventStore.js';
 import { EsdbEventStore } from '../../src/store/esdb/esdbEventStore.js';
+import type { EventStore } from '../../src/store/eventStore.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { exited, startCli } from '../support/cli.js';
-import { type Fixture, ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
+import { ctx, type Fixture, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 
 const SIZE = 400;

@@ -1,5 +1,5 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, writeFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CodexThreads } from '../../src/app/codexThreads.js';
 import type { Ledger } from '../../src/app/ledger.js';

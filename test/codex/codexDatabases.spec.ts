@@ -1,11 +1,11 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
-  DatabaseBusyError,
   codexDatabasesIn,
+  DatabaseBusyError,
   purgeThreadRows,
 } from '../../src/codex/codexDatabases.js';
 import { filesContaining, seedCodexDatabases } from '../support/codexDatabasesFixture.js';

@@ -7,11 +7,11 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { v7 as uuidv7 } from 'uuid';
 import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/ledger.js';
 import { buildServer } from '../../src/api/server.js';
+import type { Ledger } from '../../src/app/ledger.js';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexImporter } from '../../src/codex/codexImporter.js';
 import { openCodexLedger } from '../../src/codex/openCodexLedger.js';

@@ -1,22 +1,22 @@
-import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { stepDoneBy } from '../../src/domain/purgeSteps.js';
+import { exited } from '../support/cli.js';
 import {
-  type DeletionHome,
-  type LoggedEvent,
   buildDeletionHome,
   currentValuesOf,
+  type DeletionHome,
+  type LoggedEvent,
   listFiles,
   readLog,
   rowsPerTable,
   scanFiles,
   secretsOf,
 } from '../support/deletionHome.js';
-import { exited } from '../support/cli.js';
 import { LedgerAppServer, waitFor, within } from '../support/ledgerProcess.js';
 import { tempDir } from '../support/tempDir.js';
 

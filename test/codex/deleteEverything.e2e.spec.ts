@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stepDoneBy } from '../../src/domain/purgeSteps.js';
 import type { DomainEvent } from '../../src/domain/events.js';
+import { stepDoneBy } from '../../src/domain/purgeSteps.js';
 import {
+  buildDeletionHome,
   currentValuesOf,
   type DeletionHome,
-  buildDeletionHome,
   readLog,
   rowsPerTable,
   scanFiles,

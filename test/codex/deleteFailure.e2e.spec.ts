@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { exited, startCli } from '../support/cli.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';

@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodexConfig, resolveModelProvider } from '../../src/codex/codexConfig.js';
-import { NotARegularFile, TurnBuilder, readRolloutTurns } from '../../src/codex/rolloutTurns.js';
+import { NotARegularFile, readRolloutTurns, TurnBuilder } from '../../src/codex/rolloutTurns.js';
 import {
   agentMessage,
   taskComplete,

@@ -5,9 +5,9 @@ import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexImporter } from '../../src/codex/codexImporter.js';
 import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
-import { seedCodexDatabases, filesContaining } from '../support/codexDatabasesFixture.js';
-import { generateCodexHome } from '../support/codexHomeFixture.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
+import { filesContaining, seedCodexDatabases } from '../support/codexDatabasesFixture.js';
+import { generateCodexHome } from '../support/codexHomeFixture.js';
 import { ctx, unwrap } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 

@@ -1,13 +1,13 @@
-import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
 import { observeChild, planDeletion, retryDelayMs } from '../../src/domain/deletionProcess.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
-import { stepDoneBy, stepKey, type PurgeStep } from '../../src/domain/purgeSteps.js';
+import { type PurgeStep, stepDoneBy, stepKey } from '../../src/domain/purgeSteps.js';
 import { decide } from '../../src/domain/threadDecider.js';
-import { type ThreadState, evolve, initialState } from '../../src/domain/threadState.js';
+import { evolve, initialState, type ThreadState } from '../../src/domain/threadState.js';
 import { newId, startedData } from '../support/threads.js';
 
 const codex = {
@@ -73,7 +73,7 @@ describe('deletion process, over any tree and any run of failures', () => {
         }),
         (parents, outcomes, databases) => {
           const ids: ThreadId[] = [newId()];
-          parents.forEach((p) => ids.push(newId()));
+          for (const _ of parents) ids.push(newId());
           const parentOf = new Map<ThreadId, ThreadId>(
             parents.map((p, i) => [ids[i + 1]!, ids[p % (i + 1)]!]),
           );

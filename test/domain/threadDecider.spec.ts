@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
 import type { ChildObservation } from '../../src/domain/deletionProcess.js';
 import type { DomainEvent } from '../../src/domain/events.js';
-import { MAX_NAME_LENGTH, decide, evolve, initialState } from '../../src/domain/threadDecider.js';
+import { decide, evolve, initialState, MAX_NAME_LENGTH } from '../../src/domain/threadDecider.js';
 import { fold } from '../../src/domain/threadState.js';
 import { newId, startedData } from '../support/threads.js';
 

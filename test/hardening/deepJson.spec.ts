@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  jsonNestingDepth,
   MAX_MESSAGE_BYTES,
   MAX_REQUEST_DEPTH,
-  jsonNestingDepth,
   parseBoundedJson,
 } from '../../src/io/boundedJson.js';
 import { LedgerAppServer, within } from '../support/ledgerProcess.js';

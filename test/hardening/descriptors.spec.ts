@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exited } from '../support/cli.js';
-import { RpcClient } from '../support/rpcClient.js';
 import { within } from '../support/ledgerProcess.js';
 import { userMessage, writeRolloutFile } from '../support/rolloutWriter.js';
+import { RpcClient } from '../support/rpcClient.js';
 import { tempDir } from '../support/tempDir.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

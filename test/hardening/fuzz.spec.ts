@@ -3,13 +3,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcMessage } from '../../src/api/appServer/rpcParams.js';
 import {
+  jsonNestingDepth,
   MAX_MESSAGE_BYTES,
   MAX_REQUEST_DEPTH,
-  jsonNestingDepth,
 } from '../../src/io/boundedJson.js';
 import { LedgerAppServer, within } from '../support/ledgerProcess.js';
-import type { RpcReply } from '../support/rpcClient.js';
 import { userMessage, writeRolloutFile } from '../support/rolloutWriter.js';
+import type { RpcReply } from '../support/rpcClient.js';
 import { type RpcSocket, ServeProcess, TOKENS } from '../support/serveProcess.js';
 import { tempDir } from '../support/tempDir.js';
 

@@ -71,7 +71,7 @@ describe('list filters and names: long lists work, documented limits are refused
       message: `Invalid params: \`searchTerm\` must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got 100000`,
     });
     const justFits = await server.call('thread/list', {
-      searchTerm: '%_\\'.repeat(MAX_SEARCH_TERM_LENGTH / 4) + 'abcd',
+      searchTerm: `${'%_\\'.repeat(MAX_SEARCH_TERM_LENGTH / 4)}abcd`,
     });
     expect(justFits.result).toMatchObject({ data: [] });
 

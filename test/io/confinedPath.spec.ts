@@ -2,10 +2,10 @@ import {
   closeSync,
   existsSync,
   lstatSync,
-  openSync,
   mkdirSync,
-  readFileSync,
+  openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   symlinkSync,
   unlinkSync,
@@ -16,9 +16,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import {
   ConfinedRoot,
-  NotConfinedError,
   confinementMode,
   holdsOpen,
+  NotConfinedError,
   usePathChecksForTests,
 } from '../../src/io/confinedPath.js';
 import { readLines, removeLines } from '../../src/io/jsonLinesFile.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SealError, open, seal } from '../../src/io/contentSealing.js';
+import { open, SealError, seal } from '../../src/io/contentSealing.js';
 
 describe('content sealing', () => {
   const key = randomBytes(32);

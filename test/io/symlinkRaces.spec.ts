@@ -2,18 +2,18 @@ import {
   copyFileSync,
   lstatSync,
   mkdirSync,
-  readFileSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { CodexHome } from '../../src/codex/codexHome.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeThreadRows } from '../../src/codex/codexDatabases.js';
+import { CodexHome } from '../../src/codex/codexHome.js';
 import { removeLines } from '../../src/io/jsonLinesFile.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { SessionIndexFile } from '../../src/io/sessionIndexFile.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 
 describe('following the log', () => {

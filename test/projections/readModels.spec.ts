@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openReadModels } from '../../src/projections/readModels.js';
 import { tempDir } from '../support/tempDir.js';

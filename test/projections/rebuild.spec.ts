@@ -7,8 +7,8 @@ import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { type Fixture, ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
 import { rng } from '../support/jitteryStore.js';
+import { ctx, type Fixture, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
 
 /** Every row of every projection table, in a stable order. */
 const snapshot = (db: Database.Database): Record<string, unknown[]> =>

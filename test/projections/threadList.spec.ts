@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { ctx, useLedgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 
 describe('thread list', () => {

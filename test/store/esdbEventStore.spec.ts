@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import * as grpc from '@grpc/grpc-js';
 import * as E from 'fp-ts/lib/Either.js';
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError, StreamDeletedError } from '../../src/store/eventStore.js';
 import { EsdbEventStore } from '../../src/store/esdb/esdbEventStore.js';
+import { StoreUnavailableError, StreamDeletedError } from '../../src/store/eventStore.js';
 import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
 import { eventStoreContract } from './eventStoreContract.js';
 

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 const SCHEMAS = join(import.meta.dirname, '..', 'fixtures', 'codex-sqlite');
 

@@ -80,7 +80,7 @@ export const writeRollout = (home: string, t: Omit<FixtureThread, 'path'>): stri
       },
     },
   ];
-  writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   const mtime = new Date(t.createdAt.getTime() + 60_000);
   utimesSync(path, mtime, mtime);
   return path;
@@ -148,7 +148,7 @@ export const generateCodexHome = (
   ];
   writeFileSync(
     join(home, 'session_index.jsonl'),
-    index.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    `${index.map((l) => JSON.stringify(l)).join('\n')}\n`,
   );
   threads.get(rootIds[0]!)!.name = 'Release checklist';
   threads.get(rootIds[1]!)!.name = 'Build fixer';

@@ -1,6 +1,6 @@
-import { Ajv } from 'ajv';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 
 const dir = fileURLToPath(new URL('../fixtures/codex-protocol/json-schema/', import.meta.url));
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
-import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { type FixtureThread, writeRollout } from './codexHomeFixture.js';
 import { type SeededDatabases, seedCodexDatabases } from './codexDatabasesFixture.js';
+import { type FixtureThread, writeRollout } from './codexHomeFixture.js';
 
 /**
  * A CODEX_HOME laid out for a deletion: a subtree to delete (a root, its spawned children and
@@ -102,17 +102,17 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
   for (const id of [subtree[0]!, subtree[1] ?? subtree[0]!, k0, k1]) {
     const mine = [`first-name:${id}`, `session-name:${id}`];
     names.set(id, mine);
-    mine.forEach((name, i) =>
+    mine.forEach((name, i) => {
       index.push(
         JSON.stringify({
           id,
           thread_name: name,
           updated_at: new Date(BASE + 3_600_000 + i * 1000).toISOString(),
         }),
-      ),
-    );
+      );
+    });
   }
-  writeFileSync(join(home, 'session_index.jsonl'), index.join('\n') + '\n');
+  writeFileSync(join(home, 'session_index.jsonl'), `${index.join('\n')}\n`);
   for (const [id, mine] of names) threads.get(id)!.name = mine[mine.length - 1]!;
 
   // history.jsonl: two lines per thread, interleaved as typed, for both the subtree and the kept.
@@ -127,7 +127,7 @@ export const buildDeletionHome = (home: string, opts: DeletionHomeOptions = {}):
       );
     }
   }
-  writeFileSync(join(home, 'history.jsonl'), lines.join('\n') + '\n');
+  writeFileSync(join(home, 'history.jsonl'), `${lines.join('\n')}\n`);
 
   const seeded = seedCodexDatabases(
     home,

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import { type Fixture, ledgerFixture } from './ledgerFixture.js';

@@ -1,7 +1,7 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterEach, beforeEach } from 'vitest';
 import { type Ledger, openLedger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import type { CommandContext } from '../../src/domain/metadata.js';

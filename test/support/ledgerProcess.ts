@@ -1,5 +1,5 @@
 import { exited, startCli } from './cli.js';
-import { type RpcReply, RpcClient } from './rpcClient.js';
+import { RpcClient, type RpcReply } from './rpcClient.js';
 
 /** Rejects after `ms`: nothing a spec waits on may hang it. */
 export const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exited, startCli } from './cli.js';
 import { within } from './ledgerProcess.js';
-import { type RpcReply, RpcClient } from './rpcClient.js';
+import { RpcClient, type RpcReply } from './rpcClient.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference implementation, `@openai/codex` 0.169.0 (a devDependency). */

@@ -40,7 +40,7 @@ export const writeRolloutFile = (home: string, r: RolloutSpec): string => {
     lines.push(
       typeof l === 'string' ? l : JSON.stringify({ timestamp: ts, type: l[0], payload: l[1] }),
     );
-  writeFileSync(path, lines.join('\n') + '\n');
+  writeFileSync(path, `${lines.join('\n')}\n`);
   utimesSync(path, r.mtime, r.mtime);
   return path;
 };

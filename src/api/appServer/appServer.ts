@@ -8,24 +8,24 @@ import type { CodexImporter } from '../../codex/codexImporter.js';
 import {
   DEFAULT_TURN_LIMITS,
   NotARegularFile,
-  type TurnLimits,
   readRolloutTurns,
+  type TurnLimits,
 } from '../../codex/rolloutTurns.js';
 import { ThreadId } from '../../domain/ids.js';
-import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import type { CommandContext } from '../../domain/metadata.js';
-import { listThreads } from '../../projections/threadListQuery.js';
+import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import { MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH, parseBoundedJson } from '../../io/boundedJson.js';
+import { listThreads } from '../../projections/threadListQuery.js';
 import {
-  INTERNAL_ERROR,
-  INVALID_REQUEST,
-  PARSE_ERROR,
-  RpcError,
   describeBadThreadId,
   describeParamsError,
+  INTERNAL_ERROR,
+  INVALID_REQUEST,
   invalidParams,
   invalidRequest,
   notFound,
+  PARSE_ERROR,
+  RpcError,
 } from './rpcErrors.js';
 import {
   InitializeParams,

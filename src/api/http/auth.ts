@@ -1,7 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { problem } from './problem.js';
 
 export const Role = t.keyof({ writer: null, auditor: null, admin: null });

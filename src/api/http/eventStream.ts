@@ -1,11 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import * as t from 'io-ts';
-import type { ServerResponse } from 'node:http';
 import type { Ledger } from '../../app/ledger.js';
 import { threadIdOfStream } from '../../domain/ids.js';
 import type { RecordedEvent } from '../../store/eventStore.js';
 import { invalid } from './problem.js';
-import { type RouteDeps, defineRoute } from './route.js';
+import { defineRoute, type RouteDeps } from './route.js';
 
 const StreamQuery = t.partial({ after: t.string });
 const HEARTBEAT_MS = 15_000;

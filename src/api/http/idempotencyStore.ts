@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import Database from 'better-sqlite3';
 
 export type StoredResponse = { status: number; body: unknown };
 

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { GitInfo, SourceKind, nullable } from '../../domain/events.js';
+import { GitInfo, nullable, SourceKind } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
 import { EpochMs, FiniteNumber } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';

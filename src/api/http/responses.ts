@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { GitInfo, SessionSource, nullable } from '../../domain/events.js';
+import { GitInfo, nullable, SessionSource } from '../../domain/events.js';
 
 /**
  * The response shapes of the HTTP API, for its OpenAPI document. `WireThread` is also the type

@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
+import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import type { Authenticator, Principal, Role } from './auth.js';
 import type { IdempotencyStore, StoredResponse } from './idempotencyStore.js';
-import { requestIdentity, requestText } from './requestIdentity.js';
 import { jsonSchemaOf } from './jsonSchema.js';
-import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
-import { ProblemError, invalid, problem } from './problem.js';
+import { invalid, ProblemError, problem } from './problem.js';
+import { requestIdentity, requestText } from './requestIdentity.js';
 import { Problem as ProblemCodec } from './responses.js';
 
 type Codecs = { body?: t.Mixed; query?: t.Mixed; params?: t.Mixed };

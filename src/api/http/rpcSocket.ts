@@ -1,10 +1,10 @@
+import type { WebSocket } from '@fastify/websocket';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebSocket } from '@fastify/websocket';
 import { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
-import { AppServer, encodeMessage } from '../appServer/appServer.js';
 import { MAX_MESSAGE_BYTES } from '../../io/boundedJson.js';
+import { AppServer, encodeMessage } from '../appServer/appServer.js';
 import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';
 import { RpcError } from '../appServer/rpcErrors.js';
 import type { Principal, Role } from './auth.js';

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
+import { awaitDeletion } from '../../app/deletion/awaitDeletion.js';
 import type { Ledger } from '../../app/ledger.js';
 import type { EventOf } from '../../domain/events.js';
-import { type ThreadId, streamOf } from '../../domain/ids.js';
+import { streamOf, type ThreadId } from '../../domain/ids.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
 import { threadIdForKey } from './keyedThreadId.js';
@@ -17,9 +18,8 @@ import {
   StartThreadBody,
   ThreadIdPath,
 } from './requests.js';
-import { awaitDeletion } from '../../app/deletion/awaitDeletion.js';
 import * as R from './responses.js';
-import { type RouteDeps, defineRoute } from './route.js';
+import { defineRoute, type RouteDeps } from './route.js';
 
 type Started = EventOf<'ThreadStarted'>['data'];
 const MAX_WAIT_MS = 30_000;

@@ -1,5 +1,5 @@
 import type { KeyStore } from '../../io/keys/keyStore.js';
-import { type StepExecutor, errorText } from './stepExecutor.js';
+import { errorText, type StepExecutor } from './stepExecutor.js';
 
 /** The content keys of every thread due, destroyed in one durable write of the key store. */
 export const contentKeyExecutor =

@@ -3,10 +3,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands.js';
 import {
   type ChildObservation,
-  type RetryPolicy,
   defaultRetryPolicy,
   observeChild,
   planDeletion,
+  type RetryPolicy,
   retryDelayMs,
 } from '../../domain/deletionProcess.js';
 import type { ThreadId } from '../../domain/ids.js';
@@ -14,7 +14,7 @@ import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
 import { isChildOf, isTombstoned } from '../../domain/threadState.js';
 import type { Clock, Loaded, ThreadRepository } from '../threadRepository.js';
-import { type DueWork, type StepExecutors, type StepOutcome, pushTo } from './stepExecutor.js';
+import { type DueWork, pushTo, type StepExecutors, type StepOutcome } from './stepExecutor.js';
 
 export type WorkerOptions = {
   readonly repo: ThreadRepository;
@@ -159,9 +159,9 @@ export class DeletionWorker {
     await Promise.all(
       [...byKind].map(async ([kind, due]) => {
         const results = await this.execute(kind, due);
-        due.forEach((d, i) =>
-          outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' }),
-        );
+        due.forEach((d, i) => {
+          outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' });
+        });
       }),
     );
     const appended = await Promise.all(

@@ -1,9 +1,9 @@
-import type { Command } from '../../domain/commands.js';
 import { dirname } from 'node:path';
+import type { Command } from '../../domain/commands.js';
 import type { ThreadId } from '../../domain/ids.js';
 import { ConfinedRoot } from '../../io/confinedPath.js';
 import { removeLines } from '../../io/jsonLinesFile.js';
-import { type StepExecutor, perFile } from './stepExecutor.js';
+import { perFile, type StepExecutor } from './stepExecutor.js';
 
 type LineFileStep = { kind: 'PurgeSessionIndex' | 'PurgeHistoryFile'; path: string };
 

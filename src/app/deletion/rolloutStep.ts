@@ -1,5 +1,5 @@
 import type { RolloutPurger } from '../../io/rolloutFiles.js';
-import { type StepExecutor, eachAlone } from './stepExecutor.js';
+import { eachAlone, type StepExecutor } from './stepExecutor.js';
 
 /** A rollout file (or its `.zst` sibling): removed inside the roots, remembered by size and SHA-256. */
 export const rolloutExecutor = (

@@ -1,5 +1,5 @@
-import type { DeletionWorker, PassResult } from './deletionWorker.js';
 import type { Clock } from '../threadRepository.js';
+import type { DeletionWorker, PassResult } from './deletionWorker.js';
 
 /**
  * Runs the deletion worker for as long as the service runs: pass after pass while there is

@@ -1,17 +1,17 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type KeyStore, KeyStoreUnavailableError } from './keyStore.js';
-import { onePerTurn } from './onePerTurn.js';
 import {
   DestroyAnswer,
   KeysAnswer,
+  keyServicePaths,
   MAX_IDS_PER_REQUEST,
   MIN_KEY_SERVICE_TOKEN,
-  keyServicePaths,
 } from './keyServiceWire.js';
+import { type KeyStore, KeyStoreUnavailableError } from './keyStore.js';
+import { onePerTurn } from './onePerTurn.js';
 
 /** PEM material: the CA the peer's certificate must chain to, and our own certificate (mTLS). */
 export type KeyServiceTls = { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { emptyWal } from '../sqliteWal.js';
-import { randomBytes } from 'node:crypto';
 import type { KeyStore } from './keyStore.js';
 import { onePerTurn } from './onePerTurn.js';
 

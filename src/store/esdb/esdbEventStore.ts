@@ -1,15 +1,15 @@
 import {
   BACKWARDS,
   END,
+  StreamDeletedError as EsdbStreamDeletedError,
   EventStoreDBClient,
+  excludeSystemEvents,
   FORWARDS,
+  jsonEvent,
   type Position,
   START,
-  StreamDeletedError as EsdbStreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
-  excludeSystemEvents,
-  jsonEvent,
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/lib/Either.js';
 import {

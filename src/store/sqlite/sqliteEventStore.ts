@@ -1,6 +1,6 @@
+import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import { EventEmitter } from 'node:events';
 import type {
   AppendResult,
   EventStore,

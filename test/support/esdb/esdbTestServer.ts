@@ -20,9 +20,10 @@
  * - ServerFeatures is not implemented (as on servers before 21.10): the client then uses the
  *   classic Append call rather than BatchAppend.
  */
-import * as grpc from '@grpc/grpc-js';
+
 // The client's own generated definitions: CommonJS, with no ESM entry points.
 import { createRequire } from 'node:module';
+import * as grpc from '@grpc/grpc-js';
 
 const require = createRequire(import.meta.url);
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -406,7 +407,10 @@ export class EsdbTestServer {
     const o = call.request.getOptions();
     const stream = streamName(o.getStreamIdentifier());
     const s = this.state(stream);
-    if (s?.tombstoned) return cb(deletedError(stream));
+    if (s?.tombstoned) {
+      cb(deletedError(stream));
+      return;
+    }
     if (s) {
       s.deleted = true;
       s.tombstoned = tombstone;
