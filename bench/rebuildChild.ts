@@ -1,7 +1,8 @@
 // Runs one rebuild in its own process, so that its peak memory is the rebuild's alone.
 // With --expose-gc, the live heap (after a full collection) is sampled at every committed batch.
-import { openLedger } from '../src/app/ledger.js';
-import { loadKeyServiceClient } from '../src/config.js';
+
+import { loadKeyServiceClient } from '../src/main/config.js';
+import { openLedger } from '../src/main/openLedger.js';
 import { allProjections } from '../src/projections/readModels.js';
 import { rebuildProjections } from '../src/projections/rebuild.js';
 

@@ -10,21 +10,22 @@ import { serveStdio } from './api/appServer/stdio.js';
 import { parseTokens, type TokenConfig } from './api/http/auth.js';
 import { buildKeyService } from './api/keyService.js';
 import { buildServer } from './api/server.js';
-import { CodexThreads } from './app/codexThreads.js';
 import { awaitDeletion } from './app/deletion/awaitDeletion.js';
-import { type Ledger, openLedger } from './app/ledger.js';
+import type { Ledger } from './app/ledger.js';
 import { CodexHome } from './codex/codexHome.js';
 import { CodexImporter } from './codex/codexImporter.js';
-import { openCodexLedger } from './codex/openCodexLedger.js';
+import { CodexThreads } from './codex/codexThreads.js';
+import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
+import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
 import {
   ConfigError,
   keyServiceServerTls,
   keyServiceToken,
   loadConfig,
   loadKeyServiceClient,
-} from './config.js';
-import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
-import { SqliteKeyStore } from './io/keys/sqliteKeyStore.js';
+} from './main/config.js';
+import { openCodexLedger } from './main/openCodexLedger.js';
+import { openLedger } from './main/openLedger.js';
 import { allProjections } from './projections/readModels.js';
 import { rebuildProjections } from './projections/rebuild.js';
 import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';

@@ -12,9 +12,9 @@ import {
   type ThreadState,
   targetOf,
 } from '../domain/threadDecider.js';
+import { ContentKeyDestroyedError, type EventCodec } from '../store/eventCodec.js';
 import type { EventStore, ExpectedRevision } from '../store/eventStore.js';
 import { CommandStats } from './commandStats.js';
-import { ContentKeyDestroyedError, type EventCodec } from './eventCodec.js';
 
 export type Clock = () => number;
 

@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
-import type { Ledger } from '../app/ledger.js';
 import { describeHandleError, type HandleError } from '../app/threadRepository.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
@@ -11,6 +10,7 @@ import { normalizeName } from '../domain/threadDecider.js';
 import { isTombstoned } from '../domain/threadState.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
+import type { CodexLedger } from './codexLedger.js';
 import { type RolloutInfo, readRollout } from './rolloutFile.js';
 
 export type ImportReport = {
@@ -45,7 +45,7 @@ export class CodexImporter {
 
   constructor(
     private readonly home: CodexHome,
-    private readonly ledger: Ledger,
+    private readonly ledger: CodexLedger,
     private readonly onProgress?: (done: number, total: number) => void,
   ) {}
 

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../app/eventCodec.js';
 import { stepDoneBy } from '../domain/purgeSteps.js';
+import type { StoredEvent } from '../store/eventCodec.js';
 import { indexToken, type Projection } from './projection.js';
 
 type Row = { failing: string };

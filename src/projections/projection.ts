@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { StoredEvent } from '../app/eventCodec.js';
+import type { StoredEvent } from '../store/eventCodec.js';
 
 /**
  * A read model folded from the global log. Its tables carry a suffix so that a rebuild can fill

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventCodec, StoredEvent } from '../app/eventCodec.js';
+import type { EventCodec, StoredEvent } from '../store/eventCodec.js';
 import type { EventStore, RecordedEvent, Subscription } from '../store/eventStore.js';
 import type { Projection } from './projection.js';
 

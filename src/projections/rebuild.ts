@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventCodec } from '../app/eventCodec.js';
+import type { EventCodec } from '../store/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
 import { createProjectionTables, type Projection } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';

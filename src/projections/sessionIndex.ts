@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../app/eventCodec.js';
+import type { StoredEvent } from '../store/eventCodec.js';
 import type { Projection } from './projection.js';
 
 /** Thread id -> current name, as Codex's session_index.jsonl means it. Gone at the tombstone. */

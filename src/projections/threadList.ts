@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../app/eventCodec.js';
+import type { StoredEvent } from '../store/eventCodec.js';
 import { indexToken, type Projection } from './projection.js';
 
 /** The thread list: one row per visible thread. A tombstone removes the row at once. */

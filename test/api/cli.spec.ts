@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadKeyServiceClient } from '../../src/config.js';
 import { KeyServiceClient } from '../../src/io/keys/keyServiceClient.js';
 import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
+import { loadKeyServiceClient } from '../../src/main/config.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';

@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Ledger, openLedger } from '../../src/app/ledger.js';
+import type { Ledger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
+import { openLedger } from '../../src/main/openLedger.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';

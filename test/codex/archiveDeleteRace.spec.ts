@@ -1,13 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CodexThreads } from '../../src/app/codexThreads.js';
 import type { Ledger } from '../../src/app/ledger.js';
 import type { Relocation } from '../../src/app/threadLifecycle.js';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexImporter } from '../../src/codex/codexImporter.js';
-import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
+import { CodexThreads } from '../../src/codex/codexThreads.js';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { openCodexLedger } from '../../src/main/openCodexLedger.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';
 import { ctx, unwrap } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';

@@ -14,7 +14,7 @@ import { buildServer } from '../../src/api/server.js';
 import type { Ledger } from '../../src/app/ledger.js';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexImporter } from '../../src/codex/codexImporter.js';
-import { openCodexLedger } from '../../src/codex/openCodexLedger.js';
+import { openCodexLedger } from '../../src/main/openCodexLedger.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { exited, startCli } from '../support/cli.js';
 import {

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../src/app/eventCodec.js';
 import type { Ledger } from '../../src/app/ledger.js';
+import type { StoredEvent } from '../../src/store/eventCodec.js';
 
 /** Every event in the log, decoded. */
 export const readLog = async (ledger: Ledger): Promise<StoredEvent[]> => {

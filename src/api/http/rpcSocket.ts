@@ -1,8 +1,8 @@
 import type { WebSocket } from '@fastify/websocket';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CodexThreads } from '../../app/codexThreads.js';
 import type { Ledger } from '../../app/ledger.js';
+import { CodexThreads } from '../../codex/codexThreads.js';
 import { MAX_MESSAGE_BYTES } from '../../io/boundedJson.js';
 import { AppServer, encodeMessage } from '../appServer/appServer.js';
 import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import type { CodexHome } from '../codex/codexHome.js';
+import { awaitDeletion, type DeletionSettled } from '../app/deletion/awaitDeletion.js';
+import { purgeLateRollout } from '../app/lateRollouts.js';
+import type { Ledger } from '../app/ledger.js';
+import type { Relocation } from '../app/threadLifecycle.js';
+import type { HandleError } from '../app/threadRepository.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { rolloutFilesOf } from '../domain/purgeSteps.js';
 import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
-import { awaitDeletion, type DeletionSettled } from './deletion/awaitDeletion.js';
-import { purgeLateRollout } from './lateRollouts.js';
-import type { Ledger } from './ledger.js';
-import type { Relocation } from './threadLifecycle.js';
-import type { HandleError } from './threadRepository.js';
+import type { CodexHome } from './codexHome.js';
 
 /** How long a delete waits on purge steps that another worker is running before it answers. */
 const DELETE_WAIT_MS = 30_000;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import type { KeyServiceClientOptions, KeyServiceTls } from './io/keys/keyServiceClient.js';
-import { MIN_KEY_SERVICE_TOKEN } from './io/keys/keyServiceWire.js';
+import type { KeyServiceClientOptions, KeyServiceTls } from '../io/keys/keyServiceClient.js';
+import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
 
 export type Config = {
   readonly dataDir: string;

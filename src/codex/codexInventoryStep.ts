@@ -1,6 +1,6 @@
-import type { CodexInventory } from '../../codex/codexInventory.js';
-import { isWithin } from '../../domain/rolloutPath.js';
-import { errorText, type StepExecutor, type StepOutcome } from './stepExecutor.js';
+import { errorText, type StepExecutor, type StepOutcome } from '../app/deletion/stepExecutor.js';
+import { isWithin } from '../domain/rolloutPath.js';
+import type { CodexInventory } from './codexInventory.js';
 
 /**
  * What a thread imported from a Codex home left there, found at once for every thread due. A

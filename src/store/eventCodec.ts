@@ -6,7 +6,7 @@ import { EventMetadata } from '../domain/metadata.js';
 import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
 import { open, seal } from '../io/contentSealing.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
-import type { EventToAppend, RecordedEvent } from '../store/eventStore.js';
+import type { EventToAppend, RecordedEvent } from './eventStore.js';
 
 /** A domain event as read back from the log, with where and how it was recorded. */
 export type StoredEvent = {

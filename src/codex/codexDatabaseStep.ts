@@ -1,6 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
-import { isCodexDatabaseName, purgeThreadRows } from '../../codex/codexDatabases.js';
-import { perFile, type StepExecutor } from './stepExecutor.js';
+import { perFile, type StepExecutor } from '../app/deletion/stepExecutor.js';
+import { isCodexDatabaseName, purgeThreadRows } from './codexDatabases.js';
 
 /**
  * A Codex database: every row of every thread due on it deleted in one transaction, zeroed, and

@@ -1,5 +1,6 @@
-import { type Ledger, type LedgerConfig, openLedger } from '../app/ledger.js';
-import type { CodexHome } from './codexHome.js';
+import type { Ledger } from '../app/ledger.js';
+import type { CodexHome } from '../codex/codexHome.js';
+import { type LedgerConfig, openLedger } from './openLedger.js';
 
 /**
  * A ledger over a Codex home: its data in a folder of its own (default inside the home), rollout

@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { contentKeyExecutor } from '../app/deletion/contentKeyStep.js';
+import { DeletionWorker } from '../app/deletion/deletionWorker.js';
+import { historyFileExecutor, sessionIndexExecutor } from '../app/deletion/lineFileSteps.js';
+import { rolloutExecutor } from '../app/deletion/rolloutStep.js';
+import { WorkerLoop } from '../app/deletion/workerLoop.js';
+import { RolloutPathPolicy } from '../app/rolloutPathPolicy.js';
+import { ThreadLifecycle } from '../app/threadLifecycle.js';
+import { type Clock, ThreadRepository } from '../app/threadRepository.js';
+import { codexDatabaseExecutor } from '../codex/codexDatabaseStep.js';
+import type { CodexHome } from '../codex/codexHome.js';
+import { CodexInventory } from '../codex/codexInventory.js';
+import { codexInventoryExecutor } from '../codex/codexInventoryStep.js';
+import type { CodexLedger } from '../codex/codexLedger.js';
+import type { RetryPolicy } from '../domain/deletionProcess.js';
+import type { ThreadId } from '../domain/ids.js';
+import { KeyServiceClient, type KeyServiceClientOptions } from '../io/keys/keyServiceClient.js';
+import type { KeyStore } from '../io/keys/keyStore.js';
+import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
+import { RolloutPurger } from '../io/rolloutFiles.js';
+import { ProjectionRunner } from '../projections/projectionRunner.js';
+import { ReadModelQueries } from '../projections/readModelQueries.js';
+import { allProjections, openReadModels } from '../projections/readModels.js';
+import { WalScrubber } from '../projections/walScrubber.js';
+import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
+import { EventCodec } from '../store/eventCodec.js';
+import type { EventStore } from '../store/eventStore.js';
+import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
+
+export type LedgerConfig = {
+  /** Folder of the event log, the key store and the read models. */
+  readonly dataDir: string;
+  /** The only folders rollout files may be deleted from. */
+  readonly rolloutRoots: readonly string[];
+  /**
+   * An EventStoreDB / KurrentDB connection string (`esdb://host:2113?tls=false`, or several hosts):
+   * the log lives there instead of in the embedded SQLite file. Read models stay local.
+   */
+  readonly eventStoreConnectionString?: string;
+  /**
+   * The key service shared by every instance (`thread-ledger key-service`). Without it the keys
+   * live in this instance's data folder, which only one instance may use.
+   */
+  readonly keyService?: KeyServiceClientOptions;
+  /**
+   * The Codex home the threads were imported from: a deletion also purges what they left there
+   * (its databases' rows, `history.jsonl`, every rollout carrying their ids). Its session index
+   * and history file are then the only ones the worker may rewrite.
+   */
+  readonly codexHome?: CodexHome;
+  readonly clock?: Clock;
+  readonly retry?: RetryPolicy;
+  readonly workerBatchSize?: number;
+  readonly pollMs?: number;
+};
+
+/** Everything wired together over one data folder: the composition root. */
+export const openLedger = (cfg: LedgerConfig): CodexLedger => {
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const clock = cfg.clock ?? Date.now;
+  const store: EventStore = cfg.eventStoreConnectionString
+    ? new EsdbEventStore(cfg.eventStoreConnectionString)
+    : new SqliteEventStore(join(dataDir, 'events.db'), { pollMs: cfg.pollMs ?? 50 });
+  const keys: KeyStore = cfg.keyService
+    ? new KeyServiceClient(cfg.keyService)
+    : new SqliteKeyStore(join(dataDir, 'keys.db'));
+  const codec = new EventCodec(keys);
+  // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
+  // instead of taking a random page per append.
+  const repo = new ThreadRepository(store, codec, clock, uuidv7);
+  const purger = new RolloutPurger(cfg.rolloutRoots);
+  const readDb = openReadModels(join(dataDir, 'read.db'));
+  const runner = new ProjectionRunner(readDb, store, codec, allProjections);
+  const queries = new ReadModelQueries(readDb);
+  // A rollout a writer names must be one the purge accepts, and not already another thread's.
+  const rolloutPaths = new RolloutPathPolicy(cfg.rolloutRoots, async (path) => {
+    await runner.catchUp();
+    return queries.rolloutOwner(path);
+  });
+  const lifecycle = new ThreadLifecycle(repo, rolloutPaths);
+  const home = cfg.codexHome ?? null;
+  const inventory = home ? new CodexInventory(home) : null;
+  const worker = new DeletionWorker({
+    repo,
+    executors: {
+      InventoryCodexHome: codexInventoryExecutor(inventory),
+      PurgeRollout: rolloutExecutor(purger),
+      PurgeSessionIndex: sessionIndexExecutor(home ? [home.sessionIndexPath] : []),
+      PurgeHistoryFile: historyFileExecutor(home ? [home.historyPath] : []),
+      PurgeCodexDatabase: codexDatabaseExecutor(home?.root ?? null),
+      ShredContent: contentKeyExecutor(keys),
+    },
+    clock,
+    retry: cfg.retry,
+    batchSize: cfg.workerBatchSize,
+    pending: async () => {
+      await runner.catchUp();
+      return queries.pendingDeletions(clock()) as ThreadId[];
+    },
+  });
+  const workerLoop = new WorkerLoop(worker, clock);
+  const scrubber = new WalScrubber(readDb);
+  runner.onApplied((events) => {
+    // A tombstone written by this process or any other wakes the worker at once.
+    if (events.some((e) => e.event.type === 'ThreadDeleteRequested')) workerLoop.wake();
+    // A deletion finished, here or by another instance's worker: this instance's read models
+    // dropped the rows at the tombstone, and their WAL may still hold the old pages. Empty it.
+    if (events.some((e) => e.event.type === 'ThreadDeleted')) scrubber.request();
+  });
+  return {
+    store,
+    keys,
+    purger,
+    codec,
+    repo,
+    lifecycle,
+    readDb,
+    runner,
+    queries,
+    worker,
+    workerLoop,
+    inventory,
+    scrubber,
+    async close() {
+      await workerLoop.stop();
+      await runner.stop();
+      scrubber.stop();
+      await store.close();
+      await keys.close();
+      readDb.close();
+    },
+  };
+};
