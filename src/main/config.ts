@@ -1,111 +1,351 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import type { KeyServiceClientOptions, KeyServiceTls } from '../io/keys/keyServiceClient.js';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
+import { CodexHome } from '../codex/codexHome.js';
+import type { KeyServiceTls } from '../io/keys/keyServiceClient.js';
 import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
 
-export type Config = {
-  readonly dataDir: string;
-  readonly rolloutRoots: string[];
-  readonly host: string;
-  readonly port: number;
-};
+/**
+ * The configuration of each command, read once from the flags and the environment: flags win over
+ * the environment, the environment over the defaults, and a setting given empty is not given.
+ * Every value is decoded by the codecs below, which are the one definition of its shape; a bad
+ * value is refused with a message naming the setting, before anything is opened.
+ */
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Flags win over the environment, the environment over the defaults. */
-export const loadConfig = (
-  flags: {
-    data?: string | undefined;
-    'rollout-root'?: string[] | undefined;
-    host?: string | undefined;
-    port?: string | undefined;
-  },
-  env: NodeJS.ProcessEnv = process.env,
-): Config => {
-  const dataDir = resolve(flags.data ?? env['LEDGER_DATA_DIR'] ?? './data');
-  const roots = flags['rollout-root']?.length
-    ? flags['rollout-root']
-    : env['LEDGER_ROLLOUT_ROOTS']
-      ? env['LEDGER_ROLLOUT_ROOTS'].split(delimiter).filter(Boolean)
-      : [join(dataDir, 'rollouts')];
-  const portText = flags.port ?? env['PORT'] ?? '8080';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${portText}"`);
-  }
-  return {
-    dataDir,
-    rolloutRoots: roots.map((r) => resolve(r)),
-    host: flags.host ?? env['HOST'] ?? '127.0.0.1',
-    port,
-  };
+/** The command-line flags, as `node:util` parseArgs gives them. */
+export type Flags = {
+  readonly data?: string | undefined;
+  readonly 'rollout-root'?: string[] | undefined;
+  readonly host?: string | undefined;
+  readonly port?: string | undefined;
+  readonly 'batch-size'?: string | undefined;
+  readonly 'until-idle'?: boolean | undefined;
+  readonly 'codex-home'?: string | undefined;
 };
 
-const pem = (env: NodeJS.ProcessEnv, name: string): Buffer | undefined => {
-  const file = env[name];
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`${name}: cannot read ${file}: ${(err as Error).message}`);
-  }
-};
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+// --- Codecs of single settings: from what the operator wrote to its value ---
+
+/** A setting written as text, parsed by `parse`; its refusal is the message `parse` gives. */
+const fromText = <A>(
+  name: string,
+  is: (u: unknown) => u is A,
+  parse: (text: string) => E.Either<string, A>,
+): t.Type<A, unknown> =>
+  new t.Type<A, unknown>(
+    name,
+    is,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, `${name} must be text`);
+      const r = parse(u);
+      return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
+    },
+    (a) => a,
+  );
+
+/** `codec`, or undefined when the setting is not given. */
+const optional = <A>(codec: t.Type<A, unknown>): t.Type<A | undefined, unknown> =>
+  new t.Type<A | undefined, unknown>(
+    `${codec.name}?`,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === undefined ? t.success(undefined) : codec.validate(u, c)),
+    (a) => a,
+  );
+
+/** `codec`, then a rule over the whole value: a message refuses it. */
+const checked = <C extends t.Mixed>(
+  codec: C,
+  rule: (a: t.TypeOf<C>) => string | undefined,
+): t.Type<t.TypeOf<C>, t.OutputOf<C>> =>
+  new t.Type<t.TypeOf<C>, t.OutputOf<C>>(
+    codec.name,
+    codec.is,
+    (u, c) =>
+      E.chain((a: t.TypeOf<C>) => {
+        const refused = rule(a);
+        return refused === undefined ? t.success(a) : t.failure(u, c, refused);
+      })(codec.validate(u, c)),
+    codec.encode,
+  );
+
+const isNumber = (u: unknown): u is number => typeof u === 'number';
+const isString = (u: unknown): u is string => typeof u === 'string';
+
+/** A folder or file path, made absolute against the working directory. */
+const AbsolutePath = fromText('path', isString, (text) => E.right(resolve(text)));
+
+const Port = fromText('PORT', isNumber, (text) => {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65535
+    ? E.right(n)
+    : E.left(`PORT must be an integer from 0 to 65535, got "${text}"`);
+});
+
+const positiveInteger = (name: string, meaning?: string) =>
+  fromText(name, isNumber, (text) =>
+    /^[1-9]\d*$/.test(text)
+      ? E.right(Number(text))
+      : E.left(
+          `${name} must be a positive integer${meaning ? ` (${meaning})` : ''}, got "${text}"`,
+        ),
+  );
+
+/** The contents of the PEM file the setting `name` names. */
+const pemFile = (name: string) =>
+  fromText(name, Buffer.isBuffer, (file) => {
+    try {
+      return E.right(readFileSync(file));
+    } catch (err) {
+      return E.left(`${name}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  });
 
 /** KEY_SERVICE_TOKEN: required by the key service and by every instance that uses it. */
-export const keyServiceToken = (env: NodeJS.ProcessEnv = process.env): string => {
-  const token = env['KEY_SERVICE_TOKEN'] ?? '';
-  if (token.length < MIN_KEY_SERVICE_TOKEN) {
-    throw new ConfigError(
-      `KEY_SERVICE_TOKEN must be set, at least ${MIN_KEY_SERVICE_TOKEN} characters (it guards the content keys)`,
-    );
-  }
-  return token;
-};
+const KeyServiceToken = fromText('KEY_SERVICE_TOKEN', isString, (token) =>
+  token.length >= MIN_KEY_SERVICE_TOKEN
+    ? E.right(token)
+    : E.left(
+        `KEY_SERVICE_TOKEN must be set, at least ${MIN_KEY_SERVICE_TOKEN} characters (it guards the content keys)`,
+      ),
+);
+
+const KeyServiceUrl = fromText('KEY_SERVICE_URL', isString, (url) =>
+  /^https?:\/\/[^/]+/.test(url)
+    ? E.right(url)
+    : E.left(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`),
+);
+
+/** `LEDGER_LOG=off` silences the request log; anything else leaves it on. */
+const LogSwitch = new t.Type<boolean, unknown>(
+  'LEDGER_LOG',
+  (u): u is boolean => typeof u === 'boolean',
+  (u) => t.success(u !== 'off'),
+  (a) => a,
+);
+
+/** Bearer tokens: LEDGER_TOKENS (JSON), or the JSON file LEDGER_TOKENS_FILE names; none if neither. */
+const Tokens = new t.Type<TokenConfig[], unknown>(
+  'LEDGER_TOKENS',
+  TokensConfig.is,
+  (u, c) => {
+    const given = u as { json?: string; file?: string };
+    let json = given.json;
+    if (json === undefined && given.file !== undefined) {
+      try {
+        json = readFileSync(given.file, 'utf8');
+      } catch (err) {
+        return t.failure(
+          u,
+          c,
+          `LEDGER_TOKENS_FILE: cannot read ${given.file}: ${(err as Error).message}`,
+        );
+      }
+    }
+    if (json === undefined || json.trim() === '') return t.success([]);
+    const r = parseTokens(json);
+    return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
+  },
+  (a) => a,
+);
+
+const CodexHomeC = new t.Type<CodexHome, unknown>(
+  'CodexHome',
+  (u): u is CodexHome => u instanceof CodexHome,
+  (u, c) => (u instanceof CodexHome ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+);
+
+// --- Sections: the settings that go together ---
 
 /**
  * TLS of the key service and its clients, from PEM files: KEY_SERVICE_TLS_CERT and _KEY (our own
  * certificate: the server's, or a client's for mTLS) and KEY_SERVICE_TLS_CA (the CA the other
  * side's certificate must chain to; on the server it makes client certificates required).
  */
-export const keyServiceTls = (env: NodeJS.ProcessEnv = process.env): KeyServiceTls => {
+const KeyServiceTlsFiles = checked(
+  t.type({
+    ca: optional(pemFile('KEY_SERVICE_TLS_CA')),
+    cert: optional(pemFile('KEY_SERVICE_TLS_CERT')),
+    key: optional(pemFile('KEY_SERVICE_TLS_KEY')),
+  }),
+  (tls) =>
+    !tls.cert !== !tls.key ? 'KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY go together' : undefined,
+);
+
+/** The shared key service of a scaled-out deployment, when KEY_SERVICE_URL names one. */
+export const KeyServiceClientSettings = checked(
+  t.type({ url: KeyServiceUrl, token: KeyServiceToken, tls: KeyServiceTlsFiles }),
+  (s) =>
+    s.url.startsWith('http://') && (s.tls.ca || s.tls.cert)
+      ? 'KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://: use https:// (or unset the TLS files)'
+      : undefined,
+);
+export type KeyServiceClientSettings = t.TypeOf<typeof KeyServiceClientSettings>;
+
+/** The key service's own token and TLS. */
+export const KeyServiceServerSettings = checked(
+  t.type({ token: KeyServiceToken, tls: KeyServiceTlsFiles }),
+  // A CA alone would ask nothing of the clients over plain HTTP: refuse it rather than run open.
+  (s) =>
+    s.tls.ca && !s.tls.cert
+      ? 'KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY (the service speaks HTTPS to require client certificates)'
+      : undefined,
+);
+
+/** Where a ledger keeps its data, what its deletions may touch, where its log and keys are. */
+export const LedgerSettings = t.type({
+  dataDir: AbsolutePath,
+  /** The only folders rollout files may be deleted from (a Codex home's session folders). */
+  rolloutRoots: t.array(AbsolutePath),
+  /** The Codex home whose threads this ledger holds and whose copies its deletions purge. */
+  codexHome: t.union([CodexHomeC, t.null]),
+  eventStoreConnectionString: optional(t.string),
+  keyService: optional(KeyServiceClientSettings),
+  workerBatchSize: optional(positiveInteger('--batch-size')),
+});
+export type LedgerSettings = t.TypeOf<typeof LedgerSettings>;
+
+export const ListenSettings = t.type({ host: t.string, port: Port });
+
+export const HttpSettings = t.type({
+  tokens: Tokens,
+  rateLimitPerMinute: optional(positiveInteger('LEDGER_RATE_LIMIT', 'requests a minute per token')),
+  logger: LogSwitch,
+});
+
+// --- The configuration of each command ---
+
+export const ServeConfig = checked(
+  t.type({ ledger: LedgerSettings, listen: ListenSettings, http: HttpSettings }),
+  (c) =>
+    c.http.tokens.length === 0 && !isLoopback(c.listen.host)
+      ? `no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on ${c.listen.host}; use a loopback address or configure tokens`
+      : undefined,
+);
+export const WorkerConfig = t.type({ ledger: LedgerSettings, untilIdle: t.boolean });
+export const RebuildConfig = t.type({ ledger: LedgerSettings });
+export const KeyServiceConfig = t.type({
+  dataDir: AbsolutePath,
+  listen: ListenSettings,
+  keyService: KeyServiceServerSettings,
+  logger: LogSwitch,
+});
+/** app-server and import: always over a Codex home. */
+export const CodexConfig = t.type({
+  ledger: t.type({ ...LedgerSettings.props, codexHome: CodexHomeC }),
+});
+
+const CONFIGS = {
+  serve: ServeConfig,
+  worker: WorkerConfig,
+  rebuild: RebuildConfig,
+  'key-service': KeyServiceConfig,
+  'app-server': CodexConfig,
+  import: CodexConfig,
+} as const;
+
+export type CommandName = keyof typeof CONFIGS;
+export type ConfigOf<N extends CommandName> = t.TypeOf<(typeof CONFIGS)[N]>;
+export const isCommandName = (name: string): name is CommandName => Object.hasOwn(CONFIGS, name);
+
+/** What the operator wrote, by section, with the defaults that depend on the command applied. */
+const given = (command: CommandName, flags: Flags, env: Env) => {
+  const text = (s: string | undefined) => (s === '' ? undefined : s);
+  const read = (name: string) => text(env[name]);
+  // The Codex-facing commands run over the Codex home of the environment, as `codex` does;
+  // serve, worker and rebuild over one only when --codex-home names it.
+  const codexFacing = command === 'app-server' || command === 'import';
+  const homePath =
+    text(flags['codex-home']) ??
+    (codexFacing ? (read('CODEX_HOME') ?? join(homedir(), '.codex')) : undefined);
+  const codexHome = homePath === undefined ? null : new CodexHome(homePath);
+  const dataDir =
+    text(flags.data) ?? read('LEDGER_DATA_DIR') ?? codexHome?.defaultDataDir ?? './data';
+  const rolloutRoots = codexHome
+    ? [codexHome.sessionsDir, codexHome.archivedDir]
+    : flags['rollout-root']?.length
+      ? flags['rollout-root']
+      : (read('LEDGER_ROLLOUT_ROOTS')?.split(delimiter).filter(Boolean) ?? [
+          join(resolve(dataDir), 'rollouts'),
+        ]);
   const tls = {
-    ca: pem(env, 'KEY_SERVICE_TLS_CA'),
-    cert: pem(env, 'KEY_SERVICE_TLS_CERT'),
-    key: pem(env, 'KEY_SERVICE_TLS_KEY'),
+    ca: read('KEY_SERVICE_TLS_CA'),
+    cert: read('KEY_SERVICE_TLS_CERT'),
+    key: read('KEY_SERVICE_TLS_KEY'),
   };
-  if (!tls.cert !== !tls.key)
-    throw new ConfigError('KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY go together');
-  return tls;
+  const keyServiceUrl = read('KEY_SERVICE_URL');
+  return {
+    dataDir,
+    ledger: {
+      dataDir,
+      rolloutRoots,
+      codexHome,
+      eventStoreConnectionString: read('EVENTSTORE_CONNECTION_STRING'),
+      keyService:
+        keyServiceUrl === undefined
+          ? undefined
+          : { url: keyServiceUrl, token: read('KEY_SERVICE_TOKEN') ?? '', tls },
+      workerBatchSize: text(flags['batch-size']),
+    },
+    listen: {
+      host: text(flags.host) ?? read('HOST') ?? '127.0.0.1',
+      // The key service listens on 8090 unless told otherwise, beside an instance's 8080.
+      port: text(flags.port) ?? read('PORT') ?? (command === 'key-service' ? '8090' : '8080'),
+    },
+    http: {
+      tokens: { json: read('LEDGER_TOKENS'), file: read('LEDGER_TOKENS_FILE') },
+      rateLimitPerMinute: read('LEDGER_RATE_LIMIT'),
+      logger: read('LEDGER_LOG'),
+    },
+    logger: read('LEDGER_LOG'),
+    keyService: { token: read('KEY_SERVICE_TOKEN') ?? '', tls },
+    untilIdle: flags['until-idle'] ?? false,
+  };
 };
+
+/** The first refusal's message (each names its setting). */
+const refusal = (errors: t.Errors): string => {
+  const named = errors.find((e) => e.message !== undefined);
+  if (named?.message) return named.message;
+  const path = errors[0]?.context.map((c) => c.key).filter(Boolean);
+  return `the setting ${path?.join('.') ?? ''} is not valid`;
+};
+
+const decoded = <A>(codec: t.Type<A, unknown>, raw: unknown): E.Either<ConfigError, A> => {
+  const r = codec.decode(raw);
+  return E.isLeft(r) ? E.left(new ConfigError(refusal(r.left))) : r;
+};
+
+/** The configuration of `command`, every setting it uses read and validated. */
+export const loadConfig = <N extends CommandName>(
+  command: N,
+  flags: Flags,
+  env: Env,
+): E.Either<ConfigError, ConfigOf<N>> =>
+  decoded(CONFIGS[command] as t.Type<ConfigOf<N>, unknown>, given(command, flags, env));
 
 /** The key service's own TLS: its certificate and key, and with a CA, client certificates required. */
-export const keyServiceServerTls = (
-  env: NodeJS.ProcessEnv = process.env,
-): { cert: Buffer; key: Buffer; ca?: Buffer } | undefined => {
-  const tls = keyServiceTls(env);
-  // A CA alone would ask nothing of the clients over plain HTTP: refuse it rather than run open.
-  if (tls.ca && !tls.cert)
-    throw new ConfigError(
-      'KEY_SERVICE_TLS_CA requires KEY_SERVICE_TLS_CERT and KEY_SERVICE_TLS_KEY (the service speaks HTTPS to require client certificates)',
-    );
-  return tls.cert && tls.key ? { cert: tls.cert, key: tls.key, ca: tls.ca } : undefined;
-};
+export const serverTls = (
+  tls: KeyServiceTls,
+): { cert: Buffer; key: Buffer; ca?: Buffer } | undefined =>
+  tls.cert && tls.key ? { cert: tls.cert, key: tls.key, ca: tls.ca } : undefined;
 
-/** The shared key service of a scaled-out deployment, if KEY_SERVICE_URL names one. */
+/** The key service an environment names (KEY_SERVICE_URL, its token and TLS), if any. */
 export const loadKeyServiceClient = (
-  env: NodeJS.ProcessEnv = process.env,
-): KeyServiceClientOptions | undefined => {
-  const url = env['KEY_SERVICE_URL'];
-  if (!url) return undefined;
-  if (!/^https?:\/\/[^/]+/.test(url))
-    throw new ConfigError(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`);
-  const tls = keyServiceTls(env);
-  if (url.startsWith('http://') && (tls.ca || tls.cert)) {
-    throw new ConfigError(
-      `KEY_SERVICE_TLS_* is set but KEY_SERVICE_URL is http://: use https:// (or unset the TLS files)`,
-    );
-  }
-  return { url, token: keyServiceToken(env), tls };
+  env: Env = process.env,
+): KeyServiceClientSettings | undefined => {
+  const r = decoded(optional(KeyServiceClientSettings), given('worker', {}, env).ledger.keyService);
+  if (E.isLeft(r)) throw r.left;
+  return r.right;
 };

@@ -6,6 +6,8 @@ import { type LedgerConfig, openLedger } from './openLedger.js';
  * A ledger over a Codex home: its data in a folder of its own (default inside the home), rollout
  * deletion confined to `sessions/` and `archived_sessions/`, and its deletions purging what Codex
  * keeps of a thread in the home (session index and history lines, database rows), no other file.
+ * Where its log and its keys are (an event store, a key service) comes in `extra`, from the
+ * configuration, as for any other ledger.
  */
 export const openCodexLedger = (
   home: CodexHome,
@@ -13,7 +15,6 @@ export const openCodexLedger = (
   extra: Partial<LedgerConfig> = {},
 ): Ledger =>
   openLedger({
-    eventStoreConnectionString: process.env['EVENTSTORE_CONNECTION_STRING'] || undefined,
     ...extra,
     dataDir: dataDir ?? home.defaultDataDir,
     rolloutRoots: [home.sessionsDir, home.archivedDir],

@@ -1,0 +1,51 @@
+import { AppServer } from '../api/appServer/appServer.js';
+import { notifyDeletedThreads } from '../api/appServer/deletedNotifications.js';
+import { serveStdio } from '../api/appServer/stdio.js';
+import { CodexImporter } from '../codex/codexImporter.js';
+import { CodexThreads } from '../codex/codexThreads.js';
+import type { Command } from './command.js';
+import { openConfiguredLedger } from './openConfiguredLedger.js';
+import { say, version } from './processLifetime.js';
+
+/** How often the whole home is scanned again, beside the quick scan before each list. */
+const FULL_SCAN_MS = 60_000;
+
+/** The thread lifecycle of `codex app-server`, JSON-RPC over stdio, over a Codex home. */
+export const appServerCommand: Command<'app-server'> = {
+  name: 'app-server',
+  usage: '[--codex-home DIR] [--data DIR]',
+  async run({ ledger: settings }) {
+    const home = settings.codexHome;
+    const ledger = openConfiguredLedger(settings);
+    await ledger.runner.catchUp();
+    const importer = new CodexImporter(home, ledger);
+    const report = await importer.run({ full: true });
+    for (const s of report.skipped) say(`thread-ledger app-server: skipped ${s.path}: ${s.error}`);
+    ledger.runner.start();
+    ledger.workerLoop.start();
+    const threads = new CodexThreads(home, ledger);
+    // What the quick scan before each list does not look at (Codex's changes in older day
+    // folders, appends to older rollouts) is picked up by a full scan now and then.
+    const fullScan = setInterval(() => {
+      importer
+        .run({ full: true })
+        .catch((err: unknown) => say(`thread-ledger app-server: scan: ${String(err)}`));
+    }, FULL_SCAN_MS);
+    fullScan.unref();
+    await serveStdio((send, outputReady) => {
+      notifyDeletedThreads(ledger, send);
+      return new AppServer({
+        ledger,
+        threads,
+        importer,
+        codexHome: home.root,
+        send,
+        notify: send,
+        outputReady,
+        version: version(),
+      });
+    });
+    await ledger.close();
+    return 0;
+  },
+};

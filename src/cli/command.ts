@@ -1,0 +1,12 @@
+import type { CommandName, ConfigOf } from '../main/config.js';
+
+/** One `thread-ledger` command: how the usage shows it, and what it does with its configuration. */
+export type Command<N extends CommandName = CommandName> = {
+  readonly name: N;
+  /** Its arguments, as the usage line shows them. */
+  readonly usage: string;
+  /** What the Options section says of this command beyond its options, if anything. */
+  readonly notes?: readonly string[];
+  /** Runs it: resolves to the exit code once done (a server once listening, and lives on). */
+  run(config: ConfigOf<N>): Promise<number>;
+};

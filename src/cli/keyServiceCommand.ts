@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildKeyService } from '../api/keyService.js';
+import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
+import { isLoopback, serverTls } from '../main/config.js';
+import type { Command } from './command.js';
+import { onSignals, say } from './processLifetime.js';
+
+/** The content keys of a scaled-out deployment (DATA/keys.db), served to every instance. */
+export const keyServiceCommand: Command<'key-service'> = {
+  name: 'key-service',
+  usage: '[--data DIR] [--host H] [--port P]',
+  notes: [
+    'serves DATA/keys.db to every instance of a scaled-out deployment',
+    '(default port 8090); needs KEY_SERVICE_TOKEN; TLS with',
+    'KEY_SERVICE_TLS_CERT/_KEY, client certificates required with _CA.',
+    'Instances use it when KEY_SERVICE_URL is set (same token, _CA to trust it)',
+  ],
+  async run({ dataDir, listen, keyService, logger }) {
+    const tls = serverTls(keyService.tls);
+    mkdirSync(dataDir, { recursive: true });
+    const keysFile = join(dataDir, 'keys.db');
+    const app = await buildKeyService(new SqliteKeyStore(keysFile), {
+      token: keyService.token,
+      tls,
+      logger,
+    });
+    if (!tls && !isLoopback(listen.host))
+      say(
+        'thread-ledger key-service: no TLS: keys cross the network in clear; set KEY_SERVICE_TLS_CERT/_KEY (and _CA) outside a trusted network',
+      );
+    onSignals(() => app.close());
+    const address = await app.listen({ host: listen.host, port: listen.port });
+    say(`thread-ledger key-service: listening on ${address}, keys in ${keysFile}`);
+    return 0;
+  },
+};

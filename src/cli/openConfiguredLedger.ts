@@ -1,0 +1,34 @@
+import type { Ledger } from '../app/ledger.js';
+import { isLoopback, type LedgerSettings } from '../main/config.js';
+import { openCodexLedger } from '../main/openCodexLedger.js';
+import { openLedger } from '../main/openLedger.js';
+import { say } from './processLifetime.js';
+
+/**
+ * The ledger the settings describe: over a Codex home if they name one (its deletions then purge
+ * what Codex keeps there too), with its log and its keys where they say.
+ */
+export const openConfiguredLedger = (s: LedgerSettings): Ledger => {
+  const url = s.keyService?.url;
+  if (url?.startsWith('http://') && !isLoopback(new URL(url).hostname)) {
+    say(
+      `thread-ledger: the key service at ${url} is plain HTTP: keys cross the network in clear; use https:// outside a trusted network`,
+    );
+  }
+  const common = {
+    eventStoreConnectionString: s.eventStoreConnectionString,
+    keyService: s.keyService,
+    workerBatchSize: s.workerBatchSize,
+  };
+  return s.codexHome
+    ? openCodexLedger(s.codexHome, s.dataDir, common)
+    : openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+};
+
+/** Instances sharing one log must share their keys too: say so when they cannot. */
+export const warnIfKeysAreLocal = (s: LedgerSettings): void => {
+  if (s.eventStoreConnectionString && !s.keyService)
+    say(
+      'thread-ledger: the content keys are in this data folder: run one instance only, or set KEY_SERVICE_URL',
+    );
+};

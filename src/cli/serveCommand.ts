@@ -1,0 +1,35 @@
+import { buildServer } from '../api/server.js';
+import type { Command } from './command.js';
+import { openConfiguredLedger, warnIfKeysAreLocal } from './openConfiguredLedger.js';
+import { onSignals, say, version } from './processLifetime.js';
+
+/** The HTTP service; it also follows the log into the read models and runs the deletion worker. */
+export const serveCommand: Command<'serve'> = {
+  name: 'serve',
+  usage: '[--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--host H] [--port P]',
+  async run({ ledger: settings, listen, http }) {
+    warnIfKeysAreLocal(settings);
+    const ledger = openConfiguredLedger(settings);
+    await ledger.runner.catchUp();
+    ledger.runner.start();
+    ledger.workerLoop.start();
+    const app = await buildServer(ledger, {
+      tokens: http.tokens,
+      dataDir: settings.dataDir,
+      logger: http.logger,
+      version: version(),
+      rateLimitPerMinute: http.rateLimitPerMinute,
+    });
+    if (http.tokens.length === 0)
+      say(
+        'thread-ledger: no tokens configured: listening on loopback only; every local caller has every role',
+      );
+    onSignals(async () => {
+      await app.close();
+      await ledger.close();
+    });
+    const address = await app.listen({ host: listen.host, port: listen.port });
+    say(`thread-ledger: listening on ${address}, data in ${settings.dataDir}`);
+    return 0;
+  },
+};
