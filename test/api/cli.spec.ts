@@ -1,12 +1,16 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyServiceClient } from '../../src/io/keys/keyServiceClient.js';
 import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
 import { loadKeyServiceClient } from '../../src/main/config.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
+import { generateCodexHome } from '../support/codexHomeFixture.js';
+import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { makeTestPki } from '../support/tlsCerts.js';
 
@@ -60,6 +64,28 @@ describe('thread-ledger serve', () => {
     const unknown = startCli(['explode']);
     expect((await exited(unknown)).code).toBe(2);
     expect(unknown.output()).toContain('unknown command "explode"');
+  });
+});
+
+describe('thread-ledger settings', () => {
+  it('a bad setting is refused before anything is created: LEDGER_RATE_LIMIT=abc leaves no data folder', async () => {
+    // Given a data folder that does not exist yet
+    const dir = await tempDir();
+    const data = join(dir.path, 'data');
+    // When serve starts with a rate limit that is not a number
+    const child = startCli(['serve', '--data', data], {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LEDGER_TOKENS: '',
+      LEDGER_RATE_LIMIT: 'abc',
+    });
+    // Then it is refused, naming the setting, and nothing was opened or created
+    expect((await exited(child)).code).toBe(2);
+    expect(child.output()).toContain(
+      'LEDGER_RATE_LIMIT must be a positive integer (requests a minute per token), got "abc"',
+    );
+    expect(existsSync(data)).toBe(false);
+    await dir.remove();
   });
 });
 
@@ -188,6 +214,49 @@ describe('thread-ledger key-service over mutual TLS, configured from the environ
     } finally {
       child.kill('SIGTERM');
       await exited(child);
+      await dir.remove();
+    }
+  });
+});
+
+describe('thread-ledger over a Codex home, scaled out: KEY_SERVICE_URL', () => {
+  it('import and app-server take their content keys from the key service, keeping none in the data folder', async () => {
+    // Given a key service, and two Codex homes
+    const dir = await tempDir();
+    const keys = await startKeyServiceProcess(join(dir.path, 'keys'));
+    const env = {
+      KEY_SERVICE_URL: keys.client.url,
+      KEY_SERVICE_TOKEN: keys.client.token,
+      LEDGER_DATA_DIR: '',
+    };
+    const keysHeld = () => {
+      const db = new Database(join(keys.dataDir, 'keys.db'), { readonly: true });
+      const { n } = db.prepare('SELECT count(*) AS n FROM content_keys').get() as { n: number };
+      db.close();
+      return n;
+    };
+    try {
+      const imported = generateCodexHome(join(dir.path, 'imported'), { roots: 3, trees: 0 });
+      const served = generateCodexHome(join(dir.path, 'served'), { roots: 2, trees: 0 });
+
+      // When one home is imported from the shell with KEY_SERVICE_URL set
+      const child = startCli(['import', '--codex-home', imported.home], env);
+      expect((await exited(child)).code, child.output()).toBe(0);
+      // Then its threads' keys are the key service's, and its data folder holds none
+      expect(existsSync(join(imported.home, 'thread-ledger', 'events.db'))).toBe(true);
+      expect(existsSync(join(imported.home, 'thread-ledger', 'keys.db'))).toBe(false);
+      const afterImport = keysHeld();
+      expect(afterImport).toBeGreaterThan(0);
+
+      // When an app-server starts over the other home (it imports it first)
+      const server = await LedgerAppServer.start(served.home, env);
+      await server.result('thread/list', {});
+      expect((await server.close()).code, server.output).toBe(0);
+      // Then the key service holds its threads' keys too, and its data folder none
+      expect(existsSync(join(served.home, 'thread-ledger', 'keys.db'))).toBe(false);
+      expect(keysHeld()).toBeGreaterThan(afterImport);
+    } finally {
+      await keys.stop();
       await dir.remove();
     }
   });
