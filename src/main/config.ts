@@ -1,12 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
 import { CodexHome } from '../codex/codexHome.js';
 import type { KeyServiceTls } from '../io/keys/keyServiceClient.js';
-import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
+import {
+  AbsolutePath,
+  CodexHomeC,
+  checked,
+  KeyServiceToken,
+  KeyServiceUrl,
+  LogSwitch,
+  optional,
+  Port,
+  pemFile,
+  positiveInteger,
+  Tokens,
+} from './settingCodecs.js';
 
 /**
  * The configuration of each command, read once from the flags and the environment: flags win over
@@ -34,137 +44,6 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127\./.test(host);
-
-// --- Codecs of single settings: from what the operator wrote to its value ---
-
-/** A setting written as text, parsed by `parse`; its refusal is the message `parse` gives. */
-const fromText = <A>(
-  name: string,
-  is: (u: unknown) => u is A,
-  parse: (text: string) => E.Either<string, A>,
-): t.Type<A, unknown> =>
-  new t.Type<A, unknown>(
-    name,
-    is,
-    (u, c) => {
-      if (typeof u !== 'string') return t.failure(u, c, `${name} must be text`);
-      const r = parse(u);
-      return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
-    },
-    (a) => a,
-  );
-
-/** `codec`, or undefined when the setting is not given. */
-const optional = <A>(codec: t.Type<A, unknown>): t.Type<A | undefined, unknown> =>
-  new t.Type<A | undefined, unknown>(
-    `${codec.name}?`,
-    (u): u is A | undefined => u === undefined || codec.is(u),
-    (u, c) => (u === undefined ? t.success(undefined) : codec.validate(u, c)),
-    (a) => a,
-  );
-
-/** `codec`, then a rule over the whole value: a message refuses it. */
-const checked = <C extends t.Mixed>(
-  codec: C,
-  rule: (a: t.TypeOf<C>) => string | undefined,
-): t.Type<t.TypeOf<C>, t.OutputOf<C>> =>
-  new t.Type<t.TypeOf<C>, t.OutputOf<C>>(
-    codec.name,
-    codec.is,
-    (u, c) =>
-      E.chain((a: t.TypeOf<C>) => {
-        const refused = rule(a);
-        return refused === undefined ? t.success(a) : t.failure(u, c, refused);
-      })(codec.validate(u, c)),
-    codec.encode,
-  );
-
-const isNumber = (u: unknown): u is number => typeof u === 'number';
-const isString = (u: unknown): u is string => typeof u === 'string';
-
-/** A folder or file path, made absolute against the working directory. */
-const AbsolutePath = fromText('path', isString, (text) => E.right(resolve(text)));
-
-const Port = fromText('PORT', isNumber, (text) => {
-  const n = Number(text);
-  return Number.isInteger(n) && n >= 0 && n <= 65535
-    ? E.right(n)
-    : E.left(`PORT must be an integer from 0 to 65535, got "${text}"`);
-});
-
-const positiveInteger = (name: string, meaning?: string) =>
-  fromText(name, isNumber, (text) =>
-    /^[1-9]\d*$/.test(text)
-      ? E.right(Number(text))
-      : E.left(
-          `${name} must be a positive integer${meaning ? ` (${meaning})` : ''}, got "${text}"`,
-        ),
-  );
-
-/** The contents of the PEM file the setting `name` names. */
-const pemFile = (name: string) =>
-  fromText(name, Buffer.isBuffer, (file) => {
-    try {
-      return E.right(readFileSync(file));
-    } catch (err) {
-      return E.left(`${name}: cannot read ${file}: ${(err as Error).message}`);
-    }
-  });
-
-/** KEY_SERVICE_TOKEN: required by the key service and by every instance that uses it. */
-const KeyServiceToken = fromText('KEY_SERVICE_TOKEN', isString, (token) =>
-  token.length >= MIN_KEY_SERVICE_TOKEN
-    ? E.right(token)
-    : E.left(
-        `KEY_SERVICE_TOKEN must be set, at least ${MIN_KEY_SERVICE_TOKEN} characters (it guards the content keys)`,
-      ),
-);
-
-const KeyServiceUrl = fromText('KEY_SERVICE_URL', isString, (url) =>
-  /^https?:\/\/[^/]+/.test(url)
-    ? E.right(url)
-    : E.left(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`),
-);
-
-/** `LEDGER_LOG=off` silences the request log; anything else leaves it on. */
-const LogSwitch = new t.Type<boolean, unknown>(
-  'LEDGER_LOG',
-  (u): u is boolean => typeof u === 'boolean',
-  (u) => t.success(u !== 'off'),
-  (a) => a,
-);
-
-/** Bearer tokens: LEDGER_TOKENS (JSON), or the JSON file LEDGER_TOKENS_FILE names; none if neither. */
-const Tokens = new t.Type<TokenConfig[], unknown>(
-  'LEDGER_TOKENS',
-  TokensConfig.is,
-  (u, c) => {
-    const given = u as { json?: string; file?: string };
-    let json = given.json;
-    if (json === undefined && given.file !== undefined) {
-      try {
-        json = readFileSync(given.file, 'utf8');
-      } catch (err) {
-        return t.failure(
-          u,
-          c,
-          `LEDGER_TOKENS_FILE: cannot read ${given.file}: ${(err as Error).message}`,
-        );
-      }
-    }
-    if (json === undefined || json.trim() === '') return t.success([]);
-    const r = parseTokens(json);
-    return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
-  },
-  (a) => a,
-);
-
-const CodexHomeC = new t.Type<CodexHome, unknown>(
-  'CodexHome',
-  (u): u is CodexHome => u instanceof CodexHome,
-  (u, c) => (u instanceof CodexHome ? t.success(u) : t.failure(u, c)),
-  (a) => a,
-);
 
 // --- Sections: the settings that go together ---
 
@@ -257,7 +136,6 @@ const CONFIGS = {
 
 export type CommandName = keyof typeof CONFIGS;
 export type ConfigOf<N extends CommandName> = t.TypeOf<(typeof CONFIGS)[N]>;
-export const isCommandName = (name: string): name is CommandName => Object.hasOwn(CONFIGS, name);
 
 /** What the operator wrote, by section, with the defaults that depend on the command applied. */
 const given = (command: CommandName, flags: Flags, env: Env) => {

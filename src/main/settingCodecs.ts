@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
+import { CodexHome } from '../codex/codexHome.js';
+import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
+
+/**
+ * The codecs of single settings, from what the operator wrote to its value: each refusal is a
+ * message naming the setting. The configuration (config.ts) is built of them.
+ */
+
+/** A setting written as text, parsed by `parse`; its refusal is the message `parse` gives. */
+export const fromText = <A>(
+  name: string,
+  is: (u: unknown) => u is A,
+  parse: (text: string) => E.Either<string, A>,
+): t.Type<A, unknown> =>
+  new t.Type<A, unknown>(
+    name,
+    is,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, `${name} must be text`);
+      const r = parse(u);
+      return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
+    },
+    (a) => a,
+  );
+
+/** `codec`, or undefined when the setting is not given. */
+export const optional = <A>(codec: t.Type<A, unknown>): t.Type<A | undefined, unknown> =>
+  new t.Type<A | undefined, unknown>(
+    `${codec.name}?`,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === undefined ? t.success(undefined) : codec.validate(u, c)),
+    (a) => a,
+  );
+
+/** `codec`, then a rule over the whole value: a message refuses it. */
+export const checked = <C extends t.Mixed>(
+  codec: C,
+  rule: (a: t.TypeOf<C>) => string | undefined,
+): t.Type<t.TypeOf<C>, t.OutputOf<C>> =>
+  new t.Type<t.TypeOf<C>, t.OutputOf<C>>(
+    codec.name,
+    codec.is,
+    (u, c) =>
+      E.chain((a: t.TypeOf<C>) => {
+        const refused = rule(a);
+        return refused === undefined ? t.success(a) : t.failure(u, c, refused);
+      })(codec.validate(u, c)),
+    codec.encode,
+  );
+
+const isNumber = (u: unknown): u is number => typeof u === 'number';
+const isString = (u: unknown): u is string => typeof u === 'string';
+
+/** A folder or file path, made absolute against the working directory. */
+export const AbsolutePath = fromText('path', isString, (text) => E.right(resolve(text)));
+
+export const Port = fromText('PORT', isNumber, (text) => {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65535
+    ? E.right(n)
+    : E.left(`PORT must be an integer from 0 to 65535, got "${text}"`);
+});
+
+export const positiveInteger = (name: string, meaning?: string) =>
+  fromText(name, isNumber, (text) =>
+    /^[1-9]\d*$/.test(text)
+      ? E.right(Number(text))
+      : E.left(
+          `${name} must be a positive integer${meaning ? ` (${meaning})` : ''}, got "${text}"`,
+        ),
+  );
+
+/** The contents of the PEM file the setting `name` names. */
+export const pemFile = (name: string) =>
+  fromText(name, Buffer.isBuffer, (file) => {
+    try {
+      return E.right(readFileSync(file));
+    } catch (err) {
+      return E.left(`${name}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  });
+
+/** KEY_SERVICE_TOKEN: required by the key service and by every instance that uses it. */
+export const KeyServiceToken = fromText('KEY_SERVICE_TOKEN', isString, (token) =>
+  token.length >= MIN_KEY_SERVICE_TOKEN
+    ? E.right(token)
+    : E.left(
+        `KEY_SERVICE_TOKEN must be set, at least ${MIN_KEY_SERVICE_TOKEN} characters (it guards the content keys)`,
+      ),
+);
+
+export const KeyServiceUrl = fromText('KEY_SERVICE_URL', isString, (url) =>
+  /^https?:\/\/[^/]+/.test(url)
+    ? E.right(url)
+    : E.left(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`),
+);
+
+/** `LEDGER_LOG=off` silences the request log; anything else leaves it on. */
+export const LogSwitch = new t.Type<boolean, unknown>(
+  'LEDGER_LOG',
+  (u): u is boolean => typeof u === 'boolean',
+  (u) => t.success(u !== 'off'),
+  (a) => a,
+);
+
+/** Bearer tokens: LEDGER_TOKENS (JSON), or the JSON file LEDGER_TOKENS_FILE names; none if neither. */
+export const Tokens = new t.Type<TokenConfig[], unknown>(
+  'LEDGER_TOKENS',
+  TokensConfig.is,
+  (u, c) => {
+    const given = u as { json?: string; file?: string };
+    let json = given.json;
+    if (json === undefined && given.file !== undefined) {
+      try {
+        json = readFileSync(given.file, 'utf8');
+      } catch (err) {
+        return t.failure(
+          u,
+          c,
+          `LEDGER_TOKENS_FILE: cannot read ${given.file}: ${(err as Error).message}`,
+        );
+      }
+    }
+    if (json === undefined || json.trim() === '') return t.success([]);
+    const r = parseTokens(json);
+    return E.isLeft(r) ? t.failure(u, c, r.left) : t.success(r.right);
+  },
+  (a) => a,
+);
+
+export const CodexHomeC = new t.Type<CodexHome, unknown>(
+  'CodexHome',
+  (u): u is CodexHome => u instanceof CodexHome,
+  (u, c) => (u instanceof CodexHome ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+);
