@@ -7,11 +7,11 @@ import { serveCommand } from './serveCommand.js';
 import { workerCommand } from './workerCommand.js';
 
 /** Every command, in the order the usage lists them. */
-export const COMMANDS = [
+export const COMMANDS: readonly Command[] = [
   serveCommand,
   workerCommand,
   rebuildCommand,
   keyServiceCommand,
   appServerCommand,
   importCommand,
-] as readonly Command[];
+];
