@@ -19,6 +19,7 @@ export type WorkerLoopOptions = {
  * told by `wakeOn` or a caller's `wake()`).
  */
 export class WorkerLoop {
+  private readonly wakeOn: Signal | undefined;
   private readonly idleMs: number;
   private readonly onPass: (r: PassResult) => void;
   private readonly onError: (err: unknown) => void;
@@ -33,8 +34,9 @@ export class WorkerLoop {
   constructor(
     private readonly worker: DeletionWorker,
     private readonly clock: Clock,
-    private readonly opts: WorkerLoopOptions = {},
+    opts: WorkerLoopOptions = {},
   ) {
+    this.wakeOn = opts.wakeOn;
     this.idleMs = opts.idleMs ?? 1000;
     this.onPass = opts.onPass ?? (() => {});
     this.onError = opts.onError ?? ((err) => console.error('deletion worker:', err));
@@ -43,7 +45,7 @@ export class WorkerLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.opts.wakeOn?.subscribe(() => this.wake()) ?? null;
+    this.unsubscribe = this.wakeOn?.subscribe(() => this.wake()) ?? null;
     this.loop = this.run();
   }
 
