@@ -20,6 +20,7 @@ import { KeyServiceClient, type KeyServiceClientOptions } from '../io/keys/keySe
 import type { KeyStore } from '../io/keys/keyStore.js';
 import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { RolloutPurger } from '../io/rolloutFiles.js';
+import { DeletionSignals } from '../projections/deletionSignals.js';
 import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
 import { allProjections, openReadModels } from '../projections/readModels.js';
@@ -73,7 +74,9 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
   const repo = new ThreadRepository(store, codec, clock, uuidv7);
   const purger = new RolloutPurger(cfg.rolloutRoots);
   const readDb = openReadModels(join(dataDir, 'read.db'));
-  const runner = new ProjectionRunner(readDb, store, codec, allProjections);
+  // What the read models learn of deletions, as they learn it from the log (see DeletionSignals).
+  const deletions = new DeletionSignals();
+  const runner = new ProjectionRunner(readDb, store, codec, allProjections, { deletions });
   const queries = new ReadModelQueries(readDb);
   // A rollout a writer names must be one the purge accepts, and not already another thread's.
   const rolloutPaths = new RolloutPathPolicy(cfg.rolloutRoots, async (path) => {
@@ -97,19 +100,17 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
     retry: cfg.retry,
     batchSize: cfg.workerBatchSize,
     pending: async () => {
+      // A pass may be driven without the live runner (awaitDeletion, `worker --until-idle`): it
+      // must still see every tombstone already in the log.
       await runner.catchUp();
       return queries.pendingDeletions(clock()) as ThreadId[];
     },
   });
-  const workerLoop = new WorkerLoop(worker, clock);
+  // A tombstone written by this process or any other wakes the worker at once.
+  const workerLoop = new WorkerLoop(worker, clock, { wakeOn: deletions.requested });
+  // A deletion finished, here or by another instance's worker: empty the read models' WAL.
   const scrubber = new WalScrubber(readDb);
-  runner.onApplied((events) => {
-    // A tombstone written by this process or any other wakes the worker at once.
-    if (events.some((e) => e.event.type === 'ThreadDeleteRequested')) workerLoop.wake();
-    // A deletion finished, here or by another instance's worker: this instance's read models
-    // dropped the rows at the tombstone, and their WAL may still hold the old pages. Empty it.
-    if (events.some((e) => e.event.type === 'ThreadDeleted')) scrubber.request();
-  });
+  deletions.completed.subscribe(() => scrubber.request());
   return {
     store,
     keys,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventCodec } from '../store/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
+import { Checkpoints } from './checkpoints.js';
 import { createProjectionTables, type Projection } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
 
@@ -27,30 +28,24 @@ export const rebuildProjections = async (
   projections: readonly Projection[],
   onProgress?: (p: RebuildProgress) => void,
 ): Promise<{ applied: number; position: bigint | null }> => {
+  const checkpoints = new Checkpoints(db);
   const dropNext = db.transaction(() => {
     for (const p of projections) {
       for (const t of p.tables) db.exec(`DROP TABLE IF EXISTS ${t}${NEXT}`);
-      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
+      checkpoints.forget(p.name + NEXT);
     }
   });
   dropNext.immediate();
   for (const p of projections) createProjectionTables(db, p, NEXT, { indexes: false });
 
-  const runner = new ProjectionRunner(db, store, codec, projections, NEXT);
+  const runner = new ProjectionRunner(db, store, codec, projections, { suffix: NEXT });
   const head = await store.headPosition();
   let applied = 0;
-  const cp = db.prepare<[string], { position: number | null }>(
-    'SELECT position FROM checkpoints WHERE name = ?',
-  );
-  const positionOf = (name: string): bigint | null => {
-    const v = cp.get(name)?.position;
-    return v == null ? null : BigInt(v);
-  };
   const swap = db.transaction((): boolean => {
     // The live projections must not be ahead of the rebuilt ones, or the swap would go back in time.
     for (const p of projections) {
-      const live = positionOf(p.name);
-      const next = positionOf(p.name + NEXT);
+      const live = checkpoints.of(p.name);
+      const next = checkpoints.of(p.name + NEXT);
       if (live !== null && (next === null || next < live)) return false;
     }
     for (const p of projections) {
@@ -58,11 +53,8 @@ export const rebuildProjections = async (
         db.exec(`DROP TABLE IF EXISTS ${t}`);
         db.exec(`ALTER TABLE ${t}${NEXT} RENAME TO ${t}`);
       }
-      db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)').run(
-        p.name,
-        positionOf(p.name + NEXT),
-      );
-      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(p.name + NEXT);
+      checkpoints.put(p.name, checkpoints.of(p.name + NEXT));
+      checkpoints.forget(p.name + NEXT);
     }
     return true;
   });
@@ -82,6 +74,6 @@ export const rebuildProjections = async (
     applied += await runner.catchUp((n, position) =>
       onProgress?.({ applied: applied + n, position, head }),
     );
-    if (swap.immediate()) return { applied, position: positionOf(projections[0]!.name) };
+    if (swap.immediate()) return { applied, position: checkpoints.of(projections[0]!.name) };
   }
 };

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DeletionSignals } from '../../src/projections/deletionSignals.js';
+import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
+import { allProjections } from '../../src/projections/readModels.js';
 import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 
@@ -30,5 +33,27 @@ describe('following the log', () => {
     for (const [i, id] of ids.entries())
       expect(f.ledger.queries.sessionName(id as never)).toBe(`thread ${i}`);
     expect(fetches).toBeLessThan(10); // one per event would be 30
+  });
+
+  it('signals a tombstone and a completed deletion once each, when the read models hold them, caught up or followed live', async () => {
+    const deletions = new DeletionSignals();
+    const { readDb, store, codec, queries } = f.ledger;
+    const runner = new ProjectionRunner(readDb, store, codec, allProjections, { deletions });
+    const told: string[] = [];
+    const status = (id: string) => queries.deletion(id)?.record.status;
+    const id = await f.root();
+    deletions.requested.subscribe(() => told.push(`requested, ${status(id)}`));
+    deletions.completed.subscribe(() => told.push(`completed, ${status(id)}`));
+    unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
+    await runner.catchUp();
+    expect(told).toEqual(['requested, pending']);
+    runner.start();
+    // The worker's passes catch the ledger's own runner up on the same read models: this runner's
+    // live subscription still hears the completion, as a second process on read.db would.
+    for (let i = 0; i < 10 && status(id) !== 'deleted'; i++) await f.ledger.worker.runPass();
+    for (let i = 0; i < 200 && told.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await runner.catchUp(); // overlaps what the live subscription applied: told nothing again
+    expect(told).toEqual(['requested, pending', 'completed, deleted']);
+    await runner.stop();
   });
 });

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { useProjectionSpec } from '../support/projectionSpec.js';
 
-describe('subtree graph and session index', () => {
-  const f = useLedgerFixture();
+describe('the subtree graph and the session index, given threads spawned, renamed and deleted', () => {
+  const spec = useProjectionSpec();
+  const rename = (threadId: ThreadId, name: string) =>
+    spec.given({ type: 'ThreadRenamed', data: { threadId, name, indexedIn: null } });
 
-  it('answers children, descendants and ancestors', async () => {
-    const root = await f.root();
-    const a = await f.child(root);
-    const b = await f.child(root);
-    const a1 = await f.child(a);
-    const a11 = await f.child(a1);
-    await f.ledger.runner.catchUp();
-    const q = f.ledger.queries;
+  it('answers children, descendants and ancestors', () => {
+    const root = spec.root();
+    const a = spec.child(root);
+    const b = spec.child(root);
+    const a1 = spec.child(a);
+    const a11 = spec.child(a1);
+    const q = spec.queries;
     expect(
       q
         .children(root)
@@ -28,7 +30,7 @@ describe('subtree graph and session index', () => {
   });
 
   it('never loops on a loop in the graph (a self-parent, a 3-cycle, as a log written before loops were refused could hold)', () => {
-    const db = f.ledger.readDb;
+    const db = spec.db;
     const put = db.prepare(
       "INSERT INTO thread_nodes (thread_id, parent_thread_id, depth, status) VALUES (?, ?, 1, 'live')",
     );
@@ -37,7 +39,7 @@ describe('subtree graph and session index', () => {
     put.run('y', 'x');
     put.run('z', 'y');
     put.run('below', 'y');
-    const q = f.ledger.queries;
+    const q = spec.queries;
     expect(q.ancestors('self')).toEqual([]);
     expect(q.descendants('self')).toEqual([]);
     expect(q.ancestors('below').map((n) => n.thread_id)).toEqual(['y', 'x', 'z']);
@@ -50,28 +52,26 @@ describe('subtree graph and session index', () => {
     ).toEqual(['below', 'y', 'z']);
   });
 
-  it('keeps the graph of a deleted subtree, ids and status only', async () => {
-    const root = await f.root();
-    const a = await f.child(root);
-    unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
-    await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.node(a)?.status).toBe('deleting');
-    await f.ledger.worker.runPass();
-    await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.descendants(root).map((n) => [n.thread_id, n.status])).toEqual([
+  it('keeps the graph of a deleted subtree, ids and status only', () => {
+    const root = spec.root();
+    const a = spec.child(root);
+    // The cascade's tombstones, deepest first, then the worker's completions.
+    spec.deleteRequested(a, root);
+    spec.deleteRequested(root);
+    expect(spec.queries.node(a)?.status).toBe('deleting');
+    spec.deleted(a, root);
+    spec.deleted(root);
+    expect(spec.queries.descendants(root).map((n) => [n.thread_id, n.status])).toEqual([
       [a, 'deleted'],
     ]);
   });
 
-  it('maps a thread to its current name; the last rename wins; gone at the tombstone', async () => {
-    const t = await f.root('first');
-    await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.sessionName(t)).toBe('first');
-    unwrap(await f.ledger.lifecycle.rename(t, ' second ', ctx));
-    await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.sessionName(t)).toBe('second');
-    unwrap(await f.ledger.lifecycle.delete(t, null, ctx));
-    await f.ledger.runner.catchUp();
-    expect(f.ledger.queries.sessionName(t)).toBeNull();
+  it('maps a thread to its current name; the last rename wins; gone at the tombstone', () => {
+    const t = spec.root({ name: 'first' });
+    expect(spec.queries.sessionName(t)).toBe('first');
+    rename(t, 'second'); // the decider trims names: see threadDecider.spec
+    expect(spec.queries.sessionName(t)).toBe('second');
+    spec.deleteRequested(t);
+    expect(spec.queries.sessionName(t)).toBeNull();
   });
 });

@@ -1,36 +1,31 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import type { EventOf } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
-import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/ledgerFixture.js';
+import { useProjectionSpec } from '../support/projectionSpec.js';
 
-describe('thread list', () => {
-  const f = useLedgerFixture();
+describe('the thread list, given threads started, renamed, archived and deleted', () => {
+  const spec = useProjectionSpec();
 
-  const list = async (params: Record<string, unknown>) => {
-    await f.ledger.runner.catchUp();
-    return unwrap(listThreads(f.ledger.readDb, params));
-  };
+  const list = async (params: Record<string, unknown>) => unwrap(listThreads(spec.db, params));
   const ids = async (params: Record<string, unknown>) =>
     (await list(params)).rows.map((r) => r.thread_id);
 
-  const start = async (over: Parameters<typeof startedData>[0]) => {
-    const id = newId();
-    unwrap(
-      await f.ledger.lifecycle.start(
-        startedData({ threadId: id, createdAtMs: f.clock.now++, ...over }),
-        ctx,
-      ),
-    );
-    return id;
-  };
+  /** A root thread created now; the clock then moves on, so it is recorded a moment later. */
+  const start = async (over: Partial<EventOf<'ThreadStarted'>['data']>) =>
+    spec.root({ createdAtMs: spec.clock.now++, ...over });
+  const archive = (threadId: ThreadId) =>
+    spec.given({ type: 'ThreadArchived', data: { threadId, rolloutPath: null } });
+  const rename = (threadId: ThreadId, name: string) =>
+    spec.given({ type: 'ThreadRenamed', data: { threadId, name, indexedIn: null } });
 
   it('lists interactive threads by default, newest first, and others when asked', async () => {
     const cli = await start({ sourceKind: 'cli' });
     const exec = await start({ sourceKind: 'exec' });
     const vscode = await start({ sourceKind: 'vscode' });
-    const child = await f.child(cli);
+    const child = spec.child(cli);
     expect(await ids({})).toEqual([vscode, cli]);
     expect(await ids({ sourceKinds: [] })).toEqual([vscode, cli]);
     expect(await ids({ sourceKinds: ['exec', 'subAgentThreadSpawn'] })).toEqual([child, exec]);
@@ -40,7 +35,7 @@ describe('thread list', () => {
     const a = await start({ cwd: '/a', modelProvider: 'openai', name: 'Fix the Build' });
     const b = await start({ cwd: '/b', modelProvider: 'azure', name: '100% done_now' });
     const c = await start({ cwd: '/a', modelProvider: 'azure' });
-    unwrap(await f.ledger.lifecycle.archive(c, ctx));
+    archive(c);
     expect(await ids({ archived: true })).toEqual([c]);
     expect(await ids({ archived: false })).toEqual([b, a]);
     expect(await ids({ cwd: '/a' })).toEqual([a]);
@@ -56,8 +51,8 @@ describe('thread list', () => {
   it('sorts by created or updated time, either way', async () => {
     const a = await start({});
     const b = await start({});
-    f.clock.now += 10_000;
-    unwrap(await f.ledger.lifecycle.rename(a, 'touched', ctx));
+    spec.clock.now += 10_000;
+    rename(a, 'touched');
     expect(await ids({ sortKey: 'created_at', sortDirection: 'asc' })).toEqual([a, b]);
     expect(await ids({ sortKey: 'created_at' })).toEqual([b, a]);
     expect(await ids({ sortKey: 'updated_at' })).toEqual([a, b]);
@@ -84,7 +79,7 @@ describe('thread list', () => {
         // concurrent writes between pages: new threads, deletions of others
         await start({ createdAtMs: 1000 + (page % 7) });
         const victim = doomed.pop();
-        if (victim) unwrap(await f.ledger.lifecycle.delete(victim, null, ctx));
+        if (victim) spec.deleteRequested(victim);
         page++;
       } while (cursor !== null);
       expect(new Set(seen).size).toBe(seen.length);
@@ -109,7 +104,7 @@ describe('thread list', () => {
 
   it('refuses bad parameters with a message that says what is wrong', async () => {
     const err = (p: unknown) => {
-      const r = listThreads(f.ledger.readDb, p);
+      const r = listThreads(spec.db, p);
       return E.isLeft(r) ? r.left.message : 'accepted';
     };
     expect(err({ limit: 0 })).toBe('limit must be between 1 and 1000, got 0');

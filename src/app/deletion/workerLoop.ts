@@ -1,11 +1,29 @@
+import type { Signal } from '../../projections/deletionSignals.js';
 import type { Clock } from '../threadRepository.js';
 import type { DeletionWorker, PassResult } from './deletionWorker.js';
 
+export type WorkerLoopOptions = {
+  /**
+   * The notice of a new tombstone (the read models' `DeletionSignals.requested`): it wakes the
+   * loop while it runs, so a deletion starts at once rather than at the next idle poll.
+   */
+  readonly wakeOn?: Signal;
+  readonly idleMs?: number;
+  readonly onPass?: (r: PassResult) => void;
+  readonly onError?: (err: unknown) => void;
+};
+
 /**
  * Runs the deletion worker for as long as the service runs: pass after pass while there is
- * progress, then sleeps until the earliest backoff, the idle poll, or a `wake()` (a new tombstone).
+ * progress, then sleeps until the earliest backoff, the idle poll, or a wake-up (a new tombstone,
+ * told by `wakeOn` or a caller's `wake()`).
  */
 export class WorkerLoop {
+  private readonly wakeOn: Signal | undefined;
+  private readonly idleMs: number;
+  private readonly onPass: (r: PassResult) => void;
+  private readonly onError: (err: unknown) => void;
+  private unsubscribe: (() => void) | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -16,15 +34,18 @@ export class WorkerLoop {
   constructor(
     private readonly worker: DeletionWorker,
     private readonly clock: Clock,
-    private readonly idleMs = 1000,
-    private readonly onPass: (r: PassResult) => void = () => {},
-    private readonly onError: (err: unknown) => void = (err) =>
-      console.error('deletion worker:', err),
-  ) {}
+    opts: WorkerLoopOptions = {},
+  ) {
+    this.wakeOn = opts.wakeOn;
+    this.idleMs = opts.idleMs ?? 1000;
+    this.onPass = opts.onPass ?? (() => {});
+    this.onError = opts.onError ?? ((err) => console.error('deletion worker:', err));
+  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribe = this.wakeOn?.subscribe(() => this.wake()) ?? null;
     this.loop = this.run();
   }
 
@@ -69,6 +90,8 @@ export class WorkerLoop {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.running = false;
     this.wake();
     await this.loop;

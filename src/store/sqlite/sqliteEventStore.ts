@@ -13,17 +13,12 @@ import type {
 } from '../eventStore.js';
 import { followLog } from '../followLog.js';
 
-type Row = {
-  position: number;
-  stream_id: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-};
-
-type RawRow = [number, string, number, string, string, string, string];
+/**
+ * An event row as read back: arrays rather than row objects, since the log is read in bulk by every
+ * catch-up and rebuild. `COLUMNS` and `toRecorded` are the one mapping of a row.
+ */
+type Row = [number, string, number, string, string, string, string];
+const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata';
 
 type Pending = {
   streamId: string;
@@ -95,12 +90,14 @@ export class SqliteEventStore implements EventStore {
       setRevision: this.db.prepare(
         'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
       ),
-      readStream: this.db.prepare<[string, number, number], Row>(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
-      ),
-      readAllRaw: this.db
-        .prepare<[number, number], RawRow>(
-          'SELECT position, stream_id, revision, event_id, type, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      readStream: this.db
+        .prepare<[string, number, number], Row>(
+          `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+        )
+        .raw(true),
+      readAll: this.db
+        .prepare<[number, number], Row>(
+          `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
@@ -210,20 +207,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
-    // Arrays rather than row objects: the log is read in bulk by every catch-up and rebuild.
-    const rows = this.stmt.readAllRaw.all(
-      opts.after === null ? 0 : Number(opts.after),
-      opts.maxCount,
-    );
-    return rows.map((r) => ({
-      position: BigInt(r[0]),
-      streamId: r[1],
-      revision: BigInt(r[2]),
-      id: r[3],
-      type: r[4],
-      data: JSON.parse(r[5]),
-      metadata: JSON.parse(r[6]),
-    }));
+    const rows = this.stmt.readAll.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount);
+    return rows.map(toRecorded);
   }
 
   async headPosition(): Promise<bigint | null> {
@@ -251,12 +236,20 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-const toRecorded = (r: Row): RecordedEvent => ({
-  id: r.event_id,
-  streamId: r.stream_id,
-  type: r.type,
-  revision: BigInt(r.revision),
-  position: BigInt(r.position),
-  data: JSON.parse(r.data),
-  metadata: JSON.parse(r.metadata),
+const toRecorded = ([
+  position,
+  streamId,
+  revision,
+  id,
+  type,
+  data,
+  metadata,
+]: Row): RecordedEvent => ({
+  id,
+  streamId,
+  type,
+  revision: BigInt(revision),
+  position: BigInt(position),
+  data: JSON.parse(data),
+  metadata: JSON.parse(metadata),
 });
