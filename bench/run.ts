@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ledger } from '../src/app/ledger.js';
-import type { DomainEvent, EventOf } from '../src/domain/events.js';
+import type { DomainEvent, ThreadStarted as Started } from '../src/domain/events.js';
 import { streamOf, type ThreadId } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
 import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
@@ -28,7 +28,6 @@ const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: n
 const root = mkdtempSync(join(tmpdir(), 'thread-ledger-bench-'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-type Started = EventOf<'ThreadStarted'>['data'];
 const KINDS = ['cli', 'cli', 'cli', 'vscode', 'exec', 'subAgentThreadSpawn'] as const;
 const started = (i: number, over: Partial<Started> = {}): Started => {
   const threadId = uuidv7() as ThreadId; // Codex thread ids are UUIDv7
