@@ -6,9 +6,10 @@ import { KeyStoreUnavailableError } from '../../src/io/keys/keyStore.js';
 import { loadKeyServiceClient } from '../../src/main/config.js';
 import { allProjections } from '../../src/projections/readModels.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
-import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, ledgerFixture } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
 import { makeTestPki } from '../support/tlsCerts.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('thread-ledger serve', () => {
   const cleanups: (() => Promise<void>)[] = [];

@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStarted as Started } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { openLedger } from '../../src/main/openLedger.js';
-import { unwrap } from '../support/ledgerFixture.js';
 import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { userMessage, writeRolloutFile } from '../support/rolloutWriter.js';
 import { ServeProcess } from '../support/serveProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 const at = (i: number) => new Date(Date.UTC(2026, 3, 1, 8, 0, i));

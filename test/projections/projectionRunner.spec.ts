@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('following the log', () => {
   const f = useLedgerFixture();

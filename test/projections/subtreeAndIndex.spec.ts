@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('subtree graph and session index', () => {
   const f = useLedgerFixture();

@@ -2,8 +2,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('thread list', () => {
   const f = useLedgerFixture();
