@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ledger } from '../src/app/ledger.js';
-import type { DomainEvent, EventOf } from '../src/domain/events.js';
+import type { DomainEvent, ThreadStarted as Started } from '../src/domain/events.js';
 import { streamOf, type ThreadId } from '../src/domain/ids.js';
 import type { CommandContext } from '../src/domain/metadata.js';
+import { newThread } from '../src/domain/newThread.js';
 import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
 import { openLedger } from '../src/main/openLedger.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
@@ -28,29 +29,20 @@ const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: n
 const root = mkdtempSync(join(tmpdir(), 'thread-ledger-bench-'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-type Started = EventOf<'ThreadStarted'>['data'];
 const KINDS = ['cli', 'cli', 'cli', 'vscode', 'exec', 'subAgentThreadSpawn'] as const;
-const started = (i: number, over: Partial<Started> = {}): Started => {
-  const threadId = uuidv7() as ThreadId; // Codex thread ids are UUIDv7
-  return {
-    threadId,
-    sessionId: threadId,
-    parentThreadId: null,
-    depth: 0 as Started['depth'],
+const started = (i: number, over: Partial<Started> = {}): Started =>
+  newThread({
+    threadId: uuidv7() as ThreadId, // Codex thread ids are UUIDv7
     sourceKind: KINDS[i % KINDS.length]!,
     cwd: `/home/dev/project-${i % 20}`,
     modelProvider: i % 5 === 0 ? 'azure' : 'openai',
     originator: 'codex_cli_rs',
     cliVersion: '0.169.0',
-    gitInfo: null,
     createdAtMs: 1_790_000_000_000 + i * 1000,
-    rolloutPath: null,
     preview: `Please look at issue ${i} and propose a fix`,
     name: i % 3 === 0 ? `Thread number ${i}` : null,
-    codex: null,
     ...over,
-  };
-};
+  });
 
 const open = (
   name: string,

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../domain/commands.js';
-import type { EventOf } from '../domain/events.js';
+import type { ThreadStarted as Started } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { decide } from '../domain/threadDecider.js';
@@ -18,8 +18,6 @@ export type Relocation = {
    */
   orphaned(threadId: ThreadId, path: string): Promise<void>;
 };
-
-type Started = EventOf<'ThreadStarted'>['data'];
 
 export type Changed = {
   readonly threadIds: ThreadId[];

@@ -3,10 +3,10 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import {
   type CodexThreadMeta,
-  type EventOf,
   nullable,
   type SessionSource,
   type SourceKind,
+  type ThreadStarted as Started,
 } from '../domain/events.js';
 import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
 import { ThreadId } from '../domain/ids.js';
@@ -104,8 +104,6 @@ export const sourceKindOf = (s: SessionSource): SourceKind => {
   if (typeof sub === 'object' && 'thread_spawn' in sub) return 'subAgentThreadSpawn';
   return 'subAgentOther';
 };
-
-type Started = EventOf<'ThreadStarted'>['data'];
 
 /** What a rollout says about its thread: the `ThreadStarted` payload it imports as. */
 export type RolloutInfo = { readonly started: Started; readonly spawnDepth: number | null };

@@ -81,6 +81,8 @@ export const ThreadStarted = t.type({
   name: Content,
   codex: nullable(CodexThreadMeta),
 });
+/** A thread's `ThreadStarted` payload: what it was started with. */
+export type ThreadStarted = t.TypeOf<typeof ThreadStarted>;
 
 /** The spawn edge, on the parent's stream. */
 export const SubagentSpawned = t.type({

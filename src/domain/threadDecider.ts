@@ -12,8 +12,10 @@ export { evolve, initialState };
 
 type Decision = E.Either<DomainError, DomainEvent[]>;
 
-const ok = (...events: DomainEvent[]): Decision => E.right(events);
-const fail = (e: DomainError): Decision => E.left(e);
+/** The command is taken: these events are what it records (none, if it was already done). */
+const accept = (...events: DomainEvent[]): Decision => E.right(events);
+/** The command is refused, and why; nothing is recorded. */
+const reject = (e: DomainError): Decision => E.left(e);
 
 /** The thread a command is about: the stream it must be decided on. */
 export const targetOf = (c: Command): ThreadId => {
@@ -61,60 +63,63 @@ const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' =>
 export const decide = (c: Command, s: ThreadState): Decision => {
   const id = targetOf(c);
   if (s.started && s.started.threadId !== id)
-    return fail({ kind: 'WrongThread', expected: s.started.threadId, got: id });
+    return reject({ kind: 'WrongThread', expected: s.started.threadId, got: id });
 
   if (isTombstoned(s) && !PURGE_COMMANDS.has(c.type)) {
     return c.type === 'DeleteThread'
-      ? fail({ kind: 'AlreadyDeleted', threadId: id, status: tombstoneStatus(s) })
-      : fail({ kind: 'ThreadTombstoned', threadId: id, status: tombstoneStatus(s) });
+      ? reject({ kind: 'AlreadyDeleted', threadId: id, status: tombstoneStatus(s) })
+      : reject({ kind: 'ThreadTombstoned', threadId: id, status: tombstoneStatus(s) });
   }
 
   switch (c.type) {
     case 'StartThread': {
-      if (s.status !== 'absent') return fail({ kind: 'ThreadAlreadyExists', threadId: id });
+      if (s.status !== 'absent') return reject({ kind: 'ThreadAlreadyExists', threadId: id });
       // A thread is never its own parent: no walk up the spawn graph may loop on it.
-      if (c.thread.parentThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
-      if (c.thread.name === null) return ok({ type: 'ThreadStarted', data: c.thread });
+      if (c.thread.parentThreadId === id) return reject({ kind: 'SelfSpawn', threadId: id });
+      if (c.thread.name === null) return accept({ type: 'ThreadStarted', data: c.thread });
       return E.map((name: string): DomainEvent[] => [
         { type: 'ThreadStarted', data: { ...c.thread, name } },
       ])(normalizeName(id, c.thread.name));
     }
     case 'SpawnSubagent':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      if (c.childThreadId === id) return fail({ kind: 'SelfSpawn', threadId: id });
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      if (c.childThreadId === id) return reject({ kind: 'SelfSpawn', threadId: id });
       // A retried spawn finds its edge already there: nothing more to record.
-      if (s.children.includes(c.childThreadId)) return ok();
-      return ok({
+      if (s.children.includes(c.childThreadId)) return accept();
+      return accept({
         type: 'SubagentSpawned',
         data: { parentThreadId: id, childThreadId: c.childThreadId },
       });
     case 'RenameThread':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      if (s.archived) return fail({ kind: 'ThreadArchived', threadId: id });
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      if (s.archived) return reject({ kind: 'ThreadArchived', threadId: id });
       return E.map((name: string): DomainEvent[] => [
         { type: 'ThreadRenamed', data: { threadId: id, name, indexedIn: c.indexedIn } },
       ])(normalizeName(id, c.name));
     case 'UpdateThread':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      return ok({ type: 'ThreadUpdated', data: { threadId: id, updatedAtMs: c.updatedAtMs } });
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      return accept({ type: 'ThreadUpdated', data: { threadId: id, updatedAtMs: c.updatedAtMs } });
     case 'ArchiveThread':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      if (s.archived) return fail({ kind: 'AlreadyArchived', threadId: id });
-      return ok({ type: 'ThreadArchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      if (s.archived) return reject({ kind: 'AlreadyArchived', threadId: id });
+      return accept({ type: 'ThreadArchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
     case 'UnarchiveThread':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      if (!s.archived) return fail({ kind: 'NotArchived', threadId: id });
-      return ok({ type: 'ThreadUnarchived', data: { threadId: id, rolloutPath: c.rolloutPath } });
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      if (!s.archived) return reject({ kind: 'NotArchived', threadId: id });
+      return accept({
+        type: 'ThreadUnarchived',
+        data: { threadId: id, rolloutPath: c.rolloutPath },
+      });
     case 'DeleteThread':
-      if (s.status === 'absent') return fail({ kind: 'ThreadNotFound', threadId: id });
-      return ok({
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      return accept({
         type: 'ThreadDeleteRequested',
         data: { threadId: id, rootThreadId: id, reason: c.reason },
       });
     case 'TombstoneDescendant':
       // Written even into a stream that does not exist yet, so that a late start is refused.
-      if (isTombstoned(s)) return ok();
-      return ok({
+      if (isTombstoned(s)) return accept();
+      return accept({
         type: 'ThreadDeleteRequested',
         data: { threadId: id, rootThreadId: c.rootThreadId, reason: null },
       });
@@ -132,12 +137,13 @@ export const decide = (c: Command, s: ThreadState): Decision => {
         c.type === 'RecordRolloutPurged' || c.type === 'RecordSessionIndexPurged';
       if (s.status !== 'deleting' && !(lateArtifact && s.status === 'deleted'))
         return notDeleting(s, id, key);
-      if (isStepDone(s, key)) return fail({ kind: 'StepAlreadyRecorded', threadId: id, step: key });
-      return ok(event);
+      if (isStepDone(s, key))
+        return reject({ kind: 'StepAlreadyRecorded', threadId: id, step: key });
+      return accept(event);
     }
     case 'RecordStepFailed':
       if (s.status !== 'deleting') return notDeleting(s, id, c.failure.step);
-      return ok({ type: 'DeletionStepFailed', data: c.failure });
+      return accept({ type: 'DeletionStepFailed', data: c.failure });
     case 'CompleteDeletion': {
       if (s.status !== 'deleting') return notDeleting(s, id, 'complete');
       const remaining = [
@@ -145,8 +151,8 @@ export const decide = (c: Command, s: ThreadState): Decision => {
         ...pendingChildren(id, s, c.children).map((child) => `child:${child}`),
       ];
       if (remaining.length > 0)
-        return fail({ kind: 'DeletionIncomplete', threadId: id, remaining });
-      return ok({
+        return reject({ kind: 'DeletionIncomplete', threadId: id, remaining });
+      return accept({
         type: 'ThreadDeleted',
         data: { threadId: id, rootThreadId: s.rootThreadId ?? id },
       });
@@ -187,5 +193,8 @@ const stepEvent = (c: RecordCommand): DomainEvent => {
 
 const notDeleting = (s: ThreadState, threadId: ThreadId, step: string): Decision =>
   s.status === 'deleted'
-    ? fail({ kind: 'StepAlreadyRecorded', threadId, step })
-    : fail({ kind: 'NotTombstoned', threadId });
+    ? reject({ kind: 'StepAlreadyRecorded', threadId, step })
+    : reject({ kind: 'NotTombstoned', threadId });
+
+/** The thread decider, whole: what its specifications (and any runner) are written against. */
+export const threadDecider = { decide, evolve, initialState } as const;

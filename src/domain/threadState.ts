@@ -1,10 +1,8 @@
-import type { DomainEvent, EventOf } from './events.js';
+import type { DomainEvent, ThreadStarted } from './events.js';
 import type { ThreadId } from './ids.js';
 import { stepDoneBy } from './purgeSteps.js';
 
 export type ThreadStatus = 'absent' | 'live' | 'deleting' | 'deleted';
-
-type Started = EventOf<'ThreadStarted'>['data'];
 
 /**
  * Everything the decider and the deletion process need to know about one thread, and no more:
@@ -12,7 +10,7 @@ type Started = EventOf<'ThreadStarted'>['data'];
  */
 export type ThreadState = {
   readonly status: ThreadStatus;
-  readonly started: Started | null;
+  readonly started: ThreadStarted | null;
   readonly archived: boolean;
   readonly children: readonly ThreadId[];
   /** Every place the rollout has been recorded at; all are purged on deletion. */

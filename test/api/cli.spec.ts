@@ -9,10 +9,11 @@ import { allProjections } from '../../src/projections/readModels.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
-import { ctx, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, ledgerFixture } from '../support/ledgerFixture.js';
 import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { makeTestPki } from '../support/tlsCerts.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('thread-ledger serve', () => {
   const cleanups: (() => Promise<void>)[] = [];

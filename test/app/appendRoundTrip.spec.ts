@@ -2,13 +2,11 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../src/domain/commands.js';
-import type { EventOf } from '../../src/domain/events.js';
+import type { ThreadStarted as Started } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { ctx, type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { newId, startedData } from '../support/threads.js';
-
-type Started = EventOf<'ThreadStarted'>['data'];
 
 /** Numbers a client or a Codex home can hand over, the ones JSON cannot hold among them (1e400 parses to Infinity). */
 const hostileNumber = fc.oneof(

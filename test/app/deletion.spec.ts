@@ -14,9 +14,10 @@ import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { RolloutPurger } from '../../src/io/rolloutFiles.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
 

@@ -8,10 +8,11 @@ import { openLedger } from '../../src/main/openLedger.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { EsdbTestServer } from '../support/esdb/esdbTestServer.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
-import { ctx, unwrap } from '../support/ledgerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 /** Every file under `dir` that holds these bytes. */
 const holding = (dir: string, needle: Buffer): string[] =>

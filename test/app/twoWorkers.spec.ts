@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { exited, startCli } from '../support/cli.js';
-import { ctx, type Fixture, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
+import { unwrap } from '../support/unwrap.js';
 
 const SIZE = 300;
 

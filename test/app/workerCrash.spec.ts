@@ -7,8 +7,9 @@ import type { EventStore } from '../../src/store/eventStore.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { exited, startCli } from '../support/cli.js';
 import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
-import { ctx, type Fixture, ledgerFixture, unwrap } from '../support/ledgerFixture.js';
+import { ctx, type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
+import { unwrap } from '../support/unwrap.js';
 
 const SIZE = 400;
 

@@ -9,9 +9,10 @@ import { CodexThreads } from '../../src/codex/codexThreads.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { openCodexLedger } from '../../src/main/openCodexLedger.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';
-import { ctx, unwrap } from '../support/ledgerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('a thread deleted while its archive moves its rollout', () => {
   let ledger: Ledger;

@@ -22,9 +22,9 @@ import {
   generateCodexHome,
   writeRollout,
 } from '../support/codexHomeFixture.js';
-import { unwrap } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { tempDir } from '../support/tempDir.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('importing a Codex home', () => {
   let fx: CodexHomeFixture;

@@ -8,8 +8,9 @@ import { openCodexLedger } from '../../src/main/openCodexLedger.js';
 import { exited, listeningOn, startCli } from '../support/cli.js';
 import { filesContaining, seedCodexDatabases } from '../support/codexDatabasesFixture.js';
 import { generateCodexHome } from '../support/codexHomeFixture.js';
-import { ctx, unwrap } from '../support/ledgerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
 import { tempDir } from '../support/tempDir.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('worker over a Codex home', () => {
   it('purges what Codex keeps only when it knows the home; without it the step fails, visibly, and nothing is lost', async () => {

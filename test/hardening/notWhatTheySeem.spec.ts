@@ -3,15 +3,15 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventOf } from '../../src/domain/events.js';
+import type { ThreadStarted as Started } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { openLedger } from '../../src/main/openLedger.js';
-import { unwrap } from '../support/ledgerFixture.js';
 import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { userMessage, writeRolloutFile } from '../support/rolloutWriter.js';
 import { ServeProcess } from '../support/serveProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 const at = (i: number) => new Date(Date.UTC(2026, 3, 1, 8, 0, i));
@@ -129,7 +129,6 @@ describe('files that are not what they seem', () => {
     cleanups.push(() => dir.remove());
     const data = join(dir.path, 'data');
     const ledger = openLedger({ dataDir: data, rolloutRoots: [join(dir.path, 'rollouts')] });
-    type Started = EventOf<'ThreadStarted'>['data'];
     const ctx = { actor: 'legacy-import', requestId: 'r', causationId: null };
     const [a, b, c, d] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()] as [
       ThreadId,

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DeletionSignals } from '../../src/projections/deletionSignals.js';
 import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
 import { allProjections } from '../../src/projections/readModels.js';
-import { ctx, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('following the log', () => {
   const f = useLedgerFixture();

@@ -8,7 +8,8 @@ import { allProjections } from '../../src/projections/readModels.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { rng } from '../support/jitteryStore.js';
-import { ctx, type Fixture, unwrap, useLedgerFixture } from '../support/ledgerFixture.js';
+import { ctx, type Fixture, useLedgerFixture } from '../support/ledgerFixture.js';
+import { unwrap } from '../support/unwrap.js';
 
 /** Every row of every projection table, in a stable order. */
 const snapshot = (db: Database.Database): Record<string, unknown[]> =>

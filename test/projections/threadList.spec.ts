@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventOf } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
-import { unwrap } from '../support/ledgerFixture.js';
 import { useProjectionSpec } from '../support/projectionSpec.js';
+import { unwrap } from '../support/unwrap.js';
 
 describe('the thread list, given threads started, renamed, archived and deleted', () => {
   const spec = useProjectionSpec();

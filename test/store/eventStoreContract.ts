@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../src/store/eventStore.js';
+import { unwrap } from '../support/unwrap.js';
 
 /** Builds a fresh, empty store for each test; `cleanup` runs after it is closed. */
 export type StoreFactory = () => Promise<{ store: EventStore; cleanup?: () => Promise<void> }>;
@@ -12,14 +13,6 @@ const ev = (type = 'Happened', data: unknown = { n: 1 }): EventToAppend => ({
   data,
   metadata: { actor: 'test' },
 });
-
-const expectRight = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r))
-    throw new Error(
-      `expected success, got ${JSON.stringify(r.left, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
-    );
-  return r.right;
-};
 
 const take = async (sub: AsyncIterable<RecordedEvent>, n: number): Promise<RecordedEvent[]> => {
   const out: RecordedEvent[] = [];
@@ -49,10 +42,8 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
     describe('append with an expected revision', () => {
       it('starts a new stream at revision 0 with no_stream, and counts up', async () => {
         const id = s();
-        expect(expectRight(await store.append(id, [ev()], 'no_stream')).nextExpectedRevision).toBe(
-          0n,
-        );
-        expect(expectRight(await store.append(id, [ev(), ev()], 0n)).nextExpectedRevision).toBe(2n);
+        expect(unwrap(await store.append(id, [ev()], 'no_stream')).nextExpectedRevision).toBe(0n);
+        expect(unwrap(await store.append(id, [ev(), ev()], 0n)).nextExpectedRevision).toBe(2n);
         expect((await store.readStream(id)).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
       });
 
@@ -82,9 +73,9 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
       it('accepts stream_exists on an existing stream', async () => {
         const id = s();
         await store.append(id, [ev()], 'no_stream');
-        expect(
-          expectRight(await store.append(id, [ev()], 'stream_exists')).nextExpectedRevision,
-        ).toBe(1n);
+        expect(unwrap(await store.append(id, [ev()], 'stream_exists')).nextExpectedRevision).toBe(
+          1n,
+        );
       });
 
       it('refuses a stale exact revision and writes nothing', async () => {
@@ -99,15 +90,15 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
 
       it('accepts any, on a missing or an existing stream', async () => {
         const id = s();
-        expectRight(await store.append(id, [ev()], 'any'));
-        expect(expectRight(await store.append(id, [ev()], 'any')).nextExpectedRevision).toBe(1n);
+        unwrap(await store.append(id, [ev()], 'any'));
+        expect(unwrap(await store.append(id, [ev()], 'any')).nextExpectedRevision).toBe(1n);
       });
 
       it('is idempotent when the same events (same ids) are appended again', async () => {
         const id = s();
         const batch = [ev(), ev()];
-        const first = expectRight(await store.append(id, batch, 'no_stream'));
-        const again = expectRight(await store.append(id, batch, 'no_stream'));
+        const first = unwrap(await store.append(id, batch, 'no_stream'));
+        const again = unwrap(await store.append(id, batch, 'no_stream'));
         expect(again.nextExpectedRevision).toBe(first.nextExpectedRevision);
         expect(await store.readStream(id)).toHaveLength(2);
       });
@@ -126,7 +117,7 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
           data: { name: 'ü ✓', nested: { a: [1, null] } },
           metadata: { actor: 'alice', requestId: 'r-1' },
         };
-        const { position } = expectRight(await store.append(id, [e], 'no_stream'));
+        const { position } = unwrap(await store.append(id, [e], 'no_stream'));
         const [got] = await store.readStream(id);
         expect(got).toEqual({ ...e, streamId: id, revision: 0n, position });
       });

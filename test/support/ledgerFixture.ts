@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach } from 'vitest';
 import type { Ledger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -10,6 +9,7 @@ import { EsdbTestServer } from './esdb/esdbTestServer.js';
 import { type KeyServiceProcess, startKeyServiceProcess } from './keyServiceProcess.js';
 import { tempDir } from './tempDir.js';
 import { newId, startedData } from './threads.js';
+import { unwrap } from './unwrap.js';
 
 export const ctx: CommandContext = { actor: 'test', requestId: 'req-1', causationId: null };
 
@@ -31,11 +31,6 @@ export type Fixture = {
   connection: string | undefined;
   /** The key service process, with `keyService: true` (restart it in place to simulate an outage). */
   keyService: KeyServiceProcess | undefined;
-};
-
-export const unwrap = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r)) throw new Error(`unexpected error: ${JSON.stringify(r.left)}`);
-  return r.right;
 };
 
 export type Backend = 'sqlite' | 'esdb';

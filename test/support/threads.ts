@@ -1,30 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { EventOf } from '../../src/domain/events.js';
+import type { ThreadStarted } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { newThread } from '../../src/domain/newThread.js';
 
 export const newId = (): ThreadId => randomUUID() as ThreadId;
 
-type Started = EventOf<'ThreadStarted'>['data'];
-
-/** A ThreadStarted payload with plausible defaults. */
-export const startedData = (over: Partial<Started> & { threadId?: ThreadId } = {}): Started => {
-  const threadId = over.threadId ?? newId();
-  return {
-    threadId,
-    sessionId: threadId,
-    parentThreadId: null,
-    depth: 0 as Started['depth'],
+/** A ThreadStarted payload with plausible defaults: a Codex CLI thread, or a subagent under a parent. */
+export const startedData = (over: Partial<ThreadStarted> = {}): ThreadStarted =>
+  newThread({
+    threadId: newId(),
     sourceKind: over.parentThreadId ? 'subAgentThreadSpawn' : 'cli',
     cwd: '/home/dev/project',
     modelProvider: 'openai',
     originator: 'codex_cli_rs',
     cliVersion: '0.169.0',
-    gitInfo: null,
     createdAtMs: 1_790_000_000_000,
-    rolloutPath: null,
     preview: 'hello',
-    name: null,
-    codex: null,
     ...over,
-  };
-};
+  });

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
-import { v7 as uuidv7 } from 'uuid';
 import { awaitDeletion } from '../../app/deletion/awaitDeletion.js';
 import type { Ledger } from '../../app/ledger.js';
-import type { EventOf } from '../../domain/events.js';
-import { streamOf, type ThreadId } from '../../domain/ids.js';
+import type { ThreadStarted as Started } from '../../domain/events.js';
+import { streamOf } from '../../domain/ids.js';
 import { listThreads } from '../../projections/threadListQuery.js';
 import { threadOnWire } from '../appServer/threadWire.js';
 import { threadIdForKey } from './keyedThreadId.js';
@@ -20,34 +19,10 @@ import {
 } from './requests.js';
 import * as R from './responses.js';
 import { defineRoute, type RouteDeps } from './route.js';
+import { startedFrom } from './startedFrom.js';
 
-type Started = EventOf<'ThreadStarted'>['data'];
 const MAX_WAIT_MS = 30_000;
 const CATCH_UP_MS = 2_000;
-
-const startedFrom = (b: StartThreadBody, now: number, keyed: ThreadId | null): Started => {
-  const threadId = b.threadId ?? keyed ?? (uuidv7() as ThreadId);
-  return {
-    threadId,
-    sessionId: threadId,
-    parentThreadId: null,
-    depth: 0 as Started['depth'],
-    sourceKind: b.sourceKind ?? 'appServer',
-    cwd: b.cwd,
-    modelProvider: b.modelProvider,
-    originator: b.originator ?? null,
-    cliVersion: b.cliVersion ?? null,
-    // Field by field: nothing but these three reaches the log, whatever the body held.
-    gitInfo: b.gitInfo
-      ? { sha: b.gitInfo.sha, branch: b.gitInfo.branch, originUrl: b.gitInfo.originUrl }
-      : null,
-    createdAtMs: b.createdAtMs ?? now,
-    rolloutPath: b.rolloutPath ?? null,
-    preview: b.preview ?? null,
-    name: b.name ?? null,
-    codex: null,
-  };
-};
 
 const pos = (p: bigint | null) => (p === null ? null : String(p));
 
