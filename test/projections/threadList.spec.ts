@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import type { EventOf } from '../../src/domain/events.js';
+import type { ThreadStarted } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
 import { useProjectionSpec } from '../support/projectionSpec.js';
@@ -14,7 +14,7 @@ describe('the thread list, given threads started, renamed, archived and deleted'
     (await list(params)).rows.map((r) => r.thread_id);
 
   /** A root thread created now; the clock then moves on, so it is recorded a moment later. */
-  const start = async (over: Partial<EventOf<'ThreadStarted'>['data']>) =>
+  const start = async (over: Partial<ThreadStarted>) =>
     spec.root({ createdAtMs: spec.clock.now++, ...over });
   const archive = (threadId: ThreadId) =>
     spec.given({ type: 'ThreadArchived', data: { threadId, rolloutPath: null } });

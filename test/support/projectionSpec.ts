@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach } from 'vitest';
-import type { DomainEvent, EventOf } from '../../src/domain/events.js';
+import type { DomainEvent, ThreadStarted as Started } from '../../src/domain/events.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { BatchTransaction } from '../../src/projections/batchTransaction.js';
 import { Checkpoints } from '../../src/projections/checkpoints.js';
@@ -8,8 +8,6 @@ import { ReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { allProjections, openReadModels } from '../../src/projections/readModels.js';
 import type { StoredEvent } from '../../src/store/eventCodec.js';
 import { newId, startedData } from './threads.js';
-
-type Started = EventOf<'ThreadStarted'>['data'];
 
 /**
  * Projection specs: given events, then rows. The events are applied to in-memory read models
