@@ -145,7 +145,7 @@ describe('files that are not what they seem', () => {
       [d, c],
     ] as const) {
       unwrap(
-        await ledger.repo.handle(
+        await ledger.commands.handle(
           {
             type: 'StartThread',
             thread: startedData({
@@ -166,7 +166,7 @@ describe('files that are not what they seem', () => {
       [d, c],
     ] as const) {
       unwrap(
-        await ledger.repo.handle(
+        await ledger.commands.handle(
           { type: 'SpawnSubagent', parentThreadId: parent, childThreadId: child },
           ctx,
         ),
