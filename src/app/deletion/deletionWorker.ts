@@ -12,7 +12,7 @@ import {
 import type { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
-import { isTombstoned } from '../../domain/threadState.js';
+import { isChildOf, isTombstoned } from '../../domain/threadState.js';
 import type { CommandHandler } from '../commandHandler.js';
 import type { Clock, Loaded } from '../threadRepository.js';
 import { tombstoneDescendant } from '../tombstoneDescendant.js';
@@ -98,16 +98,21 @@ export class DeletionWorker {
         for (const child of s.children) {
           if (states.has(child)) continue;
           const loaded = await this.o.commands.repo.load(child);
+          if (!isChildOf(loaded.state, id)) continue; // an edge to a thread started elsewhere
           if (loaded.state.status === 'deleted') continue; // already finished: not part of this pass
-          const r = await tombstoneDescendant(
-            this.o.commands,
-            { child, parent: id, rootThreadId: s.rootThreadId ?? id },
-            ctx,
-            loaded,
-          );
-          if (r === null || E.isLeft(r)) continue; // not its child, or decided elsewhere meanwhile
-          recorded += r.right.events.length;
-          states.set(child, r.right);
+          if (isTombstoned(loaded.state)) {
+            states.set(child, loaded); // tombstoned already: joins the pass as it is
+          } else {
+            const r = await tombstoneDescendant(
+              this.o.commands,
+              { child, parent: id, rootThreadId: s.rootThreadId ?? id },
+              ctx,
+              loaded,
+            );
+            if (r === null || E.isLeft(r)) continue;
+            recorded += r.right.events.length;
+            states.set(child, r.right);
+          }
           next.push(child);
         }
       }
