@@ -179,8 +179,7 @@ export class CodexImporter {
     names: Map<string, string>,
     report: ImportReport,
   ): Promise<void> {
-    const { commands, lifecycle } = this.ledger;
-    const { repo } = commands;
+    const { repo, commands, lifecycle } = this.ledger;
     const id = info.started.threadId;
     const loaded = await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
