@@ -247,7 +247,7 @@ export const buildServer = async (
         `thread_ledger_projection_lag ${await projectionLag()}`,
         '# HELP thread_ledger_commands_total Commands handled, by type and outcome (applied, unchanged, replayed, or the refusal).',
         '# TYPE thread_ledger_commands_total counter',
-        ...ledger.repo.stats
+        ...ledger.commands.stats
           .entries()
           .map(
             ([type, outcome, n]) =>
@@ -255,7 +255,7 @@ export const buildServer = async (
           ),
         '# HELP thread_ledger_append_conflicts_total Appends that lost a race to another writer of the stream (then decided again).',
         '# TYPE thread_ledger_append_conflicts_total counter',
-        `thread_ledger_append_conflicts_total ${ledger.repo.stats.conflicts}`,
+        `thread_ledger_append_conflicts_total ${ledger.commands.stats.conflicts}`,
         '# HELP thread_ledger_unreadable_content_total Sealed values that did not open under their thread key (a lost or wrong key store).',
         '# TYPE thread_ledger_unreadable_content_total counter',
         `thread_ledger_unreadable_content_total ${ledger.codec.unreadable}`,

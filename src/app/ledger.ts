@@ -6,6 +6,7 @@ import type { ReadModelQueries } from '../projections/readModelQueries.js';
 import type { WalScrubber } from '../projections/walScrubber.js';
 import type { EventCodec } from '../store/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
+import type { CommandHandler } from './commandHandler.js';
 import type { DeletionWorker } from './deletion/deletionWorker.js';
 import type { WorkerLoop } from './deletion/workerLoop.js';
 import type { ThreadLifecycle } from './threadLifecycle.js';
@@ -21,6 +22,7 @@ export type Ledger = {
   readonly purger: RolloutPurger;
   readonly codec: EventCodec;
   readonly repo: ThreadRepository;
+  readonly commands: CommandHandler;
   readonly lifecycle: ThreadLifecycle;
   readonly readDb: Database.Database;
   readonly runner: ProjectionRunner;

@@ -3,10 +3,11 @@ import type { Command } from '../domain/commands.js';
 import type { ThreadStarted as Started } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { decide } from '../domain/threadDecider.js';
-import { isChildOf, type ThreadState } from '../domain/threadState.js';
+import type { ThreadState } from '../domain/threadState.js';
+import type { CommandHandler, Handled } from './commandHandler.js';
+import type { HandleError } from './handleError.js';
 import type { RolloutPathPolicy } from './rolloutPathPolicy.js';
-import type { Handled, HandleError, ThreadRepository } from './threadRepository.js';
+import { tombstoneDescendant } from './tombstoneDescendant.js';
 
 /** What archiving does to a thread's files, beside recording it (Codex moves the rollout). */
 export type Relocation = {
@@ -19,12 +20,18 @@ export type Relocation = {
   orphaned(threadId: ThreadId, path: string): Promise<void>;
 };
 
+/** What a use case changed: the threads, and the log position a reader waits for to see it. */
 export type Changed = {
   readonly threadIds: ThreadId[];
   readonly position: bigint | null;
   /** A keyed retry of a command the log already holds: answered from it, nothing appended. */
   readonly replayed?: boolean;
 };
+
+/** A handled command as the use case's answer: it changed `threadIds`. */
+export const changed =
+  (...threadIds: ThreadId[]) =>
+  (h: Handled): Changed => ({ threadIds, position: h.position, replayed: h.replayed });
 
 /** The children not visited yet, each once, whatever edges say (no cycle can loop). */
 const childrenOf = (parent: ThreadId, s: ThreadState, seen: Set<ThreadId>) =>
@@ -41,7 +48,7 @@ const maxPosition = (a: bigint | null, b: bigint | null): bigint | null =>
 export class ThreadLifecycle {
   /** `rolloutPaths`: what a writer may name as a thread's rollout (none given: not checked). */
   constructor(
-    private readonly repo: ThreadRepository,
+    private readonly commands: CommandHandler,
     private readonly rolloutPaths?: RolloutPathPolicy,
   ) {}
 
@@ -49,34 +56,24 @@ export class ThreadLifecycle {
   private async checkRollout(thread: Started): Promise<E.Either<HandleError, void>> {
     if (thread.rolloutPath === null || !this.rolloutPaths) return E.right(undefined);
     const r = await this.rolloutPaths.check(thread.threadId, thread.rolloutPath);
-    if (E.isLeft(r)) this.repo.stats.count('StartThread', r.left.kind);
-    return r;
+    return E.isLeft(r) ? this.commands.refuse('StartThread', r.left) : r;
   }
 
   /** Starts a root thread. */
   async start(thread: Started, ctx: CommandContext): Promise<E.Either<HandleError, Changed>> {
     const path = await this.checkRollout(thread);
     if (E.isLeft(path)) return path;
-    const r = await this.repo.handle(
+    const r = await this.commands.handle(
       {
         type: 'StartThread',
         thread: { ...thread, parentThreadId: null, depth: 0 as Started['depth'] },
       },
       ctx,
     );
-    return E.map((h: Handled) => ({
-      threadIds: [thread.threadId],
-      position: h.position,
-      replayed: h.replayed,
-    }))(r);
+    return E.map(changed(thread.threadId))(r);
   }
 
-  /**
-   * Spawns a subagent: the edge goes on the parent first (refused once the parent is tombstoned),
-   * then the child's stream starts with `no_stream`. If the parent's deletion lands in between,
-   * its cascade has already tombstoned the child's stream and the start is refused: no live
-   * thread ever has a tombstoned ancestor.
-   */
+  /** Spawns a subagent, as a writer asks: never onto a thread that exists, nor onto itself. */
   async spawn(
     parentThreadId: ThreadId,
     thread: Started,
@@ -87,29 +84,45 @@ export class ThreadLifecycle {
     const path = await this.checkRollout(thread);
     if (E.isLeft(path)) return path;
     // An existing thread is never adopted: no edge is written to it.
-    const existing = await this.repo.load(thread.threadId);
+    const existing = await this.commands.repo.load(thread.threadId);
     if (
       existing.state.status === 'live' &&
       existing.state.started?.parentThreadId !== parentThreadId
     ) {
       return E.left({ kind: 'ThreadAlreadyExists', threadId: thread.threadId });
     }
-    const edge = await this.repo.handle(
+    const { depth: _, ...child } = thread;
+    return this.recordSpawn(parentThreadId, child, ctx);
+  }
+
+  /**
+   * Records a spawn (a writer's, or one the importer found): the edge goes on the parent first
+   * (refused once the parent is tombstoned), then the child's stream starts with `no_stream`. If
+   * the parent's deletion lands in between, its cascade has already tombstoned the child's stream
+   * and the start is refused: no live thread ever has a tombstoned ancestor. The child is one
+   * level below its parent unless `thread.depth` says where Codex put it; `followedBy` is
+   * recorded with the start (see HandleOptions).
+   */
+  async recordSpawn(
+    parentThreadId: ThreadId,
+    thread: Omit<Started, 'depth'> & { readonly depth?: Started['depth'] },
+    ctx: CommandContext,
+    followedBy: readonly Command[] = [],
+  ): Promise<E.Either<HandleError, Changed>> {
+    const tombstoned = (r: E.Left<HandleError>): E.Either<HandleError, never> =>
+      r.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : r;
+    const edge = await this.commands.handle(
       { type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId },
       ctx,
     );
-    if (E.isLeft(edge))
-      return edge.left.kind === 'ThreadTombstoned'
-        ? E.left({ kind: 'ParentTombstoned', parentThreadId })
-        : edge;
-    const parentDepth = edge.right.state.started?.depth ?? 0;
-    const child = { ...thread, parentThreadId, depth: (parentDepth + 1) as Started['depth'] };
-    const started = await this.repo.handle({ type: 'StartThread', thread: child }, ctx);
-    if (E.isLeft(started)) {
-      return started.left.kind === 'ThreadTombstoned'
-        ? E.left({ kind: 'ParentTombstoned', parentThreadId })
-        : started;
-    }
+    if (E.isLeft(edge)) return tombstoned(edge);
+    const depth =
+      thread.depth ?? (((edge.right.state.started?.depth ?? 0) + 1) as Started['depth']);
+    const child = { ...thread, parentThreadId, depth };
+    const started = await this.commands.handle({ type: 'StartThread', thread: child }, ctx, {
+      followedBy,
+    });
+    if (E.isLeft(started)) return tombstoned(started);
     return E.right({
       threadIds: [thread.threadId],
       position: maxPosition(edge.right.position, started.right.position),
@@ -123,12 +136,8 @@ export class ThreadLifecycle {
     ctx: CommandContext,
     indexedIn: string | null = null,
   ): Promise<E.Either<HandleError, Changed>> {
-    const r = await this.repo.handle({ type: 'RenameThread', threadId, name, indexedIn }, ctx);
-    return E.map((h: Handled) => ({
-      threadIds: [threadId],
-      position: h.position,
-      replayed: h.replayed,
-    }))(r);
+    const r = await this.commands.handle({ type: 'RenameThread', threadId, name, indexedIn }, ctx);
+    return E.map(changed(threadId))(r);
   }
 
   /**
@@ -165,49 +174,43 @@ export class ThreadLifecycle {
     // A replayed cascade (a keyed retry) follows only the spawn edges recorded before the root's
     // first answer: a subagent spawned since was not part of that request.
     let cutoff: bigint | null = null;
-    /** One thread: refused as the decider says, else relocated, then recorded. Its children either way. */
+    /** One thread: recorded (its rollout relocated first) unless the decider refuses. Its children either way. */
     const one = async (
       threadId: ThreadId,
       descendant: boolean,
-    ): Promise<{ r: E.Either<HandleError, Changed> | null; children: readonly ThreadId[] }> => {
-      const loaded = await this.repo.load(threadId);
-      // A retry of a keyed archive that this thread recorded is answered by `handle`, as before.
-      const before = this.repo.recorded(loaded, ctx);
-      const retry = before !== null && (before !== 'other' || !descendant);
-      const check = decide(command(threadId, null), loaded.state);
-      const children = (s: ThreadState) =>
-        s.children.filter((c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff);
-      if (!retry && E.isLeft(check)) {
-        if (!descendant) this.repo.stats.count(command(threadId, null).type, check.left.kind); // the request's refusal
-        return { r: check, children: children(loaded.state) };
-      }
-      const rolloutPath =
-        relocate && !retry ? await relocate.move(threadId, loaded.state, archive) : null;
-      const r = await this.repo.handle(command(threadId, rolloutPath), ctx, loaded, { descendant });
+    ): Promise<{ r: E.Either<HandleError, Handled>; children: readonly ThreadId[] }> => {
+      const loaded = await this.commands.repo.load(threadId);
+      let moved: string | null = null;
+      const r = await this.commands.handle(command(threadId, null), ctx, {
+        known: loaded,
+        descendant,
+        effect: relocate
+          ? async (state) => {
+              moved = await relocate.move(threadId, state, archive);
+              return command(threadId, moved);
+            }
+          : undefined,
+      });
+      const path: string | null = moved;
       if (
         E.isLeft(r) &&
         r.left.kind === 'ThreadTombstoned' &&
-        rolloutPath &&
-        rolloutPath !== loaded.state.rolloutPath
-      ) {
-        await relocate!.orphaned(threadId, rolloutPath);
-      }
+        path &&
+        path !== loaded.state.rolloutPath
+      )
+        await relocate!.orphaned(threadId, path);
       if (!descendant && E.isRight(r) && r.right.replayed) cutoff = r.right.position;
-      return {
-        r: E.map((h: Handled) => ({
-          threadIds: [threadId],
-          position: h.position,
-          replayed: h.replayed,
-        }))(r),
-        children: children(E.isRight(r) ? r.right.state : loaded.state),
-      };
+      const children = (E.isRight(r) ? r.right.state : loaded.state).children.filter(
+        (c) => cutoff === null || (loaded.edgeAt?.get(c) ?? 0n) <= cutoff,
+      );
+      return { r, children };
     };
     const first = await one(root, false);
-    if (first.r && E.isLeft(first.r)) return first.r;
-    const changed: ThreadId[] = [root];
+    if (E.isLeft(first.r)) return first.r;
+    const changedIds: ThreadId[] = [root];
     const seen = new Set<ThreadId>([root]);
-    let position = first.r && E.isRight(first.r) ? first.r.right.position : null;
-    const replayed = first.r !== null && E.isRight(first.r) && first.r.right.replayed;
+    let position = first.r.right.position;
+    const replayed = first.r.right.replayed;
     let level = first.children.filter((c) => !seen.has(c) && seen.add(c));
     while (level.length > 0) {
       const results = await Promise.all(
@@ -216,14 +219,14 @@ export class ThreadLifecycle {
       level = [];
       for (const [id, { r, children }] of results) {
         // A descendant already in the wanted state, tombstoned or never started is passed over.
-        if (r && E.isRight(r)) {
-          changed.push(id);
+        if (E.isRight(r)) {
+          changedIds.push(id);
           position = maxPosition(position, r.right.position);
         }
         level.push(...children.filter((c) => !seen.has(c) && seen.add(c)));
       }
     }
-    return E.right({ threadIds: changed, position, replayed });
+    return E.right({ threadIds: changedIds, position, replayed });
   }
 
   /**
@@ -235,7 +238,7 @@ export class ThreadLifecycle {
     reason: string | null,
     ctx: CommandContext,
   ): Promise<E.Either<HandleError, Changed>> {
-    const root = await this.repo.handle({ type: 'DeleteThread', threadId, reason }, ctx);
+    const root = await this.commands.handle({ type: 'DeleteThread', threadId, reason }, ctx);
     if (E.isLeft(root)) return root;
     const rest = await this.cascade(threadId, root.right.state, ctx);
     return E.map((c: Changed) => ({
@@ -261,17 +264,7 @@ export class ThreadLifecycle {
     let level = childrenOf(rootThreadId, rootState, seen);
     while (level.length > 0) {
       const results = await Promise.all(
-        level.map(async ({ child, parent }) => {
-          const loaded = await this.repo.load(child);
-          // An edge to a thread that was started under another parent is not a child of this one.
-          if (!isChildOf(loaded.state, parent)) return null;
-          return this.repo.handle(
-            { type: 'TombstoneDescendant', threadId: child, rootThreadId },
-            ctx,
-            loaded,
-            { descendant: true },
-          );
-        }),
+        level.map((step) => tombstoneDescendant(this.commands, { ...step, rootThreadId }, ctx)),
       );
       const next: { child: ThreadId; parent: ThreadId }[] = [];
       for (let i = 0; i < results.length; i++) {

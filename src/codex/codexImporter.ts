@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
+import { describeHandleError, type HandleError } from '../app/handleError.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
-import { describeHandleError, type HandleError } from '../app/threadRepository.js';
+import { tombstoneDescendant } from '../app/tombstoneDescendant.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
@@ -178,7 +179,7 @@ export class CodexImporter {
     names: Map<string, string>,
     report: ImportReport,
   ): Promise<void> {
-    const { repo } = this.ledger;
+    const { repo, commands, lifecycle } = this.ledger;
     const id = info.started.threadId;
     const loaded = await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
@@ -188,32 +189,25 @@ export class CodexImporter {
       const parentState = parent === null ? null : (await repo.load(parent)).state;
       if (parent !== null && parentState && isTombstoned(parentState)) {
         // A subagent of a deleted thread turned up: it is deleted too, never listed.
-        const root = parentState.rootThreadId ?? parent;
-        const t = await repo.handle(
-          { type: 'TombstoneDescendant', threadId: id, rootThreadId: root },
+        const rootThreadId = parentState.rootThreadId ?? parent;
+        const t = await tombstoneDescendant(
+          commands,
+          { child: id, parent, rootThreadId },
           ctx,
           loaded,
         );
-        if (E.isLeft(t)) return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
+        if (t && E.isLeft(t))
+          return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
-      if (parent !== null && parentState?.status === 'live') {
-        const edge = await repo.handle(
-          { type: 'SpawnSubagent', parentThreadId: parent, childThreadId: id },
-          ctx,
-        );
-        if (E.isLeft(edge))
-          return this.skip(report, file, `spawn edge refused: ${refused(edge.left)}`);
-      }
       const started = { ...info.started, rolloutPath: file.path };
-      const commands: Command[] = [{ type: 'StartThread', thread: started }, ...follow];
       // The name before the archive: an archived thread cannot be renamed. A name the ledger
       // refuses (longer than MAX_NAME_LENGTH) is reported; the thread is imported without it.
       const name = names.get(id);
       if (name?.trim()) {
         const valid = normalizeName(id, name);
         if (E.isRight(valid))
-          commands.push({
+          follow.push({
             type: 'RenameThread',
             threadId: id,
             name,
@@ -226,8 +220,16 @@ export class CodexImporter {
           });
       }
       if (file.archived)
-        commands.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
-      const r = await repo.handleAll(id, commands, ctx, loaded);
+        follow.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
+      // A subagent of a thread the ledger has is spawned under it as a writer's is; any other
+      // thread starts on its own (its parent, if named, is not known here).
+      const r =
+        parent !== null && parentState?.status === 'live'
+          ? await lifecycle.recordSpawn(parent, started, ctx, follow)
+          : await commands.handle({ type: 'StartThread', thread: started }, ctx, {
+              known: loaded,
+              followedBy: follow,
+            });
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.started++;
     } else {
@@ -243,7 +245,7 @@ export class CodexImporter {
         this.seen.set(file.path, file.mtimeMs);
         return;
       }
-      const r = await repo.handleAll(id, follow, ctx, loaded);
+      const r = await commands.handleAll(id, follow, ctx, loaded);
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.updated++;
     }
@@ -308,7 +310,7 @@ export class CodexImporter {
       const removed = index.remove(new Set(tombstoned));
       await Promise.all(
         tombstoned.map((threadId) =>
-          this.ledger.repo.handle(
+          this.ledger.commands.handle(
             {
               type: 'RecordSessionIndexPurged',
               result: {

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { awaitDeletion, type DeletionSettled } from '../app/deletion/awaitDeletion.js';
+import type { HandleError } from '../app/handleError.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Ledger } from '../app/ledger.js';
 import type { Relocation } from '../app/threadLifecycle.js';
-import type { HandleError } from '../app/threadRepository.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { rolloutFilesOf } from '../domain/purgeSteps.js';
-import { decide } from '../domain/threadDecider.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome } from './codexHome.js';
 
@@ -69,26 +68,28 @@ export class CodexThreads {
   }
 
   /**
-   * Renames: decided first (trimmed, non-empty, not archived), then appended to the session index
-   * (so a crash after it still leaves Codex and the next import with the new name), then recorded.
+   * Renames: once the rename is found acceptable (trimmed, non-empty, not archived), the name is
+   * appended to the session index (so a crash after it still leaves Codex and the next import with
+   * the new name), then recorded.
    */
   async rename(
     id: ThreadId,
     name: string,
     ctx: CommandContext,
   ): Promise<E.Either<HandleError, string>> {
-    const loaded = await this.ledger.repo.load(id);
+    const trimmed = name.trim();
     const command = {
       type: 'RenameThread',
       threadId: id,
-      name,
+      name: trimmed,
       indexedIn: this.index?.path ?? null,
     } as const;
-    const check = decide(command, loaded.state);
-    if (E.isLeft(check)) return check;
-    const trimmed = name.trim();
-    await this.index?.append(id, trimmed, new Date(this.clock()));
-    const r = await this.ledger.repo.handle({ ...command, name: trimmed }, ctx, loaded);
+    const r = await this.ledger.commands.handle(command, ctx, {
+      effect: async () => {
+        await this.index?.append(id, trimmed, new Date(this.clock()));
+        return command;
+      },
+    });
     return E.map(() => trimmed)(r);
   }
 

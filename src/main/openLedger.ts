@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
+import { CommandHandler } from '../app/commandHandler.js';
 import { contentKeyExecutor } from '../app/deletion/contentKeyStep.js';
 import { DeletionWorker } from '../app/deletion/deletionWorker.js';
 import { historyFileExecutor, sessionIndexExecutor } from '../app/deletion/lineFileSteps.js';
@@ -72,6 +73,7 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
   // Event ids are UUIDv7: time-ordered, so the log's unique index on them grows at one end
   // instead of taking a random page per append.
   const repo = new ThreadRepository(store, codec, clock, uuidv7);
+  const commands = new CommandHandler(repo, clock);
   const purger = new RolloutPurger(cfg.rolloutRoots);
   const readDb = openReadModels(join(dataDir, 'read.db'));
   // What the read models learn of deletions, as they learn it from the log (see DeletionSignals).
@@ -83,11 +85,11 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
     await runner.catchUp();
     return queries.rolloutOwner(path);
   });
-  const lifecycle = new ThreadLifecycle(repo, rolloutPaths);
+  const lifecycle = new ThreadLifecycle(commands, rolloutPaths);
   const home = cfg.codexHome ?? null;
   const inventory = home ? new CodexInventory(home) : null;
   const worker = new DeletionWorker({
-    repo,
+    commands,
     executors: {
       InventoryCodexHome: codexInventoryExecutor(inventory),
       PurgeRollout: rolloutExecutor(purger),
@@ -117,6 +119,7 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
     purger,
     codec,
     repo,
+    commands,
     lifecycle,
     readDb,
     runner,

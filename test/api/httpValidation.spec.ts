@@ -200,7 +200,7 @@ describe('HTTP: a writer can name only the thread’s own file as its rollout (r
     const squatter = randomUUID();
     const claimed = randomUUID();
     const squatted = join(root, `rollout-${claimed}.jsonl`);
-    const legacy = await f.ledger.repo.handle(
+    const legacy = await f.ledger.commands.handle(
       {
         type: 'StartThread',
         thread: startedData({ threadId: squatter as never, rolloutPath: squatted }),

@@ -113,7 +113,7 @@ describe('nothing is appended that does not read back (property, over hostile co
   beforeAll(async () => {
     f = await ledgerFixture();
     live = newId();
-    const r = await f.ledger.repo.handle(
+    const r = await f.ledger.commands.handle(
       { type: 'StartThread', thread: startedData({ threadId: live }) },
       ctx,
     );
@@ -135,7 +135,7 @@ describe('nothing is appended that does not read back (property, over hostile co
             : c.kind === 'rename'
               ? { type: 'RenameThread', threadId: live, name: c.name, indexedIn: null }
               : { type: 'UpdateThread', threadId: live, updatedAtMs: c.updatedAtMs };
-        const r = await f.ledger.repo.handle(command, ctx);
+        const r = await f.ledger.commands.handle(command, ctx);
         const after = await f.ledger.store.headPosition();
         if (E.isLeft(r)) {
           refused++;
@@ -195,7 +195,10 @@ describe('nothing is appended that does not read back (property, over hostile co
     ];
     for (const [over, field] of cases) {
       const head = await f.ledger.store.headPosition();
-      const r = await f.ledger.repo.handle({ type: 'StartThread', thread: startedData(over) }, ctx);
+      const r = await f.ledger.commands.handle(
+        { type: 'StartThread', thread: startedData(over) },
+        ctx,
+      );
       expect(r).toMatchObject(
         E.left({
           kind: 'UnrecordableEvent',
@@ -205,7 +208,7 @@ describe('nothing is appended that does not read back (property, over hostile co
       );
       expect(await f.ledger.store.headPosition()).toBe(head);
     }
-    const update = await f.ledger.repo.handle(
+    const update = await f.ledger.commands.handle(
       { type: 'UpdateThread', threadId: live, updatedAtMs: -Infinity },
       ctx,
     );

@@ -31,7 +31,7 @@ describe.each(['sqlite', 'esdb'] as const)(
      * refuse to follow it.
      */
     const recordedBeforeTheCheck = (thread: ReturnType<typeof startedData>) =>
-      f.ledger.repo.handle({ type: 'StartThread', thread }, ctx);
+      f.ledger.commands.handle({ type: 'StartThread', thread }, ctx);
 
     const listed = () =>
       unwrap(listThreads(f.ledger.readDb, { ...everyKind, limit: 1000 })).rows.map(
@@ -378,10 +378,10 @@ describe('a command decided just before its thread was deleted and shredded', ()
     const stale = await f.ledger.repo.load(id); // what a request saw before the deletion won
     unwrap(await f.ledger.lifecycle.delete(id, null, ctx));
     await f.ledger.worker.runPass(); // the key is destroyed
-    const r = await f.ledger.repo.handle(
+    const r = await f.ledger.commands.handle(
       { type: 'RenameThread', threadId: id, name: 'too late', indexedIn: null },
       ctx,
-      stale,
+      { known: stale },
     );
     expect(r).toEqual(E.left({ kind: 'ThreadTombstoned', threadId: id, status: 'deleted' }));
   });

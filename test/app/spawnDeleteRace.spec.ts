@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { CommandHandler } from '../../src/app/commandHandler.js';
 import { ThreadLifecycle } from '../../src/app/threadLifecycle.js';
 import { ThreadRepository } from '../../src/app/threadRepository.js';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -24,7 +25,7 @@ describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (
         () => f.clock.now,
         randomUUID,
       );
-      const racy = new ThreadLifecycle(repo);
+      const racy = new ThreadLifecycle(new CommandHandler(repo, () => f.clock.now));
       const { all } = await f.tree(6, 2);
       const known: ThreadId[] = [...all];
       const target = all[Math.floor(random() * 3)]!; // the root or one of its children

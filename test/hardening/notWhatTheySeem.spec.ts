@@ -144,7 +144,7 @@ describe('files that are not what they seem', () => {
       [d, c],
     ] as const) {
       unwrap(
-        await ledger.repo.handle(
+        await ledger.commands.handle(
           {
             type: 'StartThread',
             thread: startedData({
@@ -165,7 +165,7 @@ describe('files that are not what they seem', () => {
       [d, c],
     ] as const) {
       unwrap(
-        await ledger.repo.handle(
+        await ledger.commands.handle(
           { type: 'SpawnSubagent', parentThreadId: parent, childThreadId: child },
           ctx,
         ),

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
+import type { HandleError } from '../../app/handleError.js';
 import type { Ledger } from '../../app/ledger.js';
-import type { HandleError } from '../../app/threadRepository.js';
 import { CodexConfig } from '../../codex/codexConfig.js';
 import type { CodexImporter } from '../../codex/codexImporter.js';
 import type { CodexThreads } from '../../codex/codexThreads.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { describeHandleError, type HandleError } from '../../app/threadRepository.js';
+import { describeHandleError, type HandleError } from '../../app/handleError.js';
 
 /** RFC 9457 problem details. `type` is stable per kind of problem: clients may switch on it. */
 export type Problem = { type: string; title: string; status: number; detail: string } & Record<

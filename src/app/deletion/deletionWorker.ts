@@ -13,11 +13,13 @@ import type { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
 import { isChildOf, isTombstoned } from '../../domain/threadState.js';
-import type { Clock, Loaded, ThreadRepository } from '../threadRepository.js';
+import type { CommandHandler } from '../commandHandler.js';
+import type { Clock, Loaded } from '../threadRepository.js';
+import { tombstoneDescendant } from '../tombstoneDescendant.js';
 import { type DueWork, pushTo, type StepExecutors, type StepOutcome } from './stepExecutor.js';
 
 export type WorkerOptions = {
-  readonly repo: ThreadRepository;
+  readonly commands: CommandHandler;
   /** One executor per kind of artifact. */
   readonly executors: StepExecutors;
   readonly clock: Clock;
@@ -66,7 +68,7 @@ export class DeletionWorker {
     };
     const states = new Map<ThreadId, Loaded>();
     for (const id of (await this.o.pending()).slice(0, this.batchSize))
-      states.set(id, await this.o.repo.load(id));
+      states.set(id, await this.o.commands.repo.load(id));
     let recorded = await this.finishCascades(states, ctx);
     recorded += await this.runDueSteps(states, ctx);
     const completed = await this.completeReady(states, ctx);
@@ -95,19 +97,19 @@ export class DeletionWorker {
         if (!isTombstoned(s)) continue;
         for (const child of s.children) {
           if (states.has(child)) continue;
-          const loaded = await this.o.repo.load(child);
+          const loaded = await this.o.commands.repo.load(child);
           if (!isChildOf(loaded.state, id)) continue; // an edge to a thread started elsewhere
           if (loaded.state.status === 'deleted') continue; // already finished: not part of this pass
           if (isTombstoned(loaded.state)) {
-            states.set(child, loaded);
+            states.set(child, loaded); // tombstoned already: joins the pass as it is
           } else {
-            const command = {
-              type: 'TombstoneDescendant',
-              threadId: child,
-              rootThreadId: s.rootThreadId ?? id,
-            } as const;
-            const r = await this.o.repo.handle(command, ctx, loaded);
-            if (E.isLeft(r)) continue;
+            const r = await tombstoneDescendant(
+              this.o.commands,
+              { child, parent: id, rootThreadId: s.rootThreadId ?? id },
+              ctx,
+              loaded,
+            );
+            if (r === null || E.isLeft(r)) continue;
             recorded += r.right.events.length;
             states.set(child, r.right);
           }
@@ -168,7 +170,7 @@ export class DeletionWorker {
       [...planned].map(async ([threadId, due]) => {
         // Recorded in the order the domain planned them, whichever executor finished first.
         const commands = due.map((d) => this.record(d, outcomes.get(d)!));
-        const r = await this.o.repo.handleAll(threadId, commands, ctx, states.get(threadId));
+        const r = await this.o.commands.handleAll(threadId, commands, ctx, states.get(threadId));
         if (E.isLeft(r)) return 0; // decided elsewhere meanwhile (another worker): the next pass sees it
         states.set(threadId, r.right);
         return r.right.events.length;
@@ -218,11 +220,9 @@ export class DeletionWorker {
       if (ready.length === 0) return completed;
       const results = await Promise.all(
         ready.map(({ threadId, children }) =>
-          this.o.repo.handle(
-            { type: 'CompleteDeletion', threadId, children },
-            ctx,
-            states.get(threadId),
-          ),
+          this.o.commands.handle({ type: 'CompleteDeletion', threadId, children }, ctx, {
+            known: states.get(threadId),
+          }),
         ),
       );
       let progressed = false;
@@ -248,7 +248,7 @@ export class DeletionWorker {
   ): Promise<ChildObservation[]> {
     return Promise.all(
       children.map(async (child) =>
-        observeChild(child, (states.get(child) ?? (await this.o.repo.load(child))).state),
+        observeChild(child, (states.get(child) ?? (await this.o.commands.repo.load(child))).state),
       ),
     );
   }
