@@ -1,0 +1,41 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { EventOf } from '../../domain/events.js';
+import type { ThreadId } from '../../domain/ids.js';
+import { threadIdForKey } from './keyedThreadId.js';
+import type { StartThreadBody } from './requests.js';
+
+type Started = EventOf<'ThreadStarted'>['data'];
+
+/**
+ * The thread a start (or spawn) request describes. Its id: the body's; else, sent with an
+ * Idempotency-Key, one derived from the key (a retry, on any instance, after any crash, names
+ * the same stream, and finds there that it was done: the key is recorded with the events);
+ * else a fresh UUIDv7.
+ */
+export const startedThread = (
+  b: StartThreadBody,
+  by: { subject: string; key: string | null; now: number },
+): Started => {
+  const threadId =
+    b.threadId ?? (by.key === null ? (uuidv7() as ThreadId) : threadIdForKey(by.subject, by.key));
+  return {
+    threadId,
+    sessionId: threadId,
+    parentThreadId: null,
+    depth: 0 as Started['depth'],
+    sourceKind: b.sourceKind ?? 'appServer',
+    cwd: b.cwd,
+    modelProvider: b.modelProvider,
+    originator: b.originator ?? null,
+    cliVersion: b.cliVersion ?? null,
+    // Field by field: nothing but these three reaches the log, whatever the body held.
+    gitInfo: b.gitInfo
+      ? { sha: b.gitInfo.sha, branch: b.gitInfo.branch, originUrl: b.gitInfo.originUrl }
+      : null,
+    createdAtMs: b.createdAtMs ?? by.now,
+    rolloutPath: b.rolloutPath ?? null,
+    preview: b.preview ?? null,
+    name: b.name ?? null,
+    codex: null,
+  };
+};
