@@ -4,25 +4,24 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { type AwaitOptions, awaitDeletion } from '../app/deletion/awaitDeletion.js';
 import type { Ledger } from '../app/ledger.js';
 import type { ThreadId } from '../domain/ids.js';
-import { jsonNestingDepth, MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH } from '../io/boundedJson.js';
-import { KeyStoreUnavailableError } from '../io/keys/keyStore.js';
-import { StoreUnavailableError } from '../store/eventStore.js';
+import { MAX_MESSAGE_BYTES } from '../io/boundedJson.js';
 import { Authenticator, type TokenConfig } from './http/auth.js';
 import {
   clientErrorHandler,
-  clientProblem,
   frameworkErrors,
   installEdges,
   MAX_HEADER_BYTES,
   onWsClientError,
 } from './http/edges.js';
+import { errorAnswer, notFoundAnswer } from './http/errorAnswers.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
+import { acceptJsonBodies } from './http/jsonBodies.js';
 import { RequestCounts } from './http/metrics.js';
-import { ProblemError, problem, sendProblem } from './http/problem.js';
+import { rateLimits } from './http/rateLimits.js';
 import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
 import { eventStream } from './http/routes/eventStream.js';
@@ -71,30 +70,7 @@ export const buildServer = async (
     // A missing Host is refused by a hook, as a problem, not by Node with a bare 400.
     http: { requireHostHeader: false, maxHeaderSize: MAX_HEADER_BYTES },
   });
-  // Bodies are JSON: anything else (fastify would also take text/plain) is 415.
-  app.removeContentTypeParser('text/plain');
-  // JSON bodies are measured before they are parsed: nested deeper than MAX_REQUEST_DEPTH, a body
-  // is refused (400 `body-too-deep`) before anything recursive (a digest, a codec) can touch it.
-  const parseJson = app.getDefaultJsonParser(
-    app.initialConfig.onProtoPoisoning ?? 'error',
-    app.initialConfig.onConstructorPoisoning ?? 'error',
-  );
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (jsonNestingDepth(body as string, MAX_REQUEST_DEPTH) > MAX_REQUEST_DEPTH) {
-      done(
-        problem(
-          'body-too-deep',
-          400,
-          'Body nested too deeply',
-          `JSON nested deeper than ${MAX_REQUEST_DEPTH} levels is refused`,
-        ),
-        undefined,
-      );
-      return;
-    }
-    parseJson(req, body as string, done);
-  });
+  acceptJsonBodies(app);
   // Input is decoded by each route's io-ts codec; the JSON Schemas are for the documentation.
   app.setValidatorCompiler(() => () => true);
   // Answers are plain JSON: the response schemas document them, they do not reshape them.
@@ -105,24 +81,7 @@ export const buildServer = async (
   const idempotency = new IdempotencyStore(join(opts.dataDir, 'http.db'), { clock });
   const requests = new RequestCounts();
 
-  await app.register(rateLimit, {
-    max: opts.rateLimitPerMinute ?? 6000,
-    timeWindow: 60_000,
-    // Per authenticated subject, so one busy service cannot starve another; anything that does
-    // not authenticate (no token, a made-up one, a malformed header) counts against its address.
-    keyGenerator: (req) => {
-      const subject = auth.subjectOf(req.headers.authorization);
-      return subject === null ? `a:${req.ip}` : `s:${subject}`;
-    },
-    allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
-    errorResponseBuilder: (_req, ctx) =>
-      problem(
-        'rate-limited',
-        429,
-        'Too many requests',
-        `at most ${ctx.max} requests a minute per client (the subject of its token, or its address without a valid one); retry in ${Math.ceil(ctx.ttl / 1000)} s`,
-      ),
-  });
+  await app.register(rateLimit, rateLimits(auth, opts.rateLimitPerMinute ?? 6000));
   await app.register(swagger, {
     openapi: {
       info: {
@@ -141,58 +100,8 @@ export const buildServer = async (
   app.addHook('onResponse', requests.count);
   app.addHook('onClose', async () => idempotency.close());
 
-  app.setErrorHandler((err: FastifyError | ProblemError, req, reply) => {
-    if (err instanceof ProblemError) return sendProblem(reply, err.problem);
-    const e = err as FastifyError;
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
-      return sendProblem(reply, clientProblem(e).problem);
-    if (err instanceof StoreUnavailableError || err instanceof KeyStoreUnavailableError) {
-      req.log.warn(err);
-      reply.header('retry-after', '1');
-      // The cause (hosts, socket errors) goes to the log, not to the client.
-      const what = err instanceof KeyStoreUnavailableError ? 'the key service' : 'the event store';
-      return sendProblem(
-        reply,
-        problem(
-          'unavailable',
-          503,
-          'Service unavailable',
-          `${what} cannot be reached now; retry later`,
-        ).problem,
-      );
-    }
-    req.log.error(err);
-    return sendProblem(
-      reply,
-      problem(
-        'internal',
-        500,
-        'Internal error',
-        'the server failed; the request id is in x-request-id',
-      ).problem,
-    );
-  });
-  app.setNotFoundHandler((req, reply) => {
-    // A known path with another method is 405; a route that found nothing (a static file) is 404.
-    const allowed = routes.allowed(req.url);
-    if (allowed.length > 0 && !allowed.includes(req.method)) {
-      reply.header('allow', allowed.join(', '));
-      return sendProblem(
-        reply,
-        problem(
-          'method-not-allowed',
-          405,
-          'Method Not Allowed',
-          `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`,
-        ).problem,
-      );
-    }
-    return sendProblem(
-      reply,
-      problem('route-not-found', 404, 'No such route', `${req.method} ${req.url.slice(0, 200)}`)
-        .problem,
-    );
-  });
+  app.setErrorHandler(errorAnswer);
+  app.setNotFoundHandler(notFoundAnswer(routes));
 
   // Each plugin declares its routes, given what they use of the ledger. In this order: that of
   // the OpenAPI document's paths.
