@@ -91,10 +91,8 @@ export const decodeInput = <C extends t.Mixed>(
     const unknown = where === 'body' ? unknownFields(value, r.right) : [];
     if (unknown.length > 0) {
       const errors = unknown.map((field) => ({ field, reason: 'is not a known field' }));
-      throw invalid(
-        `${where}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a known field' : 'are not known fields'}`,
-        errors,
-      );
+      const are = unknown.length === 1 ? 'is not a known field' : 'are not known fields';
+      throw invalid(`${where}: ${unknown.join(', ')} ${are}`, errors);
     }
     return r.right;
   }

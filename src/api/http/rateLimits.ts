@@ -17,7 +17,8 @@ export const rateLimits = (auth: Authenticator, perMinute: number): RateLimitPlu
   allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
   errorResponseBuilder: (_req, ctx) => {
     const who = 'the subject of its token, or its address without a valid one';
-    const detail = `at most ${ctx.max} requests a minute per client (${who}); retry in ${Math.ceil(ctx.ttl / 1000)} s`;
+    const retry = `retry in ${Math.ceil(ctx.ttl / 1000)} s`;
+    const detail = `at most ${ctx.max} requests a minute per client (${who}); ${retry}`;
     return problem('rate-limited', 429, 'Too many requests', detail);
   },
 });

@@ -92,7 +92,7 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
   app.route({
     method: 'GET',
     url: '/rpc',
-    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): it is no HTTP route.
+    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): no HTTP route.
     schema: {
       hide: true,
       summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)',
@@ -126,10 +126,9 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
         authorize: (method) => {
           const role = roleOf(method);
           if (role && !principal.roles.includes(role)) {
-            throw new RpcError(
-              -32600,
-              `${method} needs the ${role} role; ${principal.subject} has ${principal.roles.join(', ') || 'none'}`,
-            );
+            const has = principal.roles.join(', ') || 'none';
+            const message = `${method} needs the ${role} role; ${principal.subject} has ${has}`;
+            throw new RpcError(-32600, message);
           }
         },
         version,
