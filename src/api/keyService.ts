@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { KeysRequest, keyServicePaths, MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
+import { decodeInput } from './http/decodeRequest.js';
 import { ProblemError, problem, sendProblem } from './http/problem.js';
-import { decodeInput } from './http/route.js';
 
 export type KeyServiceOptions = {
   /** The bearer token every instance presents (KEY_SERVICE_TOKEN). */

@@ -12,7 +12,10 @@ import { type Problem, type ProblemError, problem, sendProblem } from './problem
 
 /** The longest request target served (path and query): longer ones are `414`. */
 export const MAX_URL_BYTES = 8 * 1024;
-/** Node's limit on the request line and headers together; past it, `431` (or `414` for a long request line). */
+/**
+ * Node's limit on the request line and headers together; past it, `431` (or `414` for a long
+ * request line).
+ */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
 /** A problem written straight to a socket, for errors raised where no fastify reply exists. */
@@ -95,7 +98,10 @@ export const clientErrorHandler = (error: Error, socket: Socket): void => {
   answerOnSocket(socket, p);
 };
 
-/** Errors fastify's router raises before a route runs: a URL that does not decode, a path parameter past its length. */
+/**
+ * Errors fastify's router raises before a route runs: a URL that does not decode, a path
+ * parameter past its length.
+ */
 export const frameworkErrors = (
   err: FastifyError,
   _req: FastifyRequest,
@@ -122,7 +128,7 @@ export const frameworkErrors = (
   }
 };
 
-/** fastify's own refusals (body parsing, content types, ...), by code: a stable problem type for each. */
+/** fastify's own refusals (body parsing, content types, ...), by code, each a stable type. */
 const FASTIFY_CODES: Record<string, [kind: string, title: string, detail: string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [
     'body-too-large',

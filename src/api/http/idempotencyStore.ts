@@ -47,7 +47,8 @@ export class IdempotencyStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('secure_delete = ON'); // expired answers, fingerprints and keys are zeroed, not left in free pages
+    // Expired answers, fingerprints and keys are zeroed, not left in free pages.
+    this.db.pragma('secure_delete = ON');
     const keyed =
       this.db
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fingerprint_keys'")
@@ -72,7 +73,8 @@ export class IdempotencyStore {
       'UPDATE idempotency SET status = ?, body = ? WHERE subject = ? AND key = ?',
     );
     this.reserveStmt = this.db.prepare(
-      "INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) VALUES (?, ?, ?, 0, 'null', ?)",
+      'INSERT OR IGNORE INTO idempotency (subject, key, request, status, body, at) ' +
+        "VALUES (?, ?, ?, 0, 'null', ?)",
     );
     this.releaseStmt = this.db.prepare(
       'DELETE FROM idempotency WHERE subject = ? AND key = ? AND status = 0',
@@ -143,7 +145,8 @@ export class IdempotencyStore {
     request: string,
     at: number,
   ): 'reserved' | StoredResponse | 'mismatch' | 'in-progress' {
-    // Expired answers (and keys) go at most once a minute (a scan of the table), before they could be replayed.
+    // Expired answers (and keys) go at most once a minute (a scan of the table), before they
+    // could be replayed.
     if (at - this.sweptAt > 60_000) this.sweep(at);
     const fp = this.fingerprint(this.keyOf(periodOf(at), true)!, request);
     if (this.reserveStmt.run(subject, key, fp, at).changes === 1) return 'reserved';

@@ -11,5 +11,6 @@ export const threadIdForKey = (subject: string, key: string): ThreadId => {
   b[6] = (b[6]! & 0x0f) | 0x80; // version 8: custom
   b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
   const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` as ThreadId;
+  const groups = [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)];
+  return groups.join('-') as ThreadId;
 };

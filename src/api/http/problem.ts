@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import * as E from 'fp-ts/lib/Either.js';
 import { describeHandleError, type HandleError } from '../../app/handleError.js';
 
 /** RFC 9457 problem details. `type` is stable per kind of problem: clients may switch on it. */
@@ -63,4 +64,10 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     InvalidRolloutPath: 400,
   };
   return problem(kebab, status[e.kind], e.kind.replace(/([a-z])([A-Z])/g, '$1 $2'), detail);
+};
+
+/** The outcome of a command that was applied, or its refusal thrown as a problem. */
+export const appliedOrThrow = <A>(r: E.Either<HandleError, A>): A => {
+  if (E.isLeft(r)) throw fromHandleError(r.left);
+  return r.right;
 };

@@ -46,7 +46,8 @@ export const Problem = t.intersection([
 
 export const Started = t.type({ threadId: t.string, position: Position });
 export const Spawned = t.type({ threadId: t.string, parentThreadId: t.string, position: Position });
-// No content in command answers: they are kept for Idempotency-Key replays, outside crypto-shredding.
+// No content in command answers: they are kept for Idempotency-Key replays, outside
+// crypto-shredding.
 export const Renamed = t.type({ threadId: t.string, position: Position });
 export const Changed = t.type({ threadIds: t.array(t.string), position: Position });
 export const DeletionAccepted = t.type({

@@ -2,16 +2,23 @@ import { v7 as uuidv7 } from 'uuid';
 import type { ThreadStarted } from '../../domain/events.js';
 import type { ThreadId } from '../../domain/ids.js';
 import { newThread } from '../../domain/newThread.js';
+import { threadIdForKey } from './keyedThreadId.js';
 import type { StartThreadBody } from './requests.js';
 
-/** The thread a `POST /v1/threads` body starts: its id, else the one keyed by its Idempotency-Key, else a new one. */
-export const startedFrom = (
+/**
+ * The thread a start (or spawn) request describes. Its id: the body's; else, sent with an
+ * Idempotency-Key, one derived from the key (a retry, on any instance, after any crash, names
+ * the same stream, and finds there that it was done: the key is recorded with the events);
+ * else a fresh UUIDv7.
+ */
+export const startedThread = (
   b: StartThreadBody,
-  now: number,
-  keyed: ThreadId | null,
-): ThreadStarted =>
-  newThread({
-    threadId: b.threadId ?? keyed ?? (uuidv7() as ThreadId),
+  by: { subject: string; key: string | null; now: number },
+): ThreadStarted => {
+  const threadId =
+    b.threadId ?? (by.key === null ? (uuidv7() as ThreadId) : threadIdForKey(by.subject, by.key));
+  return newThread({
+    threadId,
     sourceKind: b.sourceKind ?? 'appServer',
     cwd: b.cwd,
     modelProvider: b.modelProvider,
@@ -21,8 +28,9 @@ export const startedFrom = (
     gitInfo: b.gitInfo
       ? { sha: b.gitInfo.sha, branch: b.gitInfo.branch, originUrl: b.gitInfo.originUrl }
       : null,
-    createdAtMs: b.createdAtMs ?? now,
+    createdAtMs: b.createdAtMs ?? by.now,
     rolloutPath: b.rolloutPath,
     preview: b.preview,
     name: b.name,
   });
+};

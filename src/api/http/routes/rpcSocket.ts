@@ -1,15 +1,21 @@
 import type { WebSocket } from '@fastify/websocket';
-import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Ledger } from '../../app/ledger.js';
-import { CodexThreads } from '../../codex/codexThreads.js';
-import { MAX_MESSAGE_BYTES } from '../../io/boundedJson.js';
-import { AppServer, encodeMessage } from '../appServer/appServer.js';
-import { notifyDeletedThreads } from '../appServer/deletedNotifications.js';
-import { RpcError } from '../appServer/rpcErrors.js';
-import type { Principal, Role } from './auth.js';
-import { problem } from './problem.js';
-import type { RouteDeps } from './route.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Ledger } from '../../../app/ledger.js';
+import { CodexThreads } from '../../../codex/codexThreads.js';
+import { AppServer, encodeMessage } from '../../appServer/appServer.js';
+import { notifyDeletedThreads } from '../../appServer/deletedNotifications.js';
+import { RpcError } from '../../appServer/rpcErrors.js';
+import type { Authenticator, Role } from '../auth.js';
+import { authenticate, principalOf } from '../principal.js';
+import { problem } from '../problem.js';
+
+export type RpcSocketOptions = {
+  readonly auth: Authenticator;
+  /** The Codex use cases take the whole ledger. */
+  readonly ledger: Ledger;
+  /** The server's version, as `initialize` answers it. */
+  readonly version: string;
+};
 
 /** What each JSON-RPC method needs: reads are for auditors, changes for writers. */
 const roleOf = (method: string): Role | null =>
@@ -70,14 +76,10 @@ class ClientOutput {
 /**
  * The JSON-RPC of `thread-ledger app-server` over WebSocket at `/rpc`, one message per frame.
  * Answers go to the caller; notifications (`thread/deleted`, ...) to every connected client.
+ * Needs @fastify/websocket registered (at the root: see server.ts).
  */
-export const rpcSocketRoute = async (
-  app: FastifyInstance,
-  deps: RouteDeps,
-  ledger: Ledger,
-  version: string,
-): Promise<void> => {
-  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts) => {
+  const { ledger, version } = opts;
   const clients = new Map<WebSocket, ClientOutput>();
   const broadcast = (m: object) => {
     const text = encodeMessage(m);
@@ -86,12 +88,11 @@ export const rpcSocketRoute = async (
   const threads = new CodexThreads(null, ledger);
   const stopNotifying = notifyDeletedThreads(ledger, broadcast);
   app.addHook('onClose', async () => stopNotifying());
-  const principals = new WeakMap<FastifyRequest, Principal>();
 
   app.route({
     method: 'GET',
     url: '/rpc',
-    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): it is no HTTP route.
+    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): no HTTP route.
     schema: {
       hide: true,
       summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)',
@@ -99,9 +100,7 @@ export const rpcSocketRoute = async (
       security: [{ bearer: [] }],
     },
     // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
-    preValidation: async (req) => {
-      principals.set(req, deps.auth.authenticate(req.headers.authorization, req.headers.origin));
-    },
+    preValidation: authenticate(opts.auth),
     // A plain GET (no Upgrade): a problem saying what to send instead of an empty 404.
     handler: async (_req, reply) => {
       reply.header('upgrade', 'websocket');
@@ -113,7 +112,7 @@ export const rpcSocketRoute = async (
       );
     },
     wsHandler: (socket, req) => {
-      const principal = principals.get(req)!;
+      const principal = principalOf(req);
       const out = new ClientOutput(socket);
       const server = new AppServer({
         ledger,
@@ -127,10 +126,9 @@ export const rpcSocketRoute = async (
         authorize: (method) => {
           const role = roleOf(method);
           if (role && !principal.roles.includes(role)) {
-            throw new RpcError(
-              -32600,
-              `${method} needs the ${role} role; ${principal.subject} has ${principal.roles.join(', ') || 'none'}`,
-            );
+            const has = principal.roles.join(', ') || 'none';
+            const message = `${method} needs the ${role} role; ${principal.subject} has ${has}`;
+            throw new RpcError(-32600, message);
           }
         },
         version,

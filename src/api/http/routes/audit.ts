@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Ledger } from '../../../app/ledger.js';
+import { streamOf } from '../../../domain/ids.js';
+import { invalid, problem } from '../problem.js';
+import { readModelsAt } from '../readYourWrites.js';
+import { Consistency, DeletionsQuery, ThreadIdPath } from '../requests.js';
+import * as R from '../responses.js';
+import { type RouteSteps, routesOn } from '../route.js';
+
+export type AuditOptions = { readonly steps: RouteSteps } & Pick<
+  Ledger,
+  'store' | 'queries' | 'runner'
+>;
+
+/** The audit of `/v1`: a thread's history as recorded, the deletion records with every step. */
+export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
+  const { store, queries, runner } = opts;
+  const route = routesOn(app, opts.steps);
+  const audits = { role: 'auditor', tags: ['audit'] } as const;
+
+  route({
+    ...audits,
+    method: 'GET',
+    url: '/v1/threads/:id/history',
+    summary: "A thread's full history as recorded; sealed content stays sealed",
+    input: { params: ThreadIdPath },
+    responses: { 200: R.History },
+    handler: async ({ params }) => {
+      const events = await store.readStream(streamOf(params.id));
+      if (events.length === 0) {
+        const detail = `thread ${params.id} has no history`;
+        throw problem('thread-not-found', 404, 'Thread Not Found', detail);
+      }
+      const recorded = events.map(({ id, type, revision, position, data, metadata }) => ({
+        id,
+        type,
+        revision: String(revision),
+        position: String(position),
+        data,
+        metadata,
+      }));
+      return { status: 200, body: { threadId: params.id, events: recorded } };
+    },
+  });
+
+  route({
+    ...audits,
+    method: 'GET',
+    url: '/v1/deletions',
+    summary: 'Deletion records, newest first, by status and time',
+    input: { query: DeletionsQuery },
+    responses: { 200: R.Deletions },
+    handler: async ({ query }) => {
+      await readModelsAt(runner, query.minPosition);
+      const limit = query.limit ?? 100;
+      if (limit < 1 || limit > 1000)
+        throw invalid(`limit must be between 1 and 1000, got ${limit}`);
+      return { status: 200, body: { data: queries.deletions({ ...query, limit }) } };
+    },
+  });
+
+  route({
+    ...audits,
+    method: 'GET',
+    url: '/v1/deletions/:id',
+    summary: 'One deletion with every step, attempt and failure',
+    input: { params: ThreadIdPath, query: Consistency },
+    responses: { 200: R.OneDeletion },
+    handler: async ({ params, query }) => {
+      await readModelsAt(runner, query.minPosition);
+      const d = queries.deletion(params.id);
+      if (!d) {
+        const detail = `no deletion of thread ${params.id}`;
+        throw problem('deletion-not-found', 404, 'Deletion Not Found', detail);
+      }
+      const deletion = {
+        ...d.record,
+        failing: JSON.parse(d.record.failing) as unknown,
+        steps: d.steps.map((s) => ({ ...s, detail: JSON.parse(s.detail) as unknown })),
+      };
+      return { status: 200, body: { deletion } };
+    },
+  });
+};
