@@ -12,7 +12,8 @@ import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
 import { ThreadId } from '../domain/ids.js';
 import { SpawnDepth } from '../domain/numbers.js';
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
-import { headLines, NotARegularFile, openRegular } from '../io/regularFile.js';
+import { headLines } from '../io/fileText.js';
+import { NotARegularFile, openRegular } from '../io/regularFile.js';
 
 const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 
