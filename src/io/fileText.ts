@@ -15,6 +15,25 @@ export const readToEndSync = (fd: number): string => {
 };
 
 /**
+ * The first line of an open file (without its newline), read from its start in small chunks so
+ * that the rest is not: at most `maxBytes` of it (a longer line is given cut there).
+ */
+export const firstLineSync = (fd: number, maxBytes: number, chunkBytes = 16 * 1024): string => {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < maxBytes) {
+    const buf = Buffer.allocUnsafe(Math.min(chunkBytes, maxBytes - total));
+    const n = readSync(fd, buf, 0, buf.length, total);
+    if (n === 0) break;
+    const nl = buf.subarray(0, n).indexOf(10);
+    chunks.push(buf.subarray(0, nl === -1 ? n : nl));
+    total += n;
+    if (nl !== -1) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/**
  * The text of a regular file (see `regularFile.ts`), at most `maxBytes` of it (then `truncated`);
  * null when there is no such file. Anything else at the path is refused (NotARegularFile).
  */
