@@ -116,15 +116,6 @@ export class HeldDir {
   }
 }
 
-/** Runs `f` with the folder, and closes it whatever happens. */
-export const withDir = async <T>(dir: HeldDir, f: (dir: HeldDir) => T | Promise<T>): Promise<T> => {
-  try {
-    return await f(dir);
-  } finally {
-    dir.close();
-  }
-};
-
 const openDirAt = (at: string, shown: string): number | null => {
   try {
     return openSync(at, DIR_FLAGS);
