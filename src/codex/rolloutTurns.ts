@@ -1,10 +1,11 @@
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
 import { headLines } from '../io/fileText.js';
 import { NotARegularFile, openRegular } from '../io/regularFile.js';
-import { TurnBuilder, type WireTurn } from './turnBuilder.js';
+import { TurnBuilder } from './turnBuilder.js';
+import type { WireTurn } from './turnList.js';
 
-export type { TurnStatus, WireTurn } from './turnBuilder.js';
 export type { WireItem } from './turnItems.js';
+export type { TurnStatus, WireTurn } from './turnList.js';
 export { NotARegularFile, TurnBuilder };
 
 export type TurnLimits = {
