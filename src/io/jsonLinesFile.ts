@@ -18,7 +18,11 @@ import { NotARegularFile, openRegularSync } from './regularFile.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = constants;
 
-/** A line's JSON object, or null for a line that is not one (kept as it is by every rewrite). */
+/**
+ * A line's JSON object, or null for a line that is not one (kept as it is by every rewrite).
+ * Not depth-bounded (`boundedJson.ts`): JSON.parse itself does not recurse, only top-level fields
+ * are read, and a deleted thread's line must be found however deep the rest of it is.
+ */
 export const parseLine = (line: string): Record<string, unknown> | null => {
   try {
     const v = JSON.parse(line) as unknown;
