@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
+import { readRegularFile } from '../io/fileText.js';
+import { NotARegularFile } from '../io/regularFile.js';
 
 /** config.toml is read up to this size; a larger one is unusable (the defaults apply). */
 export const CONFIG_MAX_BYTES = 1024 * 1024;

@@ -1,7 +1,8 @@
-import { closeSync, lstatSync, readSync } from 'node:fs';
+import { closeSync, lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ThreadId } from '../domain/ids.js';
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
+import { firstLineSync } from '../io/fileText.js';
 import { openRegularSync } from '../io/regularFile.js';
 import { codexDatabasesIn } from './codexDatabases.js';
 import type { CodexHome } from './codexHome.js';
@@ -21,7 +22,6 @@ const nameIdOf = (name: string): string | null =>
   UUID_JSONL.exec(name.slice(-TAIL))?.[1]?.toLowerCase() ?? null;
 /** The `session_meta` line is read up to this size; a longer first line names no thread. */
 const FIRST_LINE_MAX = 1 << 20;
-const CHUNK = 16 * 1024;
 
 /** The `payload.id` of a rollout's first line, read without reading the rest of the file. */
 const metaIdOf = (path: string): string | null => {
@@ -32,18 +32,7 @@ const metaIdOf = (path: string): string | null => {
     return null;
   }
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const n = readSync(fd, buf, 0, CHUNK, total);
-      if (n === 0) break;
-      const nl = buf.subarray(0, n).indexOf(10);
-      chunks.push(buf.subarray(0, nl === -1 ? n : nl));
-      total += n;
-      if (nl !== -1 || total >= FIRST_LINE_MAX) break;
-    }
-    const parsed = parseBoundedJson(Buffer.concat(chunks).toString('utf8'), MAX_FILE_LINE_DEPTH);
+    const parsed = parseBoundedJson(firstLineSync(fd, FIRST_LINE_MAX), MAX_FILE_LINE_DEPTH);
     if (!parsed.ok) return null;
     const line = parsed.value as { payload?: { id?: unknown } } | null;
     const id = line?.payload?.id;

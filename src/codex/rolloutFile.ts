@@ -1,18 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import {
-  type CodexThreadMeta,
-  nullable,
-  type SessionSource,
-  type SourceKind,
-  type ThreadStarted as Started,
-} from '../domain/events.js';
-import { describeFieldErrors, fieldErrorsOf } from '../domain/fieldErrors.js';
+import type { CodexThreadMeta, ThreadStarted as Started } from '../domain/events.js';
 import { ThreadId } from '../domain/ids.js';
-import { SpawnDepth } from '../domain/numbers.js';
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
-import { headLines, NotARegularFile, openRegular } from '../io/regularFile.js';
+import { headLines } from '../io/fileText.js';
+import { NotARegularFile, openRegular } from '../io/regularFile.js';
+import { invalidSpawn, sourceKindOf, sourceOnWire } from './sessionSource.js';
 
 const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 
@@ -39,71 +33,6 @@ const SessionMeta = t.intersection([
   }),
 ]);
 type SessionMeta = t.TypeOf<typeof SessionMeta>;
-
-const SpawnOnDisk = t.type({
-  thread_spawn: t.intersection([
-    t.type({ parent_thread_id: t.string, depth: SpawnDepth }),
-    t.partial({
-      agent_path: nullable(t.string),
-      agent_nickname: nullable(t.string),
-      agent_role: nullable(t.string),
-    }),
-  ]),
-});
-
-const subagentOf = (raw: unknown): unknown => {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const o = raw as Record<string, unknown>;
-  return o['subagent'] ?? o['subAgent'] ?? o['sub_agent'];
-};
-
-/**
- * A spawn record that is there but not valid (a `depth` of 1.5, or 1e400 which JSON reads as
- * Infinity): the rollout is refused, naming the field, rather than imported with a value the
- * log could not hold or silently taken for another source.
- */
-const invalidSpawn = (raw: unknown): string | null => {
-  const sub = subagentOf(raw);
-  if (typeof sub !== 'object' || sub === null || !('thread_spawn' in sub)) return null;
-  const r = SpawnOnDisk.decode(sub);
-  return E.isLeft(r)
-    ? describeFieldErrors(
-        fieldErrorsOf(r.left).map((e) => ({ ...e, field: `source.subagent.${e.field}` })),
-      )
-    : null;
-};
-
-/** Codex's on-disk source (`"subagent"`) in its wire form (`"subAgent"`). */
-export const sourceOnWire = (raw: unknown): SessionSource => {
-  if (raw === 'cli' || raw === 'vscode' || raw === 'exec' || raw === 'unknown') return raw;
-  if (raw === 'mcp' || raw === 'app_server' || raw === 'appServer') return 'appServer';
-  if (typeof raw === 'object' && raw !== null) {
-    const o = raw as Record<string, unknown>;
-    const sub = o['subagent'] ?? o['subAgent'] ?? o['sub_agent'];
-    if (sub === 'review' || sub === 'compact' || sub === 'memory_consolidation')
-      return { subAgent: sub };
-    if (SpawnOnDisk.is(sub)) return { subAgent: sub };
-    if (
-      typeof sub === 'object' &&
-      sub !== null &&
-      typeof (sub as { other?: unknown }).other === 'string'
-    ) {
-      return { subAgent: { other: (sub as { other: string }).other } };
-    }
-    if (typeof o['custom'] === 'string') return { custom: o['custom'] };
-  }
-  return 'unknown';
-};
-
-export const sourceKindOf = (s: SessionSource): SourceKind => {
-  if (typeof s === 'string') return s;
-  if ('custom' in s) return 'unknown';
-  const sub = s.subAgent;
-  if (sub === 'review') return 'subAgentReview';
-  if (sub === 'compact') return 'subAgentCompact';
-  if (typeof sub === 'object' && 'thread_spawn' in sub) return 'subAgentThreadSpawn';
-  return 'subAgentOther';
-};
 
 /** What a rollout says about its thread: the `ThreadStarted` payload it imports as. */
 export type RolloutInfo = { readonly started: Started; readonly spawnDepth: number | null };

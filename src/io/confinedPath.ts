@@ -6,10 +6,10 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  realpathSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { nearestReal } from './realPaths.js';
 
 /**
  * A folder inside a root, held open: the one place where thread-ledger decides which file a name
@@ -116,15 +116,6 @@ export class HeldDir {
   }
 }
 
-/** Runs `f` with the folder, and closes it whatever happens. */
-export const withDir = async <T>(dir: HeldDir, f: (dir: HeldDir) => T | Promise<T>): Promise<T> => {
-  try {
-    return await f(dir);
-  } finally {
-    dir.close();
-  }
-};
-
 const openDirAt = (at: string, shown: string): number | null => {
   try {
     return openSync(at, DIR_FLAGS);
@@ -133,21 +124,6 @@ const openDirAt = (at: string, shown: string): number | null => {
     if (code === 'ENOENT') return null;
     if (code === 'ENOTDIR' || code === 'ELOOP') throw new NotConfinedError(shown);
     throw err;
-  }
-};
-
-/** The real path of `p`'s nearest existing ancestor (itself if it exists), and the names below it. */
-const nearestReal = (p: string): { base: string; rest: string[] } => {
-  const rest: string[] = [];
-  let dir = p;
-  for (;;) {
-    try {
-      return { base: realpathSync.native(dir), rest };
-    } catch {
-      if (dir === dirname(dir)) return { base: dir, rest };
-      rest.unshift(basename(dir));
-      dir = dirname(dir);
-    }
   }
 };
 

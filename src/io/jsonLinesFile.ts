@@ -3,11 +3,9 @@ import {
   closeSync,
   constants,
   fchmodSync,
-  fstatSync,
   fsyncSync,
   lstatSync,
   openSync,
-  readSync,
   renameSync,
   type Stats,
   unlinkSync,
@@ -15,10 +13,16 @@ import {
 } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ConfinedRoot, type HeldDir } from './confinedPath.js';
+import { readToEndSync } from './fileText.js';
+import { NotARegularFile, openRegularSync } from './regularFile.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = constants;
 
-/** A line's JSON object, or null for a line that is not one (kept as it is by every rewrite). */
+/**
+ * A line's JSON object, or null for a line that is not one (kept as it is by every rewrite).
+ * Not depth-bounded (`boundedJson.ts`): JSON.parse itself does not recurse, only top-level fields
+ * are read, and a deleted thread's line must be found however deep the rest of it is.
+ */
 export const parseLine = (line: string): Record<string, unknown> | null => {
   try {
     const v = JSON.parse(line) as unknown;
@@ -30,48 +34,31 @@ export const parseLine = (line: string): Record<string, unknown> | null => {
   }
 };
 
-const notRegular = (path: string) => new Error(`refusing ${path}: it is not a regular file`);
-
 /**
- * Opens `name` in the folder held, never following a symlink and never waiting on a FIFO; only a
- * regular file is accepted. Null when absent.
+ * Opens `name` in the folder held as a regular file (see `regularFile.ts`); null when absent.
+ * Anything else there is refused, naming the file as the caller knows it.
  */
-const openRegular = (
+const openIn = (
   dir: HeldDir,
   name: string,
   flags: number,
   shown: string,
-  mode = 0o666,
-): { fd: number; st: Stats } | null => {
-  let fd: number;
+): { fd: number; stat: Stats } | null => {
   try {
-    fd = openSync(dir.at(name), flags | O_NOFOLLOW | O_NONBLOCK, mode);
+    return openRegularSync(dir.at(name), { flags, shown });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR') throw notRegular(shown);
-    throw err;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw notRegular(shown);
-    return { fd, st };
-  } catch (err) {
-    closeSync(fd);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof NotARegularFile)
+      throw new NotARegularFile(shown, err.kind, `refusing ${shown}: it is not a regular file`);
     throw err;
   }
 };
 
-const readAll = (fd: number): string => {
-  const chunks: Buffer[] = [];
-  for (;;) {
-    const buf = Buffer.allocUnsafe(1 << 16);
-    const n = readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
+const noSuchFile = (path: string) =>
+  Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
+    code: 'ENOENT',
+    path,
+  });
 
 /** The folder of a JSON-lines file, held (see `confinedPath.ts`). `folder`: that folder as a root, resolved once by the caller; else now. */
 const folderOf = (path: string, folder: ConfinedRoot | undefined): HeldDir | null =>
@@ -82,10 +69,10 @@ export const readLines = (path: string, folder?: ConfinedRoot): string => {
   const dir = folderOf(path, folder);
   if (dir === null) return '';
   try {
-    const f = openRegular(dir, basename(path), O_RDONLY, path);
+    const f = openIn(dir, basename(path), O_RDONLY, path);
     if (f === null) return '';
     try {
-      return readAll(f.fd);
+      return readToEndSync(f.fd);
     } finally {
       closeSync(f.fd);
     }
@@ -97,18 +84,10 @@ export const readLines = (path: string, folder?: ConfinedRoot): string => {
 /** Appends text to a JSON-lines file in its folder, created if absent; a symlink or anything but a regular file is refused. */
 export const appendLines = (path: string, text: string, folder?: ConfinedRoot): void => {
   const dir = folderOf(path, folder);
-  if (dir === null)
-    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
-      code: 'ENOENT',
-      path,
-    });
+  if (dir === null) throw noSuchFile(path);
   try {
-    const f = openRegular(dir, basename(path), O_WRONLY | O_APPEND | O_CREAT, path);
-    if (f === null)
-      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
-        code: 'ENOENT',
-        path,
-      }); // its folder went away
+    const f = openIn(dir, basename(path), O_WRONLY | O_APPEND | O_CREAT, path);
+    if (f === null) throw noSuchFile(path); // its folder went away
     try {
       const buf = Buffer.from(text, 'utf8');
       for (let off = 0; off < buf.length; ) off += writeSync(f.fd, buf, off, buf.length - off);
@@ -155,11 +134,11 @@ export const removeLines = (
   try {
     const name = basename(path);
     removeStaleTemps(dir, name);
-    const f = openRegular(dir, name, O_RDONLY, path);
+    const f = openIn(dir, name, O_RDONLY, path);
     if (f === null) return removed;
     let text: string;
     try {
-      text = readAll(f.fd);
+      text = readToEndSync(f.fd);
     } finally {
       closeSync(f.fd);
     }
@@ -175,7 +154,7 @@ export const removeLines = (
     const fd = openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     let open = true;
     try {
-      fchmodSync(fd, f.st.mode & 0o777);
+      fchmodSync(fd, f.stat.mode & 0o777);
       writeSync(fd, kept.join('\n'));
       fsyncSync(fd);
       open = false;

@@ -11,17 +11,26 @@ export const realOrNull = (p: string): string | null => {
 };
 
 /**
- * The path with its nearest existing folder resolved through symlinks, the rest as written: how
- * a path that does not exist (yet, or any more) is judged against roots resolved the same way.
+ * The real path of `p`'s nearest existing ancestor (itself if it exists), and the names below it
+ * as written: how a path that does not exist (yet, or any more) is resolved as far as it can be.
+ */
+export const nearestReal = (p: string): { base: string; rest: string[] } => {
+  const rest: string[] = [];
+  let dir = p;
+  for (;;) {
+    const real = realOrNull(dir);
+    if (real !== null) return { base: real, rest };
+    if (dir === dirname(dir)) return { base: dir, rest };
+    rest.unshift(basename(dir));
+    dir = dirname(dir);
+  }
+};
+
+/**
+ * The path with its nearest existing folder resolved through symlinks, the rest as written (the
+ * last name too, even if it is a symlink): how a path is judged against roots resolved the same way.
  */
 export const throughNearestFolder = (p: string): string => {
-  let dir = dirname(p);
-  let rest = basename(p);
-  let real = realOrNull(dir);
-  while (real === null && dir !== dirname(dir)) {
-    rest = join(basename(dir), rest);
-    dir = dirname(dir);
-    real = realOrNull(dir);
-  }
-  return join(real ?? dir, rest);
+  const { base, rest } = nearestReal(dirname(p));
+  return join(base, ...rest, basename(p));
 };

@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
-  constants,
-  fstatSync,
   lstatSync,
-  openSync,
   read,
   readSync,
   realpathSync,
+  type Stats,
   unlinkSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfinedRoot, NotConfinedError } from './confinedPath.js';
 import { throughNearestFolder } from './realPaths.js';
+import { NotARegularFile, openRegularSync } from './regularFile.js';
 
 const readAsync = promisify(read);
 
@@ -82,21 +81,19 @@ export class RolloutPurger {
     if (held === null) return absent(); // its folder went away meanwhile
     try {
       const at = held.at(basename(abs));
-      let fd: number;
+      let opened: { fd: number; stat: Stats };
       try {
-        fd = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        opened = openRegularSync(at, { shown: path });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return absent();
-        if (code === 'ELOOP')
-          throw new PurgeRefusedError(`refusing ${path}: it is a symlink, not followed`);
-        if (code === 'ENXIO')
-          throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return absent();
+        if (err instanceof NotARegularFile)
+          throw new PurgeRefusedError(
+            `refusing ${path}: ${err.kind === 'a symbolic link' ? 'it is a symlink, not followed' : 'it is not a regular file'}`,
+          );
         throw err;
       }
+      const { fd, stat: st } = opened;
       try {
-        const st = fstatSync(fd);
-        if (!st.isFile()) throw new PurgeRefusedError(`refusing ${path}: it is not a regular file`);
         const hash = createHash('sha256');
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(st.size, 1)));
         for (let pos = 0; ; ) {
