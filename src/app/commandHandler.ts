@@ -5,10 +5,11 @@ import type { DomainEvent } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import { decide, evolve, type ThreadState, targetOf } from '../domain/threadDecider.js';
+import type { Clock } from './clock.js';
 import { CommandStats } from './commandStats.js';
 import type { HandleError } from './handleError.js';
 import { recordedCommand } from './idempotency.js';
-import type { Clock, Loaded, ThreadRepository } from './threadRepository.js';
+import type { Loaded, ThreadRepository } from './threadRepository.js';
 
 export type Handled = {
   readonly events: DomainEvent[];

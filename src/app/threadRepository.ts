@@ -10,10 +10,9 @@ import type {
   ExpectedRevision,
   WrongExpectedVersion,
 } from '../store/eventStore.js';
+import type { Clock } from './clock.js';
 import type { HandleError } from './handleError.js';
 import { type KeyedCommands, noteKey } from './idempotency.js';
-
-export type Clock = () => number;
 
 /** A thread's stream, read and folded: what a command is decided on. */
 export type Loaded = {

@@ -167,14 +167,14 @@ export class TurnBuilder {
       }
       case 'item_completed': {
         const item = p['item'];
-        const ok =
+        const wellFormed =
           str(p['thread_id']) &&
           UUID.test(p['thread_id']) &&
           str(p['turn_id']) &&
           isObj(item) &&
           str(item['type']) &&
           TURN_ITEM_TYPES.has(item['type']);
-        return this.keep(ok, () => {
+        return this.keep(wellFormed, () => {
           const plan = planItem(item as Obj);
           if (plan) this.turns.upsertInTurn(p['turn_id'] as string, plan);
         });

@@ -126,9 +126,9 @@ const PATCH_STATUSES = new Set(['completed', 'failed', 'declined']);
 /** `patch_apply_end` as a fileChange item (its id is the call id); null if Codex would not keep it. */
 export const fileChangeItem = (p: Obj): WireItem | null => {
   const changes = fileChanges(p['changes']);
-  const ok =
+  const wellFormed =
     str(p['call_id']) && changes !== null && str(p['status']) && PATCH_STATUSES.has(p['status']);
-  if (!ok) return null;
+  if (!wellFormed) return null;
   return { type: 'fileChange', id: p['call_id'] as string, changes, status: p['status'], ...times };
 };
 
@@ -137,7 +137,7 @@ export const mcpToolCallItem = (p: Obj): WireItem | null => {
   const inv = p['invocation'];
   const r = p['result'];
   const duration = durationMs(p['duration']);
-  const ok =
+  const wellFormed =
     str(p['call_id']) &&
     isObj(inv) &&
     str(inv['server']) &&
@@ -145,7 +145,7 @@ export const mcpToolCallItem = (p: Obj): WireItem | null => {
     duration !== null &&
     isObj(r) &&
     (isObj(r['Ok']) || str(r['Err']));
-  if (!ok) return null;
+  if (!wellFormed) return null;
   const success = isObj(r['Ok']) && r['Ok']['isError'] !== true;
   const okValue = isObj(r['Ok']) ? r['Ok'] : null;
   return {

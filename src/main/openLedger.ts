@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../app/clock.js';
 import { CommandHandler } from '../app/commandHandler.js';
 import { contentKeyExecutor } from '../app/deletion/contentKeyStep.js';
 import { DeletionWorker } from '../app/deletion/deletionWorker.js';
@@ -9,7 +10,7 @@ import { rolloutExecutor } from '../app/deletion/rolloutStep.js';
 import { WorkerLoop } from '../app/deletion/workerLoop.js';
 import { RolloutPathPolicy } from '../app/rolloutPathPolicy.js';
 import { ThreadLifecycle } from '../app/threadLifecycle.js';
-import { type Clock, ThreadRepository } from '../app/threadRepository.js';
+import { ThreadRepository } from '../app/threadRepository.js';
 import { codexDatabaseExecutor } from '../codex/codexDatabaseStep.js';
 import type { CodexHome } from '../codex/codexHome.js';
 import { CodexInventory } from '../codex/codexInventory.js';

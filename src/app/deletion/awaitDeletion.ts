@@ -29,7 +29,7 @@ const POLL_MS = 10;
  * deleted, a step of theirs fails, or time runs out.
  */
 export const awaitDeletion = async (
-  ledger: Ledger,
+  ledger: Pick<Ledger, 'runner' | 'workerLoop' | 'queries'>,
   threadIds: readonly ThreadId[] | null,
   opts: AwaitOptions,
 ): Promise<DeletionSettled> => {

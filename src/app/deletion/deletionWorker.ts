@@ -13,8 +13,9 @@ import type { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
 import { isChildOf, isTombstoned } from '../../domain/threadState.js';
+import type { Clock } from '../clock.js';
 import type { CommandHandler } from '../commandHandler.js';
-import type { Clock, Loaded } from '../threadRepository.js';
+import type { Loaded } from '../threadRepository.js';
 import { tombstoneDescendant } from '../tombstoneDescendant.js';
 import { type DueWork, pushTo, type StepExecutors, type StepOutcome } from './stepExecutor.js';
 

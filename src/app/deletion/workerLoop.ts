@@ -1,5 +1,5 @@
 import type { Signal } from '../../projections/deletionSignals.js';
-import type { Clock } from '../threadRepository.js';
+import type { Clock } from '../clock.js';
 import type { DeletionWorker, PassResult } from './deletionWorker.js';
 
 export type WorkerLoopOptions = {

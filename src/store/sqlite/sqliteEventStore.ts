@@ -170,12 +170,12 @@ export class SqliteEventStore implements EventStore {
     }
     const row = this.stmt.streamRevision.get(streamId);
     const actual = row === undefined ? 'no_stream' : BigInt(row.revision);
-    const ok =
+    const asExpected =
       expected === 'any' ||
       (expected === 'no_stream' && actual === 'no_stream') ||
       (expected === 'stream_exists' && actual !== 'no_stream') ||
       (typeof expected === 'bigint' && actual === expected);
-    if (!ok) return E.left({ kind: 'WrongExpectedVersion', streamId, expected, actual });
+    if (!asExpected) return E.left({ kind: 'WrongExpectedVersion', streamId, expected, actual });
     let revision = actual === 'no_stream' ? 0 : Number(actual) + 1;
     let position = 0;
     for (const e of events) {
