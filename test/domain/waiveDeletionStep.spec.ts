@@ -24,7 +24,7 @@ const failed: DomainEvent = {
     threadId: id,
     step: `rollout:${outside}`,
     error: 'outside the rollout roots',
-    attempt: 20,
+    attempt: 20 as never,
     nextRetryAtMs: 1,
   },
 };
