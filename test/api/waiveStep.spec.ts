@@ -141,6 +141,17 @@ describe('waiving a deletion step that can never succeed, through a real listeni
     expect(r.body['type']).toMatch(/unknown-deletion-step$/);
     expect(r.body['detail']).toContain('rollout:/not/a/step/of/this.jsonl');
     for (const step of steps) expect(r.body['detail']).toContain(step);
+    // Under /steps/, only /waive is a route, however long the step.
+    const other = await call(
+      'POST',
+      `/v1/deletions/${id}/steps/${encodeURIComponent(steps[0]!)}/skip`,
+      ADM,
+      {
+        reason: 'x',
+      },
+    );
+    expect(other.status).toBe(404);
+    expect(other.body['type']).toMatch(/route-not-found$/);
   });
 
   it('a step already done is refused (409); so is any step once the deletion is complete', async () => {
