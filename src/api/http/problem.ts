@@ -35,6 +35,10 @@ export const invalid = (detail: string, errors: { field: string; reason: string 
 export const fromHandleError = (e: HandleError): ProblemError => {
   // Input that cannot be recorded is invalid input: a validation problem naming the fields.
   if (e.kind === 'UnrecordableEvent') return invalid(describeHandleError(e), [...e.errors]);
+  if (e.kind === 'NotASubagentKind')
+    return invalid(describeHandleError(e), [
+      { field: 'sourceKind', reason: 'must be a subagent kind on a spawn' },
+    ]);
   if (e.kind === 'InvalidRolloutPath')
     return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
   const detail =
@@ -62,6 +66,7 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     IdempotencyKeyReused: 422,
     UnrecordableEvent: 400,
     InvalidRolloutPath: 400,
+    NotASubagentKind: 400,
   };
   return problem(kebab, status[e.kind], e.kind.replace(/([a-z])([A-Z])/g, '$1 $2'), detail);
 };
