@@ -6,9 +6,10 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 
 /**
  * A route's authentication hook: the principal of the request's bearer token, or 401 without a
- * valid one; with a `role` (one role, or any of several), 403 unless the principal holds it, admin
- * including every role (without one, as on the RPC socket, each method checks its own). Declared as a pre-handler (or pre-validation) hook: it runs once
- * the body is parsed, so a body that does not parse is refused as such first.
+ * valid one; with a `role` (one role, or any of several), 403 unless the principal holds it,
+ * admin including every role (without one, as on the RPC socket, each method checks its own).
+ * Declared as a pre-handler (or pre-validation) hook: it runs once the body is parsed, so a body
+ * that does not parse is refused as such first.
  */
 export const authenticate =
   (auth: Authenticator, role?: RoleNeeded) =>
