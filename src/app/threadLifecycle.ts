@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../domain/commands.js';
-import type { ThreadStarted as Started } from '../domain/events.js';
+import type { SourceKind, ThreadStarted as Started } from '../domain/events.js';
 import type { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
 import type { ThreadState } from '../domain/threadState.js';
@@ -19,6 +19,21 @@ export type Relocation = {
    */
   orphaned(threadId: ThreadId, path: string): Promise<void>;
 };
+
+/** The kinds of a subagent thread: Codex's `SessionSource::SubAgent`, whatever made it. */
+export const SUBAGENT_SOURCE_KINDS: readonly SourceKind[] = [
+  'subAgent',
+  'subAgentReview',
+  'subAgentCompact',
+  'subAgentThreadSpawn',
+  'subAgentOther',
+];
+
+/**
+ * The kind of a thread another thread spawned, unless the writer names a subagent kind: what
+ * Codex records for it (`SubAgentSource::ThreadSpawn`, listed as `subAgentThreadSpawn`).
+ */
+export const SPAWNED_SOURCE_KIND: SourceKind = 'subAgentThreadSpawn';
 
 /** What a use case changed: the threads, and the log position a reader waits for to see it. */
 export type Changed = {
@@ -73,7 +88,11 @@ export class ThreadLifecycle {
     return E.map(changed(thread.threadId))(r);
   }
 
-  /** Spawns a subagent, as a writer asks: never onto a thread that exists, nor onto itself. */
+  /**
+   * Spawns a subagent, as a writer asks: never onto a thread that exists, nor onto itself, and
+   * only as a subagent (its source kind one of SUBAGENT_SOURCE_KINDS, SPAWNED_SOURCE_KIND when
+   * the writer names none).
+   */
   async spawn(
     parentThreadId: ThreadId,
     thread: Started,
@@ -81,6 +100,14 @@ export class ThreadLifecycle {
   ): Promise<E.Either<HandleError, Changed>> {
     if (thread.threadId === parentThreadId)
       return E.left({ kind: 'SelfSpawn', threadId: parentThreadId });
+    if (!SUBAGENT_SOURCE_KINDS.includes(thread.sourceKind)) {
+      const { threadId, sourceKind } = thread;
+      return this.commands.refuse('SpawnSubagent', {
+        kind: 'NotASubagentKind',
+        threadId,
+        sourceKind,
+      });
+    }
     const path = await this.checkRollout(thread);
     if (E.isLeft(path)) return path;
     // An existing thread is never adopted: no edge is written to it.

@@ -20,6 +20,9 @@ import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
 
 const everyKind = { sourceKinds: ['cli', 'subAgentThreadSpawn'] as const };
+/** A thread a writer spawns: a subagent (a spawn of any other kind is refused). */
+const spawned = (over: Parameters<typeof startedData>[0]) =>
+  startedData({ sourceKind: 'subAgentThreadSpawn', ...over });
 
 describe.each(['sqlite', 'esdb'] as const)(
   'deleting a thread and its subtree (%s store)',
@@ -137,11 +140,11 @@ describe.each(['sqlite', 'esdb'] as const)(
       const p1 = await f.root();
       const p2 = await f.root();
       const x = await f.child(p1);
-      expect(await f.ledger.lifecycle.spawn(p2, startedData({ threadId: x }), ctx)).toEqual(
+      expect(await f.ledger.lifecycle.spawn(p2, spawned({ threadId: x }), ctx)).toEqual(
         E.left({ kind: 'ThreadAlreadyExists', threadId: x }),
       );
       expect((await f.ledger.repo.load(p2)).state.children).toEqual([]);
-      expect(await f.ledger.lifecycle.spawn(p2, startedData({ threadId: p2 }), ctx)).toEqual(
+      expect(await f.ledger.lifecycle.spawn(p2, spawned({ threadId: p2 }), ctx)).toEqual(
         E.left({ kind: 'SelfSpawn', threadId: p2 }),
       );
       unwrap(await f.ledger.lifecycle.delete(p2, null, ctx));
@@ -152,7 +155,7 @@ describe.each(['sqlite', 'esdb'] as const)(
       const root = await f.root();
       unwrap(await f.ledger.lifecycle.delete(root, null, ctx));
       const id = newId();
-      expect(await f.ledger.lifecycle.spawn(root, startedData({ threadId: id }), ctx)).toEqual(
+      expect(await f.ledger.lifecycle.spawn(root, spawned({ threadId: id }), ctx)).toEqual(
         E.left({ kind: 'ParentTombstoned', parentThreadId: root }),
       );
       expect((await f.ledger.repo.load(id)).state.status).toBe('absent');

@@ -2,8 +2,8 @@ import type { CodexThreadMeta, SessionSource, SourceKind } from '../../domain/ev
 import type { ThreadRow } from '../../projections/threadListQuery.js';
 import type { WireThread } from '../http/responses.js';
 
-/** The source of a thread that did not come from a Codex home, from its kind. */
-const sourceOfKind = (kind: SourceKind): SessionSource => {
+/** The source of a thread that did not come from a Codex home, from its kind (and its parent). */
+const sourceOfKind = (kind: SourceKind, r: ThreadRow): SessionSource => {
   switch (kind) {
     case 'cli':
     case 'vscode':
@@ -15,6 +15,17 @@ const sourceOfKind = (kind: SourceKind): SessionSource => {
       return { subAgent: 'review' };
     case 'subAgentCompact':
       return { subAgent: 'compact' };
+    case 'subAgentThreadSpawn':
+      // As Codex records a thread another one spawned (a spawn over `/v1`, by default).
+      if (r.parent_thread_id !== null) {
+        const spawn = { parent_thread_id: r.parent_thread_id, depth: r.depth };
+        return {
+          subAgent: {
+            thread_spawn: { ...spawn, agent_path: null, agent_nickname: null, agent_role: null },
+          },
+        };
+      }
+      return { subAgent: { other: kind } };
     default:
       return { subAgent: { other: kind } };
   }
@@ -47,7 +58,7 @@ export const threadOnWire = (r: ThreadRow): WireThread => {
     cwd: r.cwd,
     cliVersion: r.cli_version ?? '',
     originator: r.originator,
-    source: codex?.source ?? sourceOfKind(r.source_kind),
+    source: codex?.source ?? sourceOfKind(r.source_kind, r),
     threadSource: codex?.threadSource ?? null,
     agentNickname: codex?.agentNickname ?? null,
     agentRole: codex?.agentRole ?? null,

@@ -7,6 +7,52 @@ import { problem } from './problem.js';
 export const Role = t.keyof({ writer: null, auditor: null, admin: null });
 export type Role = t.TypeOf<typeof Role>;
 
+/**
+ * What each role includes: a writer writes (and reads back threads, lists, subtrees and the
+ * status of a deletion), an auditor reads everything recorded (history, the event stream, the
+ * deletion records, metrics), and an admin is both, and operates the server (rebuild, waive).
+ */
+export const IMPLIED_ROLES: Readonly<Record<Role, readonly Role[]>> = {
+  writer: ['writer'],
+  auditor: ['auditor'],
+  admin: ['admin', 'writer', 'auditor'],
+};
+
+/** The roles a principal holds: those granted, and those they include. */
+export const heldRoles = (granted: readonly Role[]): Role[] => {
+  const held = new Set(granted.flatMap((r) => IMPLIED_ROLES[r]));
+  return (Object.keys(Role.keys) as Role[]).filter((r) => held.has(r));
+};
+
+/** What a route (or method) needs: one role, or any one of several. */
+export type RoleNeeded = Role | readonly Role[];
+
+/** The roles of which any one lets a request through. */
+export const rolesNeeded = (needed: RoleNeeded): readonly Role[] =>
+  typeof needed === 'string' ? [needed] : needed;
+
+/** Whether a principal holds one of the roles needed (admin includes every role). */
+export const allows = (p: Principal, needed: RoleNeeded): boolean => {
+  const held = heldRoles(p.roles);
+  return rolesNeeded(needed).some((r) => held.includes(r));
+};
+
+/** "the writer or auditor role", "the admin role". */
+export const describeNeeded = (needed: RoleNeeded): string => {
+  const roles = rolesNeeded(needed);
+  const names =
+    roles.length <= 1
+      ? roles.join('')
+      : `${roles.slice(0, -1).join(', ')} or ${roles[roles.length - 1]}`;
+  return `the ${names} role`;
+};
+
+/** Why a principal is refused: what is needed, and what it has. */
+export const refusalOf = (p: Principal, needed: RoleNeeded, what = 'this'): string => {
+  const admin = rolesNeeded(needed).includes('admin') ? '' : ' (admin includes every role)';
+  return `${what} needs ${describeNeeded(needed)}${admin}; ${p.subject} has ${p.roles.join(', ') || 'none'}`;
+};
+
 /** A bearer token from configuration, with the subject recorded as the actor of what it does. */
 export const TokenConfig = t.type({ token: t.string, subject: t.string, roles: t.array(Role) });
 export const TokensConfig = t.array(TokenConfig);
@@ -103,14 +149,16 @@ export class Authenticator {
     return found;
   }
 
-  authorize(p: Principal, role: Role): void {
-    if (!p.roles.includes(role)) {
-      throw problem(
-        'forbidden',
-        403,
-        'Not allowed',
-        `this needs the ${role} role; ${p.subject} has ${p.roles.join(', ') || 'none'}`,
-      );
+  /**
+   * Refuses (403) a principal that holds none of the roles needed; the problem names them
+   * (`rolesNeeded`) beside those the principal has (`roles`). `what`: the request, in words.
+   */
+  authorize(p: Principal, needed: RoleNeeded, what?: string): void {
+    if (!allows(p, needed)) {
+      throw problem('forbidden', 403, 'Not allowed', refusalOf(p, needed, what), {
+        rolesNeeded: rolesNeeded(needed),
+        roles: p.roles,
+      });
     }
   }
 }

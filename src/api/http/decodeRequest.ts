@@ -15,14 +15,55 @@ export type Decoded<C extends Codecs> = {
   params: C['params'] extends t.Mixed ? t.TypeOf<C['params']> : undefined;
 };
 
-/** A query value is text: turned into what its JSON Schema says (a boolean, number, list). */
-const coerce = (schema: Record<string, unknown>, value: unknown): unknown => {
+/** The JSON types a schema allows, through nested `anyOf`s (a nullable union, say). */
+const typesOf = (schema: Record<string, unknown>): unknown[] => [
+  schema['type'],
+  ...((schema['anyOf'] as Record<string, unknown>[] | undefined) ?? []).flatMap(typesOf),
+];
+
+/** Percent-decoded (`+` a space, as in a form), or as sent when it is not valid percent-encoding. */
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+};
+
+/** Each query parameter's values as sent, not yet percent-decoded, by decoded name. */
+const rawQueryOf = (url: string): Map<string, string[]> => {
+  const values = new Map<string, string[]>();
+  const at = url.indexOf('?');
+  if (at < 0) return values;
+  for (const part of url.slice(at + 1).split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decoded(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  return values;
+};
+
+/**
+ * A list-valued parameter: its values, comma-separated, repeated, or both (`cwd=/a,/b&cwd=/c`).
+ * A literal comma separates values; one that belongs to a value is sent percent-encoded (`%2C`),
+ * so the split is made before decoding (OpenAPI's `form` style). Empty: no values.
+ */
+const listOf = (raw: readonly string[]): string[] =>
+  raw.flatMap((v) => (v === '' ? [] : v.split(',').map(decoded)));
+
+/**
+ * A query value is text: turned into what its JSON Schema says (a boolean, number, list). `raw`:
+ * the parameter's values as sent, for a list.
+ */
+const coerce = (schema: Record<string, unknown>, value: unknown, raw?: string[]): unknown => {
   if (typeof value !== 'string' && !Array.isArray(value)) return value;
-  const types = [schema, ...((schema['anyOf'] as Record<string, unknown>[] | undefined) ?? [])].map(
-    (s) => s['type'],
-  );
-  if (types.includes('array'))
+  const types = typesOf(schema);
+  if (types.includes('array')) {
+    if (raw !== undefined) return listOf(raw);
     return Array.isArray(value) ? value : value === '' ? [] : value.split(',');
+  }
   if (Array.isArray(value)) return value;
   if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
   if ((types.includes('integer') || types.includes('number')) && /^-?\d+(\.\d+)?$/.test(value))
@@ -34,10 +75,12 @@ const coerce = (schema: Record<string, unknown>, value: unknown): unknown => {
 const coerceQuery = (
   schema: Record<string, unknown>,
   q: Record<string, unknown>,
+  url: string,
 ): Record<string, unknown> => {
   const props = (schema['properties'] as Record<string, Record<string, unknown>> | undefined) ?? {};
+  const raw = rawQueryOf(url);
   return Object.fromEntries(
-    Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v) : v]),
+    Object.entries(q).map(([k, v]) => [k, props[k] ? coerce(props[k]!, v, raw.get(k)) : v]),
   );
 };
 
@@ -112,7 +155,9 @@ export const requestDecoder = <C extends Codecs>(codecs: C) => {
     const rawBody = request.body === undefined ? {} : request.body;
     return {
       params: params ? decodeInput(params, request.params, 'path') : undefined,
-      query: query ? decodeInput(query, coerceQuery(querySchema, rawQuery), 'query') : undefined,
+      query: query
+        ? decodeInput(query, coerceQuery(querySchema, rawQuery, request.url), 'query')
+        : undefined,
       body: body ? decodeInput(body, rawBody, 'body') : undefined,
     } as Decoded<C>;
   };

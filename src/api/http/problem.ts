@@ -37,6 +37,10 @@ export const fromHandleError = (e: HandleError): ProblemError => {
   if (e.kind === 'UnrecordableEvent') return invalid(describeHandleError(e), [...e.errors]);
   if (e.kind === 'InvalidReason')
     return invalid(describeHandleError(e), [{ field: 'reason', reason: e.reason }]);
+  if (e.kind === 'NotASubagentKind')
+    return invalid(describeHandleError(e), [
+      { field: 'sourceKind', reason: 'must be a subagent kind on a spawn' },
+    ]);
   if (e.kind === 'InvalidRolloutPath')
     return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
   const detail =
@@ -67,6 +71,7 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     IdempotencyKeyReused: 422,
     UnrecordableEvent: 400,
     InvalidRolloutPath: 400,
+    NotASubagentKind: 400,
   };
   return problem(kebab, status[e.kind], e.kind.replace(/([a-z])([A-Z])/g, '$1 $2'), detail);
 };

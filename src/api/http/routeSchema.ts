@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import type { Role } from './auth.js';
+import type { RoleNeeded } from './auth.js';
 import type { Codecs } from './decodeRequest.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { Problem } from './responses.js';
@@ -8,7 +8,8 @@ import { Problem } from './responses.js';
 export type RouteDoc = {
   summary: string;
   tags: readonly string[];
-  role: Role;
+  /** The role a request needs, or the roles of which any one will do (admin includes every role). */
+  role: RoleNeeded;
   idempotent?: boolean;
   /** The success answers, by status. */
   responses?: Record<number, t.Mixed>;

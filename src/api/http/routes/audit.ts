@@ -61,6 +61,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
 
   route({
     ...audits,
+    role: ['writer', 'auditor'],
     method: 'GET',
     url: '/v1/deletions/:id',
     summary: 'One deletion with every step, attempt and failure',

@@ -41,7 +41,7 @@ export const operations: FastifyPluginAsync<OperationsOptions> = async (app, opt
   route({
     method: 'GET',
     url: '/metrics',
-    role: 'admin',
+    role: 'auditor',
     summary: 'Prometheus metrics',
     tags,
     handler: async () => {

@@ -5,7 +5,7 @@ import { CodexThreads } from '../../../codex/codexThreads.js';
 import { AppServer, encodeMessage } from '../../appServer/appServer.js';
 import { notifyDeletedThreads } from '../../appServer/deletedNotifications.js';
 import { RpcError } from '../../appServer/rpcErrors.js';
-import type { Authenticator, Role } from '../auth.js';
+import { type Authenticator, allows, type RoleNeeded, refusalOf } from '../auth.js';
 import { authenticate, principalOf } from '../principal.js';
 import { problem } from '../problem.js';
 
@@ -17,12 +17,12 @@ export type RpcSocketOptions = {
   readonly version: string;
 };
 
-/** What each JSON-RPC method needs: reads are for auditors, changes for writers. */
-const roleOf = (method: string): Role | null =>
+/** What each JSON-RPC method needs, as on `/v1`: reads are for writers and auditors, changes for writers. */
+const roleOf = (method: string): RoleNeeded | null =>
   method === 'initialize'
     ? null
     : method === 'thread/list' || method === 'thread/read'
-      ? 'auditor'
+      ? ['writer', 'auditor']
       : 'writer';
 
 /** A client that has this much unsent is too slow to keep: it is dropped, the others go on. */
@@ -125,11 +125,8 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
         actor: principal.subject,
         authorize: (method) => {
           const role = roleOf(method);
-          if (role && !principal.roles.includes(role)) {
-            const has = principal.roles.join(', ') || 'none';
-            const message = `${method} needs the ${role} role; ${principal.subject} has ${has}`;
-            throw new RpcError(-32600, message);
-          }
+          if (role && !allows(principal, role))
+            throw new RpcError(-32600, refusalOf(principal, role, method));
         },
         version,
       });

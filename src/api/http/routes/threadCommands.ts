@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AwaitOptions, DeletionSettled } from '../../../app/deletion/awaitDeletion.js';
 import type { Ledger } from '../../../app/ledger.js';
+import { SPAWNED_SOURCE_KIND } from '../../../app/threadLifecycle.js';
 import type { ThreadId } from '../../../domain/ids.js';
 import { appliedOrThrow, invalid } from '../problem.js';
 import { DeleteQuery, RenameBody, StartThreadBody, ThreadIdPath } from '../requests.js';
@@ -61,7 +62,8 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     input: { params: ThreadIdPath, body: StartThreadBody },
     responses: { 201: R.Spawned },
     handler: async ({ params, body, command, principal, idempotencyKey: key }) => {
-      const thread = startedThread(body, { subject: principal.subject, key, now: steps.clock() });
+      const by = { subject: principal.subject, key, now: steps.clock() };
+      const thread = startedThread(body, by, SPAWNED_SOURCE_KIND);
       const r = appliedOrThrow(await lifecycle.spawn(params.id, thread, command));
       const { threadId } = thread;
       return {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Ledger } from '../../../app/ledger.js';
+import { SourceKind } from '../../../domain/events.js';
 import { listThreads } from '../../../projections/threadListQuery.js';
 import { threadOnWire } from '../../appServer/threadWire.js';
 import { invalid, problem } from '../problem.js';
@@ -14,6 +15,15 @@ export type ThreadQueriesOptions = { readonly steps: RouteSteps } & Pick<
   'readDb' | 'queries' | 'runner'
 >;
 
+/**
+ * With no source kinds named (or an empty list), `/v1` lists threads of every kind: a service
+ * finds the threads it started (`appServer`) and spawned (`subAgentThreadSpawn`). The
+ * interactive-only default (`cli`, `vscode`) is Codex's `thread/list`'s, kept on the app-server.
+ */
+export const V1_DEFAULT_SOURCE_KINDS: readonly SourceKind[] = Object.keys(
+  SourceKind.keys,
+) as SourceKind[];
+
 const notFound = (id: string) =>
   problem('thread-not-found', 404, 'Thread Not Found', `thread ${id} not found`);
 
@@ -21,19 +31,21 @@ const notFound = (id: string) =>
 export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (app, opts) => {
   const { readDb, queries, runner } = opts;
   const route = routesOn(app, opts.steps);
-  const reads = { role: 'auditor', tags: ['queries'] } as const;
+  const reads = { role: ['writer', 'auditor'], tags: ['queries'] } as const;
 
   route({
     ...reads,
     method: 'GET',
     url: '/v1/threads',
-    summary: 'List threads: the filters, sorting and cursors of thread/list',
+    summary:
+      'List threads: the filters, sorting and cursors of thread/list; every source kind unless sourceKinds names some',
     input: { query: ListQuery },
     responses: { 200: R.ThreadPage },
     handler: async ({ query }) => {
       await readModelsAt(runner, query.minPosition);
       const { minPosition: _, ...params } = query;
-      const page = listThreads(readDb, params);
+      const sourceKinds = params.sourceKinds?.length ? params.sourceKinds : V1_DEFAULT_SOURCE_KINDS;
+      const page = listThreads(readDb, { ...params, sourceKinds });
       if (E.isLeft(page)) {
         const { message, field, reason } = page.left;
         throw invalid(message, field ? [{ field, reason: reason ?? message }] : []);
@@ -76,9 +88,10 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     method: 'GET',
     url: '/v1/threads/:id/subtree',
     summary: "A thread's ancestors and descendants (ids and status)",
-    input: { params: ThreadIdPath },
+    input: { params: ThreadIdPath, query: Consistency },
     responses: { 200: R.Subtree },
-    handler: async ({ params }) => {
+    handler: async ({ params, query }) => {
+      await readModelsAt(runner, query.minPosition);
       const node = queries.node(params.id);
       if (!node) throw notFound(params.id);
       const ancestors = queries.ancestors(params.id);
