@@ -141,8 +141,14 @@ describe('HTTP API, through a real listening server', () => {
     expect(gone.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(gone.body).toMatchObject({
       type: 'https://thread-ledger.dev/problems/gone',
-      deletionRequestedBy: 'svc-orders',
+      threadId: root.threadId,
+      deletion: {
+        requestedBy: 'svc-orders',
+        requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        href: `/v1/deletions/${root.threadId}`,
+      },
     });
+    expect(conforms(R.Gone, gone.body)).toEqual([]);
     expect(JSON.stringify(gone.body)).not.toContain('Q3');
 
     for (let i = 0; i < 100; i++) {
@@ -825,8 +831,12 @@ describe('HTTP API, through a real listening server', () => {
     ]);
     const list = doc.paths['/v1/threads'].get.responses['200'].content['application/json'].schema;
     expect(list.properties.data.items.required).toEqual(
-      expect.arrayContaining(['id', 'preview', 'source', 'createdAt']),
+      expect.arrayContaining(['id', 'preview', 'sourceKind', 'createdAt', 'archived']),
     );
+    expect(list.properties.data.items.properties.createdAt).toEqual({
+      type: 'string',
+      format: 'date-time',
+    });
     expect(
       doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/json'].schema
         .required,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
+import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
 import { Consistency, DeletionsQuery, ThreadIdPath } from '../requests.js';
@@ -11,6 +12,12 @@ export type AuditOptions = { readonly steps: RouteSteps } & Pick<
   Ledger,
   'store' | 'queries' | 'runner'
 >;
+
+/** When an event was appended, from its metadata's `recordedAtMs`. */
+const recordedAtOf = (metadata: unknown): string | null => {
+  const ms = (metadata as { recordedAtMs?: unknown } | null)?.recordedAtMs;
+  return typeof ms === 'number' && Number.isFinite(ms) ? isoTime(ms) : null;
+};
 
 /** The audit of `/v1`: a thread's history as recorded, the deletion records with every step. */
 export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
@@ -36,6 +43,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
         type,
         revision: String(revision),
         position: String(position),
+        recordedAt: recordedAtOf(metadata),
         data,
         metadata,
       }));

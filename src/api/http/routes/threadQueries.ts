@@ -2,12 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Ledger } from '../../../app/ledger.js';
 import { listThreads } from '../../../projections/threadListQuery.js';
-import { threadOnWire } from '../../appServer/threadWire.js';
+import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
 import { Consistency, ListQuery, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
+import { nodeOnV1, threadOnV1 } from '../threadAnswers.js';
 
 export type ThreadQueriesOptions = { readonly steps: RouteSteps } & Pick<
   Ledger,
@@ -39,7 +40,7 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
         throw invalid(message, field ? [{ field, reason: reason ?? message }] : []);
       }
       const { rows, nextCursor, backwardsCursor } = page.right;
-      return { status: 200, body: { data: rows.map(threadOnWire), nextCursor, backwardsCursor } };
+      return { status: 200, body: { data: rows.map(threadOnV1), nextCursor, backwardsCursor } };
     },
   });
 
@@ -53,20 +54,21 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     handler: async ({ params, query }) => {
       await readModelsAt(runner, query.minPosition);
       const row = queries.thread(params.id);
-      if (row) {
-        const thread = { ...threadOnWire(row), archived: row.archived === 1 };
-        return { status: 200, body: { thread } };
-      }
+      if (row) return { status: 200, body: { thread: threadOnV1(row) } };
       const d = queries.deletion(params.id);
       if (!d) throw notFound(params.id);
-      const { status, requested_at, requested_by } = d.record;
+      const { status, requested_at, requested_by, completed_at } = d.record;
       const being = status === 'deleted' ? 'deleted' : 'being deleted';
+      // The deletion's facts under the names its record has: no content of the thread.
       throw problem('gone', 410, 'Thread deleted', `thread ${params.id} is ${being}`, {
         threadId: params.id,
-        deletionRequestedAt: new Date(requested_at).toISOString(),
-        deletionRequestedBy: requested_by,
-        deletionStatus: status,
-        deletion: `/v1/deletions/${params.id}`,
+        deletion: {
+          status,
+          requestedAt: isoTime(requested_at),
+          requestedBy: requested_by,
+          completedAt: completed_at === null ? null : isoTime(completed_at),
+          href: `/v1/deletions/${params.id}`,
+        },
       });
     },
   });
@@ -81,9 +83,9 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     handler: async ({ params }) => {
       const node = queries.node(params.id);
       if (!node) throw notFound(params.id);
-      const ancestors = queries.ancestors(params.id);
-      const descendants = queries.descendants(params.id);
-      return { status: 200, body: { thread: node, ancestors, descendants } };
+      const ancestors = queries.ancestors(params.id).map(nodeOnV1);
+      const descendants = queries.descendants(params.id).map(nodeOnV1);
+      return { status: 200, body: { thread: nodeOnV1(node), ancestors, descendants } };
     },
   });
 };
