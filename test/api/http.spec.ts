@@ -823,7 +823,8 @@ describe('HTTP API, through a real listening server', () => {
         '/v1/threads/{id}/history',
       ]),
     );
-    expect(start.security).toEqual([{ bearer: [] }]);
+    expect(start['x-roles']).toContain('writer');
+    expect(start.security).toEqual(start['x-roles'].map((r: string) => ({ bearer: [r] })));
     // Answers are documented too, errors as problem documents, from the response codecs.
     expect(start.responses['201'].content['application/json'].schema.required).toEqual([
       'threadId',
@@ -838,7 +839,7 @@ describe('HTTP API, through a real listening server', () => {
       format: 'date-time',
     });
     expect(
-      doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/json'].schema
+      doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/problem+json'].schema
         .required,
     ).toEqual(['type', 'title', 'status', 'detail']);
     const docs = await fetch(`${base}/docs/`);

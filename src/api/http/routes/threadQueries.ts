@@ -28,7 +28,13 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads',
-    summary: 'List threads: the filters, sorting and cursors of thread/list',
+    summary: 'List threads',
+    description:
+      'A page of threads (deleted ones never appear), with the filters, sorting and cursors of ' +
+      'Codex’s `thread/list` as query parameters: lists comma-separated or repeated ' +
+      '(`sourceKinds=cli,appServer`). `nextCursor` pages on; `backwardsCursor` (with the ' +
+      'opposite `sortDirection`) pages back. `?minPosition=` waits (up to 2 s, else `503`) ' +
+      'until the read models have reached that log position.',
     input: { query: ListQuery },
     responses: { 200: R.ThreadPage },
     handler: async ({ query }) => {
@@ -48,7 +54,18 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads/:id',
-    summary: 'One thread; 410 Gone, with when and by whom, once deleted',
+    summary: 'One thread',
+    description:
+      'The thread as the read models hold it. Once deleted (or being deleted) it is `410 Gone`: ' +
+      'a problem document with the deletion’s status, when and by whom it was requested, and ' +
+      'the link to its record, and nothing of the thread’s content. `?minPosition=` as for the list.',
+    problems: {
+      404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+      410: {
+        description: 'The thread is deleted or being deleted (`.../problems/gone`)',
+        codec: R.Gone,
+      },
+    },
     input: { params: ThreadIdPath, query: Consistency },
     responses: { 200: R.OneThread },
     handler: async ({ params, query }) => {
@@ -77,7 +94,12 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads/:id/subtree',
-    summary: "A thread's ancestors and descendants (ids and status)",
+    summary: "A thread's ancestors and descendants",
+    description:
+      'The spawn graph around the thread: its node, its ancestors (nearest first) and every ' +
+      'descendant, each with its id, parent, depth and lifecycle status (`spawning`, `live`, ' +
+      '`deleting`, `deleted`). Ids only: deleted threads keep their node, no content.',
+    problems: { 404: 'No thread `{id}` (`.../problems/thread-not-found`)' },
     input: { params: ThreadIdPath },
     responses: { 200: R.Subtree },
     handler: async ({ params }) => {
