@@ -34,7 +34,7 @@ const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => 
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) return exit(REFUSED, `thread-ledger: unknown command "${name}"\n\n${USAGE}`);
-  const config = loadConfig(command.name, values, env);
+  const config = loadConfig(command.name, { ...values, args: positionals.slice(1) }, env);
   if (config._tag === 'Left') return exit(REFUSED, `thread-ledger: ${config.left.message}`);
   return command.run(config.right);
 };

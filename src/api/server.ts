@@ -25,6 +25,7 @@ import { OPENAPI_DEFINITION } from './http/openApiDocument.js';
 import { rateLimits } from './http/rateLimits.js';
 import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
+import { deletionWaivers } from './http/routes/deletionWaivers.js';
 import { eventStream } from './http/routes/eventStream.js';
 import { operations } from './http/routes/operations.js';
 import { rpcSocket } from './http/routes/rpcSocket.js';
@@ -113,6 +114,7 @@ export const buildServer = async (
   await app.register(threadCommands, { steps, lifecycle, workerLoop, awaitDeletion: settle });
   await app.register(threadQueries, { steps, readDb, queries, runner });
   await app.register(audit, { steps, store, queries, runner });
+  await app.register(deletionWaivers, { steps, commands, workerLoop });
   await app.register(eventStream, { steps, store });
   // At the root: every upgrade request, whatever its path, has its socket closed once answered.
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });

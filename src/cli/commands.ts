@@ -4,6 +4,7 @@ import { importCommand } from './importCommand.js';
 import { keyServiceCommand } from './keyServiceCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
 import { serveCommand } from './serveCommand.js';
+import { waiveCommand } from './waiveCommand.js';
 import { workerCommand } from './workerCommand.js';
 
 /** Every command, in the order the usage lists them. */
@@ -11,6 +12,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   workerCommand,
   rebuildCommand,
+  waiveCommand,
   keyServiceCommand,
   appServerCommand,
   importCommand,

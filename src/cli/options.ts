@@ -7,6 +7,7 @@ export const OPTIONS = {
   'batch-size': { type: 'string' },
   'until-idle': { type: 'boolean' },
   'codex-home': { type: 'string' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,6 +36,7 @@ export const OPTION_HELP: readonly (readonly [string, ...string[]])[] = [
     'its deletions purge what Codex keeps there (rollouts, session index,',
     "history, Codex's databases); the rollout roots are its session folders",
   ],
+  ['--reason TEXT', 'waive: why the step is waived (required; recorded with who decided)'],
   [
     '--until-idle',
     'worker: exit once no deletion has a step due (exit code 3 if some',

@@ -95,6 +95,17 @@ export const RecordStepFailed = t.type({
   failure: DeletionStepFailed,
 });
 
+/**
+ * An operator settles a purge step that can never succeed, with a reason: the deletion completes
+ * without it. `step`: the step's key as the deletion record shows it (`stepKey`).
+ */
+export const WaiveDeletionStep = t.type({
+  type: t.literal('WaiveDeletionStep'),
+  threadId: ThreadId,
+  step: t.string,
+  reason: t.string,
+});
+
 /** Close a deletion. `children`: the thread's children as their own streams show them. */
 export const CompleteDeletion = t.type({
   type: t.literal('CompleteDeletion'),
@@ -118,6 +129,7 @@ export const Command = t.union([
   RecordHistoryFilePurged,
   RecordContentShredded,
   RecordStepFailed,
+  WaiveDeletionStep,
   CompleteDeletion,
 ]);
 export type Command = t.TypeOf<typeof Command>;
@@ -132,5 +144,6 @@ export const PURGE_COMMANDS: ReadonlySet<Command['type']> = new Set([
   'RecordHistoryFilePurged',
   'RecordContentShredded',
   'RecordStepFailed',
+  'WaiveDeletionStep',
   'CompleteDeletion',
 ]);

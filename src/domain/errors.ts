@@ -17,6 +17,12 @@ export type DomainError =
   | { kind: 'NotTombstoned'; threadId: ThreadId }
   | { kind: 'StepAlreadyRecorded'; threadId: ThreadId; step: string }
   | { kind: 'DeletionIncomplete'; threadId: ThreadId; remaining: string[] }
+  /** A waiver for a thread whose deletion is complete: nothing is left to settle. */
+  | { kind: 'DeletionComplete'; threadId: ThreadId }
+  /** A waiver names a step the deletion does not have; `steps`: the ones still to settle. */
+  | { kind: 'UnknownDeletionStep'; threadId: ThreadId; step: string; steps: string[] }
+  /** A waiver's reason is required (not blank) and bounded. */
+  | { kind: 'InvalidReason'; threadId: ThreadId; reason: string }
   | { kind: 'WrongThread'; expected: ThreadId; got: ThreadId }
   /** The rollout path a thread would record is not one its deletion could purge (see rolloutPath.ts). */
   | { kind: 'InvalidRolloutPath'; threadId: ThreadId; path: string; reason: string };
@@ -51,6 +57,12 @@ export const describeDomainError = (e: DomainError): string => {
       return `step ${e.step} of thread ${e.threadId} is already recorded`;
     case 'DeletionIncomplete':
       return `deletion of ${e.threadId} is not complete: ${e.remaining.join(', ')}`;
+    case 'DeletionComplete':
+      return `the deletion of thread ${e.threadId} is complete: no step is left to waive`;
+    case 'UnknownDeletionStep':
+      return `the deletion of thread ${e.threadId} has no step ${showValue(e.step)}; steps not settled yet: ${e.steps.length ? e.steps.join(', ') : 'none'}`;
+    case 'InvalidReason':
+      return `invalid reason for thread ${e.threadId}: ${e.reason}`;
     case 'WrongThread':
       return `command for thread ${e.got} sent to thread ${e.expected}`;
     case 'InvalidRolloutPath':

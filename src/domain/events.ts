@@ -167,6 +167,18 @@ export const DeletionStepFailed = t.type({
   nextRetryAtMs: FiniteNumber,
 });
 
+/**
+ * An operator's decision: a purge step that can never succeed (a rollout outside today's roots,
+ * recorded by an older version) is settled without being done. `step` is its key (`stepKey`, as
+ * `DeletionStepFailed.step`); `reason` says why; who decided is the event's `actor`. The deletion
+ * then completes without it, and its record shows the step as waived.
+ */
+export const DeletionStepWaived = t.type({
+  threadId: ThreadId,
+  step: t.string,
+  reason: t.string,
+});
+
 export const ThreadDeleted = t.type({ threadId: ThreadId, rootThreadId: ThreadId });
 
 /** The one definition of every event's payload, by event type. */
@@ -185,6 +197,7 @@ export const eventDataCodecs = {
   HistoryFilePurged,
   ThreadContentShredded,
   DeletionStepFailed,
+  DeletionStepWaived,
   ThreadDeleted,
 } as const;
 

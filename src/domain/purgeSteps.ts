@@ -33,7 +33,10 @@ export const stepKey = (s: PurgeStep): string => {
   }
 };
 
-/** The step an event records as done, with its outcome in a word; null for any other event. */
+/**
+ * The step an event settles, with its outcome in a word (`waived` for an operator's waiver); null
+ * for any other event.
+ */
 export const stepDoneBy = (e: DomainEvent): { key: string; outcome: string } | null => {
   switch (e.type) {
     case 'CodexHomeInventoried':
@@ -48,6 +51,9 @@ export const stepDoneBy = (e: DomainEvent): { key: string; outcome: string } | n
       return { key: `database:${e.data.path}`, outcome: 'removed' };
     case 'ThreadContentShredded':
       return { key: 'content', outcome: e.data.outcome };
+    // Settled by an operator's decision, not done: the deletion completes without it.
+    case 'DeletionStepWaived':
+      return { key: e.data.step, outcome: 'waived' };
     default:
       return null;
   }

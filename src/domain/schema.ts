@@ -29,6 +29,7 @@ export const schemaRegistry: SchemaRegistry = {
     HistoryFilePurged: 1,
     ThreadContentShredded: 1,
     DeletionStepFailed: 1,
+    DeletionStepWaived: 1,
     ThreadDeleted: 1,
   },
   upcasters,

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type Command, PURGE_COMMANDS } from './commands.js';
-import { pendingChildren, remainingSteps } from './deletionProcess.js';
+import { artifactSteps, pendingChildren, remainingSteps } from './deletionProcess.js';
 import type { DomainError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { ThreadId } from './ids.js';
@@ -54,6 +54,24 @@ export const normalizeName = (threadId: ThreadId, raw: string): E.Either<DomainE
     });
   }
   return E.right(name);
+};
+
+/** The longest reason a waiver can give, in UTF-16 code units, once trimmed (as names). */
+export const MAX_REASON_LENGTH = 4096;
+export const EMPTY_REASON = 'reason must not be empty';
+
+/** Reasons are trimmed; an empty one, or one longer than MAX_REASON_LENGTH, is refused. */
+export const normalizeReason = (threadId: ThreadId, raw: string): E.Either<DomainError, string> => {
+  const reason = raw.trim();
+  if (reason.length === 0) return E.left({ kind: 'InvalidReason', threadId, reason: EMPTY_REASON });
+  if (reason.length > MAX_REASON_LENGTH) {
+    return E.left({
+      kind: 'InvalidReason',
+      threadId,
+      reason: `reason must be at most ${MAX_REASON_LENGTH} characters, got ${reason.length}`,
+    });
+  }
+  return E.right(reason);
 };
 
 const tombstoneStatus = (s: ThreadState): 'deleting' | 'deleted' =>
@@ -144,6 +162,21 @@ export const decide = (c: Command, s: ThreadState): Decision => {
     case 'RecordStepFailed':
       if (s.status !== 'deleting') return notDeleting(s, id, c.failure.step);
       return accept({ type: 'DeletionStepFailed', data: c.failure });
+    case 'WaiveDeletionStep': {
+      if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
+      if (s.status === 'live') return reject({ kind: 'NotTombstoned', threadId: id });
+      if (s.status === 'deleted') return reject({ kind: 'DeletionComplete', threadId: id });
+      const planned = artifactSteps(s).map(stepKey);
+      if (!planned.includes(c.step)) {
+        const steps = remainingSteps(s).map(stepKey);
+        return reject({ kind: 'UnknownDeletionStep', threadId: id, step: c.step, steps });
+      }
+      if (isStepDone(s, c.step))
+        return reject({ kind: 'StepAlreadyRecorded', threadId: id, step: c.step });
+      return E.map((reason: string): DomainEvent[] => [
+        { type: 'DeletionStepWaived', data: { threadId: id, step: c.step, reason } },
+      ])(normalizeReason(id, c.reason));
+    }
     case 'CompleteDeletion': {
       if (s.status !== 'deleting') return notDeleting(s, id, 'complete');
       const remaining = [

@@ -22,7 +22,7 @@ export type ThreadState = {
   /** What its deletion found in its Codex home, beside its rollouts and index files. */
   readonly historyFiles: readonly string[];
   readonly databases: readonly string[];
-  /** The keys of the purge steps recorded as done (see purgeSteps.ts). */
+  /** The keys of the purge steps recorded as done, or waived by an operator (see purgeSteps.ts). */
   readonly stepsDone: readonly string[];
   readonly rootThreadId: ThreadId | null;
   /** Failed attempts and the earliest next try, by purge step key. */
@@ -117,6 +117,7 @@ export const evolve = (s: ThreadState, e: DomainEvent): ThreadState => {
     case 'HistoryFilePurged':
     case 'CodexDatabasePurged':
     case 'ThreadContentShredded':
+    case 'DeletionStepWaived':
       return recordStep(s, e);
     case 'DeletionStepFailed':
       return {

@@ -1,13 +1,16 @@
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { CodexHome } from '../codex/codexHome.js';
+import { ThreadId } from '../domain/ids.js';
+import { MAX_REASON_LENGTH } from '../domain/threadDecider.js';
 import type { KeyServiceTls } from '../io/keys/keyServiceClient.js';
 import {
   AbsolutePath,
   CodexHomeC,
   checked,
+  fromText,
   KeyServiceToken,
   KeyServiceUrl,
   LogSwitch,
@@ -38,6 +41,9 @@ export type Flags = {
   readonly 'batch-size'?: string | undefined;
   readonly 'until-idle'?: boolean | undefined;
   readonly 'codex-home'?: string | undefined;
+  readonly reason?: string | undefined;
+  /** The command's arguments after its name (waive: THREAD_ID STEP). */
+  readonly args?: readonly string[] | undefined;
 };
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -112,8 +118,60 @@ export const ServeConfig = checked(
       ? `no tokens configured (LEDGER_TOKENS or LEDGER_TOKENS_FILE): refusing to listen on ${c.listen.host}; use a loopback address or configure tokens`
       : undefined,
 );
+/** A command argument or flag that must be given: its absence is refused by name. */
+const required = <A>(name: string, codec: t.Type<A, unknown>): t.Type<A, unknown> =>
+  new t.Type<A, unknown>(
+    name,
+    codec.is,
+    (u, c) => (u === undefined ? t.failure(u, c, `${name} is required`) : codec.validate(u, c)),
+    (a) => a,
+  );
+
+const isString = (u: unknown): u is string => typeof u === 'string';
+
+/** waive: which step of which thread's deletion, why, and who decides (the operator's login). */
+export const WaiverSettings = checked(
+  t.type({
+    threadId: required(
+      'THREAD_ID',
+      fromText('THREAD_ID', ThreadId.is, (text) =>
+        ThreadId.is(text.toLowerCase())
+          ? E.right(text.toLowerCase() as ThreadId)
+          : E.left(
+              `THREAD_ID must be a thread id (a UUID), got ${JSON.stringify(text.slice(0, 80))}`,
+            ),
+      ),
+    ),
+    step: required(
+      'STEP',
+      fromText('STEP', isString, (text) =>
+        text === ''
+          ? E.left('STEP must be a step key as the deletion record lists it')
+          : E.right(text),
+      ),
+    ),
+    reason: required(
+      '--reason',
+      fromText('--reason', isString, (text) =>
+        text.trim() === ''
+          ? E.left('--reason must not be empty')
+          : text.trim().length > MAX_REASON_LENGTH
+            ? E.left(`--reason must be at most ${MAX_REASON_LENGTH} characters`)
+            : E.right(text),
+      ),
+    ),
+    actor: t.string,
+    extra: t.array(t.string),
+  }),
+  (w) =>
+    w.extra.length > 0
+      ? `waive takes THREAD_ID and STEP only; unexpected: ${w.extra.join(' ')}`
+      : undefined,
+);
+
 export const WorkerConfig = t.type({ ledger: LedgerSettings, untilIdle: t.boolean });
 export const RebuildConfig = t.type({ ledger: LedgerSettings });
+export const WaiveConfig = t.type({ ledger: LedgerSettings, waiver: WaiverSettings });
 export const KeyServiceConfig = t.type({
   dataDir: AbsolutePath,
   listen: ListenSettings,
@@ -129,6 +187,7 @@ const CONFIGS = {
   serve: ServeConfig,
   worker: WorkerConfig,
   rebuild: RebuildConfig,
+  waive: WaiveConfig,
   'key-service': KeyServiceConfig,
   'app-server': CodexConfig,
   import: CodexConfig,
@@ -136,6 +195,15 @@ const CONFIGS = {
 
 export type CommandName = keyof typeof CONFIGS;
 export type ConfigOf<N extends CommandName> = t.TypeOf<(typeof CONFIGS)[N]>;
+
+/** Who runs the command: the login name, as far as it can be told. */
+const operatorName = (env: Env): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return env['USER'] || env['LOGNAME'] || 'unknown';
+  }
+};
 
 /** What the operator wrote, by section, with the defaults that depend on the command applied. */
 const given = (command: CommandName, flags: Flags, env: Env) => {
@@ -189,6 +257,13 @@ const given = (command: CommandName, flags: Flags, env: Env) => {
     logger: read('LEDGER_LOG'),
     keyService: { token: read('KEY_SERVICE_TOKEN') ?? '', tls },
     untilIdle: flags['until-idle'] ?? false,
+    waiver: {
+      threadId: flags.args?.[0],
+      step: flags.args?.[1],
+      reason: text(flags.reason),
+      actor: `cli:${operatorName(env)}`,
+      extra: flags.args?.slice(2) ?? [],
+    },
   };
 };
 

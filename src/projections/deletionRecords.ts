@@ -100,6 +100,18 @@ export const deletionRecordsProjection: Projection = {
           );
           step.run(e.data.threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
           return;
+        case 'DeletionStepWaived': {
+          // An operator's decision: the step is settled (no longer failing), shown as waived, by
+          // whom and why, when.
+          const { threadId, step: key, reason } = e.data;
+          if (stepDoneClean.run(at, threadId).changes === 0) {
+            const failing = failingWith(threadId, key, false);
+            stepDone.run(failing, failing, at, threadId);
+          }
+          const detail = JSON.stringify({ threadId, step: key, reason, waivedBy: m.actor });
+          step.run(threadId, position, key, 'waived', detail, at);
+          return;
+        }
         case 'ThreadDeleted':
           done.run(at, at, e.data.threadId);
           step.run(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);

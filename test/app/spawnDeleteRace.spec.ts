@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CommandHandler } from '../../src/app/commandHandler.js';
 import { ThreadLifecycle } from '../../src/app/threadLifecycle.js';
 import { ThreadRepository } from '../../src/app/threadRepository.js';
@@ -9,6 +9,10 @@ import { isTombstoned } from '../../src/domain/threadState.js';
 import { jitteryStore, rng } from '../support/jitteryStore.js';
 import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+
+// Several processes (workers, the ESDB test server, the key service) per spec: ~17 s on an idle
+// 2-core machine, over 60 s when it is loaded. The time limit is generous; the checks are not.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 describe.each(['sqlite', 'esdb'] as const)('spawns racing deletes (%s store)', (backend) => {
   const f = useLedgerFixture({ backend });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
 import { EsdbEventStore } from '../../src/store/esdb/esdbEventStore.js';
 import type { EventStore } from '../../src/store/eventStore.js';
@@ -10,6 +10,10 @@ import { startKeyServiceProcess } from '../support/keyServiceProcess.js';
 import { ctx, type Fixture, ledgerFixture } from '../support/ledgerFixture.js';
 import { countBy, readLog } from '../support/log.js';
 import { unwrap } from '../support/unwrap.js';
+
+// Several processes (workers, the ESDB test server, the key service) per spec: ~17 s on an idle
+// 2-core machine, over 60 s when it is loaded. The time limit is generous; the checks are not.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const SIZE = 400;
 

@@ -35,6 +35,8 @@ export const invalid = (detail: string, errors: { field: string; reason: string 
 export const fromHandleError = (e: HandleError): ProblemError => {
   // Input that cannot be recorded is invalid input: a validation problem naming the fields.
   if (e.kind === 'UnrecordableEvent') return invalid(describeHandleError(e), [...e.errors]);
+  if (e.kind === 'InvalidReason')
+    return invalid(describeHandleError(e), [{ field: 'reason', reason: e.reason }]);
   if (e.kind === 'InvalidRolloutPath')
     return invalid(describeHandleError(e), [{ field: 'rolloutPath', reason: e.reason }]);
   const detail =
@@ -57,6 +59,9 @@ export const fromHandleError = (e: HandleError): ProblemError => {
     NotTombstoned: 409,
     StepAlreadyRecorded: 409,
     DeletionIncomplete: 409,
+    DeletionComplete: 409,
+    UnknownDeletionStep: 404,
+    InvalidReason: 400,
     WrongThread: 400,
     TooManyConflicts: 503,
     IdempotencyKeyReused: 422,
