@@ -21,6 +21,7 @@ import { errorAnswer, notFoundAnswer } from './http/errorAnswers.js';
 import { IdempotencyStore } from './http/idempotencyStore.js';
 import { acceptJsonBodies } from './http/jsonBodies.js';
 import { RequestCounts } from './http/metrics.js';
+import { OPENAPI_DEFINITION } from './http/openApiDocument.js';
 import { rateLimits } from './http/rateLimits.js';
 import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
@@ -83,16 +84,7 @@ export const buildServer = async (
   const requests = new RequestCounts();
 
   await app.register(rateLimit, rateLimits(auth, opts.rateLimitPerMinute ?? 6000));
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'thread-ledger',
-        version: '1',
-        description: 'Event-sourced lifecycle and durable deletion of agent threads.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
+  await app.register(swagger, { openapi: OPENAPI_DEFINITION });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', async (req, reply) => {

@@ -57,20 +57,29 @@ const furthest = (errors: t.Errors): t.ValidationError[] => {
 };
 
 /**
+ * A path of keys as a field name, as the JSON it names is written: `gitInfo.sha`, an array's
+ * items by index, `sourceKinds[1]`.
+ */
+export const fieldName = (keys: readonly (string | number)[]): string =>
+  keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+
+const ARRAYS = new Set(['ArrayType', 'ReadonlyArrayType', 'TupleType']);
+
+/**
  * io-ts errors as fields: the path of keys to the value (the members of unions and intersections
- * are not fields and are left out), one error per field.
+ * are not fields and are left out), named by `fieldName`, one error per field.
  */
 export const fieldErrorsOf = (errors: t.Errors, where = 'value'): FieldError[] => {
   const out: FieldError[] = [];
   for (const e of furthest(errors)) {
-    const keys: string[] = [];
+    const keys: (string | number)[] = [];
     e.context.forEach((c, i) => {
       if (i === 0 || c.key === '') return;
       const parent = e.context[i - 1]!.type as { _tag?: string };
       if (parent._tag === 'UnionType' || parent._tag === 'IntersectionType') return;
-      keys.push(c.key);
+      keys.push(ARRAYS.has(parent._tag ?? '') ? Number(c.key) : c.key);
     });
-    const field = keys.join('.') || where;
+    const field = fieldName(keys) || where;
     if (out.some((x) => x.field === field)) continue;
     const name = e.context[e.context.length - 1]?.type.name ?? 'a valid value';
     const reason =

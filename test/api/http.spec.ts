@@ -141,8 +141,14 @@ describe('HTTP API, through a real listening server', () => {
     expect(gone.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(gone.body).toMatchObject({
       type: 'https://thread-ledger.dev/problems/gone',
-      deletionRequestedBy: 'svc-orders',
+      threadId: root.threadId,
+      deletion: {
+        requestedBy: 'svc-orders',
+        requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        href: `/v1/deletions/${root.threadId}`,
+      },
     });
+    expect(conforms(R.Gone, gone.body)).toEqual([]);
     expect(JSON.stringify(gone.body)).not.toContain('Q3');
 
     for (let i = 0; i < 100; i++) {
@@ -777,7 +783,8 @@ describe('HTTP API, through a real listening server', () => {
         '/v1/threads/{id}/history',
       ]),
     );
-    expect(start.security).toEqual([{ bearer: [] }]);
+    expect(start['x-roles']).toContain('writer');
+    expect(start.security).toEqual(start['x-roles'].map((r: string) => ({ bearer: [r] })));
     // Answers are documented too, errors as problem documents, from the response codecs.
     expect(start.responses['201'].content['application/json'].schema.required).toEqual([
       'threadId',
@@ -785,10 +792,14 @@ describe('HTTP API, through a real listening server', () => {
     ]);
     const list = doc.paths['/v1/threads'].get.responses['200'].content['application/json'].schema;
     expect(list.properties.data.items.required).toEqual(
-      expect.arrayContaining(['id', 'preview', 'source', 'createdAt']),
+      expect.arrayContaining(['id', 'preview', 'sourceKind', 'createdAt', 'archived']),
     );
+    expect(list.properties.data.items.properties.createdAt).toEqual({
+      type: 'string',
+      format: 'date-time',
+    });
     expect(
-      doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/json'].schema
+      doc.paths['/v1/threads/{id}'].get.responses['4XX'].content['application/problem+json'].schema
         .required,
     ).toEqual(['type', 'title', 'status', 'detail']);
     const docs = await fetch(`${base}/docs/`);

@@ -181,10 +181,10 @@ describe('files that are not what they seem', () => {
     await serve.request('GET', '/readyz', { token: null });
     const subtree = await serve.request('GET', `/v1/threads/${a}/subtree`);
     expect(subtree.status).toBe(200);
-    expect(subtree.body.ancestors.map((n: { thread_id: string }) => n.thread_id)).toEqual([b]);
-    expect(subtree.body.descendants.map((n: { thread_id: string }) => n.thread_id)).toEqual([b]);
+    expect(subtree.body.ancestors.map((n: { threadId: string }) => n.threadId)).toEqual([b]);
+    expect(subtree.body.descendants.map((n: { threadId: string }) => n.threadId)).toEqual([b]);
     const other = await serve.request('GET', `/v1/threads/${d}/subtree`);
-    expect(other.body.ancestors.map((n: { thread_id: string }) => n.thread_id)).toEqual([c]);
+    expect(other.body.ancestors.map((n: { threadId: string }) => n.threadId)).toEqual([c]);
     expect((await serve.request('GET', '/healthz', { token: null })).status).toBe(200);
     // Deleting into the loop ends too: the cascade visits each thread once.
     const deleted = await serve.request('DELETE', `/v1/threads/${a}`);

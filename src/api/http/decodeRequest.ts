@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { describeFieldErrors, fieldErrorsOf } from '../../domain/fieldErrors.js';
+import { describeFieldErrors, fieldErrorsOf, fieldName } from '../../domain/fieldErrors.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import { invalid } from './problem.js';
 
@@ -97,20 +97,20 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * The fields of `input` that its decoding dropped (exact codecs drop the fields their shape does
- * not name), as dotted paths, at any depth.
+ * not name), named as the API names them (`gitInfo.extra`, `items[2].x`), at any depth.
  */
 export const unknownFields = (
   input: unknown,
   decoded: unknown,
-  path: readonly string[] = [],
+  path: readonly (string | number)[] = [],
 ): string[] => {
   if (Array.isArray(input) && Array.isArray(decoded))
-    return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, String(i)]));
+    return input.flatMap((x, i) => unknownFields(x, decoded[i], [...path, i]));
   if (!isRecord(input) || !isRecord(decoded)) return [];
   return Object.keys(input).flatMap((k) =>
     Object.hasOwn(decoded, k)
       ? unknownFields(input[k], decoded[k], [...path, k])
-      : [[...path, k].join('.')],
+      : [fieldName([...path, k])],
   );
 };
 

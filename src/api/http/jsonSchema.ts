@@ -63,6 +63,7 @@ export const jsonSchemaOf = (codec: t.Mixed): Schema => {
       if (c.name === 'EpochMs') return { type: 'integer', minimum: 0, maximum: MAX_EPOCH_MS };
       if (c.name === 'SpawnDepth') return { type: 'integer', minimum: 0 };
       if (c.name === 'ThreadId') return { ...base, format: 'uuid' };
+      if (c.name === 'IsoTime') return { ...base, format: 'date-time' };
       return base;
     }
     case 'ExactType': {

@@ -50,11 +50,12 @@ export const deletionWaivers: FastifyPluginAsync<DeletionWaiversOptions> = async
     tags: ['commands'],
     idempotent: true,
     method: 'POST',
-    summary:
-      'Waive a deletion step that can never succeed (admin): recorded as DeletionStepWaived ' +
-      'with who and why; the deletion then completes without it. `id`: the thread the step ' +
-      'belongs to; `step`: the key the deletion ' +
-      'record lists in steps[].step, URL-encoded. Only a planned step, not done, of a deletion under way',
+    summary: 'Waive a deletion step that can never succeed',
+    description:
+      'An operator’s decision on a step that fails forever: recorded as DeletionStepWaived ' +
+      'with who and why (`reason`, required); the deletion then completes without it. `id`: the ' +
+      'thread the step belongs to; `step`: the key the deletion record lists in steps[].step, ' +
+      'URL-encoded. Only a planned step, not done, of a deletion under way.',
     responses: { 200: StepWaived },
   } as const;
 

@@ -71,8 +71,27 @@ export const eventStream: FastifyPluginAsync<EventStreamOptions> = async (app, o
     method: 'GET',
     url: '/v1/events',
     role: 'auditor',
-    summary: 'Lifecycle events as Server-Sent Events; resumes after Last-Event-ID (or ?after=)',
+    summary: 'Lifecycle events as Server-Sent Events',
+    description:
+      'Every event of the log, in order, as it is appended, as `text/event-stream`. Each event ' +
+      'is one SSE message: `id:` its log position, `event:` its type (`ThreadStarted`, ' +
+      '`ThreadRenamed`, `ThreadDeleteRequested`, ...), `data:` one line of JSON ' +
+      '`{"position", "threadId", "type", "data", "metadata"}` (`data` and `metadata` as the log ' +
+      'holds them: sealed content stays sealed). A comment line (`: keep-alive`) every 15 s. A ' +
+      'client that reconnects with `Last-Event-ID` (or `?after=<position>`) resumes with nothing ' +
+      'lost and nothing twice. Each client has its own subscription: a slow one holds back no other.',
     tags: ['audit'],
+    headers: { 'last-event-id': 'Resume after this log position (digits); overrides `?after=`' },
+    responses: {
+      200: {
+        mediaType: 'text/event-stream',
+        description:
+          'The stream, open until the client or the server goes: messages such as\n\n' +
+          '```\nid: 42\nevent: ThreadRenamed\ndata: {"position":"42","threadId":"...",' +
+          '"type":"ThreadRenamed","data":{...},"metadata":{...}}\n\n```',
+        schema: { type: 'string' },
+      },
+    },
     input: { query: StreamQuery },
     handler: async ({ query, request }) => {
       const raw = (request.headers['last-event-id'] as string | undefined) ?? query.after;

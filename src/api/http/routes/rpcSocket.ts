@@ -8,6 +8,7 @@ import { RpcError } from '../../appServer/rpcErrors.js';
 import { type Authenticator, allows, type RoleNeeded, refusalOf } from '../auth.js';
 import { authenticate, principalOf } from '../principal.js';
 import { problem } from '../problem.js';
+import { rpcSchema } from '../rpcDoc.js';
 
 export type RpcSocketOptions = {
   readonly auth: Authenticator;
@@ -92,13 +93,8 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
   app.route({
     method: 'GET',
     url: '/rpc',
-    // Hidden from the OpenAPI document (as @fastify/websocket hides its routes): no HTTP route.
-    schema: {
-      hide: true,
-      summary: 'The Codex thread JSON-RPC over WebSocket (notifications to every client)',
-      tags: ['live'],
-      security: [{ bearer: [] }],
-    },
+    // In the OpenAPI document: the handshake, the methods and the role each needs.
+    schema: rpcSchema(roleOf),
     // Authenticated before the upgrade: a refused client gets a problem document, not a socket.
     preValidation: authenticate(opts.auth),
     // A plain GET (no Upgrade): a problem saying what to send instead of an empty 404.

@@ -41,6 +41,15 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     method: 'POST',
     url: '/v1/threads',
     summary: 'Start a thread',
+    description:
+      'Records a new thread. Required: `cwd`, `modelProvider`. Omitted fields: a fresh UUIDv7 ' +
+      'id (or, with an Idempotency-Key, one derived from the key), now as the creation time, ' +
+      'source kind `appServer`. `createdAtMs`: whole milliseconds since the epoch. ' +
+      '`rolloutPath`: the thread’s own rollout file, inside the rollout roots. Answers its id ' +
+      'and the log `position` (pass it as `?minPosition=` to a query to read your write).',
+    problems: {
+      409: 'A thread with this id already exists (`.../problems/thread-already-exists`)',
+    },
     input: { body: StartThreadBody },
     responses: { 201: R.Started },
     handler: async ({ body, command, principal, idempotencyKey: key }) => {
@@ -59,6 +68,13 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     method: 'POST',
     url: '/v1/threads/:id/subagents',
     summary: 'Spawn a subagent thread',
+    description:
+      'Starts a thread as a subagent of `{id}` (the spawn edge is recorded on the parent), with ' +
+      'the body of a start. Answers the new id, its parent and the log `position`.',
+    problems: {
+      404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+      409: 'The parent is deleted or being deleted (`.../problems/parent-tombstoned`), or the id exists',
+    },
     input: { params: ThreadIdPath, body: StartThreadBody },
     responses: { 201: R.Spawned },
     handler: async ({ params, body, command, principal, idempotencyKey: key }) => {
@@ -78,7 +94,16 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     ...commands,
     method: 'POST',
     url: '/v1/threads/:id/name',
-    summary: 'Rename a thread (trimmed; not empty; not archived)',
+    summary: 'Rename a thread',
+    description:
+      'Sets the thread’s name: trimmed, not empty, at most 4,096 characters (else ' +
+      '`400 .../problems/invalid-name`). The name is sealed with the thread’s key in the log: it ' +
+      'is gone for good once the thread is deleted. The answer holds no content.',
+    problems: {
+      404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+      409: 'The thread is archived (`.../problems/thread-archived`)',
+      410: 'The thread is deleted or being deleted (`.../problems/thread-tombstoned`)',
+    },
     input: { params: ThreadIdPath, body: RenameBody },
     responses: { 200: R.Renamed },
     handler: async ({ params, body, command }) => {
@@ -97,6 +122,16 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
       method: 'POST',
       url: `/v1/threads/:id/${archive ? 'archive' : 'unarchive'}`,
       summary: `${archive ? 'Archive' : 'Unarchive'} a thread and its spawned descendants`,
+      description:
+        `${archive ? 'Archives' : 'Unarchives'} the thread and every thread spawned under it, ` +
+        'in one change. Answers the ids it changed and the log `position`.',
+      problems: {
+        404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+        409: archive
+          ? 'Already archived (`.../problems/already-archived`)'
+          : 'Not archived (`.../problems/not-archived`)',
+        410: 'The thread is deleted or being deleted (`.../problems/thread-tombstoned`)',
+      },
       input: { params: ThreadIdPath },
       responses: { 200: R.Changed },
       handler: async ({ params, command }) => {
@@ -118,9 +153,18 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     ...commands,
     method: 'DELETE',
     url: '/v1/threads/:id',
-    summary:
-      'Delete a thread and its subtree: 202 once the tombstones are committed; ' +
-      '?wait=ms waits for the purge',
+    summary: 'Delete a thread and its subtree',
+    description:
+      'Tombstones the thread and every thread spawned under it (from then on they read as ' +
+      '`410 Gone`), then purges their rollouts, Codex databases and content keys. `202` once ' +
+      'the tombstones are committed, with the deletion (`id`, `threadIds` of the subtree, ' +
+      '`status`) and `Location: /v1/deletions/{id}`. `?wait=ms` (at most 30,000) waits for the ' +
+      'purge: `200` when done, else `202` with `status` `pending` or `failing` (a step failed and ' +
+      'waits for its retry). `?reason=` is recorded with the request.',
+    problems: {
+      404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+      409: 'Already deleted (`.../problems/already-deleted`)',
+    },
     input: { params: ThreadIdPath, query: DeleteQuery },
     responses: { 200: R.DeletionAccepted, 202: R.DeletionAccepted },
     handler: async ({ params, query, command }) => {

@@ -3,12 +3,13 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Ledger } from '../../../app/ledger.js';
 import { SourceKind } from '../../../domain/events.js';
 import { listThreads } from '../../../projections/threadListQuery.js';
-import { threadOnWire } from '../../appServer/threadWire.js';
+import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
 import { Consistency, ListQuery, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
+import { nodeOnV1, threadOnV1 } from '../threadAnswers.js';
 
 export type ThreadQueriesOptions = { readonly steps: RouteSteps } & Pick<
   Ledger,
@@ -37,8 +38,13 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads',
-    summary:
-      'List threads: the filters, sorting and cursors of thread/list; every source kind unless sourceKinds names some',
+    summary: 'List threads',
+    description:
+      'A page of threads of every source kind unless `sourceKinds` names some (deleted ones never appear), with the filters, sorting and cursors of ' +
+      'Codex’s `thread/list` as query parameters: lists comma-separated or repeated ' +
+      '(`sourceKinds=cli,appServer`). `nextCursor` pages on; `backwardsCursor` (with the ' +
+      'opposite `sortDirection`) pages back. `?minPosition=` waits (up to 2 s, else `503`) ' +
+      'until the read models have reached that log position.',
     input: { query: ListQuery },
     responses: { 200: R.ThreadPage },
     handler: async ({ query }) => {
@@ -51,7 +57,7 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
         throw invalid(message, field ? [{ field, reason: reason ?? message }] : []);
       }
       const { rows, nextCursor, backwardsCursor } = page.right;
-      return { status: 200, body: { data: rows.map(threadOnWire), nextCursor, backwardsCursor } };
+      return { status: 200, body: { data: rows.map(threadOnV1), nextCursor, backwardsCursor } };
     },
   });
 
@@ -59,26 +65,38 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads/:id',
-    summary: 'One thread; 410 Gone, with when and by whom, once deleted',
+    summary: 'One thread',
+    description:
+      'The thread as the read models hold it. Once deleted (or being deleted) it is `410 Gone`: ' +
+      'a problem document with the deletion’s status, when and by whom it was requested, and ' +
+      'the link to its record, and nothing of the thread’s content. `?minPosition=` as for the list.',
+    problems: {
+      404: 'No thread `{id}` (`.../problems/thread-not-found`)',
+      410: {
+        description: 'The thread is deleted or being deleted (`.../problems/gone`)',
+        codec: R.Gone,
+      },
+    },
     input: { params: ThreadIdPath, query: Consistency },
     responses: { 200: R.OneThread },
     handler: async ({ params, query }) => {
       await readModelsAt(runner, query.minPosition);
       const row = queries.thread(params.id);
-      if (row) {
-        const thread = { ...threadOnWire(row), archived: row.archived === 1 };
-        return { status: 200, body: { thread } };
-      }
+      if (row) return { status: 200, body: { thread: threadOnV1(row) } };
       const d = queries.deletion(params.id);
       if (!d) throw notFound(params.id);
-      const { status, requested_at, requested_by } = d.record;
+      const { status, requested_at, requested_by, completed_at } = d.record;
       const being = status === 'deleted' ? 'deleted' : 'being deleted';
+      // The deletion's facts under the names its record has: no content of the thread.
       throw problem('gone', 410, 'Thread deleted', `thread ${params.id} is ${being}`, {
         threadId: params.id,
-        deletionRequestedAt: new Date(requested_at).toISOString(),
-        deletionRequestedBy: requested_by,
-        deletionStatus: status,
-        deletion: `/v1/deletions/${params.id}`,
+        deletion: {
+          status,
+          requestedAt: isoTime(requested_at),
+          requestedBy: requested_by,
+          completedAt: completed_at === null ? null : isoTime(completed_at),
+          href: `/v1/deletions/${params.id}`,
+        },
       });
     },
   });
@@ -87,16 +105,21 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
     ...reads,
     method: 'GET',
     url: '/v1/threads/:id/subtree',
-    summary: "A thread's ancestors and descendants (ids and status)",
+    summary: "A thread's ancestors and descendants",
+    description:
+      'The spawn graph around the thread: its node, its ancestors (nearest first) and every ' +
+      'descendant, each with its id, parent, depth and lifecycle status (`spawning`, `live`, ' +
+      '`deleting`, `deleted`). Ids only: deleted threads keep their node, no content.',
+    problems: { 404: 'No thread `{id}` (`.../problems/thread-not-found`)' },
     input: { params: ThreadIdPath, query: Consistency },
     responses: { 200: R.Subtree },
     handler: async ({ params, query }) => {
       await readModelsAt(runner, query.minPosition);
       const node = queries.node(params.id);
       if (!node) throw notFound(params.id);
-      const ancestors = queries.ancestors(params.id);
-      const descendants = queries.descendants(params.id);
-      return { status: 200, body: { thread: node, ancestors, descendants } };
+      const ancestors = queries.ancestors(params.id).map(nodeOnV1);
+      const descendants = queries.descendants(params.id).map(nodeOnV1);
+      return { status: 200, body: { thread: nodeOnV1(node), ancestors, descendants } };
     },
   });
 };
