@@ -79,7 +79,7 @@ describe('the /v1 thread list and spawned source kinds, through a real listening
     expect(ids).not.toContain(service.threadId);
   });
 
-  it('labels a thread spawned over HTTP subAgentThreadSpawn, with Codex thread_spawn source naming its parent', async () => {
+  it('labels a thread spawned over HTTP subAgentThreadSpawn on /v1, and with Codex thread_spawn source naming its parent over /rpc', async () => {
     const root = await start();
     const child = await spawn(root.threadId);
     expect(child.status).toBe(201);
@@ -88,6 +88,30 @@ describe('the /v1 thread list and spawned source kinds, through a real listening
     ]);
     const got = await call('GET', `/v1/threads/${child.body.threadId}`, A);
     expect(got.body.thread).toMatchObject({
+      parentThreadId: root.threadId,
+      sourceKind: 'subAgentThreadSpawn',
+      depth: 1,
+    });
+    // Codex's own shape, over the JSON-RPC socket: the thread_spawn source naming its parent.
+    const ws = new WebSocket(`${s.base.replace('http', 'ws')}/rpc`, {
+      headers: { authorization: `Bearer ${A}` },
+    });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const answer = new Promise<any>((r) =>
+      ws.on('message', (m) => {
+        const msg = JSON.parse(String(m));
+        if (msg.id === 1) r(msg);
+      }),
+    );
+    ws.send(
+      JSON.stringify({ id: 1, method: 'thread/read', params: { threadId: child.body.threadId } }),
+    );
+    const read = await answer;
+    ws.close();
+    expect(read.result.thread).toMatchObject({
       parentThreadId: root.threadId,
       source: {
         subAgent: {
