@@ -1,11 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
+import { exportFormatOf, streamExport } from '../deletionExport.js';
+import * as D from '../deletionShapes.js';
+import { DeletionsQuery } from '../deletionShapes.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
-import { Consistency, DeletionsQuery, ThreadIdPath } from '../requests.js';
+import { Consistency, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
+
+/** The most deletion requests one page of the JSON list holds (an export has no such bound). */
+const MAX_PAGE = 1000;
 
 export type AuditOptions = { readonly steps: RouteSteps } & Pick<
   Ledger,
@@ -47,15 +53,33 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     ...audits,
     method: 'GET',
     url: '/v1/deletions',
-    summary: 'Deletion records, newest first, by status and time',
+    summary:
+      'Deletion records, one per request, newest first: filters by actor, status and time (ISO 8601 or epoch ms), keyset cursors; exported whole as CSV or NDJSON (Accept: text/csv or application/x-ndjson, or ?format=csv|ndjson), streamed',
     input: { query: DeletionsQuery },
-    responses: { 200: R.Deletions },
-    handler: async ({ query }) => {
+    responses: { 200: D.Deletions },
+    handler: async ({ query, request }) => {
       await readModelsAt(runner, query.minPosition);
-      const limit = query.limit ?? 100;
-      if (limit < 1 || limit > 1000)
-        throw invalid(`limit must be between 1 and 1000, got ${limit}`);
-      return { status: 200, body: { data: queries.deletions({ ...query, limit }) } };
+      const after = query.cursor === undefined ? undefined : D.keyOfCursor(query.cursor);
+      if (after === null) {
+        const reason = 'must be a nextCursor of this list';
+        throw invalid(`cursor ${reason}`, [{ field: 'cursor', reason }]);
+      }
+      const { actor, status, since, until } = query;
+      const filter = { actor, status, since, until, after };
+      const format = exportFormatOf(query.format, request.headers.accept);
+      const limit = query.limit ?? (format === null ? 100 : undefined);
+      if (limit !== undefined && (limit < 1 || (format === null && limit > MAX_PAGE))) {
+        const reason = `must be between 1 and ${format === null ? MAX_PAGE : 'any number'}, got ${limit}`;
+        throw invalid(`limit ${reason}`, [{ field: 'limit', reason }]);
+      }
+      if (format !== null) {
+        const { rows, close } = queries.deletionRequests.export(filter, limit);
+        return { stream: streamExport(request, format, rows, close) };
+      }
+      const page = queries.deletionRequests.page(filter, limit! + 1);
+      const rows = page.slice(0, limit);
+      const nextCursor = page.length > limit! ? D.cursorOf(rows[rows.length - 1]!) : null;
+      return { status: 200, body: { data: rows.map(D.summaryOnWire), nextCursor } };
     },
   });
 
@@ -63,22 +87,18 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     ...audits,
     method: 'GET',
     url: '/v1/deletions/:id',
-    summary: 'One deletion with every step, attempt and failure',
+    summary:
+      "One deletion request's whole record, by its root thread or any thread of its subtree: every thread, every step (attempts, last error, next retry), status the worst of them",
     input: { params: ThreadIdPath, query: Consistency },
-    responses: { 200: R.OneDeletion },
+    responses: { 200: D.OneDeletion },
     handler: async ({ params, query }) => {
       await readModelsAt(runner, query.minPosition);
-      const d = queries.deletion(params.id);
-      if (!d) {
+      const record = queries.deletionRequests.record(params.id);
+      if (!record) {
         const detail = `no deletion of thread ${params.id}`;
         throw problem('deletion-not-found', 404, 'Deletion Not Found', detail);
       }
-      const deletion = {
-        ...d.record,
-        failing: JSON.parse(d.record.failing) as unknown,
-        steps: d.steps.map((s) => ({ ...s, detail: JSON.parse(s.detail) as unknown })),
-      };
-      return { status: 200, body: { deletion } };
+      return { status: 200, body: { deletion: D.recordOnWire(record) } };
     },
   });
 };
