@@ -114,27 +114,33 @@ describe('deletion records, one per request, through a real listening server', (
     return { rows, sizes };
   };
 
-  /** Deletes `n` fresh threads directly through the ledger, with the clock and requester given. */
+  /**
+   * Deletes `n` fresh threads directly through the ledger, with the requester given, `batch` at a
+   * time, each batch at once and at the time `each` gives its first.
+   */
   const deleteMany = async (
     n: number,
     each: (i: number) => { at: number; actor: string; reason: string | null },
+    batch = 1,
   ) => {
     const ids: ThreadId[] = [];
-    for (let from = 0; from < n; from += 100) {
-      const batch = Array.from({ length: Math.min(100, n - from) }, (_, k) => from + k);
+    for (let from = 0; from < n; from += batch) {
+      const is = Array.from({ length: Math.min(batch, n - from) }, (_, k) => from + k);
       await Promise.all(
-        batch.map(async (i) => {
+        is.map(async (i) => {
           const id = newId();
           unwrap(await s.f.ledger.lifecycle.start(startedData({ threadId: id }), ctx));
           ids[i] = id;
         }),
       );
-      for (const i of batch) {
-        const { at, actor, reason } = each(i);
-        s.f.clock.now = at;
-        const by = { ...ctx, actor, requestId: `req-${i}` };
-        unwrap(await s.f.ledger.lifecycle.delete(ids[i]!, reason, by));
-      }
+      s.f.clock.now = each(from).at;
+      await Promise.all(
+        is.map(async (i) => {
+          const { actor, reason } = each(i);
+          const by = { ...ctx, actor, requestId: `req-${i}` };
+          unwrap(await s.f.ledger.lifecycle.delete(ids[i]!, reason, by));
+        }),
+      );
     }
     await s.f.ledger.runner.catchUp();
     return ids;
@@ -264,13 +270,15 @@ describe('deletion records, one per request, through a real listening server', (
 
   it('pages 2,500 requests by cursor with none missing and none twice, in a stable order, while new ones arrive; exports them all as CSV and NDJSON', async () => {
     const start = Date.parse('2026-03-01T00:00:00.000Z');
-    // Three requests share each millisecond: the order breaks ties by id.
-    await deleteMany(2500, (i) => ({ at: start + Math.floor(i / 3), actor: 'bulk', reason: null }));
+    // 50 requests share each millisecond: the order breaks ties by id, across page boundaries too.
+    await s.f.ledger.workerLoop.stop();
+    await deleteMany(2500, (i) => ({ at: start + i, actor: 'bulk', reason: null }), 50);
+    s.f.ledger.workerLoop.start();
 
     const first = await call('/v1/deletions?limit=1000', A);
     expect(first.body.data).toHaveLength(1000);
     // Newer requests arriving between pages are not in the pages after the cursor.
-    await deleteMany(5, (i) => ({ at: start + 10_000 + i, actor: 'late', reason: null }));
+    await deleteMany(5, (i) => ({ at: start + 10_000 + i, actor: 'late', reason: null }), 5);
     const rest = await allPages('actor=bulk', 1000, first.body.nextCursor);
     expect(rest.sizes).toEqual([1000, 500]);
     const rows = [...first.body.data, ...rest.rows] as Summary[];
@@ -287,6 +295,7 @@ describe('deletion records, one per request, through a real listening server', (
     // The same list again, by pages of another size: the same rows in the same order.
     const again = await allPages('actor=bulk', 333);
     expect(again.rows.map((r) => r.id)).toEqual(ids);
+    expect(new Set(rows.map((r) => r.requestedAt)).size).toBe(50);
 
     // Exports: every matching row (no 1,000 cap), streamed, each parsing back to the list's rows.
     // Every deletion finished first, so that no row changes between the list and the exports.
