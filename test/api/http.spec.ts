@@ -198,6 +198,9 @@ describe('HTTP API, through a real listening server', () => {
       actor: 'svc-orders',
       requestId: 'req-delete-1',
     });
+    expect(history.body.events[5].recordedAt).toBe(
+      new Date(history.body.events[5].metadata.recordedAtMs).toISOString(),
+    );
     expect(JSON.stringify(history.body)).not.toContain('Q3 report');
   });
 

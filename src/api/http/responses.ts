@@ -87,6 +87,8 @@ export const History = t.type({
       type: t.string,
       revision: t.string,
       position: t.string,
+      /** When it was recorded (its metadata's `recordedAtMs`), ISO 8601. */
+      recordedAt: nullable(t.string),
       data: t.unknown,
       metadata: t.unknown,
     }),

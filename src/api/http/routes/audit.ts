@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
+import { MAX_EPOCH_MS } from '../../../domain/numbers.js';
 import { exportFormatOf, streamExport } from '../deletionExport.js';
 import * as D from '../deletionShapes.js';
 import { DeletionsQuery } from '../deletionShapes.js';
@@ -9,6 +10,12 @@ import { readModelsAt } from '../readYourWrites.js';
 import { Consistency, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
+
+/** When an event was recorded, from its metadata as stored (null if it does not say). */
+const isoTimeOf = (metadata: unknown): string | null => {
+  const ms = (metadata as { recordedAtMs?: unknown } | null)?.recordedAtMs;
+  return typeof ms === 'number' && Math.abs(ms) <= MAX_EPOCH_MS ? new Date(ms).toISOString() : null;
+};
 
 /** The most deletion requests one page of the JSON list holds (an export has no such bound). */
 const MAX_PAGE = 1000;
@@ -42,6 +49,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
         type,
         revision: String(revision),
         position: String(position),
+        recordedAt: isoTimeOf(metadata),
         data,
         metadata,
       }));
@@ -69,7 +77,8 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
       const format = exportFormatOf(query.format, request.headers.accept);
       const limit = query.limit ?? (format === null ? 100 : undefined);
       if (limit !== undefined && (limit < 1 || (format === null && limit > MAX_PAGE))) {
-        const reason = `must be between 1 and ${format === null ? MAX_PAGE : 'any number'}, got ${limit}`;
+        const bounds = format === null ? `between 1 and ${MAX_PAGE}` : '1 or more';
+        const reason = `must be ${bounds}, got ${limit}`;
         throw invalid(`limit ${reason}`, [{ field: 'limit', reason }]);
       }
       if (format !== null) {
