@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/api/http/deletionExport.js';
 import * as D from '../../src/api/http/deletionShapes.js';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { emptyWal } from '../../src/io/sqliteWal.js';
 import { A, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
@@ -319,6 +320,23 @@ describe('deletion records, one per request, through a real listening server', (
     const [header, ...cells] = parseCsv(csv.text);
     expect(header).toEqual([...CSV_COLUMNS]);
     expect(cells).toEqual(listed.map(asCsv));
+
+    // A client that goes mid-way: the export's statement and connection are let go (its snapshot
+    // no longer keeps the read models' WAL from being emptied), and the server carries on.
+    const gone = new AbortController();
+    const partial = await fetch(`${s.base}/v1/deletions?format=ndjson`, {
+      headers: { authorization: `Bearer ${A}` },
+      signal: gone.signal,
+    });
+    await partial.body!.getReader().read();
+    gone.abort();
+    let emptied = false;
+    for (let i = 0; i < 100 && !emptied; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      emptied = emptyWal(s.f.ledger.readDb);
+    }
+    expect(emptied).toBe(true);
+    expect((await call('/v1/deletions?limit=1', A)).status).toBe(200);
   }, 120_000);
 
   it('filters by actor, status and time, times as ISO 8601 or epoch milliseconds; refuses a bad time naming the parameter', async () => {

@@ -57,8 +57,32 @@ export const csvCell = (v: unknown): string => {
 const csvLine = (cells: readonly unknown[]): string => `${cells.map(csvCell).join(',')}\r\n`;
 
 /**
+ * How long an export waits on a client that reads nothing before it ends the export. The export
+ * holds a snapshot of the read models while it runs, and a snapshot held keeps the WAL from being
+ * emptied after a deletion (WalScrubber): a stalled client must not hold it for ever.
+ */
+export const EXPORT_STALL_MS = 30_000;
+
+/** Whether the socket drained (true) or closed or stalled for `ms` (false). */
+const drained = (res: ServerResponse, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    const timer = setTimeout(done(false), ms);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+
+/**
  * Streams every row to the response, one at a time, waiting on the socket when it is full: the
- * whole result is never in memory. `close` releases the rows (early, if the client goes).
+ * whole result is never in memory. `close` releases the rows (early, if the client goes or
+ * stalls for `stallMs`).
  */
 export const streamExport =
   (
@@ -66,6 +90,7 @@ export const streamExport =
     format: ExportFormat,
     rows: Iterable<DeletionRequestRow>,
     close: () => void,
+    stallMs = EXPORT_STALL_MS,
   ) =>
   (res: ServerResponse): void => {
     res.writeHead(200, {
@@ -88,16 +113,10 @@ export const streamExport =
             format === 'csv'
               ? csvLine(CSV_COLUMNS.map((c) => wire[c]))
               : `${JSON.stringify(wire)}\n`;
-          if (!res.write(line)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                res.off('drain', done);
-                res.off('close', done);
-                resolve();
-              };
-              res.on('drain', done);
-              res.on('close', done);
-            });
+          if (!res.write(line) && !(await drained(res, stallMs)) && !gone) {
+            request.log.warn(`deletion export: client read nothing for ${stallMs} ms, ended`);
+            gone = true;
+            res.destroy();
           }
         }
       } catch (err) {
