@@ -4,7 +4,6 @@ import { streamOf } from '../../../domain/ids.js';
 import { MAX_EPOCH_MS } from '../../../domain/numbers.js';
 import { exportFormatOf, streamExport } from '../deletionExport.js';
 import * as D from '../deletionShapes.js';
-import { DeletionsQuery } from '../deletionShapes.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
 import { Consistency, ThreadIdPath } from '../requests.js';
@@ -63,7 +62,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     url: '/v1/deletions',
     summary:
       'Deletion records, one per request, newest first: filters by actor, status and time (ISO 8601 or epoch ms), keyset cursors; exported whole as CSV or NDJSON (Accept: text/csv or application/x-ndjson, or ?format=csv|ndjson), streamed',
-    input: { query: DeletionsQuery },
+    input: { query: D.DeletionsQuery },
     responses: { 200: D.Deletions },
     handler: async ({ query, request }) => {
       await readModelsAt(runner, query.minPosition);
@@ -85,9 +84,11 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
         const { rows, close } = queries.deletionRequests.export(filter, limit);
         return { stream: streamExport(request, format, rows, close) };
       }
-      const page = queries.deletionRequests.page(filter, limit! + 1);
-      const rows = page.slice(0, limit);
-      const nextCursor = page.length > limit! ? D.cursorOf(rows[rows.length - 1]!) : null;
+      const pageSize = limit ?? 100;
+      // One more than the page: whether another page follows.
+      const page = queries.deletionRequests.page(filter, pageSize + 1);
+      const rows = page.slice(0, pageSize);
+      const nextCursor = page.length > pageSize ? D.cursorOf(rows[rows.length - 1]!) : null;
       return { status: 200, body: { data: rows.map(D.summaryOnWire), nextCursor } };
     },
   });
