@@ -7,6 +7,11 @@ import type { StoredEvent } from '../store/eventCodec.js';
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * The shape and meaning of its rows (1 when omitted): a new version is refolded from the log
+   * when a read.db folded by an older one is opened (see `matchVersion`).
+   */
+  readonly version?: number;
   readonly tables: readonly string[];
   /** DDL of the tables for a suffix (`CREATE TABLE IF NOT EXISTS`). */
   schema(suffix: string): string;
@@ -42,4 +47,40 @@ export const createProjectionTables = (
     else byShape.set(shape, idx.name);
   }
   if (byShape.size === 0) db.exec(p.indexes(suffix));
+};
+
+const VERSIONS = `CREATE TABLE IF NOT EXISTS projection_versions
+  (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID`;
+
+/** Records that a projection's live tables are those of this code's version (a rebuild's swap). */
+export const recordVersion = (db: Database.Database, p: Projection): void => {
+  db.exec(VERSIONS);
+  db.prepare('INSERT OR REPLACE INTO projection_versions (name, version) VALUES (?, ?)').run(
+    p.name,
+    p.version ?? 1,
+  );
+};
+
+/**
+ * A projection whose tables were folded by another version (a read.db from before versions were
+ * recorded counts as version 1) loses them and its checkpoint: they are made again, empty, and
+ * the next catch-up folds them from the start of the log while the other projections stay.
+ */
+export const matchVersion = (db: Database.Database, p: Projection): void => {
+  db.transaction(() => {
+    db.exec(VERSIONS);
+    const row = db
+      .prepare<[string], { version: number }>(
+        'SELECT version FROM projection_versions WHERE name = ?',
+      )
+      .get(p.name);
+    if ((row?.version ?? 1) !== (p.version ?? 1)) {
+      for (const t of p.tables) {
+        db.exec(`DROP TABLE IF EXISTS ${t}`);
+        db.exec(`DROP TABLE IF EXISTS ${t}_next`);
+      }
+      db.prepare('DELETE FROM checkpoints WHERE name IN (?, ?)').run(p.name, `${p.name}_next`);
+    }
+    recordVersion(db, p);
+  }).immediate();
 };

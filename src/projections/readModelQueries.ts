@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DeletionQueries } from './deletionQueries.js';
 import type { ThreadRow } from './threadListQuery.js';
 
 export type NodeRow = {
@@ -7,6 +8,7 @@ export type NodeRow = {
   depth: number | null;
   status: string;
 };
+/** One tombstoned thread's deletion; `reason`, `requested_by`, `request_id`: its request's (the root's). */
 export type DeletionRow = {
   thread_id: string;
   root_thread_id: string;
@@ -38,8 +40,11 @@ export const MAX_TRAVERSAL = 100_000;
 /** Reads of the read models other than the paged thread list. */
 export class ReadModelQueries {
   private readonly s;
+  /** The deletion records by request: the record of one, the list, the export. */
+  readonly deletionRequests: DeletionQueries;
 
   constructor(db: Database.Database) {
+    this.deletionRequests = new DeletionQueries(db);
     this.s = {
       thread: db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE thread_id = ?'),
       // No index on rollout_path: a scan of the visible threads, once per start that names a rollout.
@@ -75,13 +80,6 @@ export class ReadModelQueries {
           ORDER BY (d.status = 'failing' AND d.next_retry_at > ?) ASC, COALESCE(n.depth, 1000000) DESC, d.thread_id LIMIT ?`),
       counts: db.prepare<[], { status: string; n: number }>(
         'SELECT status, COUNT(*) AS n FROM deletions GROUP BY status',
-      ),
-      deletions: db.prepare<
-        { status: string | null; since: number; until: number; limit: number },
-        DeletionRow
-      >(
-        `SELECT * FROM deletions WHERE (@status IS NULL OR status = @status) AND requested_at >= @since AND requested_at <= @until
-         ORDER BY requested_at DESC, thread_id LIMIT @limit`,
       ),
     };
   }
@@ -122,6 +120,7 @@ export class ReadModelQueries {
   sessionName(id: string): string | null {
     return this.s.name.get(id)?.name ?? null;
   }
+  /** One thread's own deletion row and steps (the request's whole record: `deletionRequests`). */
   deletion(id: string): { record: DeletionRow; steps: DeletionStepRow[] } | null {
     const record = this.s.deletion.get(id);
     return record ? { record, steps: this.s.steps.all(id) } : null;
@@ -129,15 +128,6 @@ export class ReadModelQueries {
   /** Threads whose deletion is not complete: those with a step due first, deepest first. */
   pendingDeletions(nowMs: number, limit = 100_000): string[] {
     return this.s.pending.all(nowMs, limit).map((r) => r.thread_id);
-  }
-  /** Deletion records, newest first, by status and request time. */
-  deletions(f: { status?: string; since?: number; until?: number; limit?: number }): DeletionRow[] {
-    return this.s.deletions.all({
-      status: f.status ?? null,
-      since: f.since ?? 0,
-      until: f.until ?? Number.MAX_SAFE_INTEGER,
-      limit: f.limit ?? 100,
-    });
   }
   deletionCounts(): Record<string, number> {
     return Object.fromEntries(this.s.counts.all().map((r) => [r.status, r.n]));

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { deletionRecordsProjection } from './deletionRecords.js';
-import { createProjectionTables, type Projection } from './projection.js';
+import { createProjectionTables, matchVersion, type Projection } from './projection.js';
 import { sessionIndexProjection } from './sessionIndex.js';
 import { subtreeGraphProjection } from './subtreeGraph.js';
 import { threadListProjection } from './threadList.js';
@@ -17,7 +17,7 @@ export const allProjections: readonly Projection[] = [
  * beside the log. synchronous=NORMAL: a power cut may lose the last few updates, but never
  * separates an update from its checkpoint, so they are simply applied again from the log.
  * secure_delete: a removed row (a tombstoned thread's name and preview) is zeroed on disk, not
- * left in a free page.
+ * left in a free page. A projection whose version changed is refolded from the log (`matchVersion`).
  */
 export const openReadModels = (
   file: string,
@@ -32,6 +32,9 @@ export const openReadModels = (
   db.exec(
     'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID',
   );
-  for (const p of projections) createProjectionTables(db, p, '');
+  for (const p of projections) {
+    matchVersion(db, p);
+    createProjectionTables(db, p, '');
+  }
   return db;
 };

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventCodec } from '../store/eventCodec.js';
 import type { EventStore } from '../store/eventStore.js';
 import { Checkpoints } from './checkpoints.js';
-import { createProjectionTables, type Projection } from './projection.js';
+import { createProjectionTables, type Projection, recordVersion } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';
@@ -55,6 +55,7 @@ export const rebuildProjections = async (
       }
       checkpoints.put(p.name, checkpoints.of(p.name + NEXT));
       checkpoints.forget(p.name + NEXT);
+      recordVersion(db, p);
     }
     return true;
   });

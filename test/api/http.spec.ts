@@ -7,6 +7,7 @@ import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import * as D from '../../src/api/http/deletionShapes.js';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from '../../src/api/http/idempotencyStore.js';
 import * as R from '../../src/api/http/responses.js';
 import { buildServer } from '../../src/api/server.js';
@@ -160,22 +161,28 @@ describe('HTTP API, through a real listening server', () => {
     expect(deletion.body.deletion).toMatchObject({
       status: 'deleted',
       reason: 'gdpr',
-      requested_by: 'svc-orders',
-      request_id: 'req-delete-1',
+      requestedBy: 'svc-orders',
+      requestId: 'req-delete-1',
     });
-    expect(conforms(R.OneDeletion, deletion.body)).toEqual([]);
+    expect(conforms(D.OneDeletion, deletion.body)).toEqual([]);
     expect(conforms(R.DeletionAccepted, accepted.body)).toEqual([]);
     expect(conforms(R.Problem, gone.body)).toEqual([]);
-    expect(conforms(R.Deletions, (await call('GET', '/v1/deletions', A)).body)).toEqual([]);
-    expect(deletion.body.deletion.steps.map((s: { step: string }) => s.step)).toEqual([
-      'content',
-      'complete',
-    ]);
+    expect(conforms(D.Deletions, (await call('GET', '/v1/deletions', A)).body)).toEqual([]);
     expect(
-      (await call('GET', '/v1/deletions?status=deleted', A)).body.data
-        .map((d: { thread_id: string }) => d.thread_id)
-        .sort(),
-    ).toEqual([root.threadId, child.body.threadId].sort());
+      deletion.body.deletion.threads.map((t: { threadId: string; steps: { step: string }[] }) => [
+        t.threadId,
+        t.steps.map((s) => s.step),
+      ]),
+    ).toEqual([
+      [root.threadId, ['content']],
+      [child.body.threadId, ['content']],
+    ]);
+    // One row per request: the root's, covering the child too.
+    expect(
+      (await call('GET', '/v1/deletions?status=deleted', A)).body.data.map(
+        (d: { id: string; threadCount: number }) => [d.id, d.threadCount],
+      ),
+    ).toEqual([[root.threadId, 2]]);
 
     const history = await call('GET', `/v1/threads/${root.threadId}/history`, A);
     expect(conforms(R.History, history.body)).toEqual([]);
@@ -197,6 +204,9 @@ describe('HTTP API, through a real listening server', () => {
       actor: 'svc-orders',
       requestId: 'req-delete-1',
     });
+    expect(history.body.events[5].recordedAt).toBe(
+      new Date(history.body.events[5].metadata.recordedAtMs).toISOString(),
+    );
     expect(JSON.stringify(history.body)).not.toContain('Q3 report');
   });
 

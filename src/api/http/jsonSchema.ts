@@ -1,5 +1,6 @@
 import type * as t from 'io-ts';
 import { MAX_EPOCH_MS } from '../../domain/numbers.js';
+import { timeParamSchema } from './timeParam.js';
 
 type Schema = Record<string, unknown>;
 
@@ -9,6 +10,7 @@ type Schema = Record<string, unknown>;
  */
 export const jsonSchemaOf = (codec: t.Mixed): Schema => {
   const c = codec as t.Mixed & { _tag?: string } & Record<string, unknown>;
+  if (c.name === 'TimeParam') return timeParamSchema;
   switch (c._tag) {
     case 'StringType':
       return { type: 'string' };

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { GitInfo, nullable, SourceKind } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
-import { EpochMs, FiniteNumber } from '../../domain/numbers.js';
+import { EpochMs } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
 
 /**
@@ -56,15 +56,5 @@ export const DeleteQuery = t.partial({
 export const Consistency = t.partial({ minPosition: t.string });
 
 export const ListQuery = t.intersection([ThreadListParams, Consistency]);
-
-export const DeletionsQuery = t.intersection([
-  t.partial({
-    status: t.keyof({ pending: null, failing: null, deleted: null }),
-    since: FiniteNumber,
-    until: FiniteNumber,
-    limit: t.Int,
-  }),
-  Consistency,
-]);
 
 export { nullable };

@@ -153,6 +153,7 @@ export const History = t.type({
       type: t.string,
       revision: t.string,
       position: t.string,
+      /** When it was recorded (its metadata's `recordedAtMs`). */
       recordedAt: nullable(IsoTime),
       data: t.unknown,
       metadata: t.unknown,
@@ -160,40 +161,5 @@ export const History = t.type({
   ),
 });
 
-const DeletionRecord = t.type({
-  thread_id: t.string,
-  root_thread_id: t.string,
-  status: t.keyof({ pending: null, failing: null, deleted: null }),
-  reason: nullable(t.string),
-  requested_by: t.string,
-  request_id: t.string,
-  requested_at: t.Int,
-  completed_at: nullable(t.Int),
-  steps_done: t.Int,
-  failures: t.Int,
-  last_error: nullable(t.string),
-  next_retry_at: nullable(t.Int),
-  updated_at: t.Int,
-});
-export const Deletions = t.type({
-  data: t.array(t.intersection([DeletionRecord, t.type({ failing: t.string })])),
-});
-export const OneDeletion = t.type({
-  deletion: t.intersection([
-    DeletionRecord,
-    t.type({
-      failing: t.array(t.string),
-      steps: t.array(
-        t.type({
-          thread_id: t.string,
-          position: t.Int,
-          step: t.string,
-          outcome: t.string,
-          detail: t.unknown,
-          at: t.Int,
-        }),
-      ),
-    }),
-  ]),
-});
+// The deletion records' shapes: deletionShapes.ts.
 export const Rebuilt = t.type({ applied: t.Int, position: Position });

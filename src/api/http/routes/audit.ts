@@ -1,12 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
+import { exportFormatOf, streamExport } from '../deletionExport.js';
+import * as D from '../deletionShapes.js';
 import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
-import { Consistency, DeletionsQuery, ThreadIdPath } from '../requests.js';
+import { Consistency, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
+
+/** The most deletion requests one page of the JSON list holds (an export has no such bound). */
+const MAX_PAGE = 1000;
 
 export type AuditOptions = { readonly steps: RouteSteps } & Pick<
   Ledger,
@@ -61,19 +66,42 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     ...audits,
     method: 'GET',
     url: '/v1/deletions',
-    summary: 'Deletion records, newest first, by status and time',
+    summary: 'Deletion records, one per request, newest first; paged, filtered, exported',
     description:
-      'One record per deleted (or being deleted) thread: its status (`pending`, `failing`, ' +
-      '`deleted`), who asked, why, when, and its progress. Filters: `status`, `since`, `until`; ' +
-      'at most `limit` records (1 to 1,000; 100 if omitted).',
-    input: { query: DeletionsQuery },
-    responses: { 200: R.Deletions },
-    handler: async ({ query }) => {
+      'One record per deletion request (its root thread): status (the worst of its threads: ' +
+      '`failing`, `pending`, `deleted`), who asked, why, when, progress. Filters: `actor`, ' +
+      '`status`, `since`, `until` (ISO 8601 or epoch milliseconds); `limit` (1 to 1,000, 100 if ' +
+      'omitted) and the keyset `cursor` of the previous page (`nextCursor`). Exported whole, ' +
+      'streamed, as CSV or NDJSON: `Accept: text/csv` or `application/x-ndjson`, or ' +
+      '`?format=csv|ndjson`.',
+    input: { query: D.DeletionsQuery },
+    responses: { 200: D.Deletions },
+    handler: async ({ query, request }) => {
       await readModelsAt(runner, query.minPosition);
-      const limit = query.limit ?? 100;
-      if (limit < 1 || limit > 1000)
-        throw invalid(`limit must be between 1 and 1000, got ${limit}`);
-      return { status: 200, body: { data: queries.deletions({ ...query, limit }) } };
+      const after = query.cursor === undefined ? undefined : D.keyOfCursor(query.cursor);
+      if (after === null) {
+        const reason = 'must be a nextCursor of this list';
+        throw invalid(`cursor ${reason}`, [{ field: 'cursor', reason }]);
+      }
+      const { actor, status, since, until } = query;
+      const filter = { actor, status, since, until, after };
+      const format = exportFormatOf(query.format, request.headers.accept);
+      const limit = query.limit ?? (format === null ? 100 : undefined);
+      if (limit !== undefined && (limit < 1 || (format === null && limit > MAX_PAGE))) {
+        const bounds = format === null ? `between 1 and ${MAX_PAGE}` : '1 or more';
+        const reason = `must be ${bounds}, got ${limit}`;
+        throw invalid(`limit ${reason}`, [{ field: 'limit', reason }]);
+      }
+      if (format !== null) {
+        const { rows, close } = queries.deletionRequests.export(filter, limit);
+        return { stream: streamExport(request, format, rows, close) };
+      }
+      const pageSize = limit ?? 100;
+      // One more than the page: whether another page follows.
+      const page = queries.deletionRequests.page(filter, pageSize + 1);
+      const rows = page.slice(0, pageSize);
+      const nextCursor = page.length > pageSize ? D.cursorOf(rows[rows.length - 1]!) : null;
+      return { status: 200, body: { data: rows.map(D.summaryOnWire), nextCursor } };
     },
   });
 
@@ -82,26 +110,23 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     role: ['writer', 'auditor'],
     method: 'GET',
     url: '/v1/deletions/:id',
-    summary: 'One deletion with every step, attempt and failure',
+    summary: "One deletion request's whole record",
     description:
-      'The deletion record of thread `{id}` with every step of its purge, in order: each ' +
-      'attempt, its outcome and the failure if any. `?minPosition=` waits for the read models.',
+      'By its root thread or any thread of its subtree: every thread of the request with its ' +
+      'status, every step (attempts, outcome, last error, next retry; a waived step with who ' +
+      'and why), and the status of the request: the worst of its threads. `?minPosition=` ' +
+      'waits for the read models.',
     problems: { 404: 'No deletion of that thread (`.../problems/deletion-not-found`)' },
     input: { params: ThreadIdPath, query: Consistency },
-    responses: { 200: R.OneDeletion },
+    responses: { 200: D.OneDeletion },
     handler: async ({ params, query }) => {
       await readModelsAt(runner, query.minPosition);
-      const d = queries.deletion(params.id);
-      if (!d) {
+      const record = queries.deletionRequests.record(params.id);
+      if (!record) {
         const detail = `no deletion of thread ${params.id}`;
         throw problem('deletion-not-found', 404, 'Deletion Not Found', detail);
       }
-      const deletion = {
-        ...d.record,
-        failing: JSON.parse(d.record.failing) as unknown,
-        steps: d.steps.map((s) => ({ ...s, detail: JSON.parse(s.detail) as unknown })),
-      };
-      return { status: 200, body: { deletion } };
+      return { status: 200, body: { deletion: D.recordOnWire(record) } };
     },
   });
 };
