@@ -68,7 +68,8 @@ export const DeletionStep = t.type({
   kind: t.string,
   /** The file it purges, for a step on a file. */
   target: nullable(t.string),
-  state: t.keyof({ done: null, failed: null }),
+  /** waived: an operator settled it without it (who and why in `detail`). */
+  state: t.keyof({ done: null, failed: null, waived: null }),
   /** How it went, once done: removed, absent, found, destroyed. */
   outcome: nullable(t.string),
   attempts: t.Int,
@@ -161,7 +162,7 @@ const stepsOf = (rows: readonly DeletionStepRow[]): Step[] => {
       s.lastError = String(detail['error']);
       s.nextRetryAt = iso(Number(detail['nextRetryAtMs']));
     } else {
-      s.state = 'done';
+      s.state = row.outcome === 'waived' ? 'waived' : 'done';
       s.outcome = row.outcome;
       s.nextRetryAt = null;
       s.detail = detail;
