@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS } from './cli/commands.js';
 import { OPTIONS } from './cli/options.js';
+import { CommandRefused } from './cli/processLifetime.js';
 import { usage } from './cli/usage.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { loadConfig } from './main/config.js';
@@ -45,7 +46,8 @@ main(process.argv.slice(2), process.env).then(
   },
   (err: unknown) => {
     // What an operator can act on is said plainly; anything else is a bug, with its stack.
-    if (err instanceof StoreConfigurationError) exit(REFUSED, `thread-ledger: ${err.message}`);
+    if (err instanceof StoreConfigurationError || err instanceof CommandRefused)
+      exit(REFUSED, `thread-ledger: ${err.message}`);
     const text =
       err instanceof StoreUnavailableError
         ? `the event store cannot be reached: ${err.message}`

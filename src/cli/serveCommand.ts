@@ -1,5 +1,6 @@
 import { buildServer } from '../api/server.js';
 import type { Command } from './command.js';
+import { closeServer, listenOrRefuse } from './listen.js';
 import { openConfiguredLedger, warnIfKeysAreLocal } from './openConfiguredLedger.js';
 import { onSignals, say, version } from './processLifetime.js';
 
@@ -24,11 +25,12 @@ export const serveCommand: Command<'serve'> = {
       say(
         'thread-ledger: no tokens configured: listening on loopback only; every local caller has every role',
       );
-    onSignals(async () => {
-      await app.close();
+    const stop = async () => {
+      await closeServer(app);
       await ledger.close();
-    });
-    const address = await app.listen({ host: listen.host, port: listen.port });
+    };
+    const address = await listenOrRefuse(app, listen, stop);
+    onSignals('thread-ledger', stop);
     say(`thread-ledger: listening on ${address}, data in ${settings.dataDir}`);
     return 0;
   },

@@ -17,7 +17,7 @@ export const workerCommand: Command<'worker'> = {
     warnIfKeysAreLocal(settings);
     const ledger = openConfiguredLedger(settings);
     if (!untilIdle) {
-      onSignals(() => ledger.close());
+      onSignals('thread-ledger worker', () => ledger.close());
       ledger.workerLoop.start();
       return 0;
     }
