@@ -14,6 +14,17 @@ const REFUSED = 2;
 
 const USAGE = usage(COMMANDS);
 
+/** What the file system answers that an operator can act on. */
+const FILE_SYSTEM_REFUSALS = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EISDIR',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+]);
+
 const exit = (code: number, message: string): never => {
   process.stderr.write(`${message}\n`);
   process.exit(code);
@@ -48,6 +59,10 @@ main(process.argv.slice(2), process.env).then(
     // What an operator can act on is said plainly; anything else is a bug, with its stack.
     if (err instanceof StoreConfigurationError || err instanceof CommandRefused)
       exit(REFUSED, `thread-ledger: ${err.message}`);
+    // A folder or file the process cannot use (permissions, a full disk): one line, no stack.
+    const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (fsCode && FILE_SYSTEM_REFUSALS.has(fsCode))
+      exit(FAILED, `thread-ledger: ${(err as Error).message}`);
     const text =
       err instanceof StoreUnavailableError
         ? `the event store cannot be reached: ${err.message}`
