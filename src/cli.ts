@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS } from './cli/commands.js';
 import { OPTIONS } from './cli/options.js';
-import { CommandRefused } from './cli/processLifetime.js';
-import { usage } from './cli/usage.js';
+import { CommandRefused, version } from './cli/processLifetime.js';
+import { commandHelp, usage } from './cli/usage.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { loadConfig } from './main/config.js';
 import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
@@ -40,11 +40,15 @@ const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => 
   }
   const { positionals, values } = parsed;
   const name = positionals[0];
-  if (values.help || name === undefined) {
-    process.stdout.write(USAGE);
+  if (values.version) {
+    process.stdout.write(`thread-ledger ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = name === undefined ? undefined : COMMANDS.find((c) => c.name === name);
+  if (values.help || name === undefined) {
+    process.stdout.write(command ? commandHelp(command) : USAGE);
+    return 0;
+  }
   if (!command) return exit(REFUSED, `thread-ledger: unknown command "${name}"\n\n${USAGE}`);
   const config = loadConfig(command.name, values, env);
   if (config._tag === 'Left') return exit(REFUSED, `thread-ledger: ${config.left.message}`);

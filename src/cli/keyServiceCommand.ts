@@ -10,10 +10,11 @@ import { onSignals, say } from './processLifetime.js';
 /** The content keys of a scaled-out deployment (DATA/keys.db), served to every instance. */
 export const keyServiceCommand: Command<'key-service'> = {
   name: 'key-service',
+  summary: 'serves the content keys (DATA/keys.db) to every instance of a scaled-out deployment',
+  flags: ['data', 'host', 'port'],
   usage: '[--data DIR] [--host H] [--port P]',
   notes: [
-    'serves DATA/keys.db to every instance of a scaled-out deployment',
-    '(default port 8090); needs KEY_SERVICE_TOKEN; TLS with',
+    'default port 8090; needs KEY_SERVICE_TOKEN; TLS with',
     'KEY_SERVICE_TLS_CERT/_KEY, client certificates required with _CA.',
     'Instances use it when KEY_SERVICE_URL is set (same token, _CA to trust it)',
   ],

@@ -7,6 +7,9 @@ import { onSignals, say, version } from './processLifetime.js';
 /** The HTTP service; it also follows the log into the read models and runs the deletion worker. */
 export const serveCommand: Command<'serve'> = {
   name: 'serve',
+  summary:
+    'the HTTP service; it also follows the log into the read models and runs the deletion worker',
+  flags: ['data', 'rollout-root', 'codex-home', 'host', 'port'],
   usage: '[--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--host H] [--port P]',
   async run({ ledger: settings, listen, http }) {
     warnIfKeysAreLocal(settings);
