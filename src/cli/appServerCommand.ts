@@ -47,7 +47,10 @@ export const appServerCommand: Command<'app-server'> = {
         version: version(),
       });
     });
+    // The end of the input: every message read has been answered; no scan starts any more.
+    clearInterval(fullScan);
     await ledger.close();
+    say('thread-ledger app-server: input ended: stopped');
     return 0;
   },
 };

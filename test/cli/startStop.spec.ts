@@ -1,8 +1,12 @@
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { exited } from '../support/cli.js';
+import { generateCodexHome } from '../support/codexHomeFixture.js';
+import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { ServeProcess, TOKENS } from '../support/serveProcess.js';
+import { tempDir } from '../support/tempDir.js';
 
 /** An SSE client of /v1/events: what it has read, and when its stream ended. */
 const sseClient = (base: string) => {
@@ -130,5 +134,32 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
     expect((await exited(serve.child)).code).toBe(1);
     expect(serve.child.output()).toContain('SIGTERM again: exiting without waiting');
     expect(await cut).toBe('cut');
+  });
+});
+
+describe('thread-ledger app-server stops cleanly at the end of its input', () => {
+  it('answers every message it read before its stdin ended, says it stopped, and exits 0', async () => {
+    // Given an app-server over a Codex home, initialized
+    const dir = await tempDir();
+    const fx = generateCodexHome(join(dir.path, 'home'), { roots: 3, trees: 1 });
+    const server = await LedgerAppServer.start(fx.home);
+    try {
+      // When several requests are sent and stdin ends at once after them
+      const ids = [101, 102, 103, 104];
+      for (const id of ids)
+        server.rpc.sendRaw(JSON.stringify({ id, method: 'thread/list', params: {} }));
+      server.child.stdin!.end();
+      const { code } = await exited(server.child);
+
+      // Then each is answered, and the process says it stopped and exits 0, without a stack trace
+      for (const id of ids)
+        expect(server.rpc.answers.find((a) => a.id === id)?.result, server.output).toBeDefined();
+      expect(code, server.output).toBe(0);
+      expect(server.output).toContain('thread-ledger app-server: input ended: stopped');
+      expect(server.output).not.toMatch(/TypeError|database connection is not open|\n\s+at /);
+    } finally {
+      await server.close();
+      await dir.remove();
+    }
   });
 });
