@@ -22,14 +22,15 @@ export const openConfiguredLedger = (s: LedgerSettings): Ledger => {
     workerBatchSize: s.workerBatchSize,
   };
   if (s.codexHome) return openCodexLedger(s.codexHome, s.dataDir, common);
-  // A rollout root that does not exist yet is made (the configuration has checked that nothing
-  // stands in its way), and said: a mistyped one shows at once.
+  const ledger = openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  // Once the ledger could be opened, a rollout root that does not exist yet is made (the
+  // configuration has checked that nothing stands in its way), and said: a mistyped one shows.
   for (const root of s.rolloutRoots) {
     if (existsSync(root)) continue;
     mkdirSync(root, { recursive: true });
     say(`thread-ledger: rollout root ${root} did not exist: created it`);
   }
-  return openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  return ledger;
 };
 
 /** Instances sharing one log must share their keys too: say so when they cannot. */
