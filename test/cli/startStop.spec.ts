@@ -79,8 +79,9 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal}: the request in flight completes, the SSE stream and the WebSocket end properly, the stores close, it says so and exits 0`, async () => {
-      // Given a serve process with an SSE client, a WebSocket /rpc client, and a request in flight
-      const serve = await ServeProcess.start();
+      // Given a serve process (its request log on: an error of a stream would show there) with an
+      // SSE client, a WebSocket /rpc client, and a request in flight
+      const serve = await ServeProcess.start({ env: { LEDGER_LOG: 'on' } });
       cleanups.push(() => serve.stop());
       const sse = sseClient(serve.base);
       await until(() => sse.text().includes('thread-ledger lifecycle events'), 'the SSE stream');
@@ -118,6 +119,7 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
       expect(output).toContain(`thread-ledger: ${signal}: stopping`);
       expect(output).toMatch(/thread-ledger: stopped\n/);
       expect(output).not.toMatch(/TypeError|database connection is not open|\n\s+at /);
+      expect(output).not.toMatch(/"level":(50|60)/);
     });
   }
 
