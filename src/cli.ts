@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS } from './cli/commands.js';
 import { OPTIONS } from './cli/options.js';
-import { usage } from './cli/usage.js';
+import { CommandRefused, version } from './cli/processLifetime.js';
+import { commandHelp, usage } from './cli/usage.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { loadConfig } from './main/config.js';
 import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
@@ -12,6 +13,17 @@ const FAILED = 1;
 const REFUSED = 2;
 
 const USAGE = usage(COMMANDS);
+
+/** What the file system answers that an operator can act on. */
+const FILE_SYSTEM_REFUSALS = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EISDIR',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+]);
 
 const exit = (code: number, message: string): never => {
   process.stderr.write(`${message}\n`);
@@ -28,11 +40,15 @@ const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => 
   }
   const { positionals, values } = parsed;
   const name = positionals[0];
-  if (values.help || name === undefined) {
-    process.stdout.write(USAGE);
+  if (values.version) {
+    process.stdout.write(`thread-ledger ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = name === undefined ? undefined : COMMANDS.find((c) => c.name === name);
+  if (values.help || name === undefined) {
+    process.stdout.write(command ? commandHelp(command) : USAGE);
+    return 0;
+  }
   if (!command) return exit(REFUSED, `thread-ledger: unknown command "${name}"\n\n${USAGE}`);
   const config = loadConfig(command.name, { ...values, args: positionals.slice(1) }, env);
   if (config._tag === 'Left') return exit(REFUSED, `thread-ledger: ${config.left.message}`);
@@ -45,7 +61,12 @@ main(process.argv.slice(2), process.env).then(
   },
   (err: unknown) => {
     // What an operator can act on is said plainly; anything else is a bug, with its stack.
-    if (err instanceof StoreConfigurationError) exit(REFUSED, `thread-ledger: ${err.message}`);
+    if (err instanceof StoreConfigurationError || err instanceof CommandRefused)
+      exit(REFUSED, `thread-ledger: ${err.message}`);
+    // A folder or file the process cannot use (permissions, a full disk): one line, no stack.
+    const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (fsCode && FILE_SYSTEM_REFUSALS.has(fsCode))
+      exit(FAILED, `thread-ledger: ${(err as Error).message}`);
     const text =
       err instanceof StoreUnavailableError
         ? `the event store cannot be reached: ${err.message}`

@@ -32,6 +32,9 @@ import { rpcSocket } from './http/routes/rpcSocket.js';
 import { threadCommands } from './http/routes/threadCommands.js';
 import { threadQueries } from './http/routes/threadQueries.js';
 
+/** The WebSocket close code of a server that stops (RFC 6455 7.4.1). */
+const GOING_AWAY = 1001;
+
 export type ServerOptions = {
   readonly tokens?: readonly TokenConfig[];
   readonly logger?: boolean;
@@ -61,8 +64,9 @@ export const buildServer = async (
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    // Open event streams and sockets end with the server instead of holding its close.
-    forceCloseConnections: true,
+    // At close: idle connections are closed, requests in flight are finished; the event streams
+    // and the WebSockets are ended by their routes first (eventStream.ts, rpcSocket.ts).
+    forceCloseConnections: 'idle',
     // A request that takes longer than this is cut: no client holds a connection forever.
     requestTimeout: 60_000,
     connectionTimeout: 60_000,
@@ -117,7 +121,16 @@ export const buildServer = async (
   await app.register(deletionWaivers, { steps, commands, workerLoop });
   await app.register(eventStream, { steps, store });
   // At the root: every upgrade request, whatever its path, has its socket closed once answered.
-  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await app.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // At close, every socket is told the server is going away (1001), not closed without a code.
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients)
+        client.close(GOING_AWAY, 'server stopping');
+      this.websocketServer.close();
+      done();
+    },
+  });
   app.websocketServer.on('wsClientError', onWsClientError);
   await app.register(rpcSocket, { auth, ledger, version: opts.version ?? 'dev' });
   return app;

@@ -13,6 +13,8 @@ const FULL_SCAN_MS = 60_000;
 /** The thread lifecycle of `codex app-server`, JSON-RPC over stdio, over a Codex home. */
 export const appServerCommand: Command<'app-server'> = {
   name: 'app-server',
+  summary: 'the thread lifecycle of `codex app-server`, JSON-RPC over stdio, over a Codex home',
+  flags: ['codex-home', 'data'],
   usage: '[--codex-home DIR] [--data DIR]',
   async run({ ledger: settings }) {
     const home = settings.codexHome;
@@ -45,7 +47,10 @@ export const appServerCommand: Command<'app-server'> = {
         version: version(),
       });
     });
+    // The end of the input: every message read has been answered; no scan starts any more.
+    clearInterval(fullScan);
     await ledger.close();
+    say('thread-ledger app-server: input ended: stopped');
     return 0;
   },
 };

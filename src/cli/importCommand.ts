@@ -9,6 +9,8 @@ const PROGRESS_EVERY_MS = 500;
 /** A Codex home imported into its ledger from the shell, with progress and a summary. */
 export const importCommand: Command<'import'> = {
   name: 'import',
+  summary: 'imports a Codex home into its ledger, with progress and a summary',
+  flags: ['codex-home', 'data'],
   usage: '[--codex-home DIR] [--data DIR]',
   async run({ ledger: settings }) {
     const ledger = openConfiguredLedger(settings);

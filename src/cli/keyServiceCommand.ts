@@ -4,15 +4,17 @@ import { buildKeyService } from '../api/keyService.js';
 import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { isLoopback, serverTls } from '../main/config.js';
 import type { Command } from './command.js';
+import { closeServer, listenOrRefuse } from './listen.js';
 import { onSignals, say } from './processLifetime.js';
 
 /** The content keys of a scaled-out deployment (DATA/keys.db), served to every instance. */
 export const keyServiceCommand: Command<'key-service'> = {
   name: 'key-service',
+  summary: 'serves the content keys (DATA/keys.db) to every instance of a scaled-out deployment',
+  flags: ['data', 'host', 'port'],
   usage: '[--data DIR] [--host H] [--port P]',
   notes: [
-    'serves DATA/keys.db to every instance of a scaled-out deployment',
-    '(default port 8090); needs KEY_SERVICE_TOKEN; TLS with',
+    'default port 8090; needs KEY_SERVICE_TOKEN; TLS with',
     'KEY_SERVICE_TLS_CERT/_KEY, client certificates required with _CA.',
     'Instances use it when KEY_SERVICE_URL is set (same token, _CA to trust it)',
   ],
@@ -29,8 +31,9 @@ export const keyServiceCommand: Command<'key-service'> = {
       say(
         'thread-ledger key-service: no TLS: keys cross the network in clear; set KEY_SERVICE_TLS_CERT/_KEY (and _CA) outside a trusted network',
       );
-    onSignals(() => app.close());
-    const address = await app.listen({ host: listen.host, port: listen.port });
+    const stop = () => closeServer(app);
+    const address = await listenOrRefuse(app, listen, stop);
+    onSignals('thread-ledger key-service', stop);
     say(`thread-ledger key-service: listening on ${address}, keys in ${keysFile}`);
     return 0;
   },

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Ledger } from '../app/ledger.js';
 import { isLoopback, type LedgerSettings } from '../main/config.js';
 import { openCodexLedger } from '../main/openCodexLedger.js';
@@ -20,9 +21,16 @@ export const openConfiguredLedger = (s: LedgerSettings): Ledger => {
     keyService: s.keyService,
     workerBatchSize: s.workerBatchSize,
   };
-  return s.codexHome
-    ? openCodexLedger(s.codexHome, s.dataDir, common)
-    : openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  if (s.codexHome) return openCodexLedger(s.codexHome, s.dataDir, common);
+  const ledger = openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  // Once the ledger could be opened, a rollout root that does not exist yet is made (the
+  // configuration has checked that nothing stands in its way), and said: a mistyped one shows.
+  for (const root of s.rolloutRoots) {
+    if (existsSync(root)) continue;
+    mkdirSync(root, { recursive: true });
+    say(`thread-ledger: rollout root ${root} did not exist: created it`);
+  }
+  return ledger;
 };
 
 /** Instances sharing one log must share their keys too: say so when they cannot. */

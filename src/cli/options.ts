@@ -9,37 +9,76 @@ export const OPTIONS = {
   'codex-home': { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
-/** What the usage says of each flag: its label, then its lines. */
-export const OPTION_HELP: readonly (readonly [string, ...string[]])[] = [
-  [
-    '--data DIR',
-    'data folder: event log, key store, read models (env LEDGER_DATA_DIR, default ./data)',
-  ],
-  [
-    '--rollout-root DIR',
-    'the only folders rollout files may be deleted from; repeatable',
-    "(env LEDGER_ROLLOUT_ROOTS, separated by ':'; default DATA/rollouts)",
-  ],
-  [
-    '--host H, --port P',
-    'where serve listens (env HOST, PORT; default 127.0.0.1:8080); without',
-    'tokens (env LEDGER_TOKENS or LEDGER_TOKENS_FILE) only on loopback',
-  ],
-  ['--batch-size N', 'worker: threads per pass (default 5000)'],
-  [
-    '--codex-home DIR',
-    'app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);',
-    'their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says.',
-    "serve, worker: work on that home's ledger (the same default data folder);",
-    'its deletions purge what Codex keeps there (rollouts, session index,',
-    "history, Codex's databases); the rollout roots are its session folders",
-  ],
-  ['--reason TEXT', 'waive: why the step is waived (required; recorded with who decided)'],
-  [
-    '--until-idle',
-    'worker: exit once no deletion has a step due (exit code 3 if some',
-    "still wait on a failed step's retry)",
-  ],
+/** A flag a command may take (beside --help and --version, which every command takes). */
+export type FlagName = Exclude<keyof typeof OPTIONS, 'help' | 'version'>;
+
+/** What the usage says of a flag (or of flags that go together): its label, then its lines. */
+export type OptionHelp = {
+  readonly flags: readonly FlagName[];
+  readonly label: string;
+  readonly lines: readonly [string, ...string[]];
+};
+
+export const OPTION_HELP: readonly OptionHelp[] = [
+  {
+    flags: ['data'],
+    label: '--data DIR',
+    lines: ['data folder: event log, key store, read models (env LEDGER_DATA_DIR, default ./data)'],
+  },
+  {
+    flags: ['rollout-root'],
+    label: '--rollout-root DIR',
+    lines: [
+      'the only folders rollout files may be deleted from; repeatable',
+      "(env LEDGER_ROLLOUT_ROOTS, separated by ':'; default DATA/rollouts);",
+      'one that does not exist is created (and said)',
+    ],
+  },
+  {
+    flags: ['host', 'port'],
+    label: '--host H, --port P',
+    lines: [
+      'where serve or key-service listens (env HOST, PORT; default 127.0.0.1,',
+      'port 8080 for serve, 8090 for key-service); serve without tokens',
+      '(env LEDGER_TOKENS or LEDGER_TOKENS_FILE) only on loopback',
+    ],
+  },
+  {
+    flags: ['batch-size'],
+    label: '--batch-size N',
+    lines: ['worker: threads per pass (default 5000)'],
+  },
+  {
+    flags: ['codex-home'],
+    label: '--codex-home DIR',
+    lines: [
+      'app-server, import: the Codex home (env CODEX_HOME, default ~/.codex);',
+      'their data goes in DIR/thread-ledger unless --data or LEDGER_DATA_DIR says.',
+      "serve, worker: work on that home's ledger (the same default data folder);",
+      'its deletions purge what Codex keeps there (rollouts, session index,',
+      "history, Codex's databases); the rollout roots are its session folders",
+    ],
+  },
+  {
+    flags: ['reason'],
+    label: '--reason TEXT',
+    lines: ['waive: why the step is waived (required; recorded with who decided)'],
+  },
+  {
+    flags: ['until-idle'],
+    label: '--until-idle',
+    lines: [
+      'worker: exit once no deletion has a step due (exit code 3 if some',
+      "still wait on a failed step's retry)",
+    ],
+  },
+];
+
+/** Every command takes these. */
+export const COMMON_HELP: readonly OptionHelp[] = [
+  { flags: [], label: '-h, --help', lines: ['this help'] },
+  { flags: [], label: '-V, --version', lines: ["thread-ledger's version"] },
 ];

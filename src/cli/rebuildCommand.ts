@@ -10,6 +10,8 @@ const PROGRESS_EVERY_MS = 500;
 /** Every read model rebuilt from position 0 into fresh tables, swapped in; progress on stderr. */
 export const rebuildCommand: Command<'rebuild'> = {
   name: 'rebuild',
+  summary: 'rebuilds every read model from the log into fresh tables, and swaps them in',
+  flags: ['data'],
   usage: '[--data DIR]',
   async run({ ledger: settings }) {
     const ledger = openConfiguredLedger(settings);

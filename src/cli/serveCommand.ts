@@ -1,11 +1,15 @@
 import { buildServer } from '../api/server.js';
 import type { Command } from './command.js';
+import { closeServer, listenOrRefuse } from './listen.js';
 import { openConfiguredLedger, warnIfKeysAreLocal } from './openConfiguredLedger.js';
 import { onSignals, say, version } from './processLifetime.js';
 
 /** The HTTP service; it also follows the log into the read models and runs the deletion worker. */
 export const serveCommand: Command<'serve'> = {
   name: 'serve',
+  summary:
+    'the HTTP service; it also follows the log into the read models and runs the deletion worker',
+  flags: ['data', 'rollout-root', 'codex-home', 'host', 'port'],
   usage: '[--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--host H] [--port P]',
   async run({ ledger: settings, listen, http }) {
     warnIfKeysAreLocal(settings);
@@ -24,11 +28,12 @@ export const serveCommand: Command<'serve'> = {
       say(
         'thread-ledger: no tokens configured: listening on loopback only; every local caller has every role',
       );
-    onSignals(async () => {
-      await app.close();
+    const stop = async () => {
+      await closeServer(app);
       await ledger.close();
-    });
-    const address = await app.listen({ host: listen.host, port: listen.port });
+    };
+    const address = await listenOrRefuse(app, listen, stop);
+    onSignals('thread-ledger', stop);
     say(`thread-ledger: listening on ${address}, data in ${settings.dataDir}`);
     return 0;
   },

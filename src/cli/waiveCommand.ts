@@ -16,6 +16,9 @@ const REFUSED = 2;
  */
 export const waiveCommand: Command<'waive'> = {
   name: 'waive',
+  summary:
+    'waives a deletion step that can never succeed, with the reason, so the deletion completes',
+  flags: ['data', 'reason'],
   usage: 'THREAD_ID STEP --reason TEXT [--data DIR]',
   notes: [
     'STEP: the key the deletion record lists (GET /v1/deletions/{id}, steps[].step),',

@@ -12,12 +12,14 @@ const SOME_WAIT_ON_A_RETRY = 3;
 /** The deletion worker alone, as its own process; several may run at once. */
 export const workerCommand: Command<'worker'> = {
   name: 'worker',
+  summary: 'the deletion worker alone, as its own process; several may run at once',
+  flags: ['data', 'rollout-root', 'codex-home', 'batch-size', 'until-idle'],
   usage: '[--data DIR] [--rollout-root DIR ... | --codex-home DIR] [--batch-size N] [--until-idle]',
   async run({ ledger: settings, untilIdle }) {
     warnIfKeysAreLocal(settings);
     const ledger = openConfiguredLedger(settings);
     if (!untilIdle) {
-      onSignals(() => ledger.close());
+      onSignals('thread-ledger worker', () => ledger.close());
       ledger.workerLoop.start();
       return 0;
     }

@@ -34,6 +34,26 @@ const refused = (e: HandleError): string => `${e.kind}: ${describeHandleError(e)
 const ctx: CommandContext = { actor: 'codex-import', requestId: 'codex-import', causationId: null };
 
 /**
+ * Why a file was skipped, without its path (the report line names it once): the path a reader
+ * put in front (`<path>: ...`) and the one Node's file system errors end with (`, open '<path>'`)
+ * are taken out.
+ */
+const withoutPath = (path: string, error: string): string => {
+  let why = error.startsWith(`${path}: `) ? error.slice(path.length + 2) : error;
+  const quoted = ` '${path}'`;
+  if (why.endsWith(quoted)) {
+    why = why.slice(0, -quoted.length);
+    const call = why.lastIndexOf(', ');
+    if (call >= 0 && /^, \w+$/.test(why.slice(call))) why = why.slice(0, call);
+  }
+  return why;
+};
+
+const skipped = (report: ImportReport, path: string, error: string): void => {
+  report.skipped.push({ path, error: withoutPath(path, error) });
+};
+
+/**
  * Imports a Codex home into the ledger: each rollout becomes a `ThreadStarted` (with its spawn
  * edge, archive state and modification time), and `session_index.jsonl` names become renames.
  * Idempotent (what the ledger already knows appends nothing) and incremental (a rollout whose
@@ -86,10 +106,7 @@ export class CodexImporter {
       names = index.names();
     } catch (err) {
       indexReadable = false;
-      report.skipped.push({
-        path: index.path,
-        error: `session index not read: ${(err as Error).message}`,
-      });
+      skipped(report, index.path, `session index not read: ${(err as Error).message}`);
     }
     report.scanned = files.length;
     let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
@@ -97,7 +114,7 @@ export class CodexImporter {
       const batch = files.slice(i, i + PARSE_CONCURRENCY);
       const read = await Promise.all(batch.map((f) => readRollout(f.path)));
       read.forEach((r, j) => {
-        if (E.isLeft(r)) report.skipped.push({ path: batch[j]!.path, error: r.left });
+        if (E.isLeft(r)) skipped(report, batch[j]!.path, r.left);
         else {
           infos.push({ file: batch[j]!, info: r.right });
           this.ledger.inventory?.learn(batch[j]!.path, batch[j]!.mtimeMs, r.right.started.threadId);
@@ -214,10 +231,11 @@ export class CodexImporter {
             indexedIn: this.home.sessionIndexPath,
           });
         else
-          report.skipped.push({
-            path: this.home.sessionIndexPath,
-            error: `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}`,
-          });
+          skipped(
+            report,
+            this.home.sessionIndexPath,
+            `name of thread ${id} not imported: ${valid.left.kind === 'InvalidName' ? valid.left.reason : valid.left.kind}`,
+          );
       }
       if (file.archived)
         follow.push({ type: 'ArchiveThread', threadId: id, rolloutPath: file.path });
@@ -232,6 +250,8 @@ export class CodexImporter {
             });
       if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
       report.started++;
+      // Its name came with it: a rename as much as one of a thread the ledger had.
+      if (follow.some((c) => c.type === 'RenameThread')) report.renamed++;
     } else {
       const row = this.ledger.queries.thread(id);
       if (file.archived !== loaded.state.archived) {
@@ -289,7 +309,7 @@ export class CodexImporter {
   }
 
   private skip(report: ImportReport, file: RolloutFile, error: string): void {
-    report.skipped.push({ path: file.path, error });
+    skipped(report, file.path, error);
   }
 
   /** Names from `session_index.jsonl` (last line wins) that known threads do not have yet. */
@@ -332,10 +352,7 @@ export class CodexImporter {
         this.ledger.lifecycle.rename(id as ThreadId, name, ctx, index.path).then((r) => {
           if (E.isRight(r)) report.renamed++;
           else if (r.left.kind === 'InvalidName')
-            report.skipped.push({
-              path: index.path,
-              error: `name of thread ${id} not imported: ${r.left.reason}`,
-            });
+            skipped(report, index.path, `name of thread ${id} not imported: ${r.left.reason}`);
         }),
       );
     }

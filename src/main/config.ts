@@ -7,9 +7,9 @@ import { ThreadId } from '../domain/ids.js';
 import { MAX_REASON_LENGTH } from '../domain/threadDecider.js';
 import type { KeyServiceTls } from '../io/keys/keyServiceClient.js';
 import {
-  AbsolutePath,
   CodexHomeC,
   checked,
+  Folder,
   fromText,
   KeyServiceToken,
   KeyServiceUrl,
@@ -51,6 +51,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127\./.test(host);
 
+const DataDir = Folder('the data folder (--data or LEDGER_DATA_DIR)');
+const RolloutRoot = Folder('the rollout root (--rollout-root or LEDGER_ROLLOUT_ROOTS)');
+
 // --- Sections: the settings that go together ---
 
 /**
@@ -90,9 +93,12 @@ export const KeyServiceServerSettings = checked(
 
 /** Where a ledger keeps its data, what its deletions may touch, where its log and keys are. */
 export const LedgerSettings = t.type({
-  dataDir: AbsolutePath,
-  /** The only folders rollout files may be deleted from (a Codex home's session folders). */
-  rolloutRoots: t.array(AbsolutePath),
+  dataDir: DataDir,
+  /**
+   * The only folders rollout files may be deleted from (a Codex home's session folders); one that
+   * does not exist yet is made at start, and said (openConfiguredLedger).
+   */
+  rolloutRoots: t.array(RolloutRoot),
   /** The Codex home whose threads this ledger holds and whose copies its deletions purge. */
   codexHome: t.union([CodexHomeC, t.null]),
   eventStoreConnectionString: optional(t.string),
@@ -173,7 +179,7 @@ export const WorkerConfig = t.type({ ledger: LedgerSettings, untilIdle: t.boolea
 export const RebuildConfig = t.type({ ledger: LedgerSettings });
 export const WaiveConfig = t.type({ ledger: LedgerSettings, waiver: WaiverSettings });
 export const KeyServiceConfig = t.type({
-  dataDir: AbsolutePath,
+  dataDir: DataDir,
   listen: ListenSettings,
   keyService: KeyServiceServerSettings,
   logger: LogSwitch,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
@@ -56,8 +56,35 @@ export const checked = <C extends t.Mixed>(
 const isNumber = (u: unknown): u is number => typeof u === 'number';
 const isString = (u: unknown): u is string => typeof u === 'string';
 
-/** A folder or file path, made absolute against the working directory. */
-export const AbsolutePath = fromText('path', isString, (text) => E.right(resolve(text)));
+/**
+ * What stands in the way of a folder at `path`: a file there or on the way to it (undefined if
+ * nothing does: it is a folder, or can be made one). Nothing is created here.
+ */
+const notAFolder = (path: string): string | undefined => {
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      const isDir = statSync(at).isDirectory();
+      if (isDir) return undefined;
+      return at === path ? `${path} is a file, not a folder` : `${at} is a file, not a folder`;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        return `cannot use ${path}: ${(err as Error).message}`;
+      if (dirname(at) === at) return undefined;
+    }
+  }
+};
+
+/**
+ * A folder, made absolute against the working directory: refused when a file stands where it is
+ * (or on its way), not created (whoever opens it does).
+ */
+export const Folder = (setting: string) =>
+  fromText(setting, isString, (text) => {
+    const path = resolve(text);
+    const refused = notAFolder(path);
+    return refused === undefined ? E.right(path) : E.left(`${setting}: ${refused}`);
+  });
 
 export const Port = fromText('PORT', isNumber, (text) => {
   const n = Number(text);

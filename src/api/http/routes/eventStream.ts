@@ -11,6 +11,8 @@ export type EventStreamOptions = { readonly steps: RouteSteps } & Pick<Ledger, '
 
 const StreamQuery = t.partial({ after: t.string });
 const HEARTBEAT_MS = 15_000;
+/** How long a stream that does not drain is waited for at shutdown. */
+const END_PATIENCE_MS = 2_000;
 
 const frame = (e: RecordedEvent): string =>
   `id: ${e.position}\nevent: ${e.type}\ndata: ${JSON.stringify({
@@ -21,9 +23,18 @@ const frame = (e: RecordedEvent): string =>
     metadata: e.metadata,
   })}\n\n`;
 
-/** Writes every event of the log after `after` to one client, as it comes, until it goes. */
+/** The comment an open stream ends with when the server stops (the client may reconnect). */
+const STOPPING = ': thread-ledger stopping; reconnect with Last-Event-ID\n\n';
+
+/** Ends one open stream: its last comment written, its subscription stopped, its response ended. */
+type EndStream = () => Promise<void>;
+
+/**
+ * Writes every event of the log after `after` to one client, as it comes, until it goes or the
+ * server stops (`open` holds the way to end it meanwhile).
+ */
 const streamTo =
-  (store: Ledger['store'], request: FastifyRequest, after: bigint | null) =>
+  (store: Ledger['store'], request: FastifyRequest, after: bigint | null, open: Set<EndStream>) =>
   (res: ServerResponse): void => {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -34,28 +45,44 @@ const streamTo =
     res.write(': thread-ledger lifecycle events\n\n');
     const sub = store.subscribeToAll({ after });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    let open = true;
+    let streaming = true;
+    // At shutdown: no more events, a last comment, and the end of the response, before the
+    // stores close under the subscription.
+    async function end(): Promise<void> {
+      if (streaming && !res.writableEnded) res.write(STOPPING);
+      stop();
+      // A client that does not read holds its last writes: it is cut after a moment.
+      const cut = setTimeout(() => res.destroy(), END_PATIENCE_MS);
+      await done;
+      clearTimeout(cut);
+    }
     const stop = () => {
-      if (!open) return;
-      open = false;
+      if (!streaming) return;
+      streaming = false;
       clearInterval(heartbeat);
       void sub.stop();
     };
     res.on('close', stop);
-    void (async () => {
+    const done = (async () => {
       try {
         for await (const e of sub) {
-          if (!open) break;
+          if (!streaming) break;
           // Backpressure: wait for this client's socket, and only this one.
-          if (!res.write(frame(e))) await new Promise((r) => res.once('drain', r));
+          if (!res.write(frame(e)))
+            await new Promise((r) => {
+              res.once('drain', r);
+              res.once('close', r);
+            });
         }
       } catch (err) {
         request.log.error(err);
       } finally {
         stop();
+        open.delete(end);
         res.end();
       }
     })();
+    open.add(end);
   };
 
 /**
@@ -66,6 +93,11 @@ const streamTo =
  */
 export const eventStream: FastifyPluginAsync<EventStreamOptions> = async (app, opts) => {
   const route = routesOn(app, opts.steps);
+  const open = new Set<EndStream>();
+  // Before the server waits for its requests to finish: the streams would never finish alone.
+  app.addHook('preClose', async () => {
+    await Promise.all([...open].map((end) => end()));
+  });
 
   route({
     method: 'GET',
@@ -98,7 +130,7 @@ export const eventStream: FastifyPluginAsync<EventStreamOptions> = async (app, o
       if (raw !== undefined && !/^\d+$/.test(raw))
         throw invalid(`Last-Event-ID must be a log position (digits), got "${raw}"`);
       const after = raw === undefined ? null : BigInt(raw);
-      return { stream: streamTo(opts.store, request, after) };
+      return { stream: streamTo(opts.store, request, after, open) };
     },
   });
 };

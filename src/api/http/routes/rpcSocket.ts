@@ -32,6 +32,8 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 const ANSWER_HIGH_WATER = 1024 * 1024;
 /** Messages of a client waiting to be handled, at most; its socket is not read beyond that. */
 const MAX_PENDING_MESSAGES = 16;
+/** How long the close handshakes of the clients are waited for when the server stops. */
+const CLOSE_PATIENCE_MS = 2_000;
 
 /**
  * One client's way out: what is unsent to it is counted (a frame counts until ws has written it
@@ -88,7 +90,19 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
   };
   const threads = new CodexThreads(null, ledger);
   const stopNotifying = notifyDeletedThreads(ledger, broadcast);
-  app.addHook('onClose', async () => stopNotifying());
+  /** The messages being handled, whatever their client: the stores stay open until they are done. */
+  const handling = new Set<Promise<void>>();
+  /** Each client's socket, until it has closed. */
+  const closed = new Map<WebSocket, Promise<void>>();
+  // The sockets were told to go (1001, see server.ts): once the messages they sent are handled
+  // and their close handshakes are done (or a moment has passed), the ledger may close.
+  app.addHook('onClose', async () => {
+    stopNotifying();
+    await Promise.all(handling);
+    const patience = new Promise<void>((r) => setTimeout(r, CLOSE_PATIENCE_MS).unref());
+    await Promise.race([Promise.all(closed.values()), patience]);
+    for (const socket of closed.keys()) socket.terminate();
+  });
 
   app.route({
     method: 'GET',
@@ -127,13 +141,14 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
         version,
       });
       clients.set(socket, out);
+      closed.set(socket, new Promise((r) => socket.once('close', () => r())));
       // Frames over maxPayload (MAX_MESSAGE_BYTES) close the socket with 1009 (Message Too Big).
       // Past MAX_PENDING_MESSAGES waiting, the socket is not read until they are handled.
       let pending = 0;
       socket.on('message', (data: Buffer) => {
         pending++;
         if (pending >= MAX_PENDING_MESSAGES) socket.pause();
-        void server.handleLine(data.toString()).then(() => {
+        const handled = server.handleLine(data.toString()).then(() => {
           pending--;
           if (
             pending < MAX_PENDING_MESSAGES &&
@@ -142,8 +157,13 @@ export const rpcSocket: FastifyPluginAsync<RpcSocketOptions> = async (app, opts)
           )
             socket.resume();
         });
+        handling.add(handled);
+        void handled.finally(() => handling.delete(handled)).catch(() => undefined);
       });
-      socket.on('close', () => clients.delete(socket));
+      socket.on('close', () => {
+        clients.delete(socket);
+        closed.delete(socket);
+      });
     },
   });
 };
