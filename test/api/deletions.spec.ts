@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CSV_COLUMNS } from '../../src/api/http/deletionExport.js';
 import * as D from '../../src/api/http/deletionShapes.js';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -11,6 +11,10 @@ import { A, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
+
+// 2,500 deletions through a real server: ~25 s on an idle 2-core machine, past 60 s when it
+// is loaded. The time limit is generous; the checks are not.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const conforms = (codec: t.Mixed, value: unknown) => {
   const r = codec.decode(value);

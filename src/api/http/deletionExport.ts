@@ -63,20 +63,30 @@ const csvLine = (cells: readonly unknown[]): string => `${cells.map(csvCell).joi
  */
 export const EXPORT_STALL_MS = 30_000;
 
-/** Whether the socket drained (true) or closed or stalled for `ms` (false). */
-const drained = (res: ServerResponse, ms: number): Promise<boolean> =>
+/**
+ * Whether the socket drained (true) or closed, stalled for `ms`, or is still full when the server
+ * stops (false): a stopping server waits for its requests, and a stalled one would hold it.
+ */
+const drained = (res: ServerResponse, ms: number, stopping?: AbortSignal): Promise<boolean> =>
   new Promise((resolve) => {
+    if (stopping?.aborted) {
+      resolve(false);
+      return;
+    }
     const done = (ok: boolean) => () => {
       clearTimeout(timer);
       res.off('drain', onDrain);
       res.off('close', onClose);
+      stopping?.removeEventListener('abort', onStop);
       resolve(ok);
     };
     const onDrain = done(true);
     const onClose = done(false);
+    const onStop = done(false);
     const timer = setTimeout(done(false), ms);
     res.on('drain', onDrain);
     res.on('close', onClose);
+    stopping?.addEventListener('abort', onStop, { once: true });
   });
 
 /**
@@ -90,6 +100,7 @@ export const streamExport =
     format: ExportFormat,
     rows: Iterable<DeletionRequestRow>,
     close: () => void,
+    stopping?: AbortSignal,
     stallMs = EXPORT_STALL_MS,
   ) =>
   (res: ServerResponse): void => {
@@ -113,8 +124,10 @@ export const streamExport =
             format === 'csv'
               ? csvLine(CSV_COLUMNS.map((c) => wire[c]))
               : `${JSON.stringify(wire)}\n`;
-          if (!res.write(line) && !(await drained(res, stallMs)) && !gone) {
-            request.log.warn(`deletion export: client read nothing for ${stallMs} ms, ended`);
+          if (!res.write(line) && !(await drained(res, stallMs, stopping)) && !gone) {
+            request.log.warn(
+              `deletion export: client read nothing for ${stallMs} ms, or the server stops: ended`,
+            );
             gone = true;
             res.destroy();
           }

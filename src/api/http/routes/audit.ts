@@ -29,6 +29,9 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
   const { store, queries, runner } = opts;
   const route = routesOn(app, opts.steps);
   const audits = { role: 'auditor', tags: ['audit'] } as const;
+  // A stopping server waits for its requests: an export whose client reads nothing ends then.
+  const stopping = new AbortController();
+  app.addHook('preClose', async () => stopping.abort());
 
   route({
     ...audits,
@@ -94,7 +97,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
       }
       if (format !== null) {
         const { rows, close } = queries.deletionRequests.export(filter, limit);
-        return { stream: streamExport(request, format, rows, close) };
+        return { stream: streamExport(request, format, rows, close, stopping.signal) };
       }
       const pageSize = limit ?? 100;
       // One more than the page: whether another page follows.
