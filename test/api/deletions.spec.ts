@@ -12,8 +12,8 @@ import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
 
-// 2,500 deletions through a real server: ~25 s on an idle 2-core machine, past 60 s when it
-// is loaded. The time limit is generous; the checks are not.
+// 2,500 deletions through a real server: about a minute on a loaded 2-core machine. The time
+// limit is generous; the checks are not.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const conforms = (codec: t.Mixed, value: unknown) => {
