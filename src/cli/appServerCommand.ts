@@ -5,7 +5,7 @@ import { CodexImporter } from '../codex/codexImporter.js';
 import { CodexThreads } from '../codex/codexThreads.js';
 import type { Command } from './command.js';
 import { openConfiguredLedger } from './openConfiguredLedger.js';
-import { say, version } from './processLifetime.js';
+import { onSignals, say, version } from './processLifetime.js';
 
 /** How often the whole home is scanned again, beside the quick scan before each list. */
 const FULL_SCAN_MS = 60_000;
@@ -34,23 +34,37 @@ export const appServerCommand: Command<'app-server'> = {
         .catch((err: unknown) => say(`thread-ledger app-server: scan: ${String(err)}`));
     }, FULL_SCAN_MS);
     fullScan.unref();
-    await serveStdio((send, outputReady) => {
-      notifyDeletedThreads(ledger, send);
-      return new AppServer({
-        ledger,
-        threads,
-        importer,
-        codexHome: home.root,
-        send,
-        notify: send,
-        outputReady,
-        version: version(),
-      });
+    // SIGINT/SIGTERM: stop reading, answer what was read, close the stores, exit 0.
+    const stopReading = new AbortController();
+    let closed!: () => void;
+    const stores = new Promise<void>((r) => {
+      closed = r;
     });
-    // The end of the input: every message read has been answered; no scan starts any more.
+    onSignals('thread-ledger app-server', async () => {
+      stopReading.abort();
+      await stores;
+    });
+    await serveStdio(
+      (send, outputReady) => {
+        notifyDeletedThreads(ledger, send);
+        return new AppServer({
+          ledger,
+          threads,
+          importer,
+          codexHome: home.root,
+          send,
+          notify: send,
+          outputReady,
+          version: version(),
+        });
+      },
+      { input: process.stdin, output: process.stdout, stop: stopReading.signal },
+    );
+    // The end of the input (or a signal): every message read has been answered; no scan starts.
     clearInterval(fullScan);
     await ledger.close();
-    say('thread-ledger app-server: input ended: stopped');
+    closed();
+    if (!stopReading.signal.aborted) say('thread-ledger app-server: input ended: stopped');
     return 0;
   },
 };

@@ -9,6 +9,7 @@ import type { KeyServiceTls } from '../io/keys/keyServiceClient.js';
 import {
   CodexHomeC,
   checked,
+  EventStoreConnection,
   Folder,
   fromText,
   KeyServiceToken,
@@ -101,7 +102,7 @@ export const LedgerSettings = t.type({
   rolloutRoots: t.array(RolloutRoot),
   /** The Codex home whose threads this ledger holds and whose copies its deletions purge. */
   codexHome: t.union([CodexHomeC, t.null]),
-  eventStoreConnectionString: optional(t.string),
+  eventStoreConnectionString: optional(EventStoreConnection),
   keyService: optional(KeyServiceClientSettings),
   workerBatchSize: optional(positiveInteger('--batch-size')),
 });

@@ -5,6 +5,7 @@ import * as t from 'io-ts';
 import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
 import { CodexHome } from '../codex/codexHome.js';
 import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
+import { connectionStringProblem } from '../store/esdb/esdbEventStore.js';
 
 /**
  * The codecs of single settings, from what the operator wrote to its value: each refusal is a
@@ -126,6 +127,14 @@ export const KeyServiceUrl = fromText('KEY_SERVICE_URL', isString, (url) =>
     ? E.right(url)
     : E.left(`KEY_SERVICE_URL must be an http:// or https:// URL, got "${url}"`),
 );
+
+/** The log on EventStoreDB / KurrentDB: a connection string its client reads. */
+export const EventStoreConnection = fromText('EVENTSTORE_CONNECTION_STRING', isString, (text) => {
+  const problem = connectionStringProblem(text);
+  return problem === null
+    ? E.right(text)
+    : E.left(`EVENTSTORE_CONNECTION_STRING is not valid: ${problem}`);
+});
 
 /** `LEDGER_LOG=off` silences the request log; anything else leaves it on. */
 export const LogSwitch = new t.Type<boolean, unknown>(

@@ -179,6 +179,12 @@ describe('thread-ledger key-service', () => {
     expect(badStore.output()).toContain(
       'EVENTSTORE_CONNECTION_STRING is not valid: Unexpected "k" at position 0',
     );
+    // Refused by the configuration, before a data folder that does not exist yet is made.
+    const badStoreFresh = startCli(['worker', '--data', join(dir.path, 'fresh'), '--until-idle'], {
+      EVENTSTORE_CONNECTION_STRING: 'esdb://',
+    });
+    expect((await exited(badStoreFresh)).code).toBe(2);
+    expect(badStoreFresh.output()).toContain('EVENTSTORE_CONNECTION_STRING is not valid');
     expect(readdirSync(dir.path)).toEqual([]);
     await dir.remove();
   });

@@ -165,3 +165,33 @@ describe('thread-ledger app-server stops cleanly at the end of its input', () =>
     }
   });
 });
+
+describe('thread-ledger app-server stops cleanly on a signal', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: stops reading, answers what it read, closes its stores, says so and exits 0`, async () => {
+      // Given an app-server over a Codex home, initialized, that has answered a list
+      const dir = await tempDir();
+      const fx = generateCodexHome(join(dir.path, 'home'), { roots: 3, trees: 1 });
+      const server = await LedgerAppServer.start(fx.home);
+      try {
+        const first = await server.call('thread/list', {});
+        expect(first.result, server.output).toBeDefined();
+        // When more requests are sent and the signal follows at once
+        for (const id of [201, 202, 203])
+          server.rpc.sendRaw(JSON.stringify({ id, method: 'thread/list', params: {} }));
+        server.child.kill(signal);
+        const { code } = await exited(server.child);
+
+        // Then it says it stopped and exits 0; what it answered is whole; no stack trace
+        expect(code, server.output).toBe(0);
+        expect(server.output).toContain(`thread-ledger app-server: ${signal}: stopping`);
+        expect(server.output).toContain('thread-ledger app-server: stopped');
+        for (const a of server.rpc.answers) expect(a.error, server.output).toBeUndefined();
+        expect(server.output).not.toMatch(/TypeError|database connection is not open|\n\s+at /);
+      } finally {
+        await server.close();
+        await dir.remove();
+      }
+    });
+  }
+});

@@ -11,7 +11,12 @@ export const MAX_PENDING_LINES = 16;
 /** A message is handled only while at most this much of the answers is unsent (stdout not drained). */
 export const OUTPUT_HIGH_WATER = 1024 * 1024;
 
-export type StdioStreams = { readonly input: Readable; readonly output: Writable };
+export type StdioStreams = {
+  readonly input: Readable;
+  readonly output: Writable;
+  /** Stops reading (a signal to stop): what was read is still answered, then it resolves. */
+  readonly stop?: AbortSignal;
+};
 
 /**
  * One JSON message per line on stdin and stdout, as `codex app-server` speaks. Resolves at end of
@@ -114,6 +119,14 @@ export const serveStdio = async (
       input.pause();
       finish();
     });
+    // Asked to stop: no more lines are read; the ones read are answered before it resolves.
+    const stopReading = () => {
+      input.pause();
+      input.removeAllListeners('data');
+      finish();
+    };
+    if (streams.stop?.aborted) stopReading();
+    else streams.stop?.addEventListener('abort', stopReading, { once: true });
     flow();
   });
 };

@@ -49,6 +49,19 @@ const HEAD_PAGE = 100;
  * (unavailable, not leader, deadline) are retried a bounded number of times with backoff, then
  * reported as StoreUnavailableError.
  */
+/**
+ * What is wrong with an EventStoreDB / KurrentDB connection string, as the client reads it (null:
+ * nothing). Nothing is connected: the client only connects at its first call.
+ */
+export const connectionStringProblem = (connectionString: string): string | null => {
+  try {
+    void EventStoreDBClient.connectionString(connectionString).dispose();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
 export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
 
