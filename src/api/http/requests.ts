@@ -55,6 +55,20 @@ export const DeleteQuery = t.partial({
 /** Read-your-writes: wait (briefly) until the read models have reached this log position. */
 export const Consistency = t.partial({ minPosition: t.string });
 
-export const ListQuery = t.intersection([ThreadListParams, Consistency]);
+/**
+ * `/v1`'s sort keys: the names its answers use (`createdAt`, `updatedAt`). Codex's `thread/list`
+ * keeps its own (`created_at`, `updated_at`); the route maps one onto the other.
+ */
+export const V1SortKey = t.keyof({ createdAt: null, updatedAt: null });
+export type V1SortKey = t.TypeOf<typeof V1SortKey>;
+export const CODEX_SORT_KEY = { createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+
+const { sortKey: _codexSortKey, ...listParams } = ThreadListParams.props;
+
+/** The thread list of `/v1`: `thread/list`'s parameters, with `/v1`'s sort keys. */
+export const ListQuery = t.intersection([
+  t.partial({ ...listParams, sortKey: nullable(V1SortKey) }),
+  Consistency,
+]);
 
 export { nullable };
