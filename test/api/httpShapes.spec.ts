@@ -48,7 +48,6 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
   };
 
   it('answers create, spawn, rename, archive, get, list, subtree, history, delete and the 410 in camelCase with ISO times', async () => {
-    const createdAtMs = Date.parse('2026-11-20T10:00:00.123Z');
     const answers: [string, { status: number; body: unknown }][] = [];
     const keep = <T extends { status: number; body: any }>(what: string, r: T): T => {
       answers.push([what, r]);
@@ -61,7 +60,7 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
         modelProvider: 'openai',
         name: 'Plan',
         gitInfo: { sha: 'abc', branch: 'main', originUrl: null },
-        createdAtMs,
+        createdAt: '2026-11-20T10:00:00.123Z',
       }),
     );
     expect(root.status).toBe(201);
@@ -148,7 +147,7 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
     const r = await call('POST', '/v1/threads', W, {
       cwd: '/w',
       modelProvider: 'x',
-      createdAtMs: at,
+      createdAt: at,
     });
     const one = await call(
       'GET',

@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import { GitInfo, nullable, SourceKind } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
-import { EpochMs } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
+import { TimeParam } from './timeParam.js';
 
 /**
  * The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is
@@ -24,7 +24,9 @@ export const ThreadIdPath = t.type({ id: ThreadId });
 
 /**
  * A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`.
- * `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts for what is accepted).
+ * `createdAt`: ISO 8601 or epoch milliseconds (`TimeParam`, as every time `/v1` takes), the name
+ * the answers give it. `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts
+ * for what is accepted).
  */
 export const StartThreadBody = t.intersection([
   t.exact(t.type({ cwd: t.string, modelProvider: t.string })),
@@ -37,7 +39,7 @@ export const StartThreadBody = t.intersection([
       originator: t.string,
       cliVersion: t.string,
       gitInfo: GitInfoBody,
-      createdAtMs: EpochMs,
+      createdAt: TimeParam,
       rolloutPath: t.string,
     }),
   ),
