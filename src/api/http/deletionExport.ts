@@ -44,8 +44,11 @@ export const CSV_COLUMNS: readonly (keyof DeletionSummary)[] = [
   'nextRetryAt',
 ];
 
-/** The exports as the OpenAPI document describes them: answers of `GET /v1/deletions`, 200. */
-export const EXPORT_ANSWERS: readonly MediaAnswer[] = [
+/**
+ * The exports as the OpenAPI document describes them: answers of `GET /v1/deletions`, 200. Fresh
+ * schemas for each server: fastify keeps (and may amend) the schema objects a route registers.
+ */
+export const exportAnswers = (): MediaAnswer[] => [
   {
     mediaType: 'text/csv',
     description:
