@@ -99,7 +99,7 @@ describe('HTTP edges, through a real listening server', () => {
       'null',
       '0',
       'true',
-      '{"cwd":"/w","modelProvider":"x","createdAtMs":"soon"}',
+      '{"cwd":"/w","modelProvider":"x","createdAt":"soon"}',
       deep(50),
       deep(5000),
       '\uFEFF{"cwd":"/w","modelProvider":"x"',

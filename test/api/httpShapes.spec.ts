@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { A, useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, ADM, useHttpServer, W } from '../support/httpServerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
+import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -48,7 +52,6 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
   };
 
   it('answers create, spawn, rename, archive, get, list, subtree, history, delete and the 410 in camelCase with ISO times', async () => {
-    const createdAtMs = Date.parse('2026-11-20T10:00:00.123Z');
     const answers: [string, { status: number; body: unknown }][] = [];
     const keep = <T extends { status: number; body: any }>(what: string, r: T): T => {
       answers.push([what, r]);
@@ -61,7 +64,7 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
         modelProvider: 'openai',
         name: 'Plan',
         gitInfo: { sha: 'abc', branch: 'main', originUrl: null },
-        createdAtMs,
+        createdAt: '2026-11-20T10:00:00.123Z',
       }),
     );
     expect(root.status).toBe(201);
@@ -143,12 +146,72 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
     for (const [what, r] of answers) expect(offConvention(r.body), what).toEqual([]);
   });
 
+  it('answers the deletions (DELETE, the list page, a whole record, a waiver) in camelCase with ISO times, failing and waived steps included', async () => {
+    const answers: [string, { status: number; body: unknown }][] = [];
+    const keep = <T extends { status: number; body: any }>(what: string, r: T): T => {
+      answers.push([what, r]);
+      return r;
+    };
+    const start = async () =>
+      (await call('POST', '/v1/threads', W, { cwd: '/w', modelProvider: 'openai' })).body
+        .threadId as string;
+    // A thread with a rollout path outside the roots, as an older version recorded it: its purge
+    // fails until an admin waives it.
+    const root = newId();
+    const outside = join(server.f.dir, 'elsewhere', `rollout-${root}.jsonl`);
+    unwrap(
+      await server.f.ledger.commands.handle(
+        { type: 'StartThread', thread: startedData({ threadId: root, rolloutPath: outside }) },
+        ctx,
+      ),
+    );
+    const child = await call('POST', `/v1/threads/${root}/subagents`, W, {
+      cwd: '/w',
+      modelProvider: 'openai',
+    });
+    expect(child.status).toBe(201);
+    const done = await start();
+    keep('DELETE, done', await call('DELETE', `/v1/threads/${done}?reason=gdpr&wait=5000`, W));
+    const pending = keep(
+      'DELETE, pending',
+      await call('DELETE', `/v1/threads/${root}?reason=r`, W),
+    );
+    expect(pending.status).toBe(202);
+    let failing: any;
+    for (let i = 0; i < 200; i++) {
+      failing = await call('GET', `/v1/deletions/${root}`, A);
+      if (failing.body.deletion?.status === 'failing') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    keep('record, failing', failing);
+    expect(failing.body.deletion.failing.length).toBeGreaterThan(0);
+    keep('list page, failing', await call('GET', '/v1/deletions?limit=1', A));
+    for (const { step } of failing.body.deletion.failing as { step: string }[]) {
+      const path = `/v1/deletions/${root}/steps/${encodeURIComponent(step)}/waive`;
+      keep('waive', await call('POST', path, ADM, { reason: 'written by an older version' }));
+    }
+    let record: any;
+    for (let i = 0; i < 200; i++) {
+      record = await call('GET', `/v1/deletions/${root}`, A);
+      if (record.body.deletion?.status === 'deleted') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(record.body.deletion.status).toBe('deleted');
+    keep('record, waived', record);
+    keep('record, done', await call('GET', `/v1/deletions/${done}`, A));
+    const page = keep('list page', await call('GET', '/v1/deletions', A));
+    expect(page.body.data).toHaveLength(2);
+    keep('DELETE, already deleted', await call('DELETE', `/v1/threads/${done}`, W));
+    keep('a deletion problem', await call('GET', `/v1/deletions/${newId()}`, A));
+    for (const [what, r] of answers) expect(offConvention(r.body), what).toEqual([]);
+  });
+
   it('answers the thread list with the same thread shape as GET, times from the recorded milliseconds', async () => {
     const at = Date.parse('2026-11-21T08:30:00.007Z');
     const r = await call('POST', '/v1/threads', W, {
       cwd: '/w',
       modelProvider: 'x',
-      createdAtMs: at,
+      createdAt: at,
     });
     const one = await call(
       'GET',

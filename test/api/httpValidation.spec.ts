@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx, type Fixture } from '../support/ledgerFixture.js';
 import { readLog } from '../support/log.js';
 import { startedData } from '../support/threads.js';
@@ -58,7 +58,7 @@ const bodyText = fc
       name: stringText,
       preview: stringText,
       originator: stringText,
-      createdAtMs: numberText,
+      createdAt: numberText,
       sourceKind: fc.constantFrom('"cli"', '"appServer"', '"fax"', '3'),
     },
     { requiredKeys: ['cwd', 'modelProvider'] },
@@ -100,29 +100,67 @@ describe('HTTP: hostile input is refused at the boundary, and never poisons the 
     return false;
   };
 
-  it('answers "createdAtMs": 1e400 with a 400 problem naming createdAtMs, appends nothing, and stays ready', async () => {
+  it('answers "createdAt": 1e400 with a 400 problem naming createdAt, appends nothing, and stays ready', async () => {
     const head = await f.ledger.store.headPosition();
     for (const literal of ['1e400', '-1e400', '1.5', '9007199254740993', '-1']) {
       const r = await post(
         '/v1/threads',
-        `{"cwd":"/w","modelProvider":"openai","createdAtMs":${literal}}`,
+        `{"cwd":"/w","modelProvider":"openai","createdAt":${literal}}`,
       );
       expect(r.status, `${literal}: ${JSON.stringify(r.body)}`).toBe(400);
       expect(r.type).toMatch(/application\/problem\+json/);
       expect(r.body.type).toBe('https://thread-ledger.dev/problems/validation');
-      expect(r.body.errors).toEqual([{ field: 'createdAtMs', reason: expect.any(String) }]);
+      expect(r.body.errors).toEqual([{ field: 'createdAt', reason: expect.any(String) }]);
     }
     expect(
-      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":1e400}')).body
+      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAt":1e400}')).body
         .errors[0].reason,
     ).toMatch(/Infinity/);
     expect(await f.ledger.store.headPosition()).toBe(head);
     // A valid start right after goes through, and everything reads back.
     expect(
-      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAtMs":-0}')).status,
+      (await post('/v1/threads', '{"cwd":"/w","modelProvider":"openai","createdAt":-0}')).status,
     ).toBe(201);
     expect(await ready()).toBe(true);
     await readLog(f.ledger);
+  });
+
+  it('takes createdAt as ISO 8601 or epoch milliseconds, answers it as ISO, and refuses createdAtMs as an unknown field', async () => {
+    const at = '2026-11-20T10:00:00.123Z';
+    const ms = Date.parse(at);
+    for (const [given, expected] of [
+      [`"${at}"`, at],
+      [`"2026-11-20T11:00:00.123+01:00"`, at],
+      [String(ms), at],
+      ['"2026-11-20"', '2026-11-20T00:00:00.000Z'],
+    ] as const) {
+      const r = await post(
+        '/v1/threads',
+        `{"cwd":"/w","modelProvider":"openai","createdAt":${given}}`,
+      );
+      expect(r.status, `${given}: ${JSON.stringify(r.body)}`).toBe(201);
+      const one = await fetch(
+        `${base}/v1/threads/${r.body.threadId}?minPosition=${r.body.position}`,
+        { headers: { authorization: `Bearer ${A}` } },
+      );
+      expect(((await one.json()) as any).thread.createdAt, given).toBe(expected);
+    }
+    const head = await f.ledger.store.headPosition();
+    const old = await post(
+      '/v1/threads',
+      `{"cwd":"/w","modelProvider":"openai","createdAtMs":${ms}}`,
+    );
+    expect(old.status).toBe(400);
+    expect(old.body.errors).toEqual([{ field: 'createdAtMs', reason: 'is not a known field' }]);
+    const soon = await post(
+      '/v1/threads',
+      '{"cwd":"/w","modelProvider":"openai","createdAt":"soon"}',
+    );
+    expect(soon.status).toBe(400);
+    expect(soon.body.errors).toEqual([
+      { field: 'createdAt', reason: expect.stringMatching(/ISO 8601.*epoch milliseconds/) },
+    ]);
+    expect(await f.ledger.store.headPosition()).toBe(head);
   });
 
   it('property: every start is 201 or a 400 problem naming a field; a refused one appends nothing; the log always reads back', async () => {

@@ -229,12 +229,45 @@ describe('The OpenAPI document: a service can use the API from it alone (real li
       ['/v1/threads/{id}/archive', 'post', '200'],
       ['/v1/threads/{id}/subtree', 'get', '200'],
       ['/v1/threads/{id}/history', 'get', '200'],
+      ['/v1/deletions', 'get', '200'],
+      ['/v1/deletions/{id}', 'get', '200'],
+      ['/v1/deletions/{id}/steps/{step}/waive', 'post', '200'],
     ] as const;
     for (const [path, method, status] of mine) {
       const content = doc.paths[path]![method]!.responses[status]!.content!;
       const schema = Object.values(content)[0]!.schema;
       expect(schema, `${method} ${path} ${status}`).toBeDefined();
-      walk(schema, `${method} ${path} ${status}`);
+      for (const [type, media] of Object.entries(content))
+        walk(media.schema, `${method} ${path} ${status} ${type}`);
+    }
+  });
+
+  it('documents the exports of GET /v1/deletions beside its JSON page: text/csv with its columns, application/x-ndjson one list row a line', async () => {
+    const list = doc.paths['/v1/deletions']!.get!;
+    const ok = list.responses['200']!;
+    expect(Object.keys(ok.content!)).toEqual([
+      'application/json',
+      'text/csv',
+      'application/x-ndjson',
+    ]);
+    expect(ok.description).toMatch(/CSV/);
+    expect(ok.description).toMatch(/NDJSON/);
+    expect(ok.description).toMatch(/`requestedAt`, `completedAt`/);
+    expect(ok.content!['text/csv']!.schema).toEqual({ type: 'string' });
+    // One NDJSON line: the list row, as the JSON page's `data[]` holds it.
+    const page = ok.content!['application/json']!.schema!;
+    expect(ok.content!['application/x-ndjson']!.schema).toEqual(page.properties.data.items);
+    // What the document says is what the server sends.
+    for (const [accept, type] of [
+      ['text/csv', /^text\/csv/],
+      ['application/x-ndjson', /^application\/x-ndjson/],
+    ] as const) {
+      const r = await fetch(`${server.base}/v1/deletions`, {
+        headers: { authorization: `Bearer ${A}`, accept },
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(type);
+      await r.text();
     }
   });
 });

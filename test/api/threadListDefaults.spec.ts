@@ -176,6 +176,44 @@ describe('the /v1 thread list and spawned source kinds, through a real listening
     expect(await listed('sourceKinds=appServer&sourceKinds=cli,exec', p)).toHaveLength(3);
   });
 
+  it('sorts by createdAt or updatedAt, the names its answers use, and pages on with the cursor it issued', async () => {
+    const a = await start();
+    s.f.clock.now += 1000;
+    const b = await start();
+    s.f.clock.now += 1000;
+    const renamed = await call('POST', `/v1/threads/${a.threadId}/name`, W, { name: 'later' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    const p = renamed.body.position ?? b.position;
+    expect(await listed('sortKey=createdAt&sortDirection=asc', p)).toEqual([
+      a.threadId,
+      b.threadId,
+    ]);
+    expect(await listed('sortKey=updatedAt', p)).toEqual([a.threadId, b.threadId]);
+    expect(await listed('sortKey=updatedAt&sortDirection=asc', p)).toEqual([
+      b.threadId,
+      a.threadId,
+    ]);
+    const first = await call('GET', `/v1/threads?minPosition=${p}&sortKey=updatedAt&limit=1`, A);
+    expect(first.body.data.map((t: { id: string }) => t.id)).toEqual([a.threadId]);
+    const next = await call(
+      'GET',
+      `/v1/threads?sortKey=updatedAt&limit=1&cursor=${first.body.nextCursor}`,
+      A,
+    );
+    expect(next.body.data.map((t: { id: string }) => t.id)).toEqual([b.threadId]);
+  });
+
+  it("refuses Codex's snake_case sort keys on /v1 with a 400 naming sortKey and the values it takes", async () => {
+    for (const key of ['created_at', 'updated_at', 'name']) {
+      const r = await call('GET', `/v1/threads?sortKey=${key}`, A);
+      expect(r.status).toBe(400);
+      expect(r.body.errors).toEqual([{ field: 'sortKey', reason: expect.any(String) }]);
+      expect(r.body.errors[0].reason).toContain('createdAt');
+      expect(r.body.errors[0].reason).toContain('updatedAt');
+      expect(r.body.errors[0].reason).toContain(key);
+    }
+  });
+
   it('names the list element it refuses as the API names it', async () => {
     const r = await call('GET', '/v1/threads?sourceKinds=cli,bogus', A);
     expect(r.status).toBe(400);

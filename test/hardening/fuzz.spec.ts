@@ -429,7 +429,7 @@ describe('fuzz: random, malformed, deep and huge messages, through real processe
             cwd: fc.string({ maxLength: 10 }),
             modelProvider: fc.string({ maxLength: 10 }),
             name: fc.string({ maxLength: 10 }),
-            createdAtMs: fc.oneof(fc.integer(), fc.double()),
+            createdAt: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 30 })),
             gitInfo: fc.jsonValue({ maxDepth: 2 }),
           },
           { requiredKeys: [] },

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { DeletionRequestRow } from '../../projections/deletionQueries.js';
-import { type DeletionSummary, summaryOnWire } from './deletionShapes.js';
+import { DeletionSummary, summaryOnWire } from './deletionShapes.js';
+import { jsonSchemaOf } from './jsonSchema.js';
+import type { MediaAnswer } from './routeSchema.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -40,6 +42,29 @@ export const CSV_COLUMNS: readonly (keyof DeletionSummary)[] = [
   'failing',
   'lastError',
   'nextRetryAt',
+];
+
+/**
+ * The exports as the OpenAPI document describes them: answers of `GET /v1/deletions`, 200. Fresh
+ * schemas for each server: fastify keeps (and may amend) the schema objects a route registers.
+ */
+export const exportAnswers = (): MediaAnswer[] => [
+  {
+    mediaType: 'text/csv',
+    description:
+      'Every matching request as CSV (RFC 4180, CRLF, `header=present`), streamed: a header row ' +
+      `(${CSV_COLUMNS.map((c) => `\`${c}\``).join(', ')}), then one row per request; \`failing\` ` +
+      'as its JSON text, null as an empty cell, a cell starting with `=`, `+`, `-`, `@`, a tab or ' +
+      "a carriage return prefixed with `'`. Asked for by `Accept: text/csv` or `?format=csv`",
+    schema: { type: 'string' },
+  },
+  {
+    mediaType: 'application/x-ndjson',
+    description:
+      'Every matching request as NDJSON, streamed: one list row (this schema) per line. Asked ' +
+      'for by `Accept: application/x-ndjson` or `?format=ndjson`',
+    schema: jsonSchemaOf(DeletionSummary),
+  },
 ];
 
 /**

@@ -6,6 +6,7 @@ import type {
   DeletionRequestRow,
 } from '../../projections/deletionQueries.js';
 import type { DeletionStepRow } from '../../projections/readModelQueries.js';
+import { IsoTime, isoTime } from './isoTime.js';
 import { Consistency } from './requests.js';
 import { TimeParam } from './timeParam.js';
 
@@ -16,7 +17,8 @@ import { TimeParam } from './timeParam.js';
  */
 
 const Status = t.keyof({ pending: null, failing: null, deleted: null });
-const Time = t.string;
+/** Documented as `format: date-time`, as every `...At` of `/v1`. */
+const Time = IsoTime;
 
 /** The list: filters, a keyset cursor (the `nextCursor` of the page before), the export format. */
 export const DeletionsQuery = t.intersection([
@@ -107,7 +109,7 @@ export const OneDeletion = t.type({
   deletion: t.intersection([DeletionSummary, t.type({ threads: t.array(DeletionThread) })]),
 });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const iso = isoTime;
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export const summaryOnWire = (r: DeletionRequestRow): DeletionSummary => ({

@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import { GitInfo, nullable, SourceKind } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
-import { EpochMs } from '../../domain/numbers.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
+import { TimeParam } from './timeParam.js';
 
 /**
  * The request shapes of the HTTP API: the routes decode with these, the OpenAPI document is
@@ -24,7 +24,9 @@ export const ThreadIdPath = t.type({ id: ThreadId });
 
 /**
  * A new thread. Omitted: a fresh UUIDv7 id, now as the creation time, source `appServer`.
- * `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts for what is accepted).
+ * `createdAt`: ISO 8601 or epoch milliseconds (`TimeParam`, as every time `/v1` takes), the name
+ * the answers give it. `rolloutPath`: the thread's own rollout file (see domain/rolloutPath.ts
+ * for what is accepted).
  */
 export const StartThreadBody = t.intersection([
   t.exact(t.type({ cwd: t.string, modelProvider: t.string })),
@@ -37,7 +39,7 @@ export const StartThreadBody = t.intersection([
       originator: t.string,
       cliVersion: t.string,
       gitInfo: GitInfoBody,
-      createdAtMs: EpochMs,
+      createdAt: TimeParam,
       rolloutPath: t.string,
     }),
   ),
@@ -55,6 +57,20 @@ export const DeleteQuery = t.partial({
 /** Read-your-writes: wait (briefly) until the read models have reached this log position. */
 export const Consistency = t.partial({ minPosition: t.string });
 
-export const ListQuery = t.intersection([ThreadListParams, Consistency]);
+/**
+ * `/v1`'s sort keys: the names its answers use (`createdAt`, `updatedAt`). Codex's `thread/list`
+ * keeps its own (`created_at`, `updated_at`); the route maps one onto the other.
+ */
+export const V1SortKey = t.keyof({ createdAt: null, updatedAt: null });
+export type V1SortKey = t.TypeOf<typeof V1SortKey>;
+export const CODEX_SORT_KEY = { createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+
+const { sortKey: _codexSortKey, ...listParams } = ThreadListParams.props;
+
+/** The thread list of `/v1`: `thread/list`'s parameters, with `/v1`'s sort keys. */
+export const ListQuery = t.intersection([
+  t.partial({ ...listParams, sortKey: nullable(V1SortKey) }),
+  Consistency,
+]);
 
 export { nullable };

@@ -24,7 +24,7 @@ export type RouteDoc = {
   role: RoleNeeded;
   idempotent?: boolean;
   /** The success answers, by status: a JSON codec, or another media type. */
-  responses?: Record<number, t.Mixed | MediaAnswer>;
+  responses?: Record<number, Answer | readonly Answer[]>;
   /** The problems this route answers beside those every route may (400, 401, 403, 429, 5xx). */
   problems?: Record<number, ProblemAnswer>;
   /** Request headers it reads, by name (lower case), described. */
@@ -55,12 +55,27 @@ const problemAnswer = (description: string, codec: t.Mixed = Problem) => ({
   content: { [PROBLEM_JSON]: { schema: jsonSchemaOf(codec) } },
 });
 
-const jsonAnswer = (description: string, schema: Record<string, unknown>) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+/**
+ * A success answer: JSON of a codec's shape, or another media type. Several for one status: the
+ * same answer in each media type a client may ask for (`Accept`), the first one's description.
+ */
+type Answer = t.Mixed | MediaAnswer;
 
-const isCodec = (x: t.Mixed | MediaAnswer): x is t.Mixed => 'decode' in x;
+const isCodec = (x: Answer): x is t.Mixed => 'decode' in x;
+
+const successAnswer = (status: number, answers: readonly Answer[]) => ({
+  description: answers
+    .map((a) => (isCodec(a) ? (SUCCESS[status] ?? 'OK') : a.description))
+    .join('; or: '),
+  content: Object.assign(
+    {},
+    ...answers.map((a) =>
+      isCodec(a)
+        ? { 'application/json': { schema: jsonSchemaOf(a) } }
+        : { [a.mediaType]: a.schema ? { schema: a.schema } : {} },
+    ),
+  ),
+});
 
 const SUCCESS: Record<number, string> = {
   200: 'OK',
@@ -72,12 +87,7 @@ const SUCCESS: Record<number, string> = {
 const responsesOf = (doc: RouteDoc, input: Codecs) => {
   const successes = Object.entries(doc.responses ?? {}).map(([status, answer]) => [
     status,
-    isCodec(answer)
-      ? jsonAnswer(SUCCESS[Number(status)] ?? 'OK', jsonSchemaOf(answer))
-      : {
-          description: answer.description,
-          content: { [answer.mediaType]: answer.schema ? { schema: answer.schema } : {} },
-        },
+    successAnswer(Number(status), Array.isArray(answer) ? answer : [answer as Answer]),
   ]);
   const hasInput = Boolean(input.body || input.query || input.params);
   const common: Record<number, ProblemAnswer> = {

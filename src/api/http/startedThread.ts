@@ -29,7 +29,7 @@ export const startedThread = (
     gitInfo: b.gitInfo
       ? { sha: b.gitInfo.sha, branch: b.gitInfo.branch, originUrl: b.gitInfo.originUrl }
       : null,
-    createdAtMs: b.createdAtMs ?? by.now,
+    createdAtMs: b.createdAt ?? by.now,
     rolloutPath: b.rolloutPath,
     preview: b.preview,
     name: b.name,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
-import { exportFormatOf, streamExport } from '../deletionExport.js';
+import { exportAnswers, exportFormatOf, streamExport } from '../deletionExport.js';
 import * as D from '../deletionShapes.js';
 import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
@@ -78,7 +78,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
       'streamed, as CSV or NDJSON: `Accept: text/csv` or `application/x-ndjson`, or ' +
       '`?format=csv|ndjson`.',
     input: { query: D.DeletionsQuery },
-    responses: { 200: D.Deletions },
+    responses: { 200: [D.Deletions, ...exportAnswers()] },
     handler: async ({ query, request }) => {
       await readModelsAt(runner, query.minPosition);
       const after = query.cursor === undefined ? undefined : D.keyOfCursor(query.cursor);

@@ -44,7 +44,8 @@ export const threadCommands: FastifyPluginAsync<ThreadCommandsOptions> = async (
     description:
       'Records a new thread. Required: `cwd`, `modelProvider`. Omitted fields: a fresh UUIDv7 ' +
       'id (or, with an Idempotency-Key, one derived from the key), now as the creation time, ' +
-      'source kind `appServer`. `createdAtMs`: whole milliseconds since the epoch. ' +
+      'source kind `appServer`. `createdAt`: ISO 8601 (`2026-11-29T22:57:25.123Z`; without an ' +
+      'offset, UTC) or whole milliseconds since the epoch. ' +
       '`rolloutPath`: the thread’s own rollout file, inside the rollout roots. Answers its id ' +
       'and the log `position` (pass it as `?minPosition=` to a query to read your write).',
     problems: {

@@ -6,7 +6,7 @@ import { listThreads } from '../../../projections/threadListQuery.js';
 import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
-import { Consistency, ListQuery, ThreadIdPath } from '../requests.js';
+import { CODEX_SORT_KEY, Consistency, ListQuery, ThreadIdPath } from '../requests.js';
 import * as R from '../responses.js';
 import { type RouteSteps, routesOn } from '../route.js';
 import { nodeOnV1, threadOnV1 } from '../threadAnswers.js';
@@ -43,18 +43,25 @@ export const threadQueries: FastifyPluginAsync<ThreadQueriesOptions> = async (ap
       'A page of threads of every source kind unless `sourceKinds` names some (deleted ones never appear), with the filters, sorting and cursors of ' +
       'Codex’s `thread/list` as query parameters: lists comma-separated or repeated ' +
       '(`sourceKinds=cli,appServer`). `nextCursor` pages on; `backwardsCursor` (with the ' +
-      'opposite `sortDirection`) pages back. `?minPosition=` waits (up to 2 s, else `503`) ' +
+      'opposite `sortDirection`) pages back. `sortKey`: `createdAt` (the default) or `updatedAt`. ' +
+      '`?minPosition=` waits (up to 2 s, else `503`) ' +
       'until the read models have reached that log position.',
     input: { query: ListQuery },
     responses: { 200: R.ThreadPage },
     handler: async ({ query }) => {
       await readModelsAt(runner, query.minPosition);
-      const { minPosition: _, ...params } = query;
+      const { minPosition: _, sortKey, ...params } = query;
       const sourceKinds = params.sourceKinds?.length ? params.sourceKinds : V1_DEFAULT_SOURCE_KINDS;
-      const page = listThreads(readDb, { ...params, sourceKinds });
+      const page = listThreads(readDb, {
+        ...params,
+        sourceKinds,
+        ...(sortKey ? { sortKey: CODEX_SORT_KEY[sortKey] } : {}),
+      });
       if (E.isLeft(page)) {
+        // The query's words name sort keys as Codex does; /v1 names them as its answers do.
+        const v1 = (text: string) => text.replace(/\b(created|updated)_at\b/g, '$1At');
         const { message, field, reason } = page.left;
-        throw invalid(message, field ? [{ field, reason: reason ?? message }] : []);
+        throw invalid(v1(message), field ? [{ field, reason: v1(reason ?? message) }] : []);
       }
       const { rows, nextCursor, backwardsCursor } = page.right;
       return { status: 200, body: { data: rows.map(threadOnV1), nextCursor, backwardsCursor } };
