@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { A, ADM, useHttpServer, W } from '../support/httpServerFixture.js';
+import { rpcOverSocket } from '../support/rpcOverSocket.js';
 
 /**
  * The roles of `/v1`, through a real listening server: a writer writes and reads back what it
@@ -263,26 +263,8 @@ describe('roles, through a real listening server', () => {
 
   it('gives the JSON-RPC socket the same roles: reads for writers and auditors, changes for writers, admin both', async () => {
     const t = await started(W, { sourceKind: 'cli' });
-    const rpcAs = async (token: string, method: string, params: unknown) => {
-      const ws = new WebSocket(`${s.base.replace('http', 'ws')}/rpc`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      await new Promise((r, j) => {
-        ws.once('open', r);
-        ws.once('error', j);
-      });
-      // Notifications (of this change, or another's) may come first: the answer is the one with id 1.
-      const answer = new Promise<any>((r) =>
-        ws.on('message', (m) => {
-          const msg = JSON.parse(String(m));
-          if (msg.id === 1) r(msg);
-        }),
-      );
-      ws.send(JSON.stringify({ id: 1, method, params }));
-      const a = await answer;
-      ws.close();
-      return a;
-    };
+    const rpcAs = (token: string, method: string, params: unknown) =>
+      rpcOverSocket(s.base, token, method, params);
     const read = { threadId: t.threadId };
     for (const token of [W, A, ADM])
       expect((await rpcAs(token, 'thread/read', read)).result.thread.id).toBe(t.threadId);

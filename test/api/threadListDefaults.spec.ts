@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { A, useHttpServer, W } from '../support/httpServerFixture.js';
+import { rpcOverSocket } from '../support/rpcOverSocket.js';
 
 /**
  * `GET /v1/threads` as a service uses it: what it started and spawned over HTTP is listed by
@@ -59,22 +59,8 @@ describe('the /v1 thread list and spawned source kinds, through a real listening
     const service = await start();
     const cli = await start({ sourceKind: 'cli' });
     await listed('', cli.position); // read models caught up
-    const ws = new WebSocket(`${s.base.replace('http', 'ws')}/rpc`, {
-      headers: { authorization: `Bearer ${A}` },
-    });
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
-    const answer = new Promise<any>((r) =>
-      ws.on('message', (m) => {
-        const msg = JSON.parse(String(m));
-        if (msg.id === 1) r(msg);
-      }),
-    );
-    ws.send(JSON.stringify({ id: 1, method: 'thread/list', params: {} }));
-    const ids = (await answer).result.data.map((t: { id: string }) => t.id);
-    ws.close();
+    const listedOverRpc = await rpcOverSocket(s.base, A, 'thread/list', {});
+    const ids = listedOverRpc.result.data.map((t: { id: string }) => t.id);
     expect(ids).toEqual([cli.threadId]);
     expect(ids).not.toContain(service.threadId);
   });
@@ -93,24 +79,7 @@ describe('the /v1 thread list and spawned source kinds, through a real listening
       depth: 1,
     });
     // Codex's own shape, over the JSON-RPC socket: the thread_spawn source naming its parent.
-    const ws = new WebSocket(`${s.base.replace('http', 'ws')}/rpc`, {
-      headers: { authorization: `Bearer ${A}` },
-    });
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
-    const answer = new Promise<any>((r) =>
-      ws.on('message', (m) => {
-        const msg = JSON.parse(String(m));
-        if (msg.id === 1) r(msg);
-      }),
-    );
-    ws.send(
-      JSON.stringify({ id: 1, method: 'thread/read', params: { threadId: child.body.threadId } }),
-    );
-    const read = await answer;
-    ws.close();
+    const read = await rpcOverSocket(s.base, A, 'thread/read', { threadId: child.body.threadId });
     expect(read.result.thread).toMatchObject({
       parentThreadId: root.threadId,
       source: {
