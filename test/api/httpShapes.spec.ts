@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { A, ADM, useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
@@ -35,21 +35,7 @@ describe('HTTP /v1: one shape convention for every answer (real listening server
     ({ base } = server);
   });
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return {
-      status: res.status,
-      type: res.headers.get('content-type'),
-      body: (await res.json()) as any,
-    };
-  };
+  const call = callServer(() => base);
 
   it('answers create, spawn, rename, archive, get, list, subtree, history, delete and the 410 in camelCase with ISO times', async () => {
     const answers: [string, { status: number; body: unknown }][] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { A, ADM, useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { rpcOverSocket } from '../support/rpcOverSocket.js';
 
 /**
@@ -11,36 +11,7 @@ import { rpcOverSocket } from '../support/rpcOverSocket.js';
 describe('roles, through a real listening server', () => {
   const s = useHttpServer();
 
-  const call = async (
-    method: string,
-    path: string,
-    token: string | null,
-    body?: unknown,
-  ): Promise<{ status: number; body: any; headers: Headers }> => {
-    const abort = new AbortController();
-    const res = await fetch(`${s.base}${path}`, {
-      method,
-      signal: abort.signal,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // The event stream never ends: its status and headers are the answer.
-    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-      abort.abort();
-      return { status: res.status, body: null, headers: res.headers };
-    }
-    const text = await res.text();
-    let json: any = text;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      /* text */
-    }
-    return { status: res.status, body: json, headers: res.headers };
-  };
+  const call = callServer(() => s.base);
 
   const started = async (token = W, body: Record<string, unknown> = {}) => {
     const r = await call('POST', '/v1/threads', token, {

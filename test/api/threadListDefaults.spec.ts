@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { A, useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { rpcOverSocket } from '../support/rpcOverSocket.js';
 
 /**
@@ -10,17 +10,7 @@ import { rpcOverSocket } from '../support/rpcOverSocket.js';
 describe('the /v1 thread list and spawned source kinds, through a real listening server', () => {
   const s = useHttpServer();
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${s.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = callServer(() => s.base);
   const start = async (body: Record<string, unknown> = {}) => {
     const r = await call('POST', '/v1/threads', W, { cwd: '/w', modelProvider: 'openai', ...body });
     expect(r.status, JSON.stringify(r.body)).toBe(201);

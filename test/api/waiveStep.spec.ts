@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
-import { A, ADM, useHttpServer, W } from '../support/httpServerFixture.js';
+import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
@@ -13,22 +13,7 @@ type Record_ = { status: string; failing: Failing[]; threads: Thread_[] };
 describe('waiving a deletion step that can never succeed, through a real listening server', () => {
   const s = useHttpServer();
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${s.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get('content-type'),
-      body: (text ? JSON.parse(text) : null) as Record<string, any>,
-    };
-  };
+  const call = callServer(() => s.base);
 
   const record = async (id: ThreadId): Promise<Record_ | null> => {
     const r = await call('GET', `/v1/deletions/${id}`, A);

@@ -40,3 +40,41 @@ export const useHttpServer = (): ServerFixture => {
   });
   return s;
 };
+
+/** An answer as a spec reads it: JSON parsed when it is JSON, else its text (null when empty). */
+export type Answer = { status: number; type: string | null; headers: Headers; body: any };
+
+/**
+ * A request to a listening server as a token's holder (none: `null`), the body sent as JSON. An
+ * event stream never ends: its status and headers are its answer.
+ */
+export const callServer =
+  (base: () => string) =>
+  async (method: string, path: string, token: string | null, body?: unknown): Promise<Answer> => {
+    const abort = new AbortController();
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      signal: abort.signal,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      headers: res.headers,
+    };
+    if (answer.type?.startsWith('text/event-stream')) {
+      abort.abort();
+      return { ...answer, body: null };
+    }
+    const text = await res.text();
+    if (text === '') return { ...answer, body: null };
+    try {
+      return { ...answer, body: JSON.parse(text) };
+    } catch {
+      return { ...answer, body: text };
+    }
+  };
