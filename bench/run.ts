@@ -143,7 +143,8 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
       const ids: ThreadId[] = [];
       for (let i = 0; i < size; i++) {
         const parent = i === 0 ? null : ids[Math.floor((i - 1) / 2)]!; // a binary tree, as in Codex's figure
-        const t = started(i);
+        // A spawned thread is a subagent: the lifecycle refuses another kind on a spawn.
+        const t = started(i, parent ? { sourceKind: 'subAgentThreadSpawn' } : {});
         // Named as Codex names a rollout: a start is refused a file that is not the thread's own.
         const path = join(l.rollouts, `rollout-${rep}-${i}-${t.threadId}.jsonl`);
         writeFileSync(
