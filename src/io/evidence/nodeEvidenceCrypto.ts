@@ -1,0 +1,27 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import type { EvidenceCrypto } from '../../evidence/evidenceCrypto.js';
+import type { TreeHasher } from '../../evidence/merkle.js';
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+export const nodeEvidenceCrypto: EvidenceCrypto = {
+  sha256: (data) => createHash('sha256').update(data).digest(),
+  verifyEd25519: (publicKey, message, signature) => {
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    const key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+    return verify(null, message, key, signature);
+  },
+};
+
+const LEAF = Buffer.of(0);
+const NODE = Buffer.of(1);
+
+/** RFC 9162 hashing with no copy of the inputs: the tree is hashed on every append. */
+export const nodeTreeHasher: TreeHasher = {
+  leaf: (entry) => createHash('sha256').update(LEAF).update(entry).digest(),
+  node: (left, right) => createHash('sha256').update(NODE).update(left).update(right).digest(),
+};
