@@ -207,7 +207,7 @@ const growLog = async (
       case 5:
         return {
           type: 'ThreadDeleteRequested',
-          data: { threadId, rootThreadId: threadId, reason: null },
+          data: { threadId, rootThreadId: threadId, reason: null, commits: null },
         };
       case 6:
         return {

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import type { DeletionCommitment } from './events.js';
 import { ThreadId } from './ids.js';
 import { type PurgeStep, rolloutFilesOf, stepKey } from './purgeSteps.js';
 import { isStepDone, type ThreadState } from './threadState.js';
@@ -49,6 +50,12 @@ export const artifactSteps = (s: ThreadState): PurgeStep[] => [
   ...s.databases.map((path) => ({ kind: 'PurgeCodexDatabase', path }) as const),
   { kind: 'ShredContent' },
 ];
+
+/** What a tombstone decided on this history commits to: its children and every step it calls for. */
+export const commitmentOf = (s: ThreadState): DeletionCommitment => ({
+  children: [...s.children],
+  steps: artifactSteps(s).map(stepKey),
+});
 
 /** The purge steps of a thread that are not recorded yet. */
 export const remainingSteps = (s: ThreadState): PurgeStep[] =>

@@ -104,11 +104,24 @@ export const ThreadUpdated = t.type({ threadId: ThreadId, updatedAtMs: FiniteNum
 export const ThreadArchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
 export const ThreadUnarchived = t.type({ threadId: ThreadId, rolloutPath: nullable(t.string) });
 
-/** The tombstone: the commit point of a deletion. */
+/**
+ * What a tombstone commits to: the children its stream names (spawn edges; none can be added after
+ * it) and the key of every purge step its history calls for (`stepKey`). Steps found later (the
+ * Codex home inventory) are committed by the event that finds them. A deletion receipt is checked
+ * complete against these: every child deleted, every step settled.
+ */
+export const DeletionCommitment = t.type({
+  children: t.array(ThreadId),
+  steps: t.array(t.string),
+});
+export type DeletionCommitment = t.TypeOf<typeof DeletionCommitment>;
+
+/** The tombstone: the commit point of a deletion. `commits` is null on tombstones of schema v1. */
 export const ThreadDeleteRequested = t.type({
   threadId: ThreadId,
   rootThreadId: ThreadId,
   reason: nullable(t.string),
+  commits: nullable(DeletionCommitment),
 });
 
 export const RolloutPurged = t.type({

@@ -21,7 +21,7 @@ export const schemaRegistry: SchemaRegistry = {
     ThreadUpdated: 1,
     ThreadArchived: 1,
     ThreadUnarchived: 1,
-    ThreadDeleteRequested: 1,
+    ThreadDeleteRequested: 2, // v2: what the tombstone commits to (children, steps)
     RolloutPurged: 1,
     SessionIndexPurged: 1,
     CodexHomeInventoried: 1,

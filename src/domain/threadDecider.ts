@@ -1,6 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type Command, PURGE_COMMANDS } from './commands.js';
-import { artifactSteps, pendingChildren, remainingSteps } from './deletionProcess.js';
+import {
+  artifactSteps,
+  commitmentOf,
+  pendingChildren,
+  remainingSteps,
+} from './deletionProcess.js';
 import type { DomainError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { ThreadId } from './ids.js';
@@ -132,14 +137,19 @@ export const decide = (c: Command, s: ThreadState): Decision => {
       if (s.status === 'absent') return reject({ kind: 'ThreadNotFound', threadId: id });
       return accept({
         type: 'ThreadDeleteRequested',
-        data: { threadId: id, rootThreadId: id, reason: c.reason },
+        data: { threadId: id, rootThreadId: id, reason: c.reason, commits: commitmentOf(s) },
       });
     case 'TombstoneDescendant':
       // Written even into a stream that does not exist yet, so that a late start is refused.
       if (isTombstoned(s)) return accept();
       return accept({
         type: 'ThreadDeleteRequested',
-        data: { threadId: id, rootThreadId: c.rootThreadId, reason: null },
+        data: {
+          threadId: id,
+          rootThreadId: c.rootThreadId,
+          reason: null,
+          commits: commitmentOf(s),
+        },
       });
     case 'RecordRolloutPurged':
     case 'RecordSessionIndexPurged':

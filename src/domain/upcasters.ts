@@ -15,4 +15,6 @@ export const upcasters: Upcasters = {
   ThreadStarted: { 1: (d) => ({ ...(d as Obj), codex: null }) },
   // v1 names were never written to a session index file.
   ThreadRenamed: { 1: (d) => ({ ...(d as Obj), indexedIn: null }) },
+  // v1 tombstones committed to nothing: their deletions cannot be proven complete.
+  ThreadDeleteRequested: { 1: (d) => ({ ...(d as Obj), commits: null }) },
 };

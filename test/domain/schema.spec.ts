@@ -20,13 +20,17 @@ describe('event schema on read', () => {
     expect(errs[1]).toBe('event "ThreadArchived" has schema version 2; this build reads up to 1');
     expect(errs[2]).toMatch(/^event "ThreadArchived" does not match its schema: .*not-a-uuid/);
   });
-  it('upcasts the v1 events this build changed: ThreadStarted without Codex metadata, ThreadRenamed without an index file', () => {
+  it('upcasts the v1 events this build changed: ThreadStarted without Codex metadata, ThreadRenamed without an index file, a tombstone without a commitment', () => {
     const { codex: _, ...v1 } = startedData({ threadId });
     expect(decodeEventData('ThreadStarted', 1, v1)).toEqual(
       E.right({ type: 'ThreadStarted', data: { ...v1, codex: null } }),
     );
     expect(decodeEventData('ThreadRenamed', 1, { threadId, name: 'x' })).toEqual(
       E.right({ type: 'ThreadRenamed', data: { threadId, name: 'x', indexedIn: null } }),
+    );
+    const v1Tombstone = { threadId, rootThreadId: threadId, reason: null };
+    expect(decodeEventData('ThreadDeleteRequested', 1, v1Tombstone)).toEqual(
+      E.right({ type: 'ThreadDeleteRequested', data: { ...v1Tombstone, commits: null } }),
     );
   });
   it('upcasts through a chain of versions, and refuses a version with no path to the current one', () => {

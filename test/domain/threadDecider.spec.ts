@@ -18,7 +18,7 @@ const id = newId();
 const started: DomainEvent = { type: 'ThreadStarted', data: startedData({ threadId: id }) };
 const tombstone: DomainEvent = {
   type: 'ThreadDeleteRequested',
-  data: { threadId: id, rootThreadId: id, reason: null },
+  data: { threadId: id, rootThreadId: id, reason: null, commits: null },
 };
 const deleted: DomainEvent = { type: 'ThreadDeleted', data: { threadId: id, rootThreadId: id } };
 const archived: DomainEvent = { type: 'ThreadArchived', data: { threadId: id, rolloutPath: null } };
@@ -176,7 +176,41 @@ describe('thread decider', () => {
         .then([
           {
             type: 'ThreadDeleteRequested',
-            data: { threadId: id, rootThreadId: id, reason: 'user asked' },
+            data: {
+              threadId: id,
+              rootThreadId: id,
+              reason: 'user asked',
+              commits: { children: [], steps: ['content'] },
+            },
+          },
+        ]);
+    });
+    it('commits the tombstone to the children its stream names and every step its history calls for', () => {
+      const child = newId();
+      given([
+        { type: 'ThreadStarted', data: startedData({ threadId: id, rolloutPath: '/s/r.jsonl' }) },
+        { type: 'SubagentSpawned', data: { parentThreadId: id, childThreadId: child } },
+        { type: 'ThreadArchived', data: { threadId: id, rolloutPath: '/a/r.jsonl' } },
+      ])
+        .when({ type: 'DeleteThread', threadId: id, reason: null })
+        .then([
+          {
+            type: 'ThreadDeleteRequested',
+            data: {
+              threadId: id,
+              rootThreadId: id,
+              reason: null,
+              commits: {
+                children: [child],
+                steps: [
+                  'rollout:/s/r.jsonl',
+                  'rollout:/s/r.jsonl.zst',
+                  'rollout:/a/r.jsonl',
+                  'rollout:/a/r.jsonl.zst',
+                  'content',
+                ],
+              },
+            },
           },
         ]);
     });
@@ -205,7 +239,12 @@ describe('thread decider', () => {
       const root = newId();
       const descendantTombstone: DomainEvent = {
         type: 'ThreadDeleteRequested',
-        data: { threadId: id, rootThreadId: root, reason: null },
+        data: {
+          threadId: id,
+          rootThreadId: root,
+          reason: null,
+          commits: { children: [], steps: ['content'] },
+        },
       };
       given()
         .when({ type: 'TombstoneDescendant', threadId: id, rootThreadId: root })

@@ -16,7 +16,7 @@ const started: DomainEvent = {
 };
 const tombstone: DomainEvent = {
   type: 'ThreadDeleteRequested',
-  data: { threadId: id, rootThreadId: id, reason: 'user asked' },
+  data: { threadId: id, rootThreadId: id, reason: 'user asked', commits: null },
 };
 const failed: DomainEvent = {
   type: 'DeletionStepFailed',

@@ -80,7 +80,7 @@ export const projectionSpec = (): ProjectionSpec & { close(): void } => {
     deleteRequested(threadId, root = threadId) {
       spec.given({
         type: 'ThreadDeleteRequested',
-        data: { threadId, rootThreadId: root, reason: null },
+        data: { threadId, rootThreadId: root, reason: null, commits: null },
       });
     },
     deleted(threadId, root = threadId) {
