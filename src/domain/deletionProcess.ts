@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import type { DeletionCommitment } from './events.js';
+import type { CodexHomeInventoried, DeletionCommitment } from './events.js';
 import { ThreadId } from './ids.js';
 import { type PurgeStep, rolloutFilesOf, stepKey } from './purgeSteps.js';
 import { isStepDone, type ThreadState } from './threadState.js';
@@ -49,6 +49,16 @@ export const artifactSteps = (s: ThreadState): PurgeStep[] => [
   ...s.historyFiles.map((path) => ({ kind: 'PurgeHistoryFile', path }) as const),
   ...s.databases.map((path) => ({ kind: 'PurgeCodexDatabase', path }) as const),
   { kind: 'ShredContent' },
+];
+
+/** The steps an inventory of the Codex home finds, as `artifactSteps` plans them once folded. */
+export const stepsFoundBy = (found: CodexHomeInventoried): PurgeStep[] => [
+  ...found.rollouts
+    .flatMap(rolloutFilesOf)
+    .map((path) => ({ kind: 'PurgeRollout', path }) as const),
+  ...found.sessionIndexFiles.map((path) => ({ kind: 'PurgeSessionIndex', path }) as const),
+  ...found.historyFiles.map((path) => ({ kind: 'PurgeHistoryFile', path }) as const),
+  ...found.databases.map((path) => ({ kind: 'PurgeCodexDatabase', path }) as const),
 ];
 
 /** What a tombstone decided on this history commits to: its children and every step it calls for. */

@@ -152,6 +152,7 @@ export const CodexHomeInventoried = t.type({
   historyFiles: t.array(t.string),
   databases: t.array(t.string),
 });
+export type CodexHomeInventoried = t.TypeOf<typeof CodexHomeInventoried>;
 
 /** The thread's rows are gone from one of Codex's databases, and no byte of them is left in its files. */
 export const CodexDatabasePurged = t.type({

@@ -1,11 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type Command, PURGE_COMMANDS } from './commands.js';
-import {
-  artifactSteps,
-  commitmentOf,
-  pendingChildren,
-  remainingSteps,
-} from './deletionProcess.js';
+import { artifactSteps, commitmentOf, pendingChildren, remainingSteps } from './deletionProcess.js';
 import type { DomainError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { ThreadId } from './ids.js';

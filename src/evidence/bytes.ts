@@ -18,8 +18,7 @@ export const fromUtf8 = (b: Uint8Array): string | null => {
 
 export const toBase64 = (b: Uint8Array): string => {
   let s = '';
-  for (let i = 0; i < b.length; i += 0x8000)
-    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
   return btoa(s);
 };
 

@@ -317,7 +317,8 @@ export class CompactTree {
 
   append(leafHash: Hash): void {
     let h = leafHash;
-    for (let n = this.size; n % 2 === 1; n = (n - 1) / 2) h = this.hasher.node(this.stack.pop()!, h);
+    for (let n = this.size; n % 2 === 1; n = (n - 1) / 2)
+      h = this.hasher.node(this.stack.pop()!, h);
     this.stack.push(h);
     this.size++;
   }

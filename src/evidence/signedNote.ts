@@ -18,12 +18,17 @@ export type VerifierKey = {
   readonly publicKey: Uint8Array; // 32 bytes
 };
 
-export type NoteSignature = { readonly name: string; readonly keyId: Uint8Array; readonly signature: Uint8Array };
+export type NoteSignature = {
+  readonly name: string;
+  readonly keyId: Uint8Array;
+  readonly signature: Uint8Array;
+};
 export type Note = { readonly text: string; readonly signatures: readonly NoteSignature[] };
 
 /** A key name: non-empty, no Unicode space and no plus. */
 export const isKeyName = (name: string): boolean =>
-  name.length > 0 && !/[\s+\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u.test(name);
+  name.length > 0 &&
+  !/[\s+\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u.test(name);
 
 /** key ID = SHA-256(key name || 0x0A || 0x01 || public key)[:4] */
 export const keyIdOf = (
@@ -78,7 +83,8 @@ export const parseNote = (note: string): Note | string => {
     const name = rest.slice(0, space);
     const bytes = fromBase64(rest.slice(space + 1));
     if (!isKeyName(name)) return `"${name}" is not a key name`;
-    if (!bytes || bytes.length < 5) return `the signature of ${name} is not base64 of a key id and a signature`;
+    if (!bytes || bytes.length < 5)
+      return `the signature of ${name} is not base64 of a key id and a signature`;
     signatures.push({ name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4) });
   }
   return { text, signatures };

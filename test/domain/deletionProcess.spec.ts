@@ -15,7 +15,10 @@ const child = newId();
 const history = (...more: DomainEvent[]): DomainEvent[] => [
   { type: 'ThreadStarted', data: startedData({ threadId: id, rolloutPath: '/s/a.jsonl' }) },
   { type: 'ThreadArchived', data: { threadId: id, rolloutPath: '/x/a.jsonl' } },
-  { type: 'ThreadDeleteRequested', data: { threadId: id, rootThreadId: id, reason: null, commits: null } },
+  {
+    type: 'ThreadDeleteRequested',
+    data: { threadId: id, rootThreadId: id, reason: null, commits: null },
+  },
   ...more,
 ];
 const purged = (path: string): DomainEvent => ({
@@ -132,7 +135,10 @@ describe('deletion process: given a thread history, what its deletion needs', ()
         type: 'ThreadStarted',
         data: startedData({ threadId: id, rolloutPath: '/h/sessions/a.jsonl', codex }),
       },
-      { type: 'ThreadDeleteRequested', data: { threadId: id, rootThreadId: id, reason: null, commits: null } },
+      {
+        type: 'ThreadDeleteRequested',
+        data: { threadId: id, rootThreadId: id, reason: null, commits: null },
+      },
     ];
     given(imported).whenPlanned().thenPurgesAlso({ kind: 'InventoryCodexHome' });
     const found: DomainEvent = {
