@@ -20,6 +20,6 @@ export const parseCheckpoint = (text: string): Checkpoint | string => {
   if (!/^(0|[1-9][0-9]*)$/.test(size) || !Number.isSafeInteger(Number(size)))
     return 'the tree size is not a decimal number without leading zeros';
   const hash = fromBase64(root);
-  if (!hash || hash.length !== 32) return 'the root hash is not base64 of 32 bytes';
+  if (hash?.length !== 32) return 'the root hash is not base64 of 32 bytes';
   return { origin, size: Number(size), root: hash };
 };

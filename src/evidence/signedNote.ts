@@ -61,7 +61,14 @@ export const parseVerifierKey = (
   return { name, keyId, publicKey };
 };
 
-const hasControl = (s: string): boolean => /[\u0000-\u0009\u000b-\u001f]/.test(s);
+/** An ASCII control character other than newline (the spec forbids them). */
+const hasControl = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 && c !== 0x0a) return true;
+  }
+  return false;
+};
 
 /** Splits a signed note into its text and signature lines; the reason when it is malformed. */
 export const parseNote = (note: string): Note | string => {

@@ -6,7 +6,18 @@ import { describe, expect, it } from 'vitest';
  * The dependency direction the README's Layout section states: a folder of `src/` imports only
  * from the folders before it in this list (and from itself).
  */
-const LAYERS = ['domain', 'evidence', 'io', 'store', 'projections', 'app', 'codex', 'api', 'main', 'cli'];
+const LAYERS = [
+  'domain',
+  'evidence',
+  'io',
+  'store',
+  'projections',
+  'app',
+  'codex',
+  'api',
+  'main',
+  'cli',
+];
 
 const SRC = resolve(import.meta.dirname, '../../src');
 
