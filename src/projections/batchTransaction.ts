@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../store/eventCodec.js';
+import type { RecordedEvent } from '../store/eventStore.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { Projection } from './projection.js';
 
@@ -11,7 +12,9 @@ import type { Projection } from './projection.js';
 export class BatchTransaction {
   /** The checkpoint names of the projections, with the tables' suffix. */
   readonly names: readonly string[];
-  private readonly run: Database.Transaction<(events: readonly StoredEvent[]) => void>;
+  private readonly run: Database.Transaction<
+    (events: readonly StoredEvent[], recorded: readonly RecordedEvent[]) => void
+  >;
 
   constructor(
     db: Database.Database,
@@ -24,18 +27,22 @@ export class BatchTransaction {
       apply: p.handler(db, suffix),
     }));
     this.names = handlers.map((h) => h.name);
-    this.run = db.transaction((events: readonly StoredEvent[]) => {
-      for (const h of handlers) {
-        const from = checkpoints.of(h.name);
-        for (const e of events) if (from === null || e.position > from) h.apply(e);
-        checkpoints.advance(h.name, events[events.length - 1]!.position);
-      }
-    });
+    this.run = db.transaction(
+      (events: readonly StoredEvent[], recorded: readonly RecordedEvent[]) => {
+        for (const h of handlers) {
+          const from = checkpoints.of(h.name);
+          events.forEach((e, i) => {
+            if (from === null || e.position > from) h.apply(e, recorded[i]!);
+          });
+          checkpoints.advance(h.name, events[events.length - 1]!.position);
+        }
+      },
+    );
   }
 
-  /** Applies a non-empty batch, in log order. */
-  apply(events: readonly StoredEvent[]): void {
+  /** Applies a non-empty batch, in log order: each event decoded, and as recorded (same order). */
+  apply(events: readonly StoredEvent[], recorded: readonly RecordedEvent[]): void {
     // Immediate: a deferred transaction may not upgrade to a write while another process writes.
-    this.run.immediate(events);
+    this.run.immediate(events, recorded);
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../store/eventCodec.js';
+import type { RecordedEvent } from '../store/eventStore.js';
 
 /**
  * A read model folded from the global log. Its tables carry a suffix so that a rebuild can fill
@@ -17,8 +18,11 @@ export interface Projection {
   schema(suffix: string): string;
   /** DDL of the indexes: a rebuild fills its tables first and indexes them once, at the end. */
   indexes(suffix: string): string;
-  /** Prepares the fold step for the tables of a suffix. Runs inside the runner's transaction. */
-  handler(db: Database.Database, suffix: string): (e: StoredEvent) => void;
+  /**
+   * Prepares the fold step for the tables of a suffix. Runs inside the runner's transaction.
+   * `recorded`: the same event as the store gave it (the evidence tree hashes it as stored).
+   */
+  handler(db: Database.Database, suffix: string): (e: StoredEvent, recorded: RecordedEvent) => void;
 }
 
 /** Index names must not collide across a swap, so each creation gets its own token. */

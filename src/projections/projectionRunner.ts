@@ -63,7 +63,7 @@ export class ProjectionRunner {
     if (events.length === 0) return;
     // Keys are fetched before the transaction: it holds the write lock and must not wait on I/O.
     const decoded = await this.codec.decodeMany(events);
-    this.batch.apply(decoded);
+    this.batch.apply(decoded, events);
     // A catch-up and the live subscription may apply overlapping batches: each event is told once.
     const seen = this.waiters.applied;
     const fresh = seen === null ? decoded : decoded.filter((e) => e.position > seen);

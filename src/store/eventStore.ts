@@ -1,4 +1,5 @@
 import type * as E from 'fp-ts/lib/Either.js';
+import type { StoredRecord } from '../evidence/entry.js';
 
 /**
  * The event store port. It mirrors EventStoreDB / KurrentDB so that both the embedded SQLite
@@ -24,6 +25,8 @@ export type RecordedEvent = {
   readonly position: bigint;
   readonly data: unknown;
   readonly metadata: unknown;
+  /** The data and metadata as the store holds them (JSON text), when it holds text: the evidence tree hashes these. */
+  readonly json?: { readonly data: string; readonly metadata: string };
 };
 
 export type AppendResult = {
@@ -61,6 +64,11 @@ export interface EventStore {
     opts?: { fromRevision?: bigint; maxCount?: number },
   ): Promise<RecordedEvent[]>;
   readAll(opts: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The log as stored, data and metadata left as their JSON text: what `verify` recomputes the
+   * evidence tree from, at the speed of reading it (nothing parsed). Same events as `readAll`.
+   */
+  readStored(opts: ReadAllOptions): Promise<StoredRecord[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;
   /** Catch-up subscription: every event after `after`, then each new one as it is committed. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../src/store/eventStore.js';
+import { storedRecordOf } from '../../src/store/storedRecord.js';
 import { unwrap } from '../support/unwrap.js';
 
 /** Builds a fresh, empty store for each test; `cleanup` runs after it is closed. */
@@ -118,8 +119,12 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
           metadata: { actor: 'alice', requestId: 'r-1' },
         };
         const { position } = unwrap(await store.append(id, [e], 'no_stream'));
-        const [got] = await store.readStream(id);
+        const [{ json, ...got }] = (await store.readStream(id)) as [RecordedEvent];
         expect(got).toEqual({ ...e, streamId: id, revision: 0n, position });
+        // The stored text, where an adapter gives it, is that of the value as appended.
+        expect(
+          json ?? { data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) },
+        ).toEqual({ data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) });
       });
 
       it('reads a stream from a revision, at most maxCount events', async () => {
@@ -152,9 +157,33 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(await store.headPosition()).toBe(all[3]!.position);
       });
 
+      it('reads the log as stored: the same events, data and metadata as the JSON text the evidence tree hashes', async () => {
+        const a = s();
+        await store.append(
+          a,
+          [
+            {
+              id: randomUUID(),
+              type: 'A',
+              data: { z: 1, a: 'é\u2028"', n: [1.5, null] },
+              metadata: { m: 1 },
+            },
+            ev('A', 2),
+          ],
+          'no_stream',
+        );
+        const all = await store.readAll({ after: null, maxCount: 100 });
+        const stored = await store.readStored({ after: null, maxCount: 100 });
+        expect(stored).toEqual(all.map(storedRecordOf));
+        expect(stored[0]!.dataJson).toBe('{"z":1,"a":"é\u2028\\"","n":[1.5,null]}');
+        const page = await store.readStored({ after: all[0]!.position, maxCount: 5 });
+        expect(page.map((r) => r.position)).toEqual([all[1]!.position]);
+      });
+
       it('has no head on an empty log', async () => {
         expect(await store.headPosition()).toBeNull();
         expect(await store.readAll({ after: null, maxCount: 10 })).toEqual([]);
+        expect(await store.readStored({ after: null, maxCount: 10 })).toEqual([]);
       });
     });
 

@@ -32,6 +32,7 @@ export const jitteryStore = (inner: EventStore, random: () => number, scaleMs = 
       return inner.readStream(...args);
     },
     readAll: (opts) => inner.readAll(opts),
+    readStored: (opts) => inner.readStored(opts),
     headPosition: () => inner.headPosition(),
     subscribeToAll: (opts) => inner.subscribeToAll(opts),
     close: () => inner.close(),

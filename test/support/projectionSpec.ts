@@ -53,7 +53,18 @@ export const projectionSpec = (): ProjectionSpec & { close(): void } => {
         revision: 0n,
         position: ++position,
       }));
-      batch.apply(stored);
+      batch.apply(
+        stored,
+        stored.map((e) => ({
+          id: `event-${e.position}`,
+          streamId: e.streamId,
+          type: e.event.type,
+          revision: e.revision,
+          position: e.position,
+          data: e.event.data,
+          metadata: e.metadata,
+        })),
+      );
     },
     root(over = {}) {
       const data = startedData({ createdAtMs: spec.clock.now, ...over });

@@ -12,6 +12,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/lib/Either.js';
+import type { StoredRecord } from '../../evidence/entry.js';
 import {
   type AppendResult,
   type EventStore,
@@ -25,6 +26,7 @@ import {
   type Subscription,
   type WrongExpectedVersion,
 } from '../eventStore.js';
+import { storedRecordOf } from '../storedRecord.js';
 
 type Raw = {
   id: string;
@@ -173,6 +175,11 @@ export class EsdbEventStore implements EventStore {
       }
       return out.slice(0, maxCount);
     });
+  }
+
+  /** The client hands JSON events back parsed; they were written as `JSON.stringify` of the same value. */
+  async readStored(opts: ReadAllOptions): Promise<StoredRecord[]> {
+    return (await this.readAll(opts)).map(storedRecordOf);
   }
 
   async headPosition(): Promise<bigint | null> {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
+import type { StoredRecord } from '../../evidence/entry.js';
 import type {
   AppendResult,
   EventStore,
@@ -211,6 +212,19 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  async readStored(opts: ReadAllOptions): Promise<StoredRecord[]> {
+    const rows = this.stmt.readAll.all(opts.after === null ? 0 : Number(opts.after), opts.maxCount);
+    return rows.map(([position, streamId, revision, id, type, dataJson, metadataJson]) => ({
+      streamId,
+      revision: BigInt(revision),
+      id,
+      type,
+      position: BigInt(position),
+      dataJson,
+      metadataJson,
+    }));
+  }
+
   async headPosition(): Promise<bigint | null> {
     const { p } = this.stmt.head.get()!;
     return p === null ? null : BigInt(p);
@@ -252,4 +266,5 @@ const toRecorded = ([
   position: BigInt(position),
   data: JSON.parse(data),
   metadata: JSON.parse(metadata),
+  json: { data, metadata },
 });
