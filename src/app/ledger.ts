@@ -9,6 +9,7 @@ import type { EventStore } from '../store/eventStore.js';
 import type { CommandHandler } from './commandHandler.js';
 import type { DeletionWorker } from './deletion/deletionWorker.js';
 import type { WorkerLoop } from './deletion/workerLoop.js';
+import type { Evidence } from './evidence/evidence.js';
 import type { ThreadLifecycle } from './threadLifecycle.js';
 import type { ThreadRepository } from './threadRepository.js';
 
@@ -31,5 +32,6 @@ export type Ledger = {
   readonly workerLoop: WorkerLoop;
   /** Empties the read models' WAL after each deletion, retrying while a reader holds it. */
   readonly scrubber: WalScrubber;
+  readonly evidence: Evidence;
   close(): Promise<void>;
 };

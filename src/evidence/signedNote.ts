@@ -30,6 +30,20 @@ export const isKeyName = (name: string): boolean =>
   name.length > 0 &&
   !/[\s+\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u.test(name);
 
+/** Splits at the first `n - 1` pluses (the last part keeps any of its own); null if fewer. */
+export const cutPluses = (text: string, n: number): string[] | null => {
+  const out: string[] = [];
+  let rest = text;
+  for (let i = 1; i < n; i++) {
+    const at = rest.indexOf('+');
+    if (at < 0) return null;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  out.push(rest);
+  return out;
+};
+
 /** key ID = SHA-256(key name || 0x0A || 0x01 || public key)[:4] */
 export const keyIdOf = (
   crypto: Pick<EvidenceCrypto, 'sha256'>,
@@ -46,8 +60,9 @@ export const parseVerifierKey = (
   crypto: Pick<EvidenceCrypto, 'sha256'>,
   text: string,
 ): VerifierKey | string => {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) return 'a verifier key is <name>+<key id hex>+<base64 key>';
+  // Cut at the first two pluses only: base64 has pluses of its own.
+  const parts = cutPluses(text.trim(), 3);
+  if (!parts) return 'a verifier key is <name>+<key id hex>+<base64 key>';
   const [name, idHex, key] = parts as [string, string, string];
   if (!isKeyName(name)) return `"${name}" is not a key name`;
   if (!/^[0-9a-f]{8}$/.test(idHex)) return 'the key id is not 8 lower-case hex digits';

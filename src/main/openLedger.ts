@@ -8,6 +8,10 @@ import { DeletionWorker } from '../app/deletion/deletionWorker.js';
 import { historyFileExecutor, sessionIndexExecutor } from '../app/deletion/lineFileSteps.js';
 import { rolloutExecutor } from '../app/deletion/rolloutStep.js';
 import { WorkerLoop } from '../app/deletion/workerLoop.js';
+import { CheckpointSigner, type SigningPolicy } from '../app/evidence/checkpointSigner.js';
+import type { Evidence } from '../app/evidence/evidence.js';
+import { ReceiptBuilder } from '../app/evidence/receiptBuilder.js';
+import type { Ledger } from '../app/ledger.js';
 import { RolloutPathPolicy } from '../app/rolloutPathPolicy.js';
 import { ThreadLifecycle } from '../app/threadLifecycle.js';
 import { ThreadRepository } from '../app/threadRepository.js';
@@ -18,11 +22,14 @@ import { codexInventoryExecutor } from '../codex/codexInventoryStep.js';
 import type { CodexLedger } from '../codex/codexLedger.js';
 import type { RetryPolicy } from '../domain/deletionProcess.js';
 import type { ThreadId } from '../domain/ids.js';
+import { CheckpointStore } from '../io/evidence/checkpointStore.js';
+import { openSigningKey } from '../io/evidence/signingKey.js';
 import { KeyServiceClient, type KeyServiceClientOptions } from '../io/keys/keyServiceClient.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
 import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { RolloutPurger } from '../io/rolloutFiles.js';
 import { DeletionSignals } from '../projections/deletionSignals.js';
+import { EvidenceTreeReader } from '../projections/evidenceTreeReader.js';
 import { ProjectionRunner } from '../projections/projectionRunner.js';
 import { ReadModelQueries } from '../projections/readModelQueries.js';
 import { allProjections, openReadModels } from '../projections/readModels.js';
@@ -57,6 +64,37 @@ export type LedgerConfig = {
   readonly retry?: RetryPolicy;
   readonly workerBatchSize?: number;
   readonly pollMs?: number;
+  /** The checkpoint signing key (`LEDGER_SIGNING_KEY_FILE`); by default `DATA/evidence-signing.key`, made on first start. */
+  readonly signingKeyFile?: string;
+  /** How often checkpoints are signed (tests shorten it). */
+  readonly signing?: SigningPolicy;
+};
+
+/**
+ * The evidence over the log: the tree the runner folds, checkpoints signed as the runner applies
+ * batches (in `evidence.db`, kept for good), the signing key, receipts.
+ */
+const openEvidence = (
+  cfg: LedgerConfig,
+  dataDir: string,
+  clock: Clock,
+  parts: Pick<Ledger, 'store' | 'codec' | 'runner' | 'readDb'>,
+): Evidence => {
+  const keyFile = cfg.signingKeyFile ?? join(dataDir, 'evidence-signing.key');
+  const { key, created } = openSigningKey(keyFile, cfg.signingKeyFile === undefined);
+  const tree = new EvidenceTreeReader(parts.readDb);
+  const kept = new CheckpointStore(join(dataDir, 'evidence.db'));
+  const signer = new CheckpointSigner(tree, kept, key, clock, cfg.signing);
+  parts.runner.onApplied((events) => signer.heard(events));
+  const receipts = new ReceiptBuilder(
+    parts.store,
+    parts.codec,
+    parts.runner,
+    tree,
+    signer,
+    key.verifier.name,
+  );
+  return { tree, signer, key, keyFile, keyCreated: created, receipts };
 };
 
 /** Everything wired together over one data folder: the composition root. */
@@ -114,6 +152,7 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
   // A deletion finished, here or by another instance's worker: empty the read models' WAL.
   const scrubber = new WalScrubber(readDb);
   deletions.completed.subscribe(() => scrubber.request());
+  const evidence = openEvidence(cfg, dataDir, clock, { store, codec, runner, readDb });
   return {
     store,
     keys,
@@ -129,9 +168,12 @@ export const openLedger = (cfg: LedgerConfig): CodexLedger => {
     workerLoop,
     inventory,
     scrubber,
+    evidence,
     async close() {
       await workerLoop.stop();
       await runner.stop();
+      evidence.signer.close();
+      evidence.signer.kept.close();
       scrubber.stop();
       await store.close();
       await keys.close();

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { deletionRecordsProjection } from './deletionRecords.js';
+import { evidenceTreeProjection } from './evidenceTree.js';
 import { createProjectionTables, matchVersion, type Projection } from './projection.js';
 import { sessionIndexProjection } from './sessionIndex.js';
 import { subtreeGraphProjection } from './subtreeGraph.js';
@@ -10,6 +11,7 @@ export const allProjections: readonly Projection[] = [
   subtreeGraphProjection,
   sessionIndexProjection,
   deletionRecordsProjection,
+  evidenceTreeProjection,
 ];
 
 /**

@@ -1,0 +1,114 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { DomainEvent } from '../../domain/events.js';
+import { streamOf, type ThreadId } from '../../domain/ids.js';
+import { evolve, initialState, type ThreadState } from '../../domain/threadState.js';
+import { toBase64 } from '../../evidence/bytes.js';
+import { entryText } from '../../evidence/entry.js';
+import { RECEIPT_EVENT_TYPES, RECEIPT_FORMAT, type Receipt } from '../../evidence/receipt.js';
+import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
+import type { ProjectionRunner } from '../../projections/projectionRunner.js';
+import type { EventCodec } from '../../store/eventCodec.js';
+import type { EventStore, RecordedEvent } from '../../store/eventStore.js';
+import { storedRecordOf } from '../../store/storedRecord.js';
+import type { CheckpointSigner } from './checkpointSigner.js';
+
+/** Why no receipt can be given (yet). */
+export type NoReceipt =
+  | { readonly kind: 'ThreadNotFound'; readonly threadId: string }
+  /** The deletion the thread belongs to is not complete: `status` is its root's (live: never deleted). */
+  | {
+      readonly kind: 'DeletionNotComplete';
+      readonly threadId: string;
+      readonly rootThreadId: string;
+      readonly status: 'live' | 'deleting';
+    };
+
+const IN_RECEIPT = new Set<string>(RECEIPT_EVENT_TYPES);
+
+type Stream = { readonly state: ThreadState; readonly records: readonly RecordedEvent[] };
+
+/**
+ * Builds a thread's deletion receipt (src/evidence/receipt.ts) from the streams, not from a read
+ * model: from the root's tombstone, every child each tombstone commits to (or, for a tombstone
+ * older than commitments, its stream's spawn edges), each thread's deletion events exactly as
+ * stored, with inclusion proofs under one signed checkpoint covering them all.
+ */
+export class ReceiptBuilder {
+  constructor(
+    private readonly store: EventStore,
+    private readonly codec: EventCodec,
+    private readonly runner: ProjectionRunner,
+    private readonly tree: EvidenceTreeReader,
+    private readonly signer: CheckpointSigner,
+    private readonly keyName: string,
+  ) {}
+
+  private async read(id: ThreadId): Promise<Stream> {
+    const records = await this.store.readStream(streamOf(id));
+    let state = initialState;
+    for (const r of records) state = evolve(state, this.codec.decodeSealed(r).event);
+    return { state, records };
+  }
+
+  async build(threadId: ThreadId): Promise<E.Either<NoReceipt, Receipt>> {
+    const asked = await this.read(threadId);
+    if (asked.state.status === 'absent') return E.left({ kind: 'ThreadNotFound', threadId });
+    const rootThreadId = asked.state.rootThreadId ?? threadId;
+    const root = rootThreadId === threadId ? asked : await this.read(rootThreadId);
+    if (asked.state.status !== 'deleted' || root.state.status !== 'deleted') {
+      const status = root.state.status === 'deleting' ? 'deleting' : 'live';
+      return E.left({ kind: 'DeletionNotComplete', threadId, rootThreadId, status });
+    }
+    const records: RecordedEvent[] = [];
+    const queue: [ThreadId, Stream][] = [[rootThreadId, root]];
+    const seen = new Set<ThreadId>([rootThreadId]);
+    while (queue.length > 0) {
+      const [id, stream] = queue.shift()!;
+      records.push(...stream.records.filter((r) => IN_RECEIPT.has(r.type)));
+      const tombstone = stream.records
+        .map((r) => this.codec.decodeSealed(r).event)
+        .find(
+          (e): e is Extract<DomainEvent, { type: 'ThreadDeleteRequested' }> =>
+            e.type === 'ThreadDeleteRequested',
+        );
+      for (const child of tombstone?.data.commits?.children ?? stream.state.children) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        const c = await this.read(child);
+        if (c.state.status === 'deleting' || c.state.status === 'deleted') {
+          queue.push([child, c]);
+          continue;
+        }
+        const started = c.records.find((r) => r.type === 'ThreadStarted');
+        if (!started || c.state.started?.parentThreadId === id)
+          throw new Error(`thread ${id} is deleted but its child ${child} is not`);
+        // An edge to a thread started under another parent: its start shows it is no child.
+        records.push(started);
+      }
+    }
+    records.sort((a, b) => (a.position < b.position ? -1 : 1));
+    let leaves = records.map((r) => this.tree.leafOf(r.position));
+    if (leaves.some((l) => l === null)) {
+      await this.runner.catchUp();
+      leaves = records.map((r) => this.tree.leafOf(r.position));
+    }
+    const maxLeaf = Math.max(...leaves.map((l) => l ?? Infinity));
+    let checkpoint = this.signer.kept.latest();
+    if (!checkpoint || checkpoint.size <= maxLeaf) checkpoint = this.signer.signNow();
+    if (!checkpoint || checkpoint.size <= maxLeaf)
+      throw new Error(`no signed checkpoint covers leaf ${maxLeaf} yet`);
+    const size = checkpoint.size;
+    return E.right({
+      format: RECEIPT_FORMAT,
+      threadId,
+      rootThreadId,
+      keyName: this.keyName,
+      checkpoint: checkpoint.note,
+      entries: records.map((r, i) => ({
+        leafIndex: leaves[i]!,
+        entry: entryText(storedRecordOf(r)),
+        proof: this.tree.inclusion(leaves[i]!, size).map(toBase64),
+      })),
+    });
+  }
+}
