@@ -41,9 +41,16 @@ export const parseVerifierKey = (
   crypto: Pick<EvidenceCrypto, 'sha256'>,
   text: string,
 ): VerifierKey | string => {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) return 'a verifier key is <name>+<key id hex>+<base64 key>';
-  const [name, idHex, key] = parts as [string, string, string];
+  // Cut at the first two pluses only, as Go's NewVerifier does: base64 has '+' in its alphabet.
+  const vkey = text.trim();
+  const first = vkey.indexOf('+');
+  const second = vkey.indexOf('+', first + 1);
+  if (first < 0 || second < 0) return 'a verifier key is <name>+<key id hex>+<base64 key>';
+  const [name, idHex, key] = [
+    vkey.slice(0, first),
+    vkey.slice(first + 1, second),
+    vkey.slice(second + 1),
+  ];
   if (!isKeyName(name)) return `"${name}" is not a key name`;
   if (!/^[0-9a-f]{8}$/.test(idHex)) return 'the key id is not 8 lower-case hex digits';
   const material = fromBase64(key);
