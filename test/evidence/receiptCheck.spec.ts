@@ -275,6 +275,34 @@ describe('given a deleted subtree, when its receipt is verified', () => {
       new RegExp(`child ${child} of ${s.root} was started under it but has no tombstone`),
     );
   });
+  it('then a spawn edge to a thread started elsewhere and deleted later, in its own deletion, is still not a child', () => {
+    const log = new EvidenceLog();
+    const stranger = newId();
+    const other = new SubtreeScenario(log, { children: [{ id: stranger }] }, null).start();
+    const s = new SubtreeScenario(log, { children: [{}] }).start();
+    log.append({
+      type: 'SubagentSpawned',
+      data: { parentThreadId: s.root, childThreadId: stranger },
+    });
+    s.tombstoneAll().purgeAndCompleteAll();
+    // The stranger's own parent is deleted after: its ThreadDeleted comes after the root's.
+    other.tombstoneAll().purgeAndCompleteAll();
+    const receipt = log.receiptFor(s.root, [...s.ids, stranger], {
+      include: (e) =>
+        e.record!.type === 'ThreadStarted'
+          ? e.record!.streamId === streamOf(stranger)
+          : !['SubagentSpawned', 'ThreadRenamed'].includes(e.record!.type),
+    });
+    expect(verified(log, receipt).threads.map((t) => t.threadId)).toEqual(s.ids);
+  });
+
+  it('then the failures counted are those the receipt carries: a lower bound, not a proof of none', () => {
+    const { log, child, receipt } = givenADeletedSubtree();
+    const failuresOf = (r: Receipt) =>
+      verified(log, r).threads.find((t) => t.threadId === child)!.failures;
+    expect(failuresOf(receipt)).toBe(1);
+    expect(failuresOf(without(receipt, isOf('DeletionStepFailed')))).toBe(0);
+  });
 });
 
 describe('given a deleted subtree, when its receipt or checkpoint was tampered with, then it is refused', () => {
