@@ -1,9 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { describe, expect, it } from 'vitest';
+import * as S from '../../src/api/http/evidenceShapes.js';
 import { fromBase64, toBase64, utf8 } from '../../src/evidence/bytes.js';
 import { type Checkpoint, parseCheckpoint } from '../../src/evidence/checkpoint.js';
 import { parseEntry } from '../../src/evidence/entry.js';
 import { checkConsistency, checkInclusion, type Hash } from '../../src/evidence/merkle.js';
+import { Receipt } from '../../src/evidence/receipt.js';
 import { verifyReceipt } from '../../src/evidence/receiptCheck.js';
 import { openNote, parseVerifierKey, type VerifierKey } from '../../src/evidence/signedNote.js';
 import { nodeEvidenceCrypto, nodeTreeHasher } from '../../src/io/evidence/nodeEvidenceCrypto.js';
@@ -16,6 +20,12 @@ const hashes = (proof: readonly string[]): Hash[] =>
     if (b?.length !== 32) throw new Error(`not a base64 hash: ${h}`);
     return b;
   });
+
+/** The answer is what the OpenAPI document says it is: decoded by the codec it is derived from. */
+const conforms = (codec: t.Mixed, value: unknown) => {
+  const r = codec.decode(value);
+  return E.isRight(r) ? [] : PathReporter.report(r);
+};
 
 /**
  * The evidence of `/v1` through a real listening server, checked as a reviewer would: with the
@@ -69,6 +79,7 @@ describe('the evidence routes, through a real listening server', () => {
       keyId: Buffer.from(verifier.keyId).toString('hex'),
       algorithm: 'Ed25519',
     });
+    expect(conforms(S.EvidenceKey, r.body)).toEqual([]);
     const key = await verifierKey();
     expect(key.name).toBe(r.body.keyName);
     expect(r.body.verifierKey.startsWith(`${r.body.keyName}+${r.body.keyId}+`)).toBe(true);
@@ -112,6 +123,7 @@ describe('the evidence routes, through a real listening server', () => {
       const r = await call('GET', `/v1/evidence/checkpoints?after=${after}&limit=2`, A);
       expect(r.status).toBe(200);
       expect(r.body.checkpoints.length).toBeLessThanOrEqual(2);
+      expect(conforms(S.Checkpoints, r.body)).toEqual([]);
       seen.push(...r.body.checkpoints);
       after = r.body.next;
       pages++;
@@ -146,6 +158,7 @@ describe('the evidence routes, through a real listening server', () => {
     const r = await call('GET', `/v1/evidence/consistency?from=${a.size}&to=${b.size}`, A);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ from: a.size, to: b.size, proof: expect.any(Array) });
+    expect(conforms(S.ConsistencyProof, r.body)).toEqual([]);
     const proof = hashes(r.body.proof);
     expect(checkConsistency(nodeTreeHasher, proof, b.size, b.root, a.size, a.root)).toBe(true);
     // Not a proof that holds whatever the roots: a wrong earlier root fails it.
@@ -164,6 +177,7 @@ describe('the evidence routes, through a real listening server', () => {
 
     const r = await call('GET', `/v1/evidence/inclusion?position=${event.position}`, A);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(conforms(S.InclusionProof, r.body)).toEqual([]);
     const { position, leafIndex, size, entry, leafHash, proof, checkpoint } = r.body;
     expect(position).toBe(event.position);
     const parsed = parseEntry(entry);
@@ -223,6 +237,7 @@ describe('the evidence routes, through a real listening server', () => {
     );
     expect(atUnsigned.status).toBe(200);
     expect(atUnsigned.body).toMatchObject({ size: unsigned, checkpoint: null, leafIndex });
+    expect(conforms(S.InclusionProof, atUnsigned.body)).toEqual([]);
     // Proven against the root of that size, which a consistency proof ties to the kept checkpoint.
     const later = ev().tree.root(unsigned);
     expect(
@@ -260,6 +275,7 @@ describe('the evidence routes, through a real listening server', () => {
       rootThreadId: child,
       rootStatus: 'live',
     });
+    expect(conforms(S.DeletionNotComplete, live.body)).toEqual([]);
 
     // The worker held back: the deletion is requested, not done.
     await s.f.ledger.workerLoop.stop();
@@ -278,6 +294,7 @@ describe('the evidence routes, through a real listening server', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.type).toMatch(/^application\/json/);
     expect(r.body).toMatchObject({ threadId: child, rootThreadId: root });
+    expect(conforms(Receipt, r.body)).toEqual([]);
 
     const summary = verifyReceipt(nodeEvidenceCrypto, await verifierKey(), r.body);
     if (E.isLeft(summary)) throw new Error(summary.left);
