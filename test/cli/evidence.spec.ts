@@ -11,7 +11,7 @@ import { tempDir } from '../support/tempDir.js';
 const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const child = startCli(args, env);
   const { code } = await exited(child);
-  return { code, stdout: child.stdout(), stderr: child.stderr() };
+  return { code, stdout: child.stdoutText(), stderr: child.stderrText() };
 };
 
 let folder: EvidenceFolder;
@@ -46,7 +46,7 @@ const verifyAlone = async (receipt: string, key: string) => {
       dir.path,
     );
     const { code } = await exited(child);
-    return { code, stdout: child.stdout(), stderr: child.stderr() };
+    return { code, stdout: child.stdoutText(), stderr: child.stderrText() };
   } finally {
     await dir.remove();
   }

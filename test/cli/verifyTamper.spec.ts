@@ -10,7 +10,7 @@ import { tempDir } from '../support/tempDir.js';
 const run = async (args: string[]) => {
   const child = startCli(args, { EVENTSTORE_CONNECTION_STRING: '', LEDGER_SIGNING_KEY_FILE: '' });
   const { code } = await exited(child);
-  return { code, stdout: child.stdout(), stderr: child.stderr() };
+  return { code, stdout: child.stdoutText(), stderr: child.stderrText() };
 };
 
 type Row = {

@@ -17,8 +17,9 @@ export const startCli = (args: string[], env: NodeJS.ProcessEnv = {}): CliProces
 /** A CLI process: what it wrote, both streams in order, and each alone. */
 export type CliProcess = ChildProcess & {
   output: () => string;
-  stdout: () => string;
-  stderr: () => string;
+  /** What it wrote to stdout alone (`stdout` is the stream itself). */
+  stdoutText: () => string;
+  stderrText: () => string;
 };
 
 const captured = (child: ChildProcess): CliProcess => {
@@ -35,8 +36,8 @@ const captured = (child: ChildProcess): CliProcess => {
   });
   return Object.assign(child, {
     output: () => out,
-    stdout: () => stdout,
-    stderr: () => stderr,
+    stdoutText: () => stdout,
+    stderrText: () => stderr,
   }) as CliProcess;
 };
 
