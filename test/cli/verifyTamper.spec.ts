@@ -109,7 +109,7 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
       (db) => changed(db.prepare('DELETE FROM events WHERE position = ?').run(p)),
       () =>
         new RegExp(
-          `the event at position ${p} \\(leaf ${p - 1}\\) is gone: removed from the log, which goes on at position ${p + 1}`,
+          `the event signed at position ${p} \\(leaf ${p - 1}\\) was removed from the log`,
         ),
     ],
     [
@@ -124,7 +124,10 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
         for (const at of above) move.run(at);
         insertRow(db, { ...copy, position: p });
       },
-      () => new RegExp(`the event at position ${p} \\(leaf ${p - 1}\\)`),
+      () =>
+        new RegExp(
+          `every event from position ${p} \\(leaf ${p - 1}\\) on is not the one signed: an event was inserted or removed there, and the positions after it renumbered`,
+        ),
     ],
     [
       'two events swapped',
@@ -135,14 +138,17 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
         insertRow(db, { ...b, position: p });
         insertRow(db, { ...a, position: p + 1 });
       },
-      () => new RegExp(`the event at position ${p} \\(leaf ${p - 1}\\) is not the one signed`),
+      () =>
+        new RegExp(
+          `the events at positions ${p} to ${p + 1} \\(leaves ${p - 1} to ${p}\\) are not the ones signed: rewritten or swapped`,
+        ),
     ],
     [
       'the log truncated',
       (db) => changed(db.prepare('DELETE FROM events WHERE position > ?').run(events - 5)),
       () =>
         new RegExp(
-          `the log has ${events - 5} events but the checkpoint signed at size ${events} signed ${events}: events were removed from its end \\(truncated\\), from position ${events - 4} on`,
+          `the log ends after ${events - 5} events: the last 5 that the checkpoint signed at size ${events} covers are gone \\(truncated\\), from position ${events - 4} on`,
         ),
     ],
   ];
@@ -172,7 +178,7 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
     const r = await run(['verify', '--data', copy, '--checkpoint', audited]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `the log has ${cut} events but the checkpoint in ${audited} signed ${events}: events were removed from its end (truncated), from position ${cut + 1} on`,
+      `the log ends after ${cut} events: the last ${events - cut} that the checkpoint in ${audited} covers are gone (truncated), from position ${cut + 1} on`,
     );
   });
 
