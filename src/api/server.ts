@@ -25,6 +25,7 @@ import { OPENAPI_DEFINITION } from './http/openApiDocument.js';
 import { rateLimits } from './http/rateLimits.js';
 import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
+import { reviewerConsole } from './http/routes/console.js';
 import { deletionWaivers } from './http/routes/deletionWaivers.js';
 import { eventStream } from './http/routes/eventStream.js';
 import { evidence } from './http/routes/evidence.js';
@@ -46,6 +47,8 @@ export type ServerOptions = {
   readonly version?: string;
   /** Requests per minute per bearer token (per address without one). */
   readonly rateLimitPerMinute?: number;
+  /** The built reviewer console (default: dist/console of the package). */
+  readonly consoleDir?: string;
 };
 
 /**
@@ -122,6 +125,7 @@ export const buildServer = async (
   await app.register(deletionWaivers, { steps, commands, workerLoop });
   await app.register(eventStream, { steps, store });
   await app.register(evidence, { steps, evidence: ledger.evidence, store, runner });
+  await app.register(reviewerConsole, { dir: opts.consoleDir });
   // At the root: every upgrade request, whatever its path, has its socket closed once answered.
   await app.register(websocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES },
