@@ -1,0 +1,59 @@
+import type { ThreadId } from '../../src/domain/ids.js';
+import type { Fixture } from '../support/ledgerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
+import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
+
+/**
+ * Deletions as a reviewer finds them, made through the ledger itself (its worker loop runs in
+ * the server fixture): a subtree deleted to the end, and a deletion whose step fails for ever.
+ */
+
+/** Waits for `what` to hold (polling), or fails after `ms`. */
+export const until = async <T>(
+  what: () => T | null | undefined | false,
+  ms = 20_000,
+): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = what();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+const statusOf = (f: Fixture, root: ThreadId) =>
+  f.ledger.queries.deletionRequests.record(root)?.request.status;
+
+/** A tree of `size` threads deleted by `actor`, waited for until every thread is deleted. */
+export const deletedTree = async (
+  f: Fixture,
+  size: number,
+  actor = 'alice',
+  reason = 'retention',
+): Promise<{ root: ThreadId; all: ThreadId[] }> => {
+  const tree = await f.tree(size);
+  unwrap(await f.ledger.lifecycle.delete(tree.root, reason, { ...ctx, actor }));
+  await until(() => statusOf(f, tree.root) === 'deleted');
+  return tree;
+};
+
+/**
+ * A thread whose rollout an older version recorded outside today's roots (appended directly to
+ * its stream), deleted by `actor`: its rollout steps fail on every attempt.
+ */
+export const stuckDeletion = async (
+  f: Fixture,
+  actor = 'bob',
+): Promise<{ id: ThreadId; path: string }> => {
+  const id = newId();
+  const path = `/elsewhere/old-version/rollout-2025-01-01T00-00-00-${id}.jsonl`;
+  const thread = startedData({ threadId: id, rolloutPath: path });
+  unwrap(
+    await f.ledger.repo.append(id, [{ type: 'ThreadStarted', data: thread }], ctx, 'no_stream'),
+  );
+  unwrap(await f.ledger.lifecycle.delete(id, 'customer asked', { ...ctx, actor }));
+  await until(() => statusOf(f, id) === 'failing');
+  return { id, path };
+};
