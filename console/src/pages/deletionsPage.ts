@@ -40,6 +40,18 @@ const queryOf = (f: Filters, more: Record<string, string | null> = {}): URLSearc
 
 const pageUrl = (q: URLSearchParams) => href(`/deletions${q.size > 0 ? `?${q}` : ''}`);
 
+/** The filters in words, for the printed report (which has no form). */
+const filtersInWords = (f: Filters, cursor: string | null): string => {
+  const said = [
+    f.status && `status ${f.status}`,
+    f.actor && `requested by ${f.actor}`,
+    f.since && `requested from ${f.since}`,
+    f.until && `requested until ${f.until}`,
+  ].filter(Boolean);
+  const which = said.length === 0 ? 'every deletion' : `deletions with ${said.join(', ')}`;
+  return `Shown: ${which}${cursor ? ', a later page' : ''}; listed ${formatTime(new Date().toISOString())}.`;
+};
+
 const FilterForm = ({ initial }: { initial: Filters }) => {
   const [f, setF] = useState(initial);
   const field = (k: keyof Filters) => ({
@@ -177,6 +189,7 @@ export const DeletionsPage = ({ query }: { query: URLSearchParams }) => {
   const shown = page?.key === key ? page : null;
   return html`<main class="deletions-page">
     <h1>Deletions</h1>
+    <p class="print-only">${filtersInWords(filters, cursor)}</p>
     <${FilterForm} key=${filters.status + filters.actor + filters.since + filters.until} initial=${filters} />
     <${Exports} filters=${filters} />
     ${

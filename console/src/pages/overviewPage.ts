@@ -40,7 +40,7 @@ const shown = <T>(l: Loaded<T>, show: (v: T) => unknown) =>
 
 const Counts = ({ counts }: { counts: DeletionStats['counts'] }) =>
   html`<ul class="counts" aria-label="Deletions by status">
-    <li class="count status-pending"><strong>${counts.pending}</strong> pending</li>
+    <li class="count status-pending"><span aria-hidden="true">… </span><strong>${counts.pending}</strong> pending</li>
     <li class="count status-failing"><span aria-hidden="true">✗ </span><strong>${counts.failing}</strong> failing</li>
     <li class="count status-deleted"><span aria-hidden="true">✓ </span><strong>${counts.deleted}</strong> deleted</li>
   </ul>`;
@@ -140,6 +140,7 @@ export const OverviewPage = () => {
 
   return html`<main class="overview">
     <h1>Overview</h1>
+    <p class="print-only">Deletions and evidence of ${location.host}, as of ${formatTime(updatedAt)}.</p>
     <p class="live" role="status">
       ${live ? html`<span aria-hidden="true">● </span>Live: follows the event stream.` : html`<span aria-hidden="true">○ </span>Not live: connecting to the event stream…`}
       ${updatedAt && ` Updated ${formatTime(updatedAt)}.`}
