@@ -62,6 +62,11 @@ describe('the deletions page of the reviewer console, in a real browser', () => 
     // A time range that holds none of them.
     await c.open('/console/deletions?until=2000-01-01');
     await c.page.getByText('No deletion matches these filters.').waitFor();
+    // A time the API cannot read: its reason said, not a broken page.
+    await c.open('/console/deletions?since=last-tuesday');
+    const refused = c.page.getByRole('alert');
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/since.*ISO 8601/);
 
     // Each row opens its record.
     await c.open('/console/deletions?actor=bob');

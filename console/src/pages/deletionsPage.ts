@@ -43,12 +43,12 @@ const pageUrl = (q: URLSearchParams) => href(`/deletions${q.size > 0 ? `?${q}` :
 /** The filters in words, for the printed report (which has no form). */
 const filtersInWords = (f: Filters, cursor: string | null): string => {
   const said = [
-    f.status && `status ${f.status}`,
+    f.status && `with status ${f.status}`,
     f.actor && `requested by ${f.actor}`,
     f.since && `requested from ${f.since}`,
     f.until && `requested until ${f.until}`,
   ].filter(Boolean);
-  const which = said.length === 0 ? 'every deletion' : `deletions with ${said.join(', ')}`;
+  const which = said.length === 0 ? 'every deletion' : `deletions ${said.join(', ')}`;
   return `Shown: ${which}${cursor ? ', a later page' : ''}; listed ${formatTime(new Date().toISOString())}.`;
 };
 
@@ -149,7 +149,7 @@ const Rows = ({ rows }: { rows: readonly Deletion[] }) =>
           <td><${StatusBadge} status=${d.status} /></td>
           <td>${d.requestedBy}</td>
           <td>${formatTime(d.requestedAt)}</td>
-          <td class="wrap">${d.reason ?? '—'}</td>
+          <td>${d.reason ?? '—'}</td>
           <td>${d.deletedThreadCount} of ${d.threadCount}</td>
           <td>${formatTime(d.completedAt)}</td>
           <td class="wrap">${d.lastError ?? (d.failures > 0 ? `${d.failures} failed attempts, since done` : '—')}</td>
@@ -203,10 +203,13 @@ export const DeletionsPage = ({ query }: { query: URLSearchParams }) => {
                 : `${shown.page.data.length} ${shown.page.data.length === 1 ? 'deletion' : 'deletions'} on this page${cursor ? ' (a later page)' : ''}.`
             }</p>
             ${shown.page.data.length > 0 && html`<${Rows} rows=${shown.page.data} />`}
-            <nav class="pager" aria-label="Pages">
-              ${cursor && html`<a href=${first}>First page</a>`}
-              ${shown.page.nextCursor && html`<a href=${next(shown.page.nextCursor)} rel="next">Next page</a>`}
-            </nav>`
+            ${
+              (cursor || shown.page.nextCursor) &&
+              html`<nav class="pager" aria-label="Pages">
+                ${cursor && html`<a href=${first}>First page</a>`}
+                ${shown.page.nextCursor && html`<a href=${next(shown.page.nextCursor)} rel="next">Next page</a>`}
+              </nav>`
+            }`
     }
   </main>`;
 };
