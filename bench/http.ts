@@ -16,12 +16,19 @@ const TOKEN = 'bench-writer-token-0123456789';
 const run = (opts: autocannon.Options): Promise<autocannon.Result> =>
   new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
 
+/** What the create run measured, for sections that relate their costs to it. */
+export type HttpCreateFigures = {
+  readonly createsPerSecond: number;
+  /** Events in the log per `ThreadStarted` after the create run: what one create appends. */
+  readonly eventsPerCreate: number;
+};
+
 /** `variant`: the same run with more environment (the key service), its label added to each line. */
 export const benchHttp = async (
   out: (line: string) => void,
   quick: boolean,
   variant: { label: string; env: Record<string, string> } = { label: '', env: {} },
-): Promise<void> => {
+): Promise<HttpCreateFigures> => {
   const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-http-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir], {
     cwd: root,
@@ -59,6 +66,7 @@ export const benchHttp = async (
       duration,
     });
     const startedEvents = count('ThreadStarted');
+    const allEvents = (log.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     out(
       `| HTTP \`POST /v1/threads\` (create)${variant.label}, 32 connections, ${duration} s | ${Math.round(created.requests.average).toLocaleString('en')} commands/s, p50 ${ms(created.latency.p50)} ms, p99 ${ms(created.latency.p99)} ms; ${created['2xx'].toLocaleString('en')} accepted, ${created.non2xx} refused, ${created.errors} errors; ${startedEvents.toLocaleString('en')} \`ThreadStarted\` in the log (the accepted ones, and those in flight when the run ended) |`,
     );
@@ -86,6 +94,10 @@ export const benchHttp = async (
       `| HTTP \`DELETE /v1/threads/:id\` (tombstone, 202; the purge follows in the background)${variant.label}, 32 connections | ${Math.round(deleted.requests.average).toLocaleString('en')} commands/s, p50 ${ms(deleted.latency.p50)} ms, p99 ${ms(deleted.latency.p99)} ms; ${deleted['2xx'].toLocaleString('en')} accepted, ${deleted.non2xx} refused, ${deleted.errors} errors; ${tombstones.toLocaleString('en')} \`ThreadDeleteRequested\` in the log |`,
     );
     log.close();
+    return {
+      createsPerSecond: created.requests.average,
+      eventsPerCreate: allEvents / startedEvents,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
