@@ -228,12 +228,14 @@ export const verifyReceipt = (
       .children) {
       const events = byThread.get(child) ?? [];
       const started = first(events, 'ThreadStarted');
-      if (!first(events, 'ThreadDeleteRequested') && started) {
-        if (started.event.data.parentThreadId === id)
-          return fail(`child ${child} of ${id} was started under it but has no tombstone`);
-        notChildren.add(child); // an edge to a thread started under another parent
+      // An edge to a thread started under another parent is not a child of this one, whatever
+      // became of it since (deleted later with its own parent, say): as the ledger judges it.
+      if (started && started.event.data.parentThreadId !== id) {
+        notChildren.add(child);
         continue;
       }
+      if (started && !first(events, 'ThreadDeleteRequested'))
+        return fail(`child ${child} of ${id} was started under it but has no tombstone`);
       const childDeleted = first(events, 'ThreadDeleted');
       if (!childDeleted)
         return fail(

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
+import type { SigningPolicy } from '../../src/app/evidence/checkpointSigner.js';
 import type { Ledger } from '../../src/app/ledger.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import type { CommandContext } from '../../src/domain/metadata.js';
@@ -41,6 +42,8 @@ export type FixtureOptions = {
   backend?: Backend;
   /** The content keys live in a key service (a `key-service` process) rather than in the data folder. */
   keyService?: boolean;
+  /** How often checkpoints are signed (the ledger's default: every 1,000 events or second). */
+  signing?: SigningPolicy;
 };
 
 export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture> => {
@@ -63,6 +66,7 @@ export const ledgerFixture = async (opts: FixtureOptions = {}): Promise<Fixture>
       pollMs: 5,
       eventStoreConnectionString: connection,
       keyService: keyService?.client,
+      signing: opts.signing,
     });
   const rolloutOf = (id: ThreadId) => join(rolloutRoot, `rollout-${id}.jsonl`);
   const writeRollout = (id: ThreadId) => {

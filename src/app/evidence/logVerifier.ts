@@ -1,0 +1,206 @@
+import { equalBytes } from '../../evidence/bytes.js';
+import { parseCheckpoint } from '../../evidence/checkpoint.js';
+import { entryText } from '../../evidence/entry.js';
+import { CompactTree, type Hash } from '../../evidence/merkle.js';
+import { openNote, type VerifierKey } from '../../evidence/signedNote.js';
+import { nodeEvidenceCrypto, nodeTreeHasher } from '../../io/evidence/nodeEvidenceCrypto.js';
+import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
+import type { EventStore } from '../../store/eventStore.js';
+
+/** A signed checkpoint to hold the log to: where it comes from, and its note. */
+export type CheckpointToVerify = { readonly label: string; readonly note: string };
+
+export type LogVerification =
+  | {
+      readonly ok: true;
+      readonly events: number;
+      readonly checkpoints: number;
+      /** The largest tree a signature covers. */
+      readonly coveredSize: number;
+      /** Events after the last signed checkpoint: in the log, not yet under any signature. */
+      readonly uncovered: number;
+      readonly firstUncoveredPosition: bigint | null;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** The first position that contradicts a signed checkpoint, when it can be named. */
+      readonly position: bigint | null;
+    };
+
+export type VerifyLogOptions = {
+  readonly store: Pick<EventStore, 'readStored'>;
+  readonly key: VerifierKey;
+  /** Every checkpoint to check, in any order: the kept ones, and any an auditor kept. */
+  readonly checkpoints: Iterable<CheckpointToVerify>;
+  /** The evidence tree as folded when the events were new (read.db): names the exact event. */
+  readonly tree?: EvidenceTreeReader;
+  readonly onProgress?: (events: number, position: bigint) => void;
+};
+
+type Target = { readonly size: number; readonly root: Hash; readonly label: string };
+
+const PAGE = 5000;
+const PROGRESS_EVERY = 100_000;
+
+const refused = (reason: string, position: bigint | null = null): LogVerification => ({
+  ok: false,
+  reason,
+  position,
+});
+
+/** Reads and checks every checkpoint's signature; the targets by size, or the first bad one. */
+const targetsOf = (
+  key: VerifierKey,
+  checkpoints: Iterable<CheckpointToVerify>,
+): Target[] | LogVerification => {
+  const bySize = new Map<number, Target>();
+  for (const c of checkpoints) {
+    const opened = openNote(nodeEvidenceCrypto, c.note, key);
+    if (typeof opened === 'string') return refused(`${c.label}: ${opened}`);
+    const cp = parseCheckpoint(opened.text);
+    if (typeof cp === 'string') return refused(`${c.label}: ${cp}`);
+    if (cp.origin !== key.name)
+      return refused(`${c.label}: a checkpoint of log ${cp.origin}, not of ${key.name}`);
+    const same = bySize.get(cp.size);
+    if (same && !equalBytes(same.root, cp.root))
+      return refused(`${c.label} and ${same.label} sign two different trees of ${cp.size} events`);
+    if (cp.size > 0) bySize.set(cp.size, { size: cp.size, root: cp.root, label: c.label });
+  }
+  return [...bySize.values()].sort((a, b) => a.size - b.size);
+};
+
+/** The tree as folded when the events were new (read.db), if it still matches this signature. */
+const trustedTree = (target: Target, tree: EvidenceTreeReader | undefined) =>
+  tree !== undefined &&
+  tree.size() >= target.size &&
+  equalBytes(tree.root(target.size), target.root)
+    ? tree
+    : null;
+
+/**
+ * Names the first event of the window (leaves from `from`) that the trusted tree holds otherwise:
+ * rewritten (same position), removed (the signed position is missing) or inserted; null when the
+ * window agrees with it leaf for leaf.
+ */
+const firstDifference = (
+  target: Target,
+  tree: EvidenceTreeReader,
+  from: number,
+  leaves: readonly Hash[],
+  positions: readonly bigint[],
+): LogVerification | null => {
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = from + i;
+    const signed = tree.leafHash(leaf);
+    if (signed && equalBytes(signed, leaves[i]!)) continue;
+    const was = tree.positionOf(leaf);
+    const now = positions[i]!;
+    const what =
+      was === null || was === now
+        ? `the event at position ${now} (leaf ${leaf}) is not the one signed: it was rewritten`
+        : was < now
+          ? `the event at position ${was} (leaf ${leaf}) is gone: removed from the log, which goes on at position ${now}`
+          : `the event at position ${now} (leaf ${leaf}) was not in the signed log: inserted before position ${was}`;
+    return refused(`${what} (contradicts ${target.label})`, was !== null && was < now ? was : now);
+  }
+  return null;
+};
+
+/** The log fails a checkpoint: the first event that differs, or the span it hides in. */
+const locate = (
+  target: Target,
+  from: number,
+  leaves: readonly Hash[],
+  positions: readonly bigint[],
+  tree: EvidenceTreeReader | undefined,
+): LogVerification => {
+  const trusted = trustedTree(target, tree);
+  const found = trusted && firstDifference(target, trusted, from, leaves, positions);
+  if (found) return found;
+  const span =
+    positions.length > 0
+      ? ` (leaves ${from}..${target.size - 1}, positions ${positions[0]}..${positions[positions.length - 1]})`
+      : '';
+  return refused(
+    `the log contradicts ${target.label}: an event among its last ${leaves.length}${span} was rewritten, removed, inserted or swapped` +
+      (tree
+        ? '; the evidence tree in read.db no longer matches the signature either, so the event cannot be named exactly'
+        : ''),
+    positions[0] ?? null,
+  );
+};
+
+/** The log ends before a signed size: an event gone in the window, or its end cut off. */
+const shortLog = (
+  target: Target,
+  size: number,
+  from: number,
+  leaves: readonly Hash[],
+  positions: readonly bigint[],
+  tree: EvidenceTreeReader | undefined,
+): LogVerification => {
+  const trusted = trustedTree(target, tree);
+  const found = trusted && firstDifference(target, trusted, from, leaves, positions);
+  if (found) return found;
+  const lost = trusted?.positionOf(size) ?? null;
+  return refused(
+    `the log has ${size} events but ${target.label} signed ${target.size}: events were removed from its end (truncated)` +
+      (lost !== null ? `, from position ${lost} on` : ''),
+    lost,
+  );
+};
+
+/**
+ * Recomputes the evidence tree from the log, as stored, and holds it to every signed checkpoint:
+ * each signature must verify, and the log's first `size` events must hash to each checkpoint's
+ * root (so every checkpoint is a prefix of the same log: consistent with each other). Streams the
+ * log in pages; memory holds the leaves since the last checkpoint passed, nothing more.
+ */
+export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification> => {
+  const targets = targetsOf(opts.key, opts.checkpoints);
+  if (!Array.isArray(targets)) return targets;
+  const compact = new CompactTree(nodeTreeHasher);
+  let next = 0;
+  let windowFrom = 0;
+  let leaves: Hash[] = [];
+  let positions: bigint[] = [];
+  let firstUncovered: bigint | null = null;
+  const covered = targets.length > 0 ? targets[targets.length - 1]!.size : 0;
+  let after: bigint | null = null;
+  for (;;) {
+    const page = await opts.store.readStored({ after, maxCount: PAGE });
+    for (const r of page) {
+      const leaf = nodeTreeHasher.leaf(Buffer.from(entryText(r)));
+      compact.append(leaf);
+      if (compact.size > covered) {
+        firstUncovered ??= r.position;
+        continue;
+      }
+      leaves.push(leaf);
+      positions.push(r.position);
+      const target = targets[next];
+      if (target && compact.size === target.size) {
+        if (!equalBytes(compact.root()!, target.root))
+          return locate(target, windowFrom, leaves, positions, opts.tree);
+        next++;
+        windowFrom = compact.size;
+        leaves = [];
+        positions = [];
+      }
+      if (compact.size % PROGRESS_EVERY === 0) opts.onProgress?.(compact.size, r.position);
+    }
+    if (page.length > 0) after = page[page.length - 1]!.position;
+    if (page.length < PAGE) break;
+  }
+  const short = targets[next];
+  if (short) return shortLog(short, compact.size, windowFrom, leaves, positions, opts.tree);
+  return {
+    ok: true,
+    events: compact.size,
+    checkpoints: targets.length,
+    coveredSize: covered,
+    uncovered: compact.size - covered,
+    firstUncoveredPosition: firstUncovered,
+  };
+};
