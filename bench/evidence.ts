@@ -124,8 +124,13 @@ const treeCost = async (out: Out, l: Opened, http: HttpCreateFigures) => {
     ['transactions of 10', live.usPerEvent],
   ] as const) {
     const perCreate = (fold + signPerEvent) * http.eventsPerCreate;
+    const cpu = http.cpuMicrosPerCreate;
+    const ofCpu =
+      cpu === null
+        ? ''
+        : `, ${((100 * perCreate) / cpu).toFixed(1)}% of the server's CPU a create (${fmt(cpu)} µs)`;
     out(
-      `| tree + signing per HTTP create (${label}; ${http.eventsPerCreate.toFixed(2)} events a create, ${fmt(http.createsPerSecond)} creates/s = ${fmt(createUs)} µs a create) | ${us(perCreate)} µs = ${((100 * perCreate) / createUs).toFixed(1)}% of an HTTP create (target at most 5%) |`,
+      `| tree + signing per HTTP create (${label}; ${http.eventsPerCreate.toFixed(2)} events a create, ${fmt(http.createsPerSecond)} creates/s = ${fmt(createUs)} µs a create) | ${us(perCreate)} µs = ${((100 * perCreate) / createUs).toFixed(1)}% of an HTTP create${ofCpu} (target at most 5%) |`,
     );
   }
 };
