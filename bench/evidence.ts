@@ -23,8 +23,9 @@ import { openReadModels } from '../src/projections/readModels.js';
 import type { StoredEvent } from '../src/store/eventCodec.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { ctx, growLog, started } from './fixtures.js';
-import type { HttpCreateFigures } from './http.js';
+import { benchHttp, type HttpCreateFigures } from './http.js';
 import { ms, quantiles } from './machine.js';
+import { mainProfile, sharesInWindow } from './serverProfile.js';
 
 type Out = (line: string) => void;
 type Opened = Ledger & { dir: string; rollouts: string };
@@ -133,6 +134,32 @@ const treeCost = async (out: Out, l: Opened, http: HttpCreateFigures) => {
       `| tree + signing per HTTP create (${label}; ${http.eventsPerCreate.toFixed(2)} events a create, ${fmt(http.createsPerSecond)} creates/s = ${fmt(createUs)} µs a create) | ${us(perCreate)} µs = ${((100 * perCreate) / createUs).toFixed(1)}% of an HTTP create${ofCpu} (target at most 5%) |`,
     );
   }
+};
+
+/**
+ * (1c) The tree in the running server: the create run again with the server profiled, and the
+ * share of its main thread's busy time under the tree's fold and the checkpoint signer. The
+ * fold in a live server (small batches, a read.db shared with every read model and its WAL)
+ * costs more per event than on its own above.
+ */
+const treeInServer = async (out: Out, quick: boolean, root: string) => {
+  const dir = join(root, 'serve-profile');
+  mkdirSync(dir, { recursive: true });
+  await benchHttp(out, quick, { label: ' with the server profiled', env: {} }, dir);
+  const { busyMs, share } = sharesInWindow(
+    mainProfile(dir),
+    /^start .*app\/threadLifecycle\.ts$/,
+    /^delete .*app\/threadLifecycle\.ts$/,
+    {
+      tree: /projections\/evidenceTree\.ts$/,
+      signing: /app\/evidence\/checkpointSigner\.ts$/,
+      both: /(projections\/evidenceTree|app\/evidence\/checkpointSigner)\.ts$/,
+    },
+  );
+  const pct = (x: number | undefined) => `${(100 * (x ?? 0)).toFixed(1)}%`;
+  out(
+    `| the tree in the running server: share of its main thread's busy time in the create run (${fmt(busyMs)} ms busy), from its CPU profile | fold ${pct(share['tree'])}, signing ${pct(share['signing'])}: together ${pct(share['both'])} (target at most 5%) |`,
+  );
 };
 
 /** (2) A deleted 200-thread subtree's receipt: built, then verified offline. */
@@ -250,6 +277,7 @@ export const benchEvidence = async (
     await growLog(l, [], 0, quick ? 20_000 : 100_000, false);
     await l.runner.catchUp();
     await treeCost(out, l, http);
+    await treeInServer(out, quick, root);
     await receipt(out, l);
   } finally {
     await l.close();

@@ -48,9 +48,13 @@ export const benchHttp = async (
   out: (line: string) => void,
   quick: boolean,
   variant: { label: string; env: Record<string, string> } = { label: '', env: {} },
+  /** Where the server writes its CPU profile (at its clean exit); else BENCH_PROFILE, if set. */
+  profileDir: string | undefined = process.env['BENCH_PROFILE'],
 ): Promise<HttpCreateFigures> => {
   const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-http-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir], {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const serve = [...profile, '--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir];
+  const child = spawn(process.execPath, serve, {
     cwd: root,
     env: {
       ...process.env,
