@@ -4,6 +4,7 @@ import { COMMANDS } from './cli/commands.js';
 import { OPTIONS } from './cli/options.js';
 import { CommandRefused, version } from './cli/processLifetime.js';
 import { commandHelp, usage } from './cli/usage.js';
+import { SigningKeyError } from './io/evidence/signingKey.js';
 import { KeyStoreUnavailableError } from './io/keys/keyStore.js';
 import { loadConfig } from './main/config.js';
 import { StoreConfigurationError, StoreUnavailableError } from './store/eventStore.js';
@@ -70,7 +71,7 @@ main(process.argv.slice(2), process.env).then(
     const text =
       err instanceof StoreUnavailableError
         ? `the event store cannot be reached: ${err.message}`
-        : err instanceof KeyStoreUnavailableError
+        : err instanceof KeyStoreUnavailableError || err instanceof SigningKeyError
           ? err.message
           : err instanceof Error
             ? (err.stack ?? err.message)

@@ -27,6 +27,7 @@ import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
 import { deletionWaivers } from './http/routes/deletionWaivers.js';
 import { eventStream } from './http/routes/eventStream.js';
+import { evidence } from './http/routes/evidence.js';
 import { operations } from './http/routes/operations.js';
 import { rpcSocket } from './http/routes/rpcSocket.js';
 import { threadCommands } from './http/routes/threadCommands.js';
@@ -120,6 +121,7 @@ export const buildServer = async (
   await app.register(audit, { steps, store, queries, runner });
   await app.register(deletionWaivers, { steps, commands, workerLoop });
   await app.register(eventStream, { steps, store });
+  await app.register(evidence, { steps, evidence: ledger.evidence, store, runner });
   // At the root: every upgrade request, whatever its path, has its socket closed once answered.
   await app.register(websocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES },

@@ -20,9 +20,17 @@ export const openConfiguredLedger = (s: LedgerSettings): Ledger => {
     eventStoreConnectionString: s.eventStoreConnectionString,
     keyService: s.keyService,
     workerBatchSize: s.workerBatchSize,
+    signingKeyFile: s.signingKeyFile,
   };
-  if (s.codexHome) return openCodexLedger(s.codexHome, s.dataDir, common);
-  const ledger = openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  const ledger = s.codexHome
+    ? openCodexLedger(s.codexHome, s.dataDir, common)
+    : openLedger({ dataDir: s.dataDir, rolloutRoots: s.rolloutRoots, ...common });
+  const { evidence } = ledger;
+  if (evidence.keyCreated)
+    say(
+      `thread-ledger: made a checkpoint signing key in ${evidence.keyFile} (mode 0600); verifier key: ${evidence.key.verifierText}`,
+    );
+  if (s.codexHome) return ledger;
   // Once the ledger could be opened, a rollout root that does not exist yet is made (the
   // configuration has checked that nothing stands in its way), and said: a mistyped one shows.
   for (const root of s.rolloutRoots) {

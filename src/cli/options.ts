@@ -8,6 +8,8 @@ export const OPTIONS = {
   'until-idle': { type: 'boolean' },
   'codex-home': { type: 'string' },
   reason: { type: 'string' },
+  key: { type: 'string' },
+  checkpoint: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -66,6 +68,23 @@ export const OPTION_HELP: readonly OptionHelp[] = [
     flags: ['reason'],
     label: '--reason TEXT',
     lines: ['waive: why the step is waived (required; recorded with who decided)'],
+  },
+  {
+    flags: ['key'],
+    label: '--key KEYFILE',
+    lines: [
+      'verify-receipt, verify: the verifier key to hold the signatures to, a file',
+      'holding its one line (<name>+<key id hex>+<base64>, as evidence-key prints it);',
+      "verify without it uses the data folder's own signing key",
+    ],
+  },
+  {
+    flags: ['checkpoint'],
+    label: '--checkpoint FILE',
+    lines: [
+      'verify: a signed checkpoint an auditor kept (GET /v1/evidence/checkpoint):',
+      'the log must still hold the tree it signed',
+    ],
   },
   {
     flags: ['until-idle'],

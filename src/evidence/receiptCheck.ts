@@ -46,7 +46,13 @@ export type ThreadSummary = {
 /** What a valid, complete receipt proves. Times are epoch milliseconds as recorded. */
 export type ReceiptSummary = {
   readonly threadId: string;
+  /** The thread whose subtree the receipt proves deleted: where the walk starts. */
   readonly rootThreadId: string;
+  /**
+   * The deletion this subtree was tombstoned by, when its root is not that deletion's root (a
+   * subagent found after its ancestor's deletion, tombstoned as part of it): null otherwise.
+   */
+  readonly partOf: string | null;
   readonly requestedBy: string;
   readonly requestId: string;
   readonly reason: string | null;
@@ -210,8 +216,7 @@ export const verifyReceipt = (
   }
   const root = receipt.rootThreadId;
   const rootTombstone = first(byThread.get(root) ?? [], 'ThreadDeleteRequested');
-  if (!rootTombstone || rootTombstone.event.data.rootThreadId !== root)
-    return fail(`the receipt has no tombstone of its root thread ${root}`);
+  if (!rootTombstone) return fail(`the receipt has no tombstone of its root thread ${root}`);
 
   const threads: ThreadSummary[] = [];
   const visited = new Set<string>();
@@ -256,6 +261,8 @@ export const verifyReceipt = (
   return E.right({
     threadId: receipt.threadId,
     rootThreadId: root,
+    partOf:
+      rootTombstone.event.data.rootThreadId === root ? null : rootTombstone.event.data.rootThreadId,
     requestedBy: rootTombstone.metadata.actor,
     requestId: rootTombstone.metadata.requestId,
     reason: rootTombstone.event.data.reason,

@@ -19,7 +19,10 @@ import {
   Port,
   pemFile,
   positiveInteger,
+  SigningKeyFile,
   Tokens,
+  textFile,
+  verifierKeyFile,
 } from './settingCodecs.js';
 
 /**
@@ -43,6 +46,8 @@ export type Flags = {
   readonly 'until-idle'?: boolean | undefined;
   readonly 'codex-home'?: string | undefined;
   readonly reason?: string | undefined;
+  readonly key?: string | undefined;
+  readonly checkpoint?: string | undefined;
   /** The command's arguments after its name (waive: THREAD_ID STEP). */
   readonly args?: readonly string[] | undefined;
 };
@@ -105,6 +110,8 @@ export const LedgerSettings = t.type({
   eventStoreConnectionString: optional(EventStoreConnection),
   keyService: optional(KeyServiceClientSettings),
   workerBatchSize: optional(positiveInteger('--batch-size')),
+  /** LEDGER_SIGNING_KEY_FILE: the checkpoint signing key; by default DATA/evidence-signing.key. */
+  signingKeyFile: optional(SigningKeyFile),
 });
 export type LedgerSettings = t.TypeOf<typeof LedgerSettings>;
 
@@ -136,19 +143,32 @@ const required = <A>(name: string, codec: t.Type<A, unknown>): t.Type<A, unknown
 
 const isString = (u: unknown): u is string => typeof u === 'string';
 
+/** THREAD_ID: a thread id (a UUID), in any case. */
+const ThreadIdArg = required(
+  'THREAD_ID',
+  fromText('THREAD_ID', ThreadId.is, (text) =>
+    ThreadId.is(text.toLowerCase())
+      ? E.right(text.toLowerCase() as ThreadId)
+      : E.left(`THREAD_ID must be a thread id (a UUID), got ${JSON.stringify(text.slice(0, 80))}`),
+  ),
+);
+
+/** No argument beyond those named: `command` takes `what`. */
+const noMore = (command: string, what: string) =>
+  new t.Type<readonly string[], unknown>(
+    'arguments',
+    (u): u is readonly string[] => Array.isArray(u),
+    (u, c) =>
+      Array.isArray(u) && u.length === 0
+        ? t.success([])
+        : t.failure(u, c, `${command} takes ${what}; unexpected: ${(u as string[]).join(' ')}`),
+    (a) => a,
+  );
+
 /** waive: which step of which thread's deletion, why, and who decides (the operator's login). */
 export const WaiverSettings = checked(
   t.type({
-    threadId: required(
-      'THREAD_ID',
-      fromText('THREAD_ID', ThreadId.is, (text) =>
-        ThreadId.is(text.toLowerCase())
-          ? E.right(text.toLowerCase() as ThreadId)
-          : E.left(
-              `THREAD_ID must be a thread id (a UUID), got ${JSON.stringify(text.slice(0, 80))}`,
-            ),
-      ),
-    ),
+    threadId: ThreadIdArg,
     step: required(
       'STEP',
       fromText('STEP', isString, (text) =>
@@ -185,6 +205,33 @@ export const KeyServiceConfig = t.type({
   keyService: KeyServiceServerSettings,
   logger: LogSwitch,
 });
+/** receipt: a deleted thread's receipt, from its ledger. */
+export const ReceiptConfig = t.type({
+  ledger: LedgerSettings,
+  threadId: ThreadIdArg,
+  extra: noMore('receipt', 'THREAD_ID only'),
+});
+/** evidence-key: the verifier key of the data folder's signing key (or LEDGER_SIGNING_KEY_FILE's). */
+export const EvidenceKeyConfig = t.type({
+  dataDir: DataDir,
+  signingKeyFile: optional(SigningKeyFile),
+  extra: noMore('evidence-key', 'no arguments'),
+});
+/** verify-receipt: offline, the receipt and a verifier key, nothing of any ledger. */
+export const VerifyReceiptConfig = t.type({
+  receipt: required('FILE', textFile('FILE')),
+  key: required('--key', verifierKeyFile('--key')),
+  extra: noMore('verify-receipt', 'FILE only'),
+});
+/** verify: the log, its kept checkpoints, an auditor's checkpoint, and the key to hold them to. */
+export const VerifyConfig = t.type({
+  dataDir: DataDir,
+  eventStoreConnectionString: optional(EventStoreConnection),
+  signingKeyFile: optional(SigningKeyFile),
+  key: optional(verifierKeyFile('--key')),
+  checkpoint: optional(textFile('--checkpoint')),
+  extra: noMore('verify', 'no arguments'),
+});
 /** app-server and import: always over a Codex home. */
 export const CodexConfig = t.type({
   ledger: t.type({ ...LedgerSettings.props, codexHome: CodexHomeC }),
@@ -198,6 +245,10 @@ const CONFIGS = {
   'key-service': KeyServiceConfig,
   'app-server': CodexConfig,
   import: CodexConfig,
+  receipt: ReceiptConfig,
+  'evidence-key': EvidenceKeyConfig,
+  'verify-receipt': VerifyReceiptConfig,
+  verify: VerifyConfig,
 } as const;
 
 export type CommandName = keyof typeof CONFIGS;
@@ -238,13 +289,17 @@ const given = (command: CommandName, flags: Flags, env: Env) => {
     key: read('KEY_SERVICE_TLS_KEY'),
   };
   const keyServiceUrl = read('KEY_SERVICE_URL');
+  const signingKeyFile = read('LEDGER_SIGNING_KEY_FILE');
+  const eventStoreConnectionString = read('EVENTSTORE_CONNECTION_STRING');
+  const args = flags.args ?? [];
   return {
     dataDir,
     ledger: {
       dataDir,
       rolloutRoots,
       codexHome,
-      eventStoreConnectionString: read('EVENTSTORE_CONNECTION_STRING'),
+      eventStoreConnectionString,
+      signingKeyFile,
       keyService:
         keyServiceUrl === undefined
           ? undefined
@@ -264,6 +319,14 @@ const given = (command: CommandName, flags: Flags, env: Env) => {
     logger: read('LEDGER_LOG'),
     keyService: { token: read('KEY_SERVICE_TOKEN') ?? '', tls },
     untilIdle: flags['until-idle'] ?? false,
+    // receipt THREAD_ID, verify-receipt FILE, evidence-key, verify
+    threadId: args[0],
+    receipt: args[0],
+    key: text(flags.key),
+    checkpoint: text(flags.checkpoint),
+    signingKeyFile,
+    eventStoreConnectionString,
+    extra: command === 'receipt' || command === 'verify-receipt' ? args.slice(1) : args,
     waiver: {
       threadId: flags.args?.[0],
       step: flags.args?.[1],

@@ -4,6 +4,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { parseTokens, type TokenConfig, TokensConfig } from '../api/http/auth.js';
 import { CodexHome } from '../codex/codexHome.js';
+import { parseVerifierKey, type VerifierKey } from '../evidence/signedNote.js';
+import { nodeEvidenceCrypto } from '../io/evidence/nodeEvidenceCrypto.js';
+import { readSigningKey } from '../io/evidence/signingKey.js';
 import { MIN_KEY_SERVICE_TOKEN } from '../io/keys/keyServiceWire.js';
 import { connectionStringProblem } from '../store/esdb/esdbEventStore.js';
 
@@ -175,3 +178,55 @@ export const CodexHomeC = new t.Type<CodexHome, unknown>(
   (u, c) => (u instanceof CodexHome ? t.success(u) : t.failure(u, c)),
   (a) => a,
 );
+
+/**
+ * LEDGER_SIGNING_KEY_FILE: the checkpoint signing key, read and checked at start (a file that
+ * cannot be read or is not a signing key is refused before anything is opened); its absolute path.
+ */
+export const SigningKeyFile = fromText('LEDGER_SIGNING_KEY_FILE', isString, (text) => {
+  const file = resolve(text);
+  try {
+    readSigningKey(file);
+    return E.right(file);
+  } catch (err) {
+    return E.left(`LEDGER_SIGNING_KEY_FILE: ${(err as Error).message}`);
+  }
+});
+
+/** A file read whole as UTF-8 text: the setting `name` names it; refused when it cannot be read. */
+export const textFile = (name: string) =>
+  fromText(
+    name,
+    (u): u is { file: string; text: string } =>
+      typeof u === 'object' && u !== null && 'file' in u && 'text' in u,
+    (file) => {
+      try {
+        return E.right({ file, text: readFileSync(file, 'utf8') });
+      } catch (err) {
+        return E.left(
+          `${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
+      }
+    },
+  );
+
+/** A signed-note verifier key (`<name>+<key id hex>+<base64>`) in the file the setting names. */
+export const verifierKeyFile = (name: string) =>
+  fromText(
+    name,
+    (u): u is VerifierKey => typeof u === 'object' && u !== null && 'publicKey' in u,
+    (file) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        return E.left(
+          `${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
+      }
+      const key = parseVerifierKey(nodeEvidenceCrypto, text.length > 4096 ? '' : text);
+      return typeof key === 'string'
+        ? E.left(`${name}: ${file} is not a verifier key: ${key}`)
+        : E.right(key);
+    },
+  );

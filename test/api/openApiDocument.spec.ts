@@ -90,6 +90,12 @@ describe('The OpenAPI document: a service can use the API from it alone (real li
         '/v1/deletions',
         '/v1/deletions/{id}',
         '/v1/events',
+        '/v1/evidence/key',
+        '/v1/evidence/checkpoint',
+        '/v1/evidence/checkpoints',
+        '/v1/evidence/consistency',
+        '/v1/evidence/inclusion',
+        '/v1/deletions/{id}/receipt',
         '/rpc',
       ]),
     );
@@ -232,6 +238,12 @@ describe('The OpenAPI document: a service can use the API from it alone (real li
       ['/v1/deletions', 'get', '200'],
       ['/v1/deletions/{id}', 'get', '200'],
       ['/v1/deletions/{id}/steps/{step}/waive', 'post', '200'],
+      ['/v1/evidence/key', 'get', '200'],
+      ['/v1/evidence/checkpoints', 'get', '200'],
+      ['/v1/evidence/consistency', 'get', '200'],
+      ['/v1/evidence/inclusion', 'get', '200'],
+      ['/v1/deletions/{id}/receipt', 'get', '200'],
+      ['/v1/deletions/{id}/receipt', 'get', '409'],
     ] as const;
     for (const [path, method, status] of mine) {
       const content = doc.paths[path]![method]!.responses[status]!.content!;
@@ -240,6 +252,29 @@ describe('The OpenAPI document: a service can use the API from it alone (real li
       for (const [type, media] of Object.entries(content))
         walk(media.schema, `${method} ${path} ${status} ${type}`);
     }
+  });
+
+  it('documents the evidence: the checkpoint as the signed note in text/plain, the receipt with its format, the refusal of an incomplete deletion with the root and its status', () => {
+    const checkpoint = doc.paths['/v1/evidence/checkpoint']!.get!;
+    expect(Object.keys(checkpoint.responses['200']!.content!)).toEqual([
+      'text/plain; charset=utf-8',
+    ]);
+    expect(checkpoint.responses['404']!.description).toMatch(/no-checkpoint/);
+    const receipt = doc.paths['/v1/deletions/{id}/receipt']!.get!;
+    const shape = receipt.responses['200']!.content!['application/json']!.schema!;
+    // A single-valued enum: how the document renders a literal.
+    expect(shape.properties.format).toEqual({ enum: ['thread-ledger/deletion-receipt/v1'] });
+    expect(shape.properties.entries.items.required).toEqual(['leafIndex', 'entry', 'proof']);
+    const refused = receipt.responses['409']!.content![PROBLEM_JSON]!.schema!;
+    expect(refused.properties.rootStatus).toEqual({ type: 'string', enum: ['live', 'deleting'] });
+    const inclusion = doc.paths['/v1/evidence/inclusion']!.get!;
+    expect(inclusion.parameters?.map((p) => p.name)).toEqual(['position', 'size']);
+    for (const [path, op] of [
+      ['/v1/evidence/key', 'get'],
+      ['/v1/evidence/inclusion', 'get'],
+      ['/v1/deletions/{id}/receipt', 'get'],
+    ] as const)
+      expect(doc.paths[path]![op]!.tags).toEqual(['evidence']);
   });
 
   it('documents the exports of GET /v1/deletions beside its JSON page: text/csv with its columns, application/x-ndjson one list row a line', async () => {

@@ -45,6 +45,11 @@ describe('roles, through a real listening server', () => {
     return id;
   };
   const spec = { cwd: '/w', modelProvider: 'openai' };
+  const completed = async () => {
+    const id = await fresh();
+    expect((await call('DELETE', `/v1/threads/${id}?wait=5000`, ADM)).status).toBe(200);
+    return id;
+  };
 
   const MATRIX: readonly Row[] = [
     {
@@ -105,6 +110,45 @@ describe('roles, through a real listening server', () => {
     { route: 'GET /v1/deletions', passes: auditors, request: async () => ['GET', '/v1/deletions'] },
     { route: 'GET /v1/events', passes: auditors, request: async () => ['GET', '/v1/events'] },
     { route: 'GET /metrics', passes: auditors, request: async () => ['GET', '/metrics'] },
+    {
+      route: 'GET /v1/evidence/key',
+      passes: auditors,
+      request: async () => ['GET', '/v1/evidence/key'],
+    },
+    {
+      route: 'GET /v1/evidence/checkpoint',
+      passes: auditors,
+      request: async () => {
+        await fresh();
+        return ['GET', '/v1/evidence/checkpoint'];
+      },
+    },
+    {
+      route: 'GET /v1/evidence/checkpoints',
+      passes: auditors,
+      request: async () => ['GET', '/v1/evidence/checkpoints'],
+    },
+    {
+      route: 'GET /v1/evidence/consistency',
+      passes: auditors,
+      request: async () => {
+        await fresh();
+        return ['GET', '/v1/evidence/consistency?from=1&to=1'];
+      },
+    },
+    {
+      route: 'GET /v1/evidence/inclusion',
+      passes: auditors,
+      request: async () => {
+        const { position } = await started(ADM);
+        return ['GET', `/v1/evidence/inclusion?position=${position}`];
+      },
+    },
+    {
+      route: 'GET /v1/deletions/{id}/receipt',
+      passes: auditors,
+      request: async () => ['GET', `/v1/deletions/${await completed()}/receipt`],
+    },
     {
       route: 'POST /v1/admin/rebuild',
       passes: admins,

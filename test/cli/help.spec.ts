@@ -24,9 +24,20 @@ describe('thread-ledger --version and --help', () => {
   it("--help lists every command, with what it does, and says how to get one command's flags", async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['serve', 'worker', 'rebuild', 'key-service', 'app-server', 'import'])
+    for (const name of [
+      'serve',
+      'worker',
+      'rebuild',
+      'key-service',
+      'app-server',
+      'import',
+      'evidence-key',
+      'verify',
+    ])
       expect(r.output).toMatch(new RegExp(`^  thread-ledger ${name} +\\[`, 'm'));
-    expect(r.output).toContain("thread-ledger <command>   --help    that command's flags");
+    expect(r.output).toMatch(/^ {2}thread-ledger receipt +THREAD_ID \[--data DIR\]$/m);
+    expect(r.output).toMatch(/^ {2}thread-ledger verify-receipt FILE --key KEYFILE$/m);
+    expect(r.output).toContain("thread-ledger <command>      --help    that command's flags");
     expect(r.output).toContain('thread-ledger --version');
   });
 
@@ -53,5 +64,24 @@ describe('thread-ledger --version and --help', () => {
 
     expect(importHelp.output).toContain('--codex-home DIR');
     expect(importHelp.output).not.toMatch(/--port|--rollout-root|--until-idle/);
+  });
+
+  it('the evidence commands: each --help shows its own flags only', async () => {
+    const [receipt, key, verifyReceipt, verify] = await Promise.all([
+      run(['receipt', '--help']),
+      run(['evidence-key', '--help']),
+      run(['verify-receipt', '--help']),
+      run(['verify', '--help']),
+    ]);
+    for (const r of [receipt, key, verifyReceipt, verify]) expect(r.code).toBe(0);
+    expect(receipt.output).toMatch(/^thread-ledger receipt: /);
+    expect(receipt.output).toContain('--data DIR');
+    expect(receipt.output).not.toMatch(/^ {2}(--key|--checkpoint|--host)/m);
+    expect(key.output).toMatch(/^thread-ledger evidence-key: /);
+    expect(verifyReceipt.output).toContain('--key KEYFILE');
+    expect(verifyReceipt.output).not.toMatch(/^ {2}(--data|--checkpoint)/m);
+    expect(verify.output).toContain('--checkpoint FILE');
+    expect(verify.output).toContain('--key KEYFILE');
+    expect(verify.output).toContain('--data DIR');
   });
 });

@@ -27,6 +27,7 @@ import {
   waiving,
 } from '../support/evidenceLog.js';
 import { newId, startedData } from '../support/threads.js';
+import { unwrap } from '../support/unwrap.js';
 
 const verify = (log: EvidenceLog, receipt: unknown, key: VerifierKey = log.signer.key) =>
   verifyReceipt(nodeEvidenceCrypto, key, receipt);
@@ -637,13 +638,18 @@ describe('given a deleted subtree, when its receipt or checkpoint was tampered w
     );
   });
 
-  it('a receipt for another root, or asked for a thread outside the subtree', () => {
+  it('a receipt of a part of the subtree proves that part, and says which deletion it was part of', () => {
     const { log, s, child } = givenADeletedSubtree();
+    const part = unwrap(verify(log, log.receiptFor(child, s.subtreeOf(child))));
+    expect(part.rootThreadId).toBe(child);
+    expect(part.partOf).toBe(s.root);
+    expect(part.threads.map((t) => t.threadId).sort()).toEqual([...s.subtreeOf(child)].sort());
+    expect(unwrap(verify(log, s.receipt())).partOf).toBeNull();
+  });
+
+  it('a receipt asked for a thread outside the subtree', () => {
+    const { log, s } = givenADeletedSubtree();
     const other = new SubtreeScenario(log, {}).deleteAll();
-    // The child's tombstone names the real root: the child is not a root of its own.
-    expect(refusal(log, log.receiptFor(child, s.subtreeOf(child)))).toMatch(
-      new RegExp(`the receipt has no tombstone of its root thread ${child}`),
-    );
     expect(refusal(log, s.receipt({ threadId: other.root }))).toMatch(
       new RegExp(`the receipt's thread ${other.root} is not in the subtree of ${s.root}`),
     );

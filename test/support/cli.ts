@@ -1,23 +1,63 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts `thread-ledger` from source as a real child process. */
-export const startCli = (
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): ChildProcess & { output: () => string } => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return Object.assign(child, { output: () => out });
+export const startCli = (args: string[], env: NodeJS.ProcessEnv = {}): CliProcess =>
+  captured(
+    spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+
+/** A CLI process: what it wrote, both streams in order, and each alone. */
+export type CliProcess = ChildProcess & {
+  output: () => string;
+  /** What it wrote to stdout alone (`stdout` is the stream itself). */
+  stdoutText: () => string;
+  stderrText: () => string;
 };
+
+const captured = (child: ChildProcess): CliProcess => {
+  let out = '';
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+    stderr += d;
+  });
+  return Object.assign(child, {
+    output: () => out,
+    stdoutText: () => stdout,
+    stderrText: () => stderr,
+  }) as CliProcess;
+};
+
+/**
+ * `thread-ledger` in a process that has nothing of this checkout around it: an empty
+ * environment, `cwd` its working directory (the loader and the CLI named by absolute paths).
+ */
+export const startCliIsolated = (args: string[], cwd: string): CliProcess =>
+  captured(
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
+        join(root, 'src/cli.ts'),
+        ...args,
+      ],
+      { cwd, env: {}, stdio: ['pipe', 'pipe', 'pipe'] },
+    ),
+  );
 
 export const exited = (
   child: ChildProcess,

@@ -28,6 +28,10 @@ export const OPENAPI_DEFINITION: FastifyDynamicSwaggerOptions['openapi'] = {
     { name: 'commands', description: 'Start, spawn, rename, archive, delete: each appends events' },
     { name: 'queries', description: 'Threads and the spawn graph, from the read models' },
     { name: 'audit', description: 'The log as recorded, deletion records, the event stream' },
+    {
+      name: 'evidence',
+      description: 'The signed log: its key, checkpoints, proofs, and deletion receipts',
+    },
     { name: 'live', description: 'Codex’s JSON-RPC over WebSocket' },
     {
       name: 'operations',

@@ -28,6 +28,7 @@ export class LogContradictsCheckpoint extends Error {
  */
 export class CheckpointSigner {
   private timer: NodeJS.Timeout | null = null;
+  private lastError: string | null = null;
 
   constructor(
     private readonly tree: EvidenceTreeReader,
@@ -80,8 +81,12 @@ export class CheckpointSigner {
   private trySign(): void {
     try {
       this.signNow();
+      this.lastError = null;
     } catch (err) {
-      this.onError(err);
+      // Said once, not at every batch: the same contradiction stands until an operator acts.
+      const message = String(err);
+      if (message !== this.lastError) this.onError(err);
+      this.lastError = message;
     }
   }
 

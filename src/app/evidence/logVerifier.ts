@@ -79,9 +79,10 @@ const trustedTree = (target: Target, tree: EvidenceTreeReader | undefined) =>
     : null;
 
 /**
- * Names the first event of the window (leaves from `from`) that the trusted tree holds otherwise:
- * rewritten (same position), removed (the signed position is missing) or inserted; null when the
- * window agrees with it leaf for leaf.
+ * Names the first event of the window (leaves from `from`) that the trusted tree holds otherwise,
+ * and what the leaves after it say happened. An entry holds its position, so a removal or an
+ * insertion that renumbered the positions after it changes every leaf from there on; one that
+ * did not shows as a shift by one leaf.
  */
 const firstDifference = (
   target: Target,
@@ -90,19 +91,40 @@ const firstDifference = (
   leaves: readonly Hash[],
   positions: readonly bigint[],
 ): LogVerification | null => {
+  const same = (a: Hash | null | undefined, b: Hash | null | undefined) =>
+    !!a && !!b && equalBytes(a, b);
+  const matches = (i: number) => same(leaves[i], tree.leafHash(from + i));
   for (let i = 0; i < leaves.length; i++) {
+    if (matches(i)) continue;
     const leaf = from + i;
-    const signed = tree.leafHash(leaf);
-    if (signed && equalBytes(signed, leaves[i]!)) continue;
-    const was = tree.positionOf(leaf);
     const now = positions[i]!;
-    const what =
-      was === null || was === now
-        ? `the event at position ${now} (leaf ${leaf}) is not the one signed: it was rewritten`
-        : was < now
-          ? `the event at position ${was} (leaf ${leaf}) is gone: removed from the log, which goes on at position ${now}`
-          : `the event at position ${now} (leaf ${leaf}) was not in the signed log: inserted before position ${was}`;
-    return refused(`${what} (contradicts ${target.label})`, was !== null && was < now ? was : now);
+    const was = tree.positionOf(leaf) ?? now;
+    const signed = tree.leafHash(leaf);
+    const signedNext = tree.leafHash(leaf + 1);
+    let resumes = i + 1;
+    while (resumes < leaves.length && !matches(resumes)) resumes++;
+    const [what, position] = same(leaves[i], signedNext)
+      ? [`the event signed at position ${was} (leaf ${leaf}) was removed from the log`, was]
+      : same(leaves[i + 1], signed)
+        ? [
+            `an event was inserted at position ${now} (leaf ${leaf}): the signed log has none there`,
+            now,
+          ]
+        : resumes === i + 1 || i + 1 >= leaves.length
+          ? [
+              `the event at position ${now} (leaf ${leaf}) is not the one signed: it was rewritten`,
+              now,
+            ]
+          : resumes < leaves.length
+            ? [
+                `the events at positions ${now} to ${positions[resumes - 1]} (leaves ${leaf} to ${from + resumes - 1}) are not the ones signed: rewritten or swapped`,
+                now,
+              ]
+            : [
+                `every event from position ${now} (leaf ${leaf}) on is not the one signed: an event was inserted or removed there, and the positions after it renumbered`,
+                now,
+              ];
+    return refused(`${what} (contradicts ${target.label})`, position);
   }
   return null;
 };
@@ -145,7 +167,7 @@ const shortLog = (
   if (found) return found;
   const lost = trusted?.positionOf(size) ?? null;
   return refused(
-    `the log has ${size} events but ${target.label} signed ${target.size}: events were removed from its end (truncated)` +
+    `the log ends after ${size} events: the last ${target.size - size} that ${target.label} covers are gone (truncated)` +
       (lost !== null ? `, from position ${lost} on` : ''),
     lost,
   );

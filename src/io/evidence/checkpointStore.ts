@@ -40,6 +40,9 @@ export class CheckpointStore {
       all: this.db.prepare<[], KeptCheckpoint>(
         'SELECT size, note, signed_at_ms AS signedAtMs FROM checkpoints ORDER BY size',
       ),
+      page: this.db.prepare<[number, number], KeptCheckpoint>(
+        'SELECT size, note, signed_at_ms AS signedAtMs FROM checkpoints WHERE size > ? ORDER BY size LIMIT ?',
+      ),
     };
   }
 
@@ -59,6 +62,11 @@ export class CheckpointStore {
   /** Every kept checkpoint, smallest first, read lazily. */
   all(): IterableIterator<KeptCheckpoint> {
     return this.stmt.all.iterate();
+  }
+
+  /** At most `limit` kept checkpoints of a size over `afterSize`, smallest first (a keyset page). */
+  page(afterSize: number, limit: number): KeptCheckpoint[] {
+    return this.stmt.page.all(afterSize, limit);
   }
 
   close(): void {
