@@ -2,7 +2,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../../domain/events.js';
 import { streamOf, type ThreadId } from '../../domain/ids.js';
 import { evolve, initialState, type ThreadState } from '../../domain/threadState.js';
-import { toBase64 } from '../../evidence/bytes.js';
 import { entryText } from '../../evidence/entry.js';
 import { RECEIPT_EVENT_TYPES, RECEIPT_FORMAT, type Receipt } from '../../evidence/receipt.js';
 import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
@@ -97,7 +96,7 @@ export class ReceiptBuilder {
     if (!checkpoint || checkpoint.size <= maxLeaf) checkpoint = this.signer.signNow();
     if (!checkpoint || checkpoint.size <= maxLeaf)
       throw new Error(`no signed checkpoint covers leaf ${maxLeaf} yet`);
-    const size = checkpoint.size;
+    const proofs = this.tree.inclusions(leaves as number[], checkpoint.size);
     return E.right({
       format: RECEIPT_FORMAT,
       threadId,
@@ -107,7 +106,7 @@ export class ReceiptBuilder {
       entries: records.map((r, i) => ({
         leafIndex: leaves[i]!,
         entry: entryText(storedRecordOf(r)),
-        proof: this.tree.inclusion(leaves[i]!, size).map(toBase64),
+        proof: proofs[i]!.map((h) => Buffer.from(h).toString('base64')),
       })),
     });
   }
