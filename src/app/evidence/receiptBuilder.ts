@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { DomainEvent } from '../../domain/events.js';
+import type { EventOf } from '../../domain/events.js';
 import { streamOf, type ThreadId } from '../../domain/ids.js';
 import { evolve, initialState, type ThreadState } from '../../domain/threadState.js';
 import { entryText } from '../../evidence/entry.js';
@@ -24,7 +24,11 @@ export type NoReceipt =
 
 const IN_RECEIPT = new Set<string>(RECEIPT_EVENT_TYPES);
 
-type Stream = { readonly state: ThreadState; readonly records: readonly RecordedEvent[] };
+type Stream = {
+  readonly state: ThreadState;
+  readonly records: readonly RecordedEvent[];
+  readonly tombstone: EventOf<'ThreadDeleteRequested'> | undefined;
+};
 
 /**
  * Builds a thread's deletion receipt (src/evidence/receipt.ts) from the streams, not from a read
@@ -45,8 +49,13 @@ export class ReceiptBuilder {
   private async read(id: ThreadId): Promise<Stream> {
     const records = await this.store.readStream(streamOf(id));
     let state = initialState;
-    for (const r of records) state = evolve(state, this.codec.decodeSealed(r).event);
-    return { state, records };
+    let tombstone: EventOf<'ThreadDeleteRequested'> | undefined;
+    for (const r of records) {
+      const { event } = this.codec.decodeSealed(r);
+      if (event.type === 'ThreadDeleteRequested') tombstone ??= event;
+      state = evolve(state, event);
+    }
+    return { state, records, tombstone };
   }
 
   async build(threadId: ThreadId): Promise<E.Either<NoReceipt, Receipt>> {
@@ -64,13 +73,7 @@ export class ReceiptBuilder {
     while (queue.length > 0) {
       const [id, stream] = queue.shift()!;
       records.push(...stream.records.filter((r) => IN_RECEIPT.has(r.type)));
-      const tombstone = stream.records
-        .map((r) => this.codec.decodeSealed(r).event)
-        .find(
-          (e): e is Extract<DomainEvent, { type: 'ThreadDeleteRequested' }> =>
-            e.type === 'ThreadDeleteRequested',
-        );
-      for (const child of tombstone?.data.commits?.children ?? stream.state.children) {
+      for (const child of stream.tombstone?.data.commits?.children ?? stream.state.children) {
         if (seen.has(child)) continue;
         seen.add(child);
         const c = await this.read(child);
