@@ -95,10 +95,13 @@ export class ReceiptBuilder {
       leaves = records.map((r) => this.tree.leafOf(r.position));
     }
     const maxLeaf = Math.max(...leaves.map((l) => l ?? Infinity));
-    let checkpoint = this.signer.kept.latest();
-    if (!checkpoint || checkpoint.size <= maxLeaf) checkpoint = this.signer.signNow();
+    // The first checkpoint that covers every entry (signed when the deletion completed, as a
+    // rule): the same receipt each time it is asked for.
+    const checkpoint = this.signer.kept.covering(maxLeaf + 1) ?? this.signer.signNow();
     if (!checkpoint || checkpoint.size <= maxLeaf)
       throw new Error(`no signed checkpoint covers leaf ${maxLeaf} yet`);
+    // Signed by another process further than this one's tree has folded.
+    if (checkpoint.size > this.tree.size()) await this.runner.catchUp();
     const proofs = this.tree.inclusions(leaves as number[], checkpoint.size);
     return E.right({
       format: RECEIPT_FORMAT,
