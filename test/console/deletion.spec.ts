@@ -24,7 +24,12 @@ describe('one deletion in the reviewer console, its receipt verified in the page
     const outside = `/elsewhere/old-version/rollout-2025-01-01T00-00-00-${root}.jsonl`;
     const thread = startedData({ threadId: root, rolloutPath: outside, name: SECRET });
     unwrap(
-      await c.f.ledger.repo.append(root, [{ type: 'ThreadStarted', data: thread }], ctx, 'no_stream'),
+      await c.f.ledger.repo.append(
+        root,
+        [{ type: 'ThreadStarted', data: thread }],
+        ctx,
+        'no_stream',
+      ),
     );
     const child = await c.f.child(root);
     expect((await call('DELETE', `/v1/threads/${root}?reason=retention%20policy`, W)).status).toBe(
@@ -119,6 +124,9 @@ describe('one deletion in the reviewer console, its receipt verified in the page
     await c.screenshot('deletion');
     await c.page.emulateMedia({ media: 'print' });
     await c.screenshot('deletion-print');
+    // Printed, it is a one-page report, its verdict on it.
+    const pdf = (await c.page.pdf({ format: 'A4' })).toString('latin1');
+    expect(pdf.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
     expect(c.errors).toEqual([]);
   });
 

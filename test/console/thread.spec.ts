@@ -14,7 +14,9 @@ describe("a thread's timeline in the reviewer console, in a real browser", () =>
   /** The sealed values (ciphertext) of a thread's history, as the API gives them. */
   const ciphertexts = async (id: string): Promise<string[]> => {
     const h = await call('GET', `/v1/threads/${id}/history`, A);
-    return JSON.stringify(h.body).match(/"sealed":"[^"]+"/g)!.map((s) => s.slice(10, -1));
+    return JSON.stringify(h.body)
+      .match(/"sealed":"[^"]+"/g)!
+      .map((s) => s.slice(10, -1));
   };
 
   it('lists every event as recorded, content sealed then shredded and never in clear; the subtree as a tree; a link to its deletion', async () => {

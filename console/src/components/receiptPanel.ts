@@ -41,7 +41,11 @@ const download = (text: string, root: string) => {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 };
 
-const ms = (at: number) => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const ms = (at: number) =>
+  new Date(at)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
 const Proves = ({ verdict }: { verdict: Extract<Verdict, { ok: true }> }) => {
   const s = verdict.summary;

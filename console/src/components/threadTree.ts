@@ -35,7 +35,7 @@ export const ThreadTree = ({
       ${here.map((n) => {
         const mine = n.threadId === current;
         return html`<li key=${n.threadId}>
-          <a class="mono" href=${href(`/threads/${encodeURIComponent(n.threadId)}`)}
+          <a class=${mine ? 'mono this-thread' : 'mono'} href=${href(`/threads/${encodeURIComponent(n.threadId)}`)}
             aria-current=${mine ? 'page' : undefined}>${n.threadId}</a>
           ${' '}<${StatusWord} status=${n.status} />${mine ? html` <em>(this thread)</em>` : null}
           ${list(n.threadId, new Set([...seen, n.threadId]))}

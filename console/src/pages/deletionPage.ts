@@ -75,8 +75,10 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
       <a class="mono" href=${href(`/threads/${encodeURIComponent(t.threadId)}`)}>${t.threadId}</a>
       ${' '}<${StatusWord} status=${t.status} />
     </h3>
-    <p class="facts">Requested <${When} at=${t.requestedAt} /> · deleted <${When} at=${t.completedAt} />
-      · ${t.stepsDone} steps done · ${t.failures} failed attempts</p>
+    <p class="facts">
+      Requested <${When} at=${t.requestedAt} />${' · deleted '}<${When} at=${t.completedAt} />
+      ${` · ${t.stepsDone} step${t.stepsDone === 1 ? '' : 's'} done · ${t.failures} failed attempt${t.failures === 1 ? '' : 's'}`}
+    </p>
     ${
       t.steps.length === 0
         ? html`<p>No step recorded yet.</p>`
@@ -109,13 +111,18 @@ const Record = ({ d, id }: { d: Deletion; id: string }) =>
       <div><dt>Completed</dt><dd>${d.completedAt ? html`<${When} at=${d.completedAt} />` : 'not yet'}</dd></div>
       <div><dt>Threads</dt><dd>${d.deletedThreadCount} of ${d.threadCount} deleted</dd></div>
       <div><dt>Steps</dt><dd>${d.stepsDone} done, ${d.failures} failed attempts</dd></div>
-      ${d.lastError && html`<div><dt>Last error</dt><dd class="error">${d.lastError} (next retry <${When} at=${d.nextRetryAt} />)</dd></div>`}
+      ${
+        d.lastError &&
+        (d.nextRetryAt
+          ? html`<div><dt>Last error</dt><dd class="error">${d.lastError} (next retry <${When} at=${d.nextRetryAt} />)</dd></div>`
+          : html`<div><dt>Last error</dt><dd>${d.lastError} <em>(since settled)</em></dd></div>`)
+      }
     </dl>
     <section aria-labelledby="receipt-h" class="receipt-section">
       <h2 id="receipt-h">Receipt</h2>
       <${ReceiptPanel} id=${d.rootThreadId} root=${d.rootThreadId} />
     </section>
-    <section aria-labelledby="subtree-h">
+    <section aria-labelledby="subtree-h" class="subtree-section">
       <h2 id="subtree-h">Subtree</h2>
       <${ThreadTree} label="Threads of this deletion" nodes=${d.threads} />
     </section>
