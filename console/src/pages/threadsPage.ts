@@ -144,8 +144,7 @@ const Row = ({ t }: { t: AuditThread }) =>
       ${
         t.deletion
           ? html`<a href=${href(`/deletions/${encodeURIComponent(t.deletion.rootThreadId)}`)}>
-                ${t.deletion.deletedAt ? 'deleted' : 'being deleted'}</a>
-              by ${t.deletion.requestedBy}${t.deletion.reason ? html`: “${t.deletion.reason}”` : null}`
+${t.deletion.deletedAt ? 'deleted' : 'being deleted'}</a>${` by ${t.deletion.requestedBy}`}${t.deletion.reason ? html`: “${t.deletion.reason}”` : null}`
           : '—'
       }
     </td>
