@@ -7,42 +7,26 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ledger } from '../src/app/ledger.js';
-import type { DomainEvent, ThreadStarted as Started } from '../src/domain/events.js';
-import { streamOf, type ThreadId } from '../src/domain/ids.js';
-import type { CommandContext } from '../src/domain/metadata.js';
-import { newThread } from '../src/domain/newThread.js';
+import type { ThreadStarted as Started } from '../src/domain/events.js';
+import type { ThreadId } from '../src/domain/ids.js';
 import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
 import { openLedger } from '../src/main/openLedger.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
 import { benchCodex } from './codex.js';
-import { benchHttp } from './http.js';
+import { benchEvidence } from './evidence.js';
+import { ctx, growLog, inWaves, KINDS, started } from './fixtures.js';
+import { benchHttp, type HttpCreateFigures } from './http.js';
 import { benchKeyClient, startKeyService } from './keyService.js';
 import { machine, ms, quantiles } from './machine.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=appends|list|delete|codex|http|rebuild|keys` runs one section. */
+/** `--only=appends|list|delete|codex|http|rebuild|keys|evidence` runs one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const wanted = (section: string) => only === undefined || only === section;
 const THREADS = quick ? 10_000 : 100_000;
 const REBUILD_EVENTS = quick ? [100_000] : [250_000, 500_000, 1_000_000];
-const ctx: CommandContext = { actor: 'bench', requestId: 'bench', causationId: null };
 const root = mkdtempSync(join(tmpdir(), 'thread-ledger-bench-'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
-
-const KINDS = ['cli', 'cli', 'cli', 'vscode', 'exec', 'subAgentThreadSpawn'] as const;
-const started = (i: number, over: Partial<Started> = {}): Started =>
-  newThread({
-    threadId: uuidv7() as ThreadId, // Codex thread ids are UUIDv7
-    sourceKind: KINDS[i % KINDS.length]!,
-    cwd: `/home/dev/project-${i % 20}`,
-    modelProvider: i % 5 === 0 ? 'azure' : 'openai',
-    originator: 'codex_cli_rs',
-    cliVersion: '0.169.0',
-    createdAtMs: 1_790_000_000_000 + i * 1000,
-    preview: `Please look at issue ${i} and propose a fix`,
-    name: i % 3 === 0 ? `Thread number ${i}` : null,
-    ...over,
-  });
 
 const open = (
   name: string,
@@ -55,12 +39,6 @@ const open = (
     openLedger({ dataDir: join(dir, 'data'), rolloutRoots: [rollouts], keyService }),
     { dir, rollouts },
   );
-};
-
-/** Runs `fn` over items with at most `width` in flight: concurrent appends share a commit. */
-const inWaves = async <T>(items: T[], width: number, fn: (t: T, i: number) => Promise<unknown>) => {
-  for (let i = 0; i < items.length; i += width)
-    await Promise.all(items.slice(i, i + width).map((t, j) => fn(t, i + j)));
 };
 
 const benchAppends = async () => {
@@ -173,78 +151,6 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
   }
 };
 
-/**
- * A log of `total` events over total/10 threads, ten events each, interleaved across threads.
- * Every other thread lives (start, renames, archives); the rest are deleted and purged, so their
- * keys are gone: a realistic lifecycle mix. `renameHeavy` makes every event after the start a
- * rename of a live thread: the worst case, one decryption per event.
- */
-const growLog = async (
-  l: Ledger,
-  threads: Started[],
-  from: number,
-  total: number,
-  renameHeavy: boolean,
-) => {
-  const perThread = 10;
-  const n = total / perThread;
-  while (threads.length < n)
-    threads.push(started(threads.length, { name: `name ${threads.length}` }));
-  const fresh = threads.slice(from / perThread, n);
-  const keys = await l.keys.ensure(fresh.map((t) => t.threadId));
-  const event = (t: Started, i: number, r: number): DomainEvent => {
-    const threadId = t.threadId;
-    if (r === 0) return { type: 'ThreadStarted', data: t };
-    if (renameHeavy || i % 2 === 0 || r < 5) {
-      if (!renameHeavy && (r === 2 || r === 6))
-        return { type: 'ThreadArchived', data: { threadId, rolloutPath: null } };
-      if (!renameHeavy && (r === 3 || r === 7))
-        return { type: 'ThreadUnarchived', data: { threadId, rolloutPath: null } };
-      return { type: 'ThreadRenamed', data: { threadId, name: `renamed ${r}`, indexedIn: null } };
-    }
-    const path = `/sessions/rollout-${threadId}.jsonl`;
-    switch (r) {
-      case 5:
-        return {
-          type: 'ThreadDeleteRequested',
-          data: { threadId, rootThreadId: threadId, reason: null, commits: null },
-        };
-      case 6:
-        return {
-          type: 'RolloutPurged',
-          data: { threadId, path, outcome: 'removed', sizeBytes: 4096, sha256: 'ab'.repeat(32) },
-        };
-      case 7:
-        return {
-          type: 'RolloutPurged',
-          data: { threadId, path: `${path}.zst`, outcome: 'absent', sizeBytes: null, sha256: null },
-        };
-      case 8:
-        return { type: 'ThreadContentShredded', data: { threadId, outcome: 'destroyed' } };
-      default:
-        return { type: 'ThreadDeleted', data: { threadId, rootThreadId: threadId } };
-    }
-  };
-  for (let r = 0; r < perThread; r++) {
-    await inWaves(fresh, 2000, (t, i) =>
-      l.store.append(
-        streamOf(t.threadId),
-        [
-          l.codec.encode(
-            event(t, i, r),
-            { ...ctx, recordedAtMs: 1_790_000_000_000 + r },
-            uuidv7(),
-            keys,
-          ),
-        ],
-        r === 0 ? 'no_stream' : BigInt(r - 1),
-      ),
-    );
-    if (r === 8 && !renameHeavy)
-      await l.keys.destroy(fresh.filter((_, i) => i % 2 === 1).map((t) => t.threadId));
-  }
-};
-
 const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) => {
   const profile = process.env['BENCH_PROFILE']
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]
@@ -320,7 +226,11 @@ try {
     await l.close();
   }
   if (wanted('codex')) await benchCodex(out, quick, !process.argv.includes('--no-codex-ref'));
-  if (wanted('http')) await benchHttp(out, quick);
+  let http: HttpCreateFigures | null = null;
+  if (wanted('http')) http = await benchHttp(out, quick);
+  // The evidence tree's cost is set against the HTTP create of the same run (run here if not yet).
+  if (wanted('evidence'))
+    await benchEvidence(out, quick, root, http ?? (await benchHttp(out, quick)));
   if (wanted('rebuild')) await benchRebuild();
   if (wanted('keys')) await benchKeys();
 } finally {

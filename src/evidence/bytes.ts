@@ -24,14 +24,18 @@ export const toBase64 = (b: Uint8Array): string => {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
 /** Standard base64 (RFC 4648 §4) with padding, in its one canonical spelling; null otherwise. */
 export const fromBase64 = (s: string): Uint8Array | null => {
   if (!BASE64.test(s)) return null;
+  // Non-zero unused bits decode too; only the canonical spelling (they are zero) is accepted.
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  if (pad > 0 && ALPHABET.indexOf(s[s.length - pad - 1]!) % (pad === 2 ? 16 : 4) !== 0) return null;
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  // Non-zero unused bits decode too; only the canonical spelling is accepted.
-  return toBase64(out) === s ? out : null;
+  return out;
 };
 
 export const toHex = (b: Uint8Array): string => {

@@ -37,6 +37,9 @@ const q = JSON.stringify;
 export const entryText = (r: StoredRecord): string =>
   `{"data":${q(r.dataJson)},"eventId":${q(r.id)},"metadata":${q(r.metadataJson)},"position":"${r.position}","revision":"${r.revision}","stream":${q(r.streamId)},"type":${q(r.type)}}`;
 
+/** An entry as the log gives it to `verify`: its text, and where it is. */
+export type LogEntry = { readonly position: bigint; readonly entry: string };
+
 /** An entry read back: its fields, the data and metadata parsed. */
 export type Entry = {
   readonly stream: string;

@@ -1,6 +1,6 @@
 import { entryText } from '../evidence/entry.js';
 import { type HashReader, storedHashesForLeaf, storedHashIndex } from '../evidence/merkle.js';
-import { nodeTreeHasher } from '../io/evidence/nodeEvidenceCrypto.js';
+import { leafHashOfText, nodeTreeHasher } from '../io/evidence/nodeEvidenceCrypto.js';
 import { storedRecordOf } from '../store/storedRecord.js';
 import type { Projection } from './projection.js';
 
@@ -38,7 +38,7 @@ export const evidenceTreeProjection: Projection = {
       });
     return (_event, recorded) => {
       const n = (lastLeaf.get() ?? -1) + 1;
-      const leafHash = nodeTreeHasher.leaf(Buffer.from(entryText(storedRecordOf(recorded))));
+      const leafHash = leafHashOfText(entryText(storedRecordOf(recorded)));
       const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
       let idx = storedHashIndex(0, n);
       for (const h of hashes) putHash.run(idx++, h);

@@ -65,6 +65,25 @@ export class EvidenceTreeReader {
     return proveInclusion(nodeTreeHasher, size, leaf, this.read);
   }
 
+  /**
+   * The inclusion proofs of many leaves in one tree: the upper hashes they share are read once
+   * (a receipt's proofs share most of theirs).
+   */
+  inclusions(leaves: readonly number[], size: number): Hash[][] {
+    if (size > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${size}`);
+    const cache = new Map<number, Hash>();
+    const read: HashReader = (indexes) =>
+      indexes.map((i) => {
+        let h = cache.get(i);
+        if (!h) {
+          h = this.read([i])[0]!;
+          cache.set(i, h);
+        }
+        return h;
+      });
+    return leaves.map((leaf) => proveInclusion(nodeTreeHasher, size, leaf, read));
+  }
+
   consistency(from: number, to: number): Hash[] {
     if (to > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${to}`);
     return proveConsistency(nodeTreeHasher, to, from, this.read);

@@ -1,5 +1,5 @@
 import type * as E from 'fp-ts/lib/Either.js';
-import type { StoredRecord } from '../evidence/entry.js';
+import type { LogEntry, StoredRecord } from '../evidence/entry.js';
 
 /**
  * The event store port. It mirrors EventStoreDB / KurrentDB so that both the embedded SQLite
@@ -69,6 +69,8 @@ export interface EventStore {
    * evidence tree from, at the speed of reading it (nothing parsed). Same events as `readAll`.
    */
   readStored(opts: ReadAllOptions): Promise<StoredRecord[]>;
+  /** Each event's evidence entry (`entryText` of it as stored): `verify` hashes nothing else. */
+  readEntries(opts: ReadAllOptions): Promise<LogEntry[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;
   /** Catch-up subscription: every event after `after`, then each new one as it is committed. */

@@ -99,6 +99,11 @@ describe.each(['sqlite', 'esdb'] as const)('the evidence over the log (%s store)
         ].sort(),
       );
     }
+    // Asked again, after more appends and checkpoints: the same receipt, under the same checkpoint.
+    await f.root();
+    await f.ledger.runner.catchUp();
+    f.ledger.evidence.signer.signNow();
+    expect(unwrap(await f.ledger.evidence.receipts.build(child))).toEqual(receipt);
     // No content in clear: the receipt holds no name or preview.
     expect(JSON.stringify(receipt)).not.toMatch(/"(name|preview)"/);
     expect(existsSync(join(f.dir, 'data', 'evidence.db'))).toBe(true);

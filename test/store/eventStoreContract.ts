@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { entryText } from '../../src/evidence/entry.js';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../src/store/eventStore.js';
 import { storedRecordOf } from '../../src/store/storedRecord.js';
 import { unwrap } from '../support/unwrap.js';
@@ -180,10 +182,40 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(page.map((r) => r.position)).toEqual([all[1]!.position]);
       });
 
+      it('gives each event’s evidence entry exactly as entryText makes it from the stored event, for hostile text too', async () => {
+        const hostile = fc.sample(
+          fc
+            .string({ unit: 'binary', maxLength: 40 })
+            .filter(
+              (x) =>
+                !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(x),
+            ),
+          { numRuns: 60, seed: 13 },
+        );
+        hostile.push('"\\\u0000\u001f\u007f\b\f\n\r\t', 'é ✓ 😀 \u2028\u2029', '</script>');
+        const a = s();
+        await store.append(
+          a,
+          hostile.map((text, i) => ({
+            id: randomUUID(),
+            type: i % 2 ? text || 'T' : 'T',
+            data: { text, [text]: [text] },
+            metadata: { actor: text },
+          })),
+          'no_stream',
+        );
+        const stored = await store.readStored({ after: null, maxCount: 1000 });
+        const entries = await store.readEntries({ after: null, maxCount: 1000 });
+        expect(entries).toEqual(stored.map((r) => ({ position: r.position, entry: entryText(r) })));
+        const page = await store.readEntries({ after: stored[9]!.position, maxCount: 3 });
+        expect(page.map((e) => e.position)).toEqual(stored.slice(10, 13).map((r) => r.position));
+      });
+
       it('has no head on an empty log', async () => {
         expect(await store.headPosition()).toBeNull();
         expect(await store.readAll({ after: null, maxCount: 10 })).toEqual([]);
         expect(await store.readStored({ after: null, maxCount: 10 })).toEqual([]);
+        expect(await store.readEntries({ after: null, maxCount: 10 })).toEqual([]);
       });
     });
 

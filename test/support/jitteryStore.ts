@@ -33,6 +33,7 @@ export const jitteryStore = (inner: EventStore, random: () => number, scaleMs = 
     },
     readAll: (opts) => inner.readAll(opts),
     readStored: (opts) => inner.readStored(opts),
+    readEntries: (opts) => inner.readEntries(opts),
     headPosition: () => inner.headPosition(),
     subscribeToAll: (opts) => inner.subscribeToAll(opts),
     close: () => inner.close(),

@@ -1,16 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, getText } from '../api.js';
-import { type DeletionStatus, StatusBadge } from '../deletionStatus.js';
+import { navigate } from '../components/navigate.js';
+import { StatusWord } from '../components/statusWord.js';
 import { saveFile } from '../download.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
-import { navigate } from '../navigate.js';
 import { href } from '../router.js';
 
 /** A row of GET /v1/deletions (deletionShapes.ts DeletionSummary), as the page reads it. */
 type Deletion = {
   readonly id: string;
-  readonly status: DeletionStatus;
+  readonly status: 'pending' | 'failing' | 'deleted';
   readonly reason: string | null;
   readonly requestedBy: string;
   readonly requestedAt: string;
@@ -60,7 +60,7 @@ const FilterForm = ({ initial }: { initial: Filters }) => {
     value: f[k],
     onInput: (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value }),
   });
-  return html`<form class="filters" role="search" aria-label="Filter deletions"
+  return html`<form class="deletion-filters" role="search" aria-label="Filter deletions"
     onSubmit=${(e: Event) => {
       e.preventDefault();
       navigate(pageUrl(queryOf(f)));
@@ -146,7 +146,7 @@ const Rows = ({ rows }: { rows: readonly Deletion[] }) =>
       ${rows.map(
         (d) => html`<tr>
           <th scope="row" class="id"><a href=${href(`/deletions/${encodeURIComponent(d.id)}`)}><code>${d.id}</code></a></th>
-          <td><${StatusBadge} status=${d.status} /></td>
+          <td><${StatusWord} status=${d.status} /></td>
           <td>${d.requestedBy}</td>
           <td>${formatTime(d.requestedAt)}</td>
           <td>${d.reason ?? '—'}</td>

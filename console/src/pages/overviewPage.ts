@@ -74,7 +74,7 @@ const Checkpoint = ({ note }: { note: string }) => {
   const body = typeof parsed === 'string' ? parsed : parseCheckpoint(parsed.text);
   if (typeof parsed === 'string' || typeof body === 'string')
     return html`<p class="error" role="alert">The checkpoint does not read as one: ${typeof body === 'string' ? body : parsed}</p>`;
-  return html`<dl class="facts">
+  return html`<dl class="fields">
       <div><dt>Origin</dt><dd><code>${body.origin}</code></dd></div>
       <div><dt>Tree size</dt><dd>${body.size.toLocaleString('en')} events</dd></div>
       <div><dt>Root hash</dt><dd class="wrap"><code>${toBase64(body.root)}</code></dd></div>
@@ -93,7 +93,7 @@ const LastVerification = ({ v }: { v: Verification }) => {
           : html`<span aria-hidden="true">✗ </span><strong>Failed</strong>: ${v.reason ?? 'no reason given'}`
       }
     </p>
-    <dl class="facts">
+    <dl class="fields">
       <div><dt>When</dt><dd>${formatTime(v.verifiedAt)}</dd></div>
       <div><dt>By</dt><dd>${by}</dd></div>
       <div><dt>Events</dt><dd>${v.events.toLocaleString('en')}</dd></div>

@@ -1,9 +1,12 @@
 import { equalBytes } from '../../evidence/bytes.js';
 import { parseCheckpoint } from '../../evidence/checkpoint.js';
-import { entryText } from '../../evidence/entry.js';
 import { CompactTree, type Hash } from '../../evidence/merkle.js';
 import { openNote, type VerifierKey } from '../../evidence/signedNote.js';
-import { nodeEvidenceCrypto, nodeTreeHasher } from '../../io/evidence/nodeEvidenceCrypto.js';
+import {
+  leafHashOfText,
+  nodeEvidenceCrypto,
+  nodeTreeHasher,
+} from '../../io/evidence/nodeEvidenceCrypto.js';
 import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
 import type { EventStore } from '../../store/eventStore.js';
 
@@ -29,7 +32,7 @@ export type LogVerification =
     };
 
 export type VerifyLogOptions = {
-  readonly store: Pick<EventStore, 'readStored'>;
+  readonly store: Pick<EventStore, 'readEntries'>;
   readonly key: VerifierKey;
   /** Every checkpoint to check, in any order: the kept ones, and any an auditor kept. */
   readonly checkpoints: Iterable<CheckpointToVerify>;
@@ -191,9 +194,9 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
   const covered = targets.length > 0 ? targets[targets.length - 1]!.size : 0;
   let after: bigint | null = null;
   for (;;) {
-    const page = await opts.store.readStored({ after, maxCount: PAGE });
+    const page = await opts.store.readEntries({ after, maxCount: PAGE });
     for (const r of page) {
-      const leaf = nodeTreeHasher.leaf(Buffer.from(entryText(r)));
+      const leaf = leafHashOfText(r.entry);
       compact.append(leaf);
       if (compact.size > covered) {
         firstUncovered ??= r.position;

@@ -1,8 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { DomainEvent } from '../../domain/events.js';
+import type { EventOf } from '../../domain/events.js';
 import { streamOf, type ThreadId } from '../../domain/ids.js';
 import { evolve, initialState, type ThreadState } from '../../domain/threadState.js';
-import { toBase64 } from '../../evidence/bytes.js';
 import { entryText } from '../../evidence/entry.js';
 import { RECEIPT_EVENT_TYPES, RECEIPT_FORMAT, type Receipt } from '../../evidence/receipt.js';
 import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
@@ -25,7 +24,11 @@ export type NoReceipt =
 
 const IN_RECEIPT = new Set<string>(RECEIPT_EVENT_TYPES);
 
-type Stream = { readonly state: ThreadState; readonly records: readonly RecordedEvent[] };
+type Stream = {
+  readonly state: ThreadState;
+  readonly records: readonly RecordedEvent[];
+  readonly tombstone: EventOf<'ThreadDeleteRequested'> | undefined;
+};
 
 /**
  * Builds a thread's deletion receipt (src/evidence/receipt.ts) from the streams, not from a read
@@ -46,8 +49,13 @@ export class ReceiptBuilder {
   private async read(id: ThreadId): Promise<Stream> {
     const records = await this.store.readStream(streamOf(id));
     let state = initialState;
-    for (const r of records) state = evolve(state, this.codec.decodeSealed(r).event);
-    return { state, records };
+    let tombstone: EventOf<'ThreadDeleteRequested'> | undefined;
+    for (const r of records) {
+      const { event } = this.codec.decodeSealed(r);
+      if (event.type === 'ThreadDeleteRequested') tombstone ??= event;
+      state = evolve(state, event);
+    }
+    return { state, records, tombstone };
   }
 
   async build(threadId: ThreadId): Promise<E.Either<NoReceipt, Receipt>> {
@@ -65,13 +73,7 @@ export class ReceiptBuilder {
     while (queue.length > 0) {
       const [id, stream] = queue.shift()!;
       records.push(...stream.records.filter((r) => IN_RECEIPT.has(r.type)));
-      const tombstone = stream.records
-        .map((r) => this.codec.decodeSealed(r).event)
-        .find(
-          (e): e is Extract<DomainEvent, { type: 'ThreadDeleteRequested' }> =>
-            e.type === 'ThreadDeleteRequested',
-        );
-      for (const child of tombstone?.data.commits?.children ?? stream.state.children) {
+      for (const child of stream.tombstone?.data.commits?.children ?? stream.state.children) {
         if (seen.has(child)) continue;
         seen.add(child);
         const c = await this.read(child);
@@ -93,11 +95,14 @@ export class ReceiptBuilder {
       leaves = records.map((r) => this.tree.leafOf(r.position));
     }
     const maxLeaf = Math.max(...leaves.map((l) => l ?? Infinity));
-    let checkpoint = this.signer.kept.latest();
-    if (!checkpoint || checkpoint.size <= maxLeaf) checkpoint = this.signer.signNow();
+    // The first checkpoint that covers every entry (signed when the deletion completed, as a
+    // rule): the same receipt each time it is asked for.
+    const checkpoint = this.signer.kept.covering(maxLeaf + 1) ?? this.signer.signNow();
     if (!checkpoint || checkpoint.size <= maxLeaf)
       throw new Error(`no signed checkpoint covers leaf ${maxLeaf} yet`);
-    const size = checkpoint.size;
+    // Signed by another process further than this one's tree has folded.
+    if (checkpoint.size > this.tree.size()) await this.runner.catchUp();
+    const proofs = this.tree.inclusions(leaves as number[], checkpoint.size);
     return E.right({
       format: RECEIPT_FORMAT,
       threadId,
@@ -107,7 +112,7 @@ export class ReceiptBuilder {
       entries: records.map((r, i) => ({
         leafIndex: leaves[i]!,
         entry: entryText(storedRecordOf(r)),
-        proof: this.tree.inclusion(leaves[i]!, size).map(toBase64),
+        proof: proofs[i]!.map((h) => Buffer.from(h).toString('base64')),
       })),
     });
   }

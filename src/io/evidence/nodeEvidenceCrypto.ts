@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, hash, verify } from 'node:crypto';
 import type { EvidenceCrypto } from '../../evidence/evidenceCrypto.js';
 import type { TreeHasher } from '../../evidence/merkle.js';
 
@@ -20,8 +20,11 @@ export const nodeEvidenceCrypto: EvidenceCrypto = {
 const LEAF = Buffer.of(0);
 const NODE = Buffer.of(1);
 
-/** RFC 9162 hashing with no copy of the inputs: the tree is hashed on every append. */
+/** RFC 9162 hashing, one-shot (no Hash object per call): the tree is hashed on every append. */
 export const nodeTreeHasher: TreeHasher = {
-  leaf: (entry) => createHash('sha256').update(LEAF).update(entry).digest(),
-  node: (left, right) => createHash('sha256').update(NODE).update(left).update(right).digest(),
+  leaf: (entry) => hash('sha256', Buffer.concat([LEAF, entry]), 'buffer'),
+  node: (left, right) => hash('sha256', Buffer.concat([NODE, left, right]), 'buffer'),
 };
+
+/** The leaf hash of an entry's text: `SHA-256(0x00 || UTF-8 of the text)`, the text never copied to bytes first. */
+export const leafHashOfText = (entry: string): Buffer => hash('sha256', `\u0000${entry}`, 'buffer');

@@ -12,7 +12,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/lib/Either.js';
-import type { StoredRecord } from '../../evidence/entry.js';
+import { entryText, type LogEntry, type StoredRecord } from '../../evidence/entry.js';
 import {
   type AppendResult,
   type EventStore,
@@ -180,6 +180,13 @@ export class EsdbEventStore implements EventStore {
   /** The client hands JSON events back parsed; they were written as `JSON.stringify` of the same value. */
   async readStored(opts: ReadAllOptions): Promise<StoredRecord[]> {
     return (await this.readAll(opts)).map(storedRecordOf);
+  }
+
+  async readEntries(opts: ReadAllOptions): Promise<LogEntry[]> {
+    return (await this.readStored(opts)).map((r) => ({
+      position: r.position,
+      entry: entryText(r),
+    }));
   }
 
   async headPosition(): Promise<bigint | null> {

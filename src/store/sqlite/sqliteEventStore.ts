@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import type { StoredRecord } from '../../evidence/entry.js';
+import type { LogEntry, StoredRecord } from '../../evidence/entry.js';
 import type {
   AppendResult,
   EventStore,
@@ -45,6 +45,15 @@ CREATE TABLE IF NOT EXISTS streams (
   revision  INTEGER NOT NULL               -- revision of the stream's last event
 ) WITHOUT ROWID;
 `;
+
+/**
+ * `entryText` (src/evidence/entry.ts) in SQL: SQLite's json_quote escapes a string exactly as
+ * JSON.stringify does (the store contract checks the two agree on hostile text), so `verify`
+ * reads each entry ready to hash instead of rebuilding it in JavaScript.
+ */
+const ENTRY_SQL = `'{"data":' || json_quote(data) || ',"eventId":' || json_quote(event_id) ||
+  ',"metadata":' || json_quote(metadata) || ',"position":"' || position || '","revision":"' ||
+  revision || '","stream":' || json_quote(stream_id) || ',"type":' || json_quote(type) || '}'`;
 
 export type SqliteEventStoreOptions = {
   /** How often a subscriber looks for events written by another process. */
@@ -102,6 +111,10 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+      readEntries: this.db
+        .prepare<[number, number], [number, string]>(`SELECT position, ${ENTRY_SQL} FROM events
+          WHERE position > ? ORDER BY position LIMIT ?`)
+        .raw(true),
     };
   }
 
@@ -223,6 +236,14 @@ export class SqliteEventStore implements EventStore {
       dataJson,
       metadataJson,
     }));
+  }
+
+  async readEntries(opts: ReadAllOptions): Promise<LogEntry[]> {
+    const rows = this.stmt.readEntries.all(
+      opts.after === null ? 0 : Number(opts.after),
+      opts.maxCount,
+    );
+    return rows.map(([position, entry]) => ({ position: BigInt(position), entry }));
   }
 
   async headPosition(): Promise<bigint | null> {

@@ -1,0 +1,34 @@
+import type { ThreadId } from '../../src/domain/ids.js';
+import type { ConsoleFixture } from '../support/consoleBrowser.js';
+import { A, callServer } from '../support/httpServerFixture.js';
+import { ctx } from '../support/ledgerFixture.js';
+import { unwrap } from '../support/unwrap.js';
+
+/** Polls `what` until it gives a value (the worker and the read models run on their own). */
+export const until = async <T>(what: () => Promise<T | null | undefined | false>): Promise<T> => {
+  for (let i = 0; i < 400; i++) {
+    const v = await what();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('timed out');
+};
+
+/** The deletion record of `id` as the API gives it to an auditor (null: none). */
+export const deletionOf = async (c: ConsoleFixture, id: string): Promise<any> => {
+  const r = await callServer(() => c.base)('GET', `/v1/deletions/${id}`, A);
+  return r.status === 200 ? r.body.deletion : null;
+};
+
+/** Deletes the subtree of `root` (as `test`, with `reason`) and waits until the worker is done. */
+export const deleteSubtree = async (
+  c: ConsoleFixture,
+  root: ThreadId,
+  reason: string,
+): Promise<any> => {
+  unwrap(await c.f.ledger.lifecycle.delete(root, reason, ctx));
+  return until(async () => {
+    const d = await deletionOf(c, root);
+    return d?.status === 'deleted' && d;
+  });
+};
