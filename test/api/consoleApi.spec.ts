@@ -9,8 +9,10 @@ import { DeletionStats } from '../../src/api/http/deletionStatsShapes.js';
 import { LogVerificationOnWire } from '../../src/api/http/evidenceShapes.js';
 import { BackgroundVerifier } from '../../src/app/evidence/backgroundVerifier.js';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { exited } from '../support/cli.js';
 import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
+import { TOKENS as SERVE_TOKENS, ServeProcess } from '../support/serveProcess.js';
 import { newId, startedData } from '../support/threads.js';
 import { unwrap } from '../support/unwrap.js';
 
@@ -370,6 +372,27 @@ describe('the reviewer console’s API, through a real listening server', () => 
       expect((await call('GET', path, ADM)).status, path).toBe(200);
       expect((await call('GET', path, W)).status, path).toBe(403);
       expect((await call('GET', path, null)).status, path).toBe(401);
+    }
+  });
+});
+
+describe('thread-ledger serve verifies its log in the background', () => {
+  it('at start: the verification route answers serve’s run; a signal still stops it cleanly', async () => {
+    const serve = await ServeProcess.start();
+    try {
+      const auditor = { token: SERVE_TOKENS.auditor };
+      let last: Record<string, unknown> = {};
+      for (let i = 0; i < 200 && last['verifiedAt'] == null; i++) {
+        last = (await serve.request('GET', '/v1/evidence/verification', auditor)).body;
+        if (last['verifiedAt'] == null) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(last).toMatchObject({ ok: true, by: 'serve', reason: null });
+      expect(conforms(LogVerificationOnWire, last)).toEqual([]);
+      const gone = exited(serve.child);
+      serve.child.kill('SIGTERM');
+      expect((await gone).code).toBe(0);
+    } finally {
+      await serve.stop();
     }
   });
 });
