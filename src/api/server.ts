@@ -25,6 +25,7 @@ import { OPENAPI_DEFINITION } from './http/openApiDocument.js';
 import { rateLimits } from './http/rateLimits.js';
 import type { RouteSteps } from './http/route.js';
 import { audit } from './http/routes/audit.js';
+import { auditOverview } from './http/routes/auditOverview.js';
 import { reviewerConsole } from './http/routes/console.js';
 import { deletionWaivers } from './http/routes/deletionWaivers.js';
 import { eventStream } from './http/routes/eventStream.js';
@@ -122,6 +123,7 @@ export const buildServer = async (
   await app.register(threadCommands, { steps, lifecycle, workerLoop, awaitDeletion: settle });
   await app.register(threadQueries, { steps, readDb, queries, runner });
   await app.register(audit, { steps, store, queries, runner });
+  await app.register(auditOverview, { steps, queries, runner });
   await app.register(deletionWaivers, { steps, commands, workerLoop });
   await app.register(eventStream, { steps, store });
   await app.register(evidence, { steps, evidence: ledger.evidence, store, runner });

@@ -1,4 +1,5 @@
 import { buildServer } from '../api/server.js';
+import { BackgroundVerifier } from '../app/evidence/backgroundVerifier.js';
 import type { Command } from './command.js';
 import { closeServer, listenOrRefuse } from './listen.js';
 import { openConfiguredLedger, warnIfKeysAreLocal } from './openConfiguredLedger.js';
@@ -17,6 +18,9 @@ export const serveCommand: Command<'serve'> = {
     await ledger.runner.catchUp();
     ledger.runner.start();
     ledger.workerLoop.start();
+    // The log held to its signed checkpoints, now and every 10 minutes (GET /v1/evidence/verification).
+    const verifier = new BackgroundVerifier(ledger);
+    verifier.start();
     const app = await buildServer(ledger, {
       tokens: http.tokens,
       dataDir: settings.dataDir,
@@ -30,6 +34,7 @@ export const serveCommand: Command<'serve'> = {
       );
     const stop = async () => {
       await closeServer(app);
+      await verifier.stop();
       await ledger.close();
     };
     const address = await listenOrRefuse(app, listen, stop);

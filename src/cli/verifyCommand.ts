@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type CheckpointToVerify, verifyLog } from '../app/evidence/logVerifier.js';
+import { type LogVerification, verifyLog } from '../app/evidence/logVerifier.js';
+import { keptToVerify, verificationRecord } from '../app/evidence/verificationRecord.js';
 import { CheckpointStore } from '../io/evidence/checkpointStore.js';
 import { readSigningKey } from '../io/evidence/signingKey.js';
 import { EvidenceTreeReader } from '../projections/evidenceTreeReader.js';
@@ -36,15 +37,30 @@ const openTree = (dataDir: string): { tree?: EvidenceTreeReader; close: () => vo
 };
 
 /** Every checkpoint the ledger kept (evidence.db), labelled by its size; none if it has none. */
-const keptCheckpoints = (dataDir: string): CheckpointToVerify[] => {
+const keptCheckpoints = (dataDir: string) => {
   const file = join(dataDir, 'evidence.db');
   if (!existsSync(file)) return [];
   const kept = new CheckpointStore(file);
   try {
-    return [...kept.all()].map((c) => ({
-      label: `the checkpoint signed at size ${c.size}`,
-      note: c.note,
-    }));
+    return keptToVerify(kept.all());
+  } finally {
+    kept.close();
+  }
+};
+
+/**
+ * The run recorded in the folder's evidence.db, as `serve`'s are (`GET /v1/evidence/verification`
+ * answers the latest), when there is a data folder to record it in.
+ */
+const recordRun = (
+  dataDir: string,
+  r: LogVerification,
+  checkpoints: Parameters<typeof verificationRecord>[1],
+): void => {
+  if (!existsSync(dataDir)) return;
+  const kept = new CheckpointStore(join(dataDir, 'evidence.db'));
+  try {
+    kept.verifications.record(verificationRecord(r, checkpoints, 'cli', Date.now()));
   } finally {
     kept.close();
   }
@@ -66,7 +82,8 @@ export const verifyCommand: Command<'verify'> = {
   usage: '[--data DIR] [--checkpoint FILE] [--key KEYFILE]',
   notes: [
     'reads the log (events.db, or EVENTSTORE_CONNECTION_STRING), the kept',
-    'checkpoints (DATA/evidence.db) and read.db read-only; opens no ledger.',
+    'checkpoints (DATA/evidence.db) and read.db read-only; opens no ledger;',
+    'records the run in DATA/evidence.db (GET /v1/evidence/verification).',
     'exit 0 with counts; exit 1 naming the first position that contradicts a',
     'signed checkpoint; events after the last checkpoint are not yet covered',
   ],
@@ -94,6 +111,7 @@ export const verifyCommand: Command<'verify'> = {
           );
         },
       });
+      recordRun(dataDir, r, checkpoints);
       if (!r.ok) {
         say(`thread-ledger verify: ${r.reason}`);
         return CONTRADICTED;

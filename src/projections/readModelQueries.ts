@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DeletionQueries } from './deletionQueries.js';
+import { DeletionStatsQueries } from './deletionStatsQuery.js';
+import { ThreadCatalogQueries } from './threadCatalogQuery.js';
 import type { ThreadRow } from './threadListQuery.js';
 
 export type NodeRow = {
@@ -42,9 +44,15 @@ export class ReadModelQueries {
   private readonly s;
   /** The deletion records by request: the record of one, the list, the export. */
   readonly deletionRequests: DeletionQueries;
+  /** The deletion records' statistics: counts, throughput, time to complete, failing steps. */
+  readonly deletionStats: DeletionStatsQueries;
+  /** Every thread ever started or tombstoned, without content (the audit's catalog). */
+  readonly catalog: ThreadCatalogQueries;
 
   constructor(db: Database.Database) {
     this.deletionRequests = new DeletionQueries(db);
+    this.deletionStats = new DeletionStatsQueries(db);
+    this.catalog = new ThreadCatalogQueries(db);
     this.s = {
       thread: db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE thread_id = ?'),
       // No index on rollout_path: a scan of the visible threads, once per start that names a rollout.

@@ -4,6 +4,7 @@ import { evidenceTreeProjection } from './evidenceTree.js';
 import { createProjectionTables, matchVersion, type Projection } from './projection.js';
 import { sessionIndexProjection } from './sessionIndex.js';
 import { subtreeGraphProjection } from './subtreeGraph.js';
+import { threadCatalogProjection } from './threadCatalog.js';
 import { threadListProjection } from './threadList.js';
 
 export const allProjections: readonly Projection[] = [
@@ -12,6 +13,7 @@ export const allProjections: readonly Projection[] = [
   sessionIndexProjection,
   deletionRecordsProjection,
   evidenceTreeProjection,
+  threadCatalogProjection,
 ];
 
 /**

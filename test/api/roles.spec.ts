@@ -108,6 +108,21 @@ describe('roles, through a real listening server', () => {
       request: async () => ['GET', `/v1/threads/${await fresh()}/history`],
     },
     { route: 'GET /v1/deletions', passes: auditors, request: async () => ['GET', '/v1/deletions'] },
+    {
+      route: 'GET /v1/deletions/stats',
+      passes: auditors,
+      request: async () => ['GET', '/v1/deletions/stats'],
+    },
+    {
+      route: 'GET /v1/audit/threads',
+      passes: auditors,
+      request: async () => ['GET', '/v1/audit/threads'],
+    },
+    {
+      route: 'GET /v1/evidence/verification',
+      passes: auditors,
+      request: async () => ['GET', '/v1/evidence/verification'],
+    },
     { route: 'GET /v1/events', passes: auditors, request: async () => ['GET', '/v1/events'] },
     { route: 'GET /metrics', passes: auditors, request: async () => ['GET', '/metrics'] },
     {

@@ -56,6 +56,16 @@ const tampered = (tamper: (db: Database.Database) => void): string => {
   return copy;
 };
 
+/** The last verification recorded in a folder's evidence.db. */
+const lastVerification = (data: string) => {
+  const kept = new CheckpointStore(join(data, 'evidence.db'));
+  try {
+    return kept.verifications.latest();
+  } finally {
+    kept.close();
+  }
+};
+
 const rowAt = (db: Database.Database, position: number): Row =>
   db.prepare('SELECT * FROM events WHERE position = ?').get(position) as Row;
 
@@ -80,6 +90,14 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
       ),
     );
     expect(Number(/against (\d+)/.exec(r.stdout)![1])).toBeGreaterThanOrEqual(2);
+    // The run is recorded in the folder's evidence.db (GET /v1/evidence/verification answers it).
+    expect(lastVerification(folder.data)).toMatchObject({
+      ok: true,
+      by: 'cli',
+      events,
+      coveredSize: events,
+      reason: null,
+    });
   });
 
   // Position 10 lies under the first checkpoint (signed after 20 threads); 30 under a later one.
@@ -153,11 +171,15 @@ describe('thread-ledger verify: the log held to every signed checkpoint, any edi
     ],
   ];
   it.each(cases)('%s: exit 1 naming the position', async (_what, tamper, reason) => {
-    const r = await run(['verify', '--data', tampered(tamper)]);
+    const copy = tampered(tamper);
+    const r = await run(['verify', '--data', copy]);
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^thread-ledger verify: /);
     expect(r.stderr).toMatch(reason());
+    const recorded = lastVerification(copy);
+    expect(recorded).toMatchObject({ ok: false, by: 'cli' });
+    expect(recorded?.reason).toMatch(reason());
   });
 
   it("--checkpoint: an auditor's checkpoint catches a log truncated below it, with the later checkpoints removed too", async () => {

@@ -18,6 +18,8 @@ export type ProjectionSpec = {
   readonly db: Database.Database;
   readonly queries: ReadModelQueries;
   readonly clock: { now: number };
+  /** Who the next events are recorded as caused by (`metadata.actor`); `test` unless set. */
+  actor: string;
   /** Applies these events, in order, in one batch. */
   given(...events: DomainEvent[]): void;
   /** Given a root thread started (defaults from `startedData`): its id. */
@@ -39,11 +41,12 @@ export const projectionSpec = (): ProjectionSpec & { close(): void } => {
     db,
     queries: new ReadModelQueries(db),
     clock: { now: 1_790_000_000_000 },
+    actor: 'test',
     given(...events) {
       const stored: StoredEvent[] = events.map((event) => ({
         event,
         metadata: {
-          actor: 'test',
+          actor: spec.actor,
           requestId: 'req-1',
           causationId: null,
           recordedAtMs: spec.clock.now,
@@ -111,5 +114,6 @@ export const useProjectionSpec = (): ProjectionSpec => {
   afterEach(() => holder.s?.close());
   return new Proxy({} as ProjectionSpec, {
     get: (_, key) => holder.s![key as keyof ProjectionSpec],
+    set: (_, key, value) => Reflect.set(holder.s!, key, value),
   });
 };

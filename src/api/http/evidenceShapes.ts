@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { nullable } from '../../domain/events.js';
 import { toBase64 } from '../../evidence/bytes.js';
 import type { KeptCheckpoint } from '../../io/evidence/checkpointStore.js';
+import type { Verification } from '../../io/evidence/verificationLog.js';
 import { IsoTime, isoTime } from './isoTime.js';
 import { Problem } from './responses.js';
 
@@ -76,5 +77,46 @@ export const DeletionNotComplete = t.intersection([
     rootStatus: t.keyof({ live: null, deleting: null }),
   }),
 ]);
+
+/**
+ * The last verification of the log against every kept checkpoint (`serve`'s, in the background,
+ * or the `verify` command's); all null (and counts 0) when none was recorded yet.
+ */
+export const LogVerificationOnWire = t.type({
+  verifiedAt: nullable(IsoTime),
+  ok: nullable(t.boolean),
+  /** Events recomputed (0 when it stopped at a contradiction). */
+  events: t.Int,
+  /** Signed checkpoints checked (on a contradiction: how many it was given). */
+  checkpoints: t.Int,
+  /** The largest tree a verified signature covers (0 on a contradiction). */
+  coveredSize: t.Int,
+  /** What contradicts a signed checkpoint, naming the position when it can. */
+  reason: nullable(t.string),
+  by: nullable(t.keyof({ serve: null, cli: null })),
+});
+
+export const verificationOnWire = (
+  v: Verification | null,
+): t.OutputOf<typeof LogVerificationOnWire> =>
+  v === null
+    ? {
+        verifiedAt: null,
+        ok: null,
+        events: 0,
+        checkpoints: 0,
+        coveredSize: 0,
+        reason: null,
+        by: null,
+      }
+    : {
+        verifiedAt: isoTime(v.verifiedAtMs),
+        ok: v.ok,
+        events: v.events,
+        checkpoints: v.checkpoints,
+        coveredSize: v.coveredSize,
+        reason: v.reason,
+        by: v.by,
+      };
 
 export const hashesOnWire = (hashes: readonly Uint8Array[]): string[] => hashes.map(toBase64);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { VerificationLog } from './verificationLog.js';
 
 /** A signed checkpoint as kept: its tree size, the signed note, and when it was signed. */
 export type KeptCheckpoint = {
@@ -16,6 +17,8 @@ export type KeptCheckpoint = {
 export class CheckpointStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  /** The verifications of the log against these checkpoints (`serve`'s and `verify`'s). */
+  readonly verifications: VerificationLog;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -27,6 +30,7 @@ export class CheckpointStore {
       note         TEXT    NOT NULL,
       signed_at_ms INTEGER NOT NULL
     )`);
+    this.verifications = new VerificationLog(this.db);
     this.stmt = {
       add: this.db.prepare(
         'INSERT OR IGNORE INTO checkpoints (size, note, signed_at_ms) VALUES (?, ?, ?)',

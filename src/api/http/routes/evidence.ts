@@ -106,6 +106,24 @@ export const evidence: FastifyPluginAsync<EvidenceOptions> = async (app, opts) =
   route({
     ...audits,
     method: 'GET',
+    url: '/v1/evidence/verification',
+    summary: 'The last verification of the log against its signed checkpoints',
+    description:
+      'When the log was last recomputed into the evidence tree and held to every kept signed ' +
+      'checkpoint, and how it went: `ok`, the events read, the checkpoints checked, the largest ' +
+      'size a signature covers, and on a contradiction its `reason` (naming the first position ' +
+      'that differs when it can). `by`: `serve` (which verifies at start and every 10 minutes) ' +
+      'or `cli` (`thread-ledger verify`). All null, counts 0, before any verification.',
+    responses: { 200: S.LogVerificationOnWire },
+    handler: async () => ({
+      status: 200,
+      body: S.verificationOnWire(signer.kept.verifications.latest()),
+    }),
+  });
+
+  route({
+    ...audits,
+    method: 'GET',
     url: '/v1/evidence/checkpoints',
     summary: 'Every signed checkpoint, smallest tree first',
     description:

@@ -1,0 +1,53 @@
+import * as t from 'io-ts';
+import { nullable } from '../../domain/events.js';
+import type { DeletionStats as StatsRows } from '../../projections/deletionStatsQuery.js';
+import { IsoTime, isoTime } from './isoTime.js';
+import { Consistency } from './requests.js';
+import { TimeParam } from './timeParam.js';
+
+/** The window [since, until) and its buckets (`hour` or `day`, UTC). */
+export const DeletionStatsQuery = t.intersection([
+  t.partial({ since: TimeParam, until: TimeParam, bucket: t.keyof({ hour: null, day: null }) }),
+  Consistency,
+]);
+
+export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/** `GET /v1/deletions/stats`: the deletion records by request, summed up. */
+export const DeletionStats = t.type({
+  /** Every request by status, whatever its time: what is pending or failing now. */
+  counts: t.type({ pending: t.Int, failing: t.Int, deleted: t.Int }),
+  /** Each bucket of the window (`at`: its start): requests asked for, and completed, in it. */
+  overTime: t.array(t.type({ at: IsoTime, requested: t.Int, completed: t.Int })),
+  /** Of the requests completed in the window: from the request to its last thread deleted. */
+  timeToComplete: t.type({
+    count: t.Int,
+    p50Ms: nullable(t.Int),
+    p90Ms: nullable(t.Int),
+    p99Ms: nullable(t.Int),
+    maxMs: nullable(t.Int),
+    /** How many took at most `upToMs` (and more than the bound before); null: longer than a day. */
+    buckets: t.array(t.type({ upToMs: nullable(t.Int), count: t.Int })),
+  }),
+  /** Every step failing now (whatever the window), its thread's longest-waiting first. */
+  failingSteps: t.array(
+    t.type({
+      threadId: t.string,
+      rootThreadId: t.string,
+      step: t.string,
+      lastError: nullable(t.string),
+      attempts: t.Int,
+      nextRetryAt: nullable(IsoTime),
+    }),
+  ),
+});
+
+export const statsOnWire = (s: StatsRows): t.OutputOf<typeof DeletionStats> => ({
+  counts: s.counts,
+  overTime: s.overTime.map((b) => ({ ...b, at: isoTime(b.at) })),
+  timeToComplete: s.timeToComplete,
+  failingSteps: s.failingSteps.map((f) => ({
+    ...f,
+    nextRetryAt: f.nextRetryAt === null ? null : isoTime(f.nextRetryAt),
+  })),
+});
