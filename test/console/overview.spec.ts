@@ -33,7 +33,11 @@ describe('the overview of the reviewer console, in a real browser', () => {
 
     // The failing step: its thread links to the deletion, its error and next retry said.
     const failing = section('Failing steps');
-    const row = failing.getByRole('row').filter({ hasText: `rollout:${stuck.path}` });
+    // The rollout itself (its compressed sibling `.zst` fails too, on a row of its own).
+    const row = failing
+      .getByRole('row')
+      .filter({ hasText: `rollout:${stuck.path}` })
+      .filter({ hasNotText: `${stuck.path}.zst` });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/outside the rollout roots/);
     expect(await row.textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
