@@ -8,7 +8,8 @@ export type TimeToComplete = {
   readonly p90Ms: number | null;
   readonly p99Ms: number | null;
   readonly maxMs: number | null;
-  readonly buckets: readonly { readonly upToMs: number; readonly count: number }[];
+  /** `upToMs` null: the last bucket, longer than every bound. */
+  readonly buckets: readonly { readonly upToMs: number | null; readonly count: number }[];
 };
 
 /**
@@ -26,12 +27,12 @@ export const TimeToCompleteChart = ({ t }: { t: TimeToComplete }) => {
       <div><dt>Longest</dt><dd>${formatDuration(t.maxMs)}</dd></div>
     </dl>
     <table class="bars">
-      <caption>${t.count} completed deletions by how long they took</caption>
+      <caption>${t.count} completed ${t.count === 1 ? 'deletion' : 'deletions'} by how long ${t.count === 1 ? 'it' : 'they'} took</caption>
       <thead><tr><th scope="col">Completed within</th><th scope="col">Deletions</th></tr></thead>
       <tbody>
         ${t.buckets.map(
           (b) => html`<tr>
-            <th scope="row">${formatDuration(b.upToMs)}</th>
+            <th scope="row">${b.upToMs === null ? 'longer' : formatDuration(b.upToMs)}</th>
             <td>
               <span class="bar" style=${`width: ${(100 * b.count) / most}%`} aria-hidden="true"></span>
               <span class="bar-n">${b.count}</span>
