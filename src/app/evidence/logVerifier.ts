@@ -132,17 +132,25 @@ const firstDifference = (
   return null;
 };
 
-/** The log fails a checkpoint: the first event that differs, or the span it hides in. */
-const locate = (
-  target: Target,
-  from: number,
-  leaves: readonly Hash[],
-  positions: readonly bigint[],
-  tree: EvidenceTreeReader | undefined,
-): LogVerification => {
+/** The leaves since the last checkpoint the log passed, and their positions. */
+type Window = {
+  readonly from: number;
+  readonly leaves: readonly Hash[];
+  readonly positions: readonly bigint[];
+};
+
+/** The trusted tree (if read.db still matches the signature), and the difference it names. */
+const difference = (target: Target, w: Window, tree: EvidenceTreeReader | undefined) => {
   const trusted = trustedTree(target, tree);
-  const found = trusted && firstDifference(target, trusted, from, leaves, positions);
+  const found = trusted && firstDifference(target, trusted, w.from, w.leaves, w.positions);
+  return { trusted, found };
+};
+
+/** The log fails a checkpoint: the first event that differs, or the span it hides in. */
+const locate = (target: Target, w: Window, tree: EvidenceTreeReader | undefined) => {
+  const { found } = difference(target, w, tree);
   if (found) return found;
+  const { from, leaves, positions } = w;
   const span =
     positions.length > 0
       ? ` (leaves ${from}..${target.size - 1}, positions ${positions[0]}..${positions[positions.length - 1]})`
@@ -160,15 +168,12 @@ const locate = (
 const shortLog = (
   target: Target,
   size: number,
-  from: number,
-  leaves: readonly Hash[],
-  positions: readonly bigint[],
+  w: Window,
   tree: EvidenceTreeReader | undefined,
 ): LogVerification => {
-  const trusted = trustedTree(target, tree);
-  const found = trusted && firstDifference(target, trusted, from, leaves, positions);
+  const { trusted, found } = difference(target, w, tree);
   if (found) return found;
-  const lost = trusted?.positionOf(size) ?? null;
+  const lost = trusted ? trusted.positionOf(size) : null;
   return refused(
     `the log ends after ${size} events: the last ${target.size - size} that ${target.label} covers are gone (truncated)` +
       (lost !== null ? `, from position ${lost} on` : ''),
@@ -207,7 +212,7 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
       const target = targets[next];
       if (target && compact.size === target.size) {
         if (!equalBytes(compact.root()!, target.root))
-          return locate(target, windowFrom, leaves, positions, opts.tree);
+          return locate(target, { from: windowFrom, leaves, positions }, opts.tree);
         next++;
         windowFrom = compact.size;
         leaves = [];
@@ -219,7 +224,8 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
     if (page.length < PAGE) break;
   }
   const short = targets[next];
-  if (short) return shortLog(short, compact.size, windowFrom, leaves, positions, opts.tree);
+  if (short)
+    return shortLog(short, compact.size, { from: windowFrom, leaves, positions }, opts.tree);
   return {
     ok: true,
     events: compact.size,
