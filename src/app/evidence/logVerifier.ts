@@ -97,39 +97,37 @@ const firstDifference = (
   const same = (a: Hash | null | undefined, b: Hash | null | undefined) =>
     !!a && !!b && equalBytes(a, b);
   const matches = (i: number) => same(leaves[i], tree.leafHash(from + i));
-  for (let i = 0; i < leaves.length; i++) {
-    if (matches(i)) continue;
-    const leaf = from + i;
-    const now = positions[i]!;
+  const i = leaves.findIndex((_, k) => !matches(k));
+  if (i < 0) return null;
+  const leaf = from + i;
+  const now = positions[i]!;
+  const said = (what: string, position: bigint) =>
+    refused(`${what} (contradicts ${target.label})`, position);
+  if (same(leaves[i], tree.leafHash(leaf + 1))) {
     const was = tree.positionOf(leaf) ?? now;
-    const signed = tree.leafHash(leaf);
-    const signedNext = tree.leafHash(leaf + 1);
-    let resumes = i + 1;
-    while (resumes < leaves.length && !matches(resumes)) resumes++;
-    const [what, position] = same(leaves[i], signedNext)
-      ? [`the event signed at position ${was} (leaf ${leaf}) was removed from the log`, was]
-      : same(leaves[i + 1], signed)
-        ? [
-            `an event was inserted at position ${now} (leaf ${leaf}): the signed log has none there`,
-            now,
-          ]
-        : resumes === i + 1 || i + 1 >= leaves.length
-          ? [
-              `the event at position ${now} (leaf ${leaf}) is not the one signed: it was rewritten`,
-              now,
-            ]
-          : resumes < leaves.length
-            ? [
-                `the events at positions ${now} to ${positions[resumes - 1]} (leaves ${leaf} to ${from + resumes - 1}) are not the ones signed: rewritten or swapped`,
-                now,
-              ]
-            : [
-                `every event from position ${now} (leaf ${leaf}) on is not the one signed: an event was inserted or removed there, and the positions after it renumbered`,
-                now,
-              ];
-    return refused(`${what} (contradicts ${target.label})`, position);
+    return said(`the event signed at position ${was} (leaf ${leaf}) was removed from the log`, was);
   }
-  return null;
+  if (same(leaves[i + 1], tree.leafHash(leaf)))
+    return said(
+      `an event was inserted at position ${now} (leaf ${leaf}): the signed log has none there`,
+      now,
+    );
+  let resumes = i + 1;
+  while (resumes < leaves.length && !matches(resumes)) resumes++;
+  if (resumes === i + 1 || i + 1 >= leaves.length)
+    return said(
+      `the event at position ${now} (leaf ${leaf}) is not the one signed: it was rewritten`,
+      now,
+    );
+  if (resumes < leaves.length)
+    return said(
+      `the events at positions ${now} to ${positions[resumes - 1]} (leaves ${leaf} to ${from + resumes - 1}) are not the ones signed: rewritten or swapped`,
+      now,
+    );
+  return said(
+    `every event from position ${now} (leaf ${leaf}) on is not the one signed: an event was inserted or removed there, and the positions after it renumbered`,
+    now,
+  );
 };
 
 /** The leaves since the last checkpoint the log passed, and their positions. */
