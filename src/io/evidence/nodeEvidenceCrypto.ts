@@ -18,12 +18,20 @@ export const nodeEvidenceCrypto: EvidenceCrypto = {
 };
 
 const LEAF = Buffer.of(0);
-const NODE = Buffer.of(1);
+const SCRATCH = Buffer.alloc(65);
+SCRATCH[0] = 1;
 
 /** RFC 9162 hashing, one-shot (no Hash object per call): the tree is hashed on every append. */
 export const nodeTreeHasher: TreeHasher = {
   leaf: (entry) => hash('sha256', Buffer.concat([LEAF, entry]), 'buffer'),
-  node: (left, right) => hash('sha256', Buffer.concat([NODE, left, right]), 'buffer'),
+  node: (left, right) => {
+    if (left.length !== 32 || right.length !== 32)
+      return hash('sha256', Buffer.concat([SCRATCH.subarray(0, 1), left, right]), 'buffer');
+    // One scratch buffer for every node: hashing is synchronous, so nothing else holds it meanwhile.
+    SCRATCH.set(left, 1);
+    SCRATCH.set(right, 33);
+    return hash('sha256', SCRATCH, 'buffer');
+  },
 };
 
 /** The leaf hash of an entry's text: `SHA-256(0x00 || UTF-8 of the text)`, the text never copied to bytes first. */
