@@ -1,26 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, getText } from '../api.js';
+import type { DeletionSummary, Deletions } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { StatusWord } from '../components/statusWord.js';
 import { saveFile } from '../download.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
-
-/** A row of GET /v1/deletions (deletionShapes.ts DeletionSummary), as the page reads it. */
-type Deletion = {
-  readonly id: string;
-  readonly status: 'pending' | 'failing' | 'deleted';
-  readonly reason: string | null;
-  readonly requestedBy: string;
-  readonly requestedAt: string;
-  readonly completedAt: string | null;
-  readonly threadCount: number;
-  readonly deletedThreadCount: number;
-  readonly failures: number;
-  readonly lastError: string | null;
-};
-type Page = { readonly data: readonly Deletion[]; readonly nextCursor: string | null };
 
 /** The filters, as the URL and the API both spell them. */
 const FILTERS = ['status', 'actor', 'since', 'until'] as const;
@@ -134,7 +120,7 @@ const Exports = ({ filters }: { filters: Filters }) => {
   </div>`;
 };
 
-const Rows = ({ rows }: { rows: readonly Deletion[] }) =>
+const Rows = ({ rows }: { rows: readonly DeletionSummary[] }) =>
   html`<table class="deletions">
     <caption class="visually-hidden">Deletion requests, newest first</caption>
     <thead><tr>
@@ -169,11 +155,11 @@ export const DeletionsPage = ({ query }: { query: URLSearchParams }) => {
   const apiQuery = queryOf(filters, { limit, cursor });
   const key = apiQuery.toString();
   const [page, setPage] = useState<
-    { key: string; page: Page } | { key: string; error: string } | null
+    { key: string; page: Deletions } | { key: string; error: string } | null
   >(null);
   useEffect(() => {
     let current = true;
-    getJson<Page>(`/v1/deletions?${key}`).then(
+    getJson<Deletions>(`/v1/deletions?${key}`).then(
       (p) => current && setPage({ key, page: p }),
       (err: unknown) =>
         current && setPage({ key, error: err instanceof Error ? err.message : String(err) }),

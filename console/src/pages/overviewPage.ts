@@ -3,12 +3,12 @@ import { toBase64, toHex } from '../../../src/evidence/bytes.js';
 import { parseCheckpoint } from '../../../src/evidence/checkpoint.js';
 import { parseNote } from '../../../src/evidence/signedNote.js';
 import { getJson, getText } from '../api.js';
+import type { DeletionStats, Verification } from '../apiShapes.js';
 import { DeletionsOverTime } from '../charts/deletionsOverTime.js';
 import { TimeToCompleteChart } from '../charts/timeToComplete.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { followEvents } from '../liveEvents.js';
-import { BUCKET, type DeletionStats, type Verification } from '../overviewStats.js';
 import { href } from '../router.js';
 
 /** The events after which the numbers of the overview change. */
@@ -22,6 +22,9 @@ const DELETION_EVENTS = new Set([
 const DEBOUNCE_MS = 300;
 
 /** What one section loaded: nothing yet, its value, or why it could not. */
+/** The buckets of the chart over time. */
+const BUCKET = 'day';
+
 type Loaded<T> = { readonly value: T } | { readonly error: string } | null;
 
 const load = <T>(get: () => Promise<T>, set: (l: Loaded<T>) => void) =>

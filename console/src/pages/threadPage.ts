@@ -1,29 +1,13 @@
 import { getJson } from '../api.js';
+import type { History, Recorded, Subtree } from '../apiShapes.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { RecordedData } from '../components/sealedValues.js';
 import { StatusWord } from '../components/statusWord.js';
-import { ThreadTree, type TreeNode } from '../components/threadTree.js';
+import { ThreadTree } from '../components/threadTree.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
-
-/** An event of GET /v1/threads/{id}/history, exactly as recorded. */
-type Recorded = {
-  readonly id: string;
-  readonly type: string;
-  readonly revision: string;
-  readonly position: string;
-  readonly recordedAt: string | null;
-  readonly data: unknown;
-  readonly metadata: unknown;
-};
-type History = { readonly threadId: string; readonly events: Recorded[] };
-type Subtree = {
-  readonly thread: TreeNode;
-  readonly ancestors: TreeNode[];
-  readonly descendants: TreeNode[];
-};
 
 const field = (o: unknown, name: string): string | null => {
   const v = (o as Record<string, unknown> | null)?.[name];

@@ -1,4 +1,7 @@
+import { AuditThread as AuditThreadCodec } from '../../../src/api/http/auditThreadShapes.js';
+import { SourceKind } from '../../../src/domain/events.js';
 import { getJson } from '../api.js';
+import type { AuditThread, AuditThreads } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { StatusWord } from '../components/statusWord.js';
@@ -7,39 +10,9 @@ import { When } from '../components/when.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
 
-/** A row of GET /v1/audit/threads: every thread ever started, no content. */
-type AuditThread = {
-  readonly id: string;
-  readonly parentThreadId: string | null;
-  readonly depth: number | null;
-  readonly sourceKind: string;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly archived: boolean;
-  readonly status: 'live' | 'deleting' | 'deleted';
-  readonly deletion: null | {
-    readonly rootThreadId: string;
-    readonly requestedBy: string;
-    readonly requestedAt: string;
-    readonly reason: string | null;
-    readonly deletedAt: string | null;
-  };
-};
-type AuditThreads = { readonly threads: AuditThread[]; readonly nextCursor: string | null };
-
-const SOURCE_KINDS = [
-  'cli',
-  'vscode',
-  'exec',
-  'appServer',
-  'subAgent',
-  'subAgentReview',
-  'subAgentCompact',
-  'subAgentThreadSpawn',
-  'subAgentOther',
-  'unknown',
-] as const;
-const STATUSES = ['live', 'deleting', 'deleted'] as const;
+// The choices of the form, from the codecs the API decodes the query with.
+const SOURCE_KINDS = Object.keys(SourceKind.keys);
+const STATUSES = Object.keys(AuditThreadCodec.props.status.keys);
 /** The query parameters the form owns: the URL's query is the form (a deep link is a search). */
 const FIELDS = ['sourceKinds', 'archived', 'status', 'actor', 'since', 'until', 'limit'] as const;
 

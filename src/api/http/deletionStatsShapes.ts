@@ -1,8 +1,7 @@
 import * as t from 'io-ts';
 import { nullable } from '../../domain/events.js';
-import type { DeletionStats as StatsRows } from '../../projections/deletionStatsQuery.js';
-import { IsoTime, isoTime } from './isoTime.js';
-import { Consistency } from './requests.js';
+import { Consistency } from './consistency.js';
+import { IsoTime } from './isoTime.js';
 import { TimeParam } from './timeParam.js';
 
 /** The window [since, until) and its buckets (`hour` or `day`, UTC). */
@@ -40,14 +39,4 @@ export const DeletionStats = t.type({
       nextRetryAt: nullable(IsoTime),
     }),
   ),
-});
-
-export const statsOnWire = (s: StatsRows): t.OutputOf<typeof DeletionStats> => ({
-  counts: s.counts,
-  overTime: s.overTime.map((b) => ({ ...b, at: isoTime(b.at) })),
-  timeToComplete: s.timeToComplete,
-  failingSteps: s.failingSteps.map((f) => ({
-    ...f,
-    nextRetryAt: f.nextRetryAt === null ? null : isoTime(f.nextRetryAt),
-  })),
 });

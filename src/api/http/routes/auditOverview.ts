@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import * as T from '../auditThreadShapes.js';
+import { auditThreadOnWire, catalogCursorOf, catalogKeyOf } from '../auditThreadsOnWire.js';
+import { statsOnWire } from '../deletionStatsOnWire.js';
 import * as S from '../deletionStatsShapes.js';
 import { invalid } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
@@ -52,7 +54,7 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
     responses: { 200: T.AuditThreads },
     handler: async ({ query }) => {
       await readModelsAt(runner, query.minPosition);
-      const after = query.cursor === undefined ? undefined : T.catalogKeyOf(query.cursor);
+      const after = query.cursor === undefined ? undefined : catalogKeyOf(query.cursor);
       if (after === null) throw badParam('cursor', 'must be a nextCursor of this list');
       const limit = query.limit ?? DEFAULT_PAGE;
       if (limit < 1 || limit > MAX_PAGE)
@@ -62,8 +64,8 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
       // One more than the page: whether another page follows.
       const page = queries.catalog.page(filter, limit + 1);
       const rows = page.slice(0, limit);
-      const nextCursor = page.length > limit ? T.catalogCursorOf(rows[rows.length - 1]!) : null;
-      return { status: 200, body: { threads: rows.map(T.auditThreadOnWire), nextCursor } };
+      const nextCursor = page.length > limit ? catalogCursorOf(rows[rows.length - 1]!) : null;
+      return { status: 200, body: { threads: rows.map(auditThreadOnWire), nextCursor } };
     },
   });
 
@@ -98,7 +100,7 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
           `gives ${buckets} buckets of a ${bucket} up to until, over the ${MAX_BUCKETS} allowed`,
         );
       const stats = queries.deletionStats.stats({ since, until, bucketMs });
-      return { status: 200, body: S.statsOnWire(stats) };
+      return { status: 200, body: statsOnWire(stats) };
     },
   });
 };
