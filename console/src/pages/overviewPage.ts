@@ -10,6 +10,7 @@ import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { followEvents } from '../liveEvents.js';
 import { href } from '../router.js';
+import type { SseFrame } from '../sseFrames.js';
 
 /** The events after which the numbers of the overview change. */
 const DELETION_EVENTS = new Set([
@@ -21,10 +22,11 @@ const DELETION_EVENTS = new Set([
 /** A burst of events (a subtree's cascade) refetches once, this long after its last event. */
 const DEBOUNCE_MS = 300;
 
-/** What one section loaded: nothing yet, its value, or why it could not. */
 /** The buckets of the chart over time. */
 const BUCKET = 'day';
+const STATS = `/v1/deletions/stats?bucket=${BUCKET}`;
 
+/** What one section loaded: nothing yet, its value, or why it could not. */
 type Loaded<T> = { readonly value: T } | { readonly error: string } | null;
 
 const load = <T>(get: () => Promise<T>, set: (l: Loaded<T>) => void) =>
@@ -118,23 +120,28 @@ export const OverviewPage = () => {
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
-    const refresh = () =>
+    const refresh = (statsNow = getJson<DeletionStats>(STATS)) =>
       Promise.all([
-        load(() => getJson<DeletionStats>(`/v1/deletions/stats?bucket=${BUCKET}`), setStats),
+        load(() => statsNow, setStats),
         load(() => getText('/v1/evidence/checkpoint'), setNote),
         load(() => getJson<Verification>('/v1/evidence/verification'), setVerification),
       ]).then(() => setUpdatedAt(new Date().toISOString()));
-    void refresh();
+    const first = getJson<DeletionStats>(STATS);
+    void refresh(first);
     const stop = new AbortController();
-    followEvents(
-      (frame) => {
-        if (!DELETION_EVENTS.has(frame.event)) return;
-        clearTimeout(timer.current);
-        timer.current = setTimeout(refresh, DEBOUNCE_MS);
-      },
-      stop.signal,
-      setLive,
-    );
+    const onFrame = (frame: SseFrame) => {
+      if (!DELETION_EVENTS.has(frame.event)) return;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => refresh(), DEBOUNCE_MS);
+    };
+    // The stream from the position the figures reflect: what changes them, not the whole log
+    // again. Without it (the figures failed to load), from the start.
+    void first
+      .then(
+        (s) => s.position,
+        () => null,
+      )
+      .then((after) => stop.signal.aborted || followEvents(onFrame, stop.signal, setLive, after));
     return () => {
       stop.abort();
       clearTimeout(timer.current);

@@ -14,6 +14,11 @@ export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
 /** `GET /v1/deletions/stats`: the deletion records by request, summed up. */
 export const DeletionStats = t.type({
+  /**
+   * The log position the figures reflect (the read models' checkpoint; decimal), null before
+   * they applied any event: follow `GET /v1/events?after=<position>` to hear of what changes them.
+   */
+  position: nullable(t.string),
   /** Every request by status, whatever its time: what is pending or failing now. */
   counts: t.type({ pending: t.Int, failing: t.Int, deleted: t.Int }),
   /** Each bucket of the window (`at`: its start): requests asked for, and completed, in it. */

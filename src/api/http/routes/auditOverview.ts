@@ -82,7 +82,9 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
       'max, and a histogram: up to 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h, 1 d, and longer with ' +
       '`upToMs` null). Whatever the window: the requests by status now (`counts`) and every step ' +
       'failing now (`failingSteps`, at most 1,000: its thread, request root, step, last error, ' +
-      'attempts, next retry). `?minPosition=` waits for the read models.',
+      'attempts, next retry). `position`: the log position the figures reflect (the read models’ ' +
+      'checkpoint; null before any event): `GET /v1/events?after=<position>` tells what changes ' +
+      'them next. `?minPosition=` waits for the read models.',
     input: { query: S.DeletionStatsQuery },
     responses: { 200: S.DeletionStats },
     handler: async ({ query }) => {
@@ -99,8 +101,10 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
           'since',
           `gives ${buckets} buckets of a ${bucket} up to until, over the ${MAX_BUCKETS} allowed`,
         );
+      // Read together (no await between): the figures reflect at least this position.
+      const position = runner.position();
       const stats = queries.deletionStats.stats({ since, until, bucketMs });
-      return { status: 200, body: statsOnWire(stats) };
+      return { status: 200, body: statsOnWire(stats, position) };
     },
   });
 };
