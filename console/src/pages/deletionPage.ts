@@ -3,6 +3,7 @@ import type { Deletion, DeletionThread, OneDeletion, DeletionStep as Step } from
 import { Loading, ProblemView } from '../components/problemView.js';
 import { ReceiptPanel } from '../components/receiptPanel.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { ThreadTree } from '../components/threadTree.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
@@ -39,7 +40,7 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
     ${
       t.steps.length === 0
         ? html`<p>No step recorded yet.</p>`
-        : html`<table class="steps">
+        : html`<${TableScroll} label=${`Steps of ${t.threadId}`}><table class="steps">
             <thead><tr>
               <th scope="col">Step</th><th scope="col">Target</th><th scope="col">State</th>
               <th scope="col">Attempts</th><th scope="col">Last change</th>
@@ -53,7 +54,7 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
                 <td><${When} at=${s.updatedAt} /></td>
               </tr>`,
             )}</tbody>
-          </table>`
+          </table></${TableScroll}>`
     }
   </section>`;
 

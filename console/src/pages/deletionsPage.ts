@@ -3,6 +3,7 @@ import { getJson, getText } from '../api.js';
 import type { DeletionSummary, Deletions } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { saveFile } from '../download.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
@@ -121,7 +122,7 @@ const Exports = ({ filters }: { filters: Filters }) => {
 };
 
 const Rows = ({ rows }: { rows: readonly DeletionSummary[] }) =>
-  html`<table class="deletions">
+  html`<${TableScroll} label="Deletion requests"><table class="deletions">
     <caption class="visually-hidden">Deletion requests, newest first</caption>
     <thead><tr>
       <th scope="col">Root thread</th><th scope="col">Status</th><th scope="col">Requested by</th>
@@ -142,7 +143,7 @@ const Rows = ({ rows }: { rows: readonly DeletionSummary[] }) =>
         </tr>`,
       )}
     </tbody>
-  </table>`;
+  </table></${TableScroll}>`;
 
 /**
  * Every deletion request, newest first: filtered by a form whose values live in the URL (the

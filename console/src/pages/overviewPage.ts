@@ -6,6 +6,7 @@ import { getJson, getText } from '../api.js';
 import type { DeletionStats, Verification } from '../apiShapes.js';
 import { DeletionsOverTime } from '../charts/deletionsOverTime.js';
 import { TimeToCompleteChart } from '../charts/timeToComplete.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { followEvents } from '../liveEvents.js';
@@ -53,7 +54,7 @@ const Counts = ({ counts }: { counts: DeletionStats['counts'] }) =>
 const FailingSteps = ({ steps }: { steps: DeletionStats['failingSteps'] }) =>
   steps.length === 0
     ? html`<p><span aria-hidden="true">✓ </span>No deletion step is failing.</p>`
-    : html`<table class="failing-steps">
+    : html`<${TableScroll} label="Failing steps"><table class="failing-steps">
         <caption>${steps.length} failing ${steps.length === 1 ? 'step' : 'steps'}, retried automatically</caption>
         <thead><tr>
           <th scope="col">Deletion</th><th scope="col">Thread</th><th scope="col">Step</th>
@@ -71,7 +72,7 @@ const FailingSteps = ({ steps }: { steps: DeletionStats['failingSteps'] }) =>
             </tr>`,
           )}
         </tbody>
-      </table>`;
+      </table></${TableScroll}>`;
 
 /** The latest signed checkpoint, read as the note it is: origin, size, root hash, its signers. */
 const Checkpoint = ({ note }: { note: string }) => {

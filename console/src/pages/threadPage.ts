@@ -3,6 +3,7 @@ import type { History, Recorded, Subtree } from '../apiShapes.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { RecordedData } from '../components/sealedValues.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { ThreadTree } from '../components/threadTree.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
@@ -17,7 +18,7 @@ const field = (o: unknown, name: string): string | null => {
 const Timeline = ({ events }: { events: readonly Recorded[] }) => {
   // The key is destroyed from the shredding on: what was sealed can never be read again.
   const shredded = events.some((e) => e.type === 'ThreadContentShredded');
-  return html`<table class="timeline">
+  return html`<${TableScroll} label="Timeline"><table class="timeline">
     <caption>${events.length} events, oldest first${shredded ? ': its content key is destroyed, sealed values are shredded' : ''}</caption>
     <thead><tr>
       <th scope="col">Rev.</th><th scope="col">Event</th><th scope="col">Recorded</th>
@@ -37,7 +38,7 @@ const Timeline = ({ events }: { events: readonly Recorded[] }) => {
         </tr>`,
       )}
     </tbody>
-  </table>`;
+  </table></${TableScroll}>`;
 };
 
 export const ThreadPage = ({ id }: { id: string }) => {

@@ -5,6 +5,7 @@ import type { AuditThread, AuditThreads } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
 import { html } from '../html.js';
@@ -145,7 +146,7 @@ export const ThreadsPage = ({ query }: { query: URLSearchParams }) => {
           ? html`<${ProblemView} error=${loaded.error} what="the threads" />`
           : loaded.value.threads.length === 0
             ? html`<p role="status">No thread matches these filters.</p>`
-            : html`<table class="threads">
+            : html`<${TableScroll} label="Threads"><table class="threads">
                 <caption>${loaded.value.threads.length} thread${loaded.value.threads.length === 1 ? '' : 's'}${query.get('cursor') ? ' (a later page)' : ''}, newest first</caption>
                 <thead><tr>
                   <th scope="col">Thread</th><th scope="col">Status</th><th scope="col">Source</th>
@@ -153,7 +154,7 @@ export const ThreadsPage = ({ query }: { query: URLSearchParams }) => {
                   <th scope="col">Archived</th><th scope="col">Deletion</th>
                 </tr></thead>
                 <tbody>${loaded.value.threads.map((t) => html`<${Row} key=${t.id} t=${t} />`)}</tbody>
-              </table>
+              </table></${TableScroll}>
               <nav class="pager" aria-label="Pages">
                 ${query.get('cursor') && html`<a href=${pageAt(null)}>First page</a>`}
                 ${loaded.value.nextCursor ? html`<a href=${pageAt(loaded.value.nextCursor)}>Next page</a>` : html`<span>Last page</span>`}
