@@ -34,7 +34,7 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
       ${' '}<${StatusWord} status=${t.status} />
     </h3>
     <p class="facts">
-      Requested <${When} at=${t.requestedAt} />${' · deleted '}<${When} at=${t.completedAt} />
+      Requested <${When} at=${t.requestedAt} />${t.completedAt ? html` · deleted <${When} at=${t.completedAt} />` : ' · not deleted yet'}
       ${` · ${t.stepsDone} step${t.stepsDone === 1 ? '' : 's'} done · ${t.failures} failed attempt${t.failures === 1 ? '' : 's'}`}
     </p>
     ${
