@@ -106,10 +106,12 @@ const lowContrast = (page: Page) =>
 describe('the reviewer console is accessible, in a real browser', () => {
   const c = useConsole();
 
-  /** The console's pages over a deleted subtree and a failing deletion. */
-  const pagesOf = async () => {
+  /** The console's pages over a deleted subtree and a failing deletion, signed in as an auditor. */
+  const signedInOver = async () => {
     const tree = await deletedTree(c.f, 3);
     const stuck = await stuckDeletion(c.f);
+    await c.open('/console/');
+    await c.signIn(A);
     return [
       { name: 'overview', path: '/console/' },
       { name: 'threads', path: '/console/threads' },
@@ -130,10 +132,7 @@ describe('the reviewer console is accessible, in a real browser', () => {
   };
 
   it('every page: one h1 and no skipped heading level, every control named, contrast of 4.5:1, statuses in words', async () => {
-    const pages = await pagesOf();
-    await c.open('/console/');
-    await c.signIn(A);
-    for (const p of pages) {
+    for (const p of await signedInOver()) {
       await openLoaded(p.path);
 
       const levels = await headingLevels(c.page);
@@ -166,10 +165,7 @@ describe('the reviewer console is accessible, in a real browser', () => {
   });
 
   it('every page: the keyboard alone reaches the nav links and the first control from the top; Enter on “Deletions” opens the deletions', async () => {
-    const pages = await pagesOf();
-    await c.open('/console/');
-    await c.signIn(A);
-    for (const p of pages) {
+    for (const p of await signedInOver()) {
       await openLoaded(p.path);
       const controls = c.page.locator('main').locator('input, select, textarea, button');
       const firstControl =
