@@ -18,13 +18,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * since EventSource cannot send the bearer token. A dropped stream is opened again after the
  * last position seen (`?after=`, what the server reads as Last-Event-ID), so nothing is missed
  * and nothing comes twice. `onState` says whether the stream is open, for the page to show.
+ * `after`: the position to start after (null: the whole log from its start).
  */
 export const followEvents = (
   onFrame: (frame: SseFrame) => void,
   signal: AbortSignal,
   onState: (live: boolean) => void = () => {},
+  after: string | null = null,
 ): void => {
-  let lastId: string | null = null;
+  let lastId = after;
   let failures = 0;
   void (async () => {
     while (!signal.aborted) {

@@ -244,6 +244,16 @@ describe('the reviewer console’s API, through a real listening server', () => 
     const stats = r.body as t.OutputOf<typeof DeletionStats>;
     expect(stats.counts).toEqual({ pending: 0, failing: 1, deleted: 1 });
 
+    // The position the figures reflect: the read models' checkpoint, what a client follows the
+    // event stream after; a later write moves it (once the read models have it).
+    expect(stats.position).toBe(String(s.f.ledger.runner.position()));
+    const later = await call('POST', '/v1/threads', W, { modelProvider: 'openai', ...SECRETS });
+    expect(later.status, JSON.stringify(later.body)).toBe(201);
+    const wrote = later.body['position'] as string;
+    expect(BigInt(wrote)).toBeGreaterThan(BigInt(stats.position!));
+    const after = await call('GET', `/v1/deletions/stats?minPosition=${wrote}`, A);
+    expect(BigInt(after.body.position)).toBeGreaterThanOrEqual(BigInt(wrote));
+
     // The last 30 days by day (UTC): 30 buckets, or 31 when now is not at midnight.
     const DAY = 86_400_000;
     const first = Math.floor((x.now - 30 * DAY) / DAY) * DAY;

@@ -71,12 +71,23 @@ describe('the overview of the reviewer console, in a real browser', () => {
     expect(c.errors).toEqual([]);
   });
 
-  it('shows a deletion completed while the page is open, without a reload', async () => {
+  it('shows a deletion completed while the page is open, without a reload, following the stream from the figures’ position', async () => {
+    await deletedTree(c.f, 2);
+    const streams: URL[] = [];
+    c.page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/v1/events') streams.push(url);
+    });
     await c.open('/console/');
     await c.signIn(A);
     await c.page.getByRole('list', { name: 'Deletions by status' }).waitFor();
     await c.page.getByText('Live: follows the event stream.').waitFor();
     const before = await count('deleted');
+    expect(before).toBe(1);
+    // Opened after the position the figures reflect: the log is not replayed.
+    expect(streams.map((u) => u.searchParams.get('after'))).toEqual([
+      String(c.f.ledger.runner.position()),
+    ]);
     // A mark on the window: a reload would lose it.
     await c.page.evaluate(() => Object.assign(window, { stayedOpen: true }));
 

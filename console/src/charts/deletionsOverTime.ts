@@ -1,14 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import type { OverTimePoint } from '../apiShapes.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
-
-/** One bucket of the chart: deletions requested and completed in it (GET /v1/deletions/stats). */
-export type OverTimePoint = {
-  readonly at: string;
-  readonly requested: number;
-  readonly completed: number;
-};
 
 const HEIGHT = 240;
 

@@ -1,16 +1,6 @@
+import type { TimeToComplete } from '../apiShapes.js';
 import { formatDuration } from '../durations.js';
 import { html } from '../html.js';
-
-/** How long deletions took, request to completion (GET /v1/deletions/stats). */
-export type TimeToComplete = {
-  readonly count: number;
-  readonly p50Ms: number | null;
-  readonly p90Ms: number | null;
-  readonly p99Ms: number | null;
-  readonly maxMs: number | null;
-  /** `upToMs` null: the last bucket, longer than every bound. */
-  readonly buckets: readonly { readonly upToMs: number | null; readonly count: number }[];
-};
 
 /**
  * The distribution of time to complete as a table whose rows carry their bar: the table is the

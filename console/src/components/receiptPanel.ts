@@ -1,4 +1,5 @@
 import { ApiError, getJson, getText } from '../api.js';
+import type { EvidenceKey } from '../apiShapes.js';
 import { html } from '../html.js';
 import { checkReceipt, type Verdict } from '../receiptVerifier.js';
 import { href } from '../router.js';
@@ -20,7 +21,7 @@ const load = async (id: string): Promise<Checked> => {
       return { kind: 'notComplete', detail: err.detail };
     throw err;
   }
-  const { verifierKey } = await getJson<{ verifierKey: string }>('/v1/evidence/key');
+  const { verifierKey } = await getJson<EvidenceKey>('/v1/evidence/key');
   let json: unknown;
   try {
     json = JSON.parse(text);

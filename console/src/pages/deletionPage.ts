@@ -1,56 +1,14 @@
 import { getJson } from '../api.js';
+import type { Deletion, DeletionThread, OneDeletion, DeletionStep as Step } from '../apiShapes.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { ReceiptPanel } from '../components/receiptPanel.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { ThreadTree } from '../components/threadTree.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
-
-/** GET /v1/deletions/{id}: the request, every thread of its subtree, every step of each. */
-type Step = {
-  readonly step: string;
-  readonly kind: string;
-  readonly target: string | null;
-  readonly state: 'done' | 'failed' | 'waived';
-  readonly outcome: string | null;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly nextRetryAt: string | null;
-  readonly updatedAt: string;
-  readonly detail: unknown;
-};
-type DeletionThread = {
-  readonly threadId: string;
-  readonly parentThreadId: string | null;
-  readonly depth: number | null;
-  readonly status: string;
-  readonly requestedAt: string;
-  readonly completedAt: string | null;
-  readonly stepsDone: number;
-  readonly failures: number;
-  readonly lastError: string | null;
-  readonly nextRetryAt: string | null;
-  readonly steps: Step[];
-};
-type Deletion = {
-  readonly id: string;
-  readonly rootThreadId: string;
-  readonly status: string;
-  readonly reason: string | null;
-  readonly requestedBy: string;
-  readonly requestId: string;
-  readonly requestedAt: string;
-  readonly completedAt: string | null;
-  readonly threadCount: number;
-  readonly deletedThreadCount: number;
-  readonly stepsDone: number;
-  readonly failures: number;
-  readonly lastError: string | null;
-  readonly nextRetryAt: string | null;
-  readonly threads: DeletionThread[];
-};
 
 const text = (o: unknown, name: string): string | null => {
   const v = (o as Record<string, unknown> | null)?.[name];
@@ -76,13 +34,13 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
       ${' '}<${StatusWord} status=${t.status} />
     </h3>
     <p class="facts">
-      Requested <${When} at=${t.requestedAt} />${' · deleted '}<${When} at=${t.completedAt} />
+      Requested <${When} at=${t.requestedAt} />${t.completedAt ? html` · deleted <${When} at=${t.completedAt} />` : ' · not deleted yet'}
       ${` · ${t.stepsDone} step${t.stepsDone === 1 ? '' : 's'} done · ${t.failures} failed attempt${t.failures === 1 ? '' : 's'}`}
     </p>
     ${
       t.steps.length === 0
         ? html`<p>No step recorded yet.</p>`
-        : html`<table class="steps">
+        : html`<${TableScroll} label=${`Steps of ${t.threadId}`}><table class="steps">
             <thead><tr>
               <th scope="col">Step</th><th scope="col">Target</th><th scope="col">State</th>
               <th scope="col">Attempts</th><th scope="col">Last change</th>
@@ -96,7 +54,7 @@ const ThreadSteps = ({ t, root }: { t: DeletionThread; root: string }) =>
                 <td><${When} at=${s.updatedAt} /></td>
               </tr>`,
             )}</tbody>
-          </table>`
+          </table></${TableScroll}>`
     }
   </section>`;
 
@@ -133,7 +91,7 @@ const Record = ({ d, id }: { d: Deletion; id: string }) =>
 
 export const DeletionPage = ({ id }: { id: string }) => {
   const loaded = useLoad(
-    () => getJson<{ deletion: Deletion }>(`/v1/deletions/${encodeURIComponent(id)}`),
+    () => getJson<OneDeletion>(`/v1/deletions/${encodeURIComponent(id)}`),
     [id],
   );
   return html`<main class="deletion-page">

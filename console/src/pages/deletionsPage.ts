@@ -1,26 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, getText } from '../api.js';
+import type { DeletionSummary, Deletions } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { saveFile } from '../download.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
-
-/** A row of GET /v1/deletions (deletionShapes.ts DeletionSummary), as the page reads it. */
-type Deletion = {
-  readonly id: string;
-  readonly status: 'pending' | 'failing' | 'deleted';
-  readonly reason: string | null;
-  readonly requestedBy: string;
-  readonly requestedAt: string;
-  readonly completedAt: string | null;
-  readonly threadCount: number;
-  readonly deletedThreadCount: number;
-  readonly failures: number;
-  readonly lastError: string | null;
-};
-type Page = { readonly data: readonly Deletion[]; readonly nextCursor: string | null };
 
 /** The filters, as the URL and the API both spell them. */
 const FILTERS = ['status', 'actor', 'since', 'until'] as const;
@@ -134,8 +121,8 @@ const Exports = ({ filters }: { filters: Filters }) => {
   </div>`;
 };
 
-const Rows = ({ rows }: { rows: readonly Deletion[] }) =>
-  html`<table class="deletions">
+const Rows = ({ rows }: { rows: readonly DeletionSummary[] }) =>
+  html`<${TableScroll} label="Deletion requests"><table class="deletions">
     <caption class="visually-hidden">Deletion requests, newest first</caption>
     <thead><tr>
       <th scope="col">Root thread</th><th scope="col">Status</th><th scope="col">Requested by</th>
@@ -156,7 +143,7 @@ const Rows = ({ rows }: { rows: readonly Deletion[] }) =>
         </tr>`,
       )}
     </tbody>
-  </table>`;
+  </table></${TableScroll}>`;
 
 /**
  * Every deletion request, newest first: filtered by a form whose values live in the URL (the
@@ -169,11 +156,11 @@ export const DeletionsPage = ({ query }: { query: URLSearchParams }) => {
   const apiQuery = queryOf(filters, { limit, cursor });
   const key = apiQuery.toString();
   const [page, setPage] = useState<
-    { key: string; page: Page } | { key: string; error: string } | null
+    { key: string; page: Deletions } | { key: string; error: string } | null
   >(null);
   useEffect(() => {
     let current = true;
-    getJson<Page>(`/v1/deletions?${key}`).then(
+    getJson<Deletions>(`/v1/deletions?${key}`).then(
       (p) => current && setPage({ key, page: p }),
       (err: unknown) =>
         current && setPage({ key, error: err instanceof Error ? err.message : String(err) }),

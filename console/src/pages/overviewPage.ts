@@ -3,13 +3,15 @@ import { toBase64, toHex } from '../../../src/evidence/bytes.js';
 import { parseCheckpoint } from '../../../src/evidence/checkpoint.js';
 import { parseNote } from '../../../src/evidence/signedNote.js';
 import { getJson, getText } from '../api.js';
+import type { DeletionStats, Verification } from '../apiShapes.js';
 import { DeletionsOverTime } from '../charts/deletionsOverTime.js';
 import { TimeToCompleteChart } from '../charts/timeToComplete.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { formatTime } from '../durations.js';
 import { html } from '../html.js';
 import { followEvents } from '../liveEvents.js';
-import { BUCKET, type DeletionStats, type Verification } from '../overviewStats.js';
 import { href } from '../router.js';
+import type { SseFrame } from '../sseFrames.js';
 
 /** The events after which the numbers of the overview change. */
 const DELETION_EVENTS = new Set([
@@ -20,6 +22,10 @@ const DELETION_EVENTS = new Set([
 ]);
 /** A burst of events (a subtree's cascade) refetches once, this long after its last event. */
 const DEBOUNCE_MS = 300;
+
+/** The buckets of the chart over time. */
+const BUCKET = 'day';
+const STATS = `/v1/deletions/stats?bucket=${BUCKET}`;
 
 /** What one section loaded: nothing yet, its value, or why it could not. */
 type Loaded<T> = { readonly value: T } | { readonly error: string } | null;
@@ -48,7 +54,7 @@ const Counts = ({ counts }: { counts: DeletionStats['counts'] }) =>
 const FailingSteps = ({ steps }: { steps: DeletionStats['failingSteps'] }) =>
   steps.length === 0
     ? html`<p><span aria-hidden="true">✓ </span>No deletion step is failing.</p>`
-    : html`<table class="failing-steps">
+    : html`<${TableScroll} label="Failing steps"><table class="failing-steps">
         <caption>${steps.length} failing ${steps.length === 1 ? 'step' : 'steps'}, retried automatically</caption>
         <thead><tr>
           <th scope="col">Deletion</th><th scope="col">Thread</th><th scope="col">Step</th>
@@ -66,7 +72,7 @@ const FailingSteps = ({ steps }: { steps: DeletionStats['failingSteps'] }) =>
             </tr>`,
           )}
         </tbody>
-      </table>`;
+      </table></${TableScroll}>`;
 
 /** The latest signed checkpoint, read as the note it is: origin, size, root hash, its signers. */
 const Checkpoint = ({ note }: { note: string }) => {
@@ -115,23 +121,28 @@ export const OverviewPage = () => {
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
-    const refresh = () =>
+    const refresh = (statsNow = getJson<DeletionStats>(STATS)) =>
       Promise.all([
-        load(() => getJson<DeletionStats>(`/v1/deletions/stats?bucket=${BUCKET}`), setStats),
+        load(() => statsNow, setStats),
         load(() => getText('/v1/evidence/checkpoint'), setNote),
         load(() => getJson<Verification>('/v1/evidence/verification'), setVerification),
       ]).then(() => setUpdatedAt(new Date().toISOString()));
-    void refresh();
+    const first = getJson<DeletionStats>(STATS);
+    void refresh(first);
     const stop = new AbortController();
-    followEvents(
-      (frame) => {
-        if (!DELETION_EVENTS.has(frame.event)) return;
-        clearTimeout(timer.current);
-        timer.current = setTimeout(refresh, DEBOUNCE_MS);
-      },
-      stop.signal,
-      setLive,
-    );
+    const onFrame = (frame: SseFrame) => {
+      if (!DELETION_EVENTS.has(frame.event)) return;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => refresh(), DEBOUNCE_MS);
+    };
+    // The stream from the position the figures reflect: what changes them, not the whole log
+    // again. Without it (the figures failed to load), from the start.
+    void first
+      .then(
+        (s) => s.position,
+        () => null,
+      )
+      .then((after) => stop.signal.aborted || followEvents(onFrame, stop.signal, setLive, after));
     return () => {
       stop.abort();
       clearTimeout(timer.current);

@@ -1,29 +1,14 @@
 import { getJson } from '../api.js';
+import type { History, Recorded, Subtree } from '../apiShapes.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { RecordedData } from '../components/sealedValues.js';
 import { StatusWord } from '../components/statusWord.js';
-import { ThreadTree, type TreeNode } from '../components/threadTree.js';
+import { TableScroll } from '../components/tableScroll.js';
+import { ThreadTree } from '../components/threadTree.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
-
-/** An event of GET /v1/threads/{id}/history, exactly as recorded. */
-type Recorded = {
-  readonly id: string;
-  readonly type: string;
-  readonly revision: string;
-  readonly position: string;
-  readonly recordedAt: string | null;
-  readonly data: unknown;
-  readonly metadata: unknown;
-};
-type History = { readonly threadId: string; readonly events: Recorded[] };
-type Subtree = {
-  readonly thread: TreeNode;
-  readonly ancestors: TreeNode[];
-  readonly descendants: TreeNode[];
-};
 
 const field = (o: unknown, name: string): string | null => {
   const v = (o as Record<string, unknown> | null)?.[name];
@@ -33,7 +18,7 @@ const field = (o: unknown, name: string): string | null => {
 const Timeline = ({ events }: { events: readonly Recorded[] }) => {
   // The key is destroyed from the shredding on: what was sealed can never be read again.
   const shredded = events.some((e) => e.type === 'ThreadContentShredded');
-  return html`<table class="timeline">
+  return html`<${TableScroll} label="Timeline"><table class="timeline">
     <caption>${events.length} events, oldest first${shredded ? ': its content key is destroyed, sealed values are shredded' : ''}</caption>
     <thead><tr>
       <th scope="col">Rev.</th><th scope="col">Event</th><th scope="col">Recorded</th>
@@ -53,7 +38,7 @@ const Timeline = ({ events }: { events: readonly Recorded[] }) => {
         </tr>`,
       )}
     </tbody>
-  </table>`;
+  </table></${TableScroll}>`;
 };
 
 export const ThreadPage = ({ id }: { id: string }) => {

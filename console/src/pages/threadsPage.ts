@@ -1,45 +1,19 @@
+import { AuditThread as AuditThreadCodec } from '../../../src/api/http/auditThreadShapes.js';
+import { SourceKind } from '../../../src/domain/events.js';
 import { getJson } from '../api.js';
+import type { AuditThread, AuditThreads } from '../apiShapes.js';
 import { navigate } from '../components/navigate.js';
 import { Loading, ProblemView } from '../components/problemView.js';
 import { StatusWord } from '../components/statusWord.js';
+import { TableScroll } from '../components/tableScroll.js';
 import { useLoad } from '../components/useLoad.js';
 import { When } from '../components/when.js';
 import { html } from '../html.js';
 import { href } from '../router.js';
 
-/** A row of GET /v1/audit/threads: every thread ever started, no content. */
-type AuditThread = {
-  readonly id: string;
-  readonly parentThreadId: string | null;
-  readonly depth: number | null;
-  readonly sourceKind: string;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly archived: boolean;
-  readonly status: 'live' | 'deleting' | 'deleted';
-  readonly deletion: null | {
-    readonly rootThreadId: string;
-    readonly requestedBy: string;
-    readonly requestedAt: string;
-    readonly reason: string | null;
-    readonly deletedAt: string | null;
-  };
-};
-type AuditThreads = { readonly threads: AuditThread[]; readonly nextCursor: string | null };
-
-const SOURCE_KINDS = [
-  'cli',
-  'vscode',
-  'exec',
-  'appServer',
-  'subAgent',
-  'subAgentReview',
-  'subAgentCompact',
-  'subAgentThreadSpawn',
-  'subAgentOther',
-  'unknown',
-] as const;
-const STATUSES = ['live', 'deleting', 'deleted'] as const;
+// The choices of the form, from the codecs the API decodes the query with.
+const SOURCE_KINDS = Object.keys(SourceKind.keys);
+const STATUSES = Object.keys(AuditThreadCodec.props.status.keys);
 /** The query parameters the form owns: the URL's query is the form (a deep link is a search). */
 const FIELDS = ['sourceKinds', 'archived', 'status', 'actor', 'since', 'until', 'limit'] as const;
 
@@ -172,7 +146,7 @@ export const ThreadsPage = ({ query }: { query: URLSearchParams }) => {
           ? html`<${ProblemView} error=${loaded.error} what="the threads" />`
           : loaded.value.threads.length === 0
             ? html`<p role="status">No thread matches these filters.</p>`
-            : html`<table class="threads">
+            : html`<${TableScroll} label="Threads"><table class="threads">
                 <caption>${loaded.value.threads.length} thread${loaded.value.threads.length === 1 ? '' : 's'}${query.get('cursor') ? ' (a later page)' : ''}, newest first</caption>
                 <thead><tr>
                   <th scope="col">Thread</th><th scope="col">Status</th><th scope="col">Source</th>
@@ -180,7 +154,7 @@ export const ThreadsPage = ({ query }: { query: URLSearchParams }) => {
                   <th scope="col">Archived</th><th scope="col">Deletion</th>
                 </tr></thead>
                 <tbody>${loaded.value.threads.map((t) => html`<${Row} key=${t.id} t=${t} />`)}</tbody>
-              </table>
+              </table></${TableScroll}>
               <nav class="pager" aria-label="Pages">
                 ${query.get('cursor') && html`<a href=${pageAt(null)}>First page</a>`}
                 ${loaded.value.nextCursor ? html`<a href=${pageAt(loaded.value.nextCursor)}>Next page</a>` : html`<span>Last page</span>`}

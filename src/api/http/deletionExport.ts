@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { DeletionRequestRow } from '../../projections/deletionQueries.js';
-import { DeletionSummary, summaryOnWire } from './deletionShapes.js';
+import { DeletionSummary } from './deletionShapes.js';
+import { summaryOnWire } from './deletionsOnWire.js';
 import { jsonSchemaOf } from './jsonSchema.js';
 import type { MediaAnswer } from './routeSchema.js';
 

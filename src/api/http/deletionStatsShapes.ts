@@ -1,8 +1,7 @@
 import * as t from 'io-ts';
 import { nullable } from '../../domain/events.js';
-import type { DeletionStats as StatsRows } from '../../projections/deletionStatsQuery.js';
-import { IsoTime, isoTime } from './isoTime.js';
-import { Consistency } from './requests.js';
+import { Consistency } from './consistency.js';
+import { IsoTime } from './isoTime.js';
 import { TimeParam } from './timeParam.js';
 
 /** The window [since, until) and its buckets (`hour` or `day`, UTC). */
@@ -15,6 +14,11 @@ export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
 /** `GET /v1/deletions/stats`: the deletion records by request, summed up. */
 export const DeletionStats = t.type({
+  /**
+   * The log position the figures reflect (the read models' checkpoint; decimal), null before
+   * they applied any event: follow `GET /v1/events?after=<position>` to hear of what changes them.
+   */
+  position: nullable(t.string),
   /** Every request by status, whatever its time: what is pending or failing now. */
   counts: t.type({ pending: t.Int, failing: t.Int, deleted: t.Int }),
   /** Each bucket of the window (`at`: its start): requests asked for, and completed, in it. */
@@ -40,14 +44,4 @@ export const DeletionStats = t.type({
       nextRetryAt: nullable(IsoTime),
     }),
   ),
-});
-
-export const statsOnWire = (s: StatsRows): t.OutputOf<typeof DeletionStats> => ({
-  counts: s.counts,
-  overTime: s.overTime.map((b) => ({ ...b, at: isoTime(b.at) })),
-  timeToComplete: s.timeToComplete,
-  failingSteps: s.failingSteps.map((f) => ({
-    ...f,
-    nextRetryAt: f.nextRetryAt === null ? null : isoTime(f.nextRetryAt),
-  })),
 });

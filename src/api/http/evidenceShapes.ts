@@ -1,9 +1,6 @@
 import * as t from 'io-ts';
 import { nullable } from '../../domain/events.js';
-import { toBase64 } from '../../evidence/bytes.js';
-import type { KeptCheckpoint } from '../../io/evidence/checkpointStore.js';
-import type { Verification } from '../../io/evidence/verificationLog.js';
-import { IsoTime, isoTime } from './isoTime.js';
+import { IsoTime } from './isoTime.js';
 import { Problem } from './responses.js';
 
 /**
@@ -33,12 +30,6 @@ export const CheckpointOnWire = t.type({ size: t.Int, signedAt: IsoTime, note: t
 export const Checkpoints = t.type({
   checkpoints: t.array(CheckpointOnWire),
   next: nullable(t.Int),
-});
-
-export const checkpointOnWire = (c: KeptCheckpoint): t.OutputOf<typeof CheckpointOnWire> => ({
-  size: c.size,
-  signedAt: isoTime(c.signedAtMs),
-  note: c.note,
 });
 
 /** Two tree sizes: `1 <= from <= to <= the tree's size`. */
@@ -95,28 +86,3 @@ export const LogVerificationOnWire = t.type({
   reason: nullable(t.string),
   by: nullable(t.keyof({ serve: null, cli: null })),
 });
-
-export const verificationOnWire = (
-  v: Verification | null,
-): t.OutputOf<typeof LogVerificationOnWire> =>
-  v === null
-    ? {
-        verifiedAt: null,
-        ok: null,
-        events: 0,
-        checkpoints: 0,
-        coveredSize: 0,
-        reason: null,
-        by: null,
-      }
-    : {
-        verifiedAt: isoTime(v.verifiedAtMs),
-        ok: v.ok,
-        events: v.events,
-        checkpoints: v.checkpoints,
-        coveredSize: v.coveredSize,
-        reason: v.reason,
-        by: v.by,
-      };
-
-export const hashesOnWire = (hashes: readonly Uint8Array[]): string[] => hashes.map(toBase64);

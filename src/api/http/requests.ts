@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { GitInfo, nullable, SourceKind } from '../../domain/events.js';
 import { ThreadId } from '../../domain/ids.js';
 import { ThreadListParams } from '../../projections/threadListQuery.js';
+import { Consistency } from './consistency.js';
 import { TimeParam } from './timeParam.js';
 
 /**
@@ -54,8 +55,7 @@ export const DeleteQuery = t.partial({
   wait: t.Int,
 });
 
-/** Read-your-writes: wait (briefly) until the read models have reached this log position. */
-export const Consistency = t.partial({ minPosition: t.string });
+export { Consistency };
 
 /**
  * `/v1`'s sort keys: the names its answers use (`createdAt`, `updatedAt`). Codex's `thread/list`

@@ -3,6 +3,7 @@ import type { Ledger } from '../../../app/ledger.js';
 import { streamOf } from '../../../domain/ids.js';
 import { exportAnswers, exportFormatOf, streamExport } from '../deletionExport.js';
 import * as D from '../deletionShapes.js';
+import { cursorOf, keyOfCursor, recordOnWire, summaryOnWire } from '../deletionsOnWire.js';
 import { isoTime } from '../isoTime.js';
 import { invalid, problem } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
@@ -81,7 +82,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
     responses: { 200: [D.Deletions, ...exportAnswers()] },
     handler: async ({ query, request }) => {
       await readModelsAt(runner, query.minPosition);
-      const after = query.cursor === undefined ? undefined : D.keyOfCursor(query.cursor);
+      const after = query.cursor === undefined ? undefined : keyOfCursor(query.cursor);
       if (after === null) {
         const reason = 'must be a nextCursor of this list';
         throw invalid(`cursor ${reason}`, [{ field: 'cursor', reason }]);
@@ -103,8 +104,8 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
       // One more than the page: whether another page follows.
       const page = queries.deletionRequests.page(filter, pageSize + 1);
       const rows = page.slice(0, pageSize);
-      const nextCursor = page.length > pageSize ? D.cursorOf(rows[rows.length - 1]!) : null;
-      return { status: 200, body: { data: rows.map(D.summaryOnWire), nextCursor } };
+      const nextCursor = page.length > pageSize ? cursorOf(rows[rows.length - 1]!) : null;
+      return { status: 200, body: { data: rows.map(summaryOnWire), nextCursor } };
     },
   });
 
@@ -129,7 +130,7 @@ export const audit: FastifyPluginAsync<AuditOptions> = async (app, opts) => {
         const detail = `no deletion of thread ${params.id}`;
         throw problem('deletion-not-found', 404, 'Deletion Not Found', detail);
       }
-      return { status: 200, body: { deletion: D.recordOnWire(record) } };
+      return { status: 200, body: { deletion: recordOnWire(record) } };
     },
   });
 };

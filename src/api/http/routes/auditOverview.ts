@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../../app/ledger.js';
 import * as T from '../auditThreadShapes.js';
+import { auditThreadOnWire, catalogCursorOf, catalogKeyOf } from '../auditThreadsOnWire.js';
+import { statsOnWire } from '../deletionStatsOnWire.js';
 import * as S from '../deletionStatsShapes.js';
 import { invalid } from '../problem.js';
 import { readModelsAt } from '../readYourWrites.js';
@@ -52,7 +54,7 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
     responses: { 200: T.AuditThreads },
     handler: async ({ query }) => {
       await readModelsAt(runner, query.minPosition);
-      const after = query.cursor === undefined ? undefined : T.catalogKeyOf(query.cursor);
+      const after = query.cursor === undefined ? undefined : catalogKeyOf(query.cursor);
       if (after === null) throw badParam('cursor', 'must be a nextCursor of this list');
       const limit = query.limit ?? DEFAULT_PAGE;
       if (limit < 1 || limit > MAX_PAGE)
@@ -62,8 +64,8 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
       // One more than the page: whether another page follows.
       const page = queries.catalog.page(filter, limit + 1);
       const rows = page.slice(0, limit);
-      const nextCursor = page.length > limit ? T.catalogCursorOf(rows[rows.length - 1]!) : null;
-      return { status: 200, body: { threads: rows.map(T.auditThreadOnWire), nextCursor } };
+      const nextCursor = page.length > limit ? catalogCursorOf(rows[rows.length - 1]!) : null;
+      return { status: 200, body: { threads: rows.map(auditThreadOnWire), nextCursor } };
     },
   });
 
@@ -80,7 +82,9 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
       'max, and a histogram: up to 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h, 1 d, and longer with ' +
       '`upToMs` null). Whatever the window: the requests by status now (`counts`) and every step ' +
       'failing now (`failingSteps`, at most 1,000: its thread, request root, step, last error, ' +
-      'attempts, next retry). `?minPosition=` waits for the read models.',
+      'attempts, next retry). `position`: the log position the figures reflect (the read models’ ' +
+      'checkpoint; null before any event): `GET /v1/events?after=<position>` tells what changes ' +
+      'them next. `?minPosition=` waits for the read models.',
     input: { query: S.DeletionStatsQuery },
     responses: { 200: S.DeletionStats },
     handler: async ({ query }) => {
@@ -97,8 +101,10 @@ export const auditOverview: FastifyPluginAsync<AuditOverviewOptions> = async (ap
           'since',
           `gives ${buckets} buckets of a ${bucket} up to until, over the ${MAX_BUCKETS} allowed`,
         );
+      // Read together (no await between): the figures reflect at least this position.
+      const position = runner.position();
       const stats = queries.deletionStats.stats({ since, until, bucketMs });
-      return { status: 200, body: S.statsOnWire(stats) };
+      return { status: 200, body: statsOnWire(stats, position) };
     },
   });
 };

@@ -5,6 +5,7 @@ import type { Ledger } from '../../../app/ledger.js';
 import { toBase64, toHex } from '../../../evidence/bytes.js';
 import { entryText } from '../../../evidence/entry.js';
 import { Receipt } from '../../../evidence/receipt.js';
+import { checkpointOnWire, hashesOnWire, verificationOnWire } from '../evidenceOnWire.js';
 import * as S from '../evidenceShapes.js';
 import { invalid, problem } from '../problem.js';
 import { ThreadIdPath } from '../requests.js';
@@ -117,7 +118,7 @@ export const evidence: FastifyPluginAsync<EvidenceOptions> = async (app, opts) =
     responses: { 200: S.LogVerificationOnWire },
     handler: async () => ({
       status: 200,
-      body: S.verificationOnWire(signer.kept.verifications.latest()),
+      body: verificationOnWire(signer.kept.verifications.latest()),
     }),
   });
 
@@ -143,7 +144,7 @@ export const evidence: FastifyPluginAsync<EvidenceOptions> = async (app, opts) =
       const page = signer.kept.page(after, limit + 1);
       const rows = page.slice(0, limit);
       const next = page.length > limit ? rows[rows.length - 1]!.size : null;
-      return { status: 200, body: { checkpoints: rows.map(S.checkpointOnWire), next } };
+      return { status: 200, body: { checkpoints: rows.map(checkpointOnWire), next } };
     },
   });
 
@@ -164,7 +165,7 @@ export const evidence: FastifyPluginAsync<EvidenceOptions> = async (app, opts) =
       if (from > to) throw badParam('from', `must not be more than to (${to}), got ${from}`);
       const size = await treeSize(to);
       if (to > size) throw badParam('to', `must be at most the tree's size (${size}), got ${to}`);
-      const proof = S.hashesOnWire(tree.consistency(from, to));
+      const proof = hashesOnWire(tree.consistency(from, to));
       return { status: 200, body: { from, to, proof } };
     },
   });
@@ -230,7 +231,7 @@ export const evidence: FastifyPluginAsync<EvidenceOptions> = async (app, opts) =
           size,
           entry: entryText(record),
           leafHash: toBase64(leafHash),
-          proof: S.hashesOnWire(tree.inclusion(leaf, size)),
+          proof: hashesOnWire(tree.inclusion(leaf, size)),
           checkpoint,
         },
       };
