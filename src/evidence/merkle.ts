@@ -24,15 +24,7 @@ export const treeHasher = (crypto: Pick<EvidenceCrypto, 'sha256'>): TreeHasher =
 });
 
 /** Leaves of the log in order, as `verify` recomputes the tree from them, with their positions. */
-export type LeafPage = {
-  readonly positions: readonly bigint[];
-  readonly leaves: readonly Hash[];
-  /**
-   * The page as an aligned block (it starts at a multiple of 2^level leaves) whose tree was
-   * hashed already (in a worker): the root of any prefix of it, without hashing its leaves again.
-   */
-  readonly block?: { readonly level: number; readonly prefixRoot: (size: number) => Hash };
-};
+export type LeafPage = { readonly positions: readonly bigint[]; readonly leaves: readonly Hash[] };
 
 /** Reads stored hashes by index, in the order asked. */
 export type HashReader = (indexes: readonly number[]) => Hash[];
@@ -334,35 +326,11 @@ export class CompactTree {
     this.size++;
   }
 
-  /** Appends a complete subtree of 2^level leaves by its root; the size must be a multiple of 2^level. */
-  appendSubtree(level: number, root: Hash): void {
-    const width = 2 ** level;
-    if (this.size % width !== 0) throw new ProofError(`a subtree of ${width} at ${this.size}`);
-    let h = root;
-    for (let n = this.size / width; n % 2 === 1; n = (n - 1) / 2)
-      h = this.hasher.node(this.stack.pop()!, h);
-    this.stack.push(h);
-    this.size += width;
-  }
-
   /** The root of the leaves appended so far; null for none. */
   root(): Hash | null {
     if (this.stack.length === 0) return null;
-    return this.rootWith(this.stack.slice(0, -1), this.stack[this.stack.length - 1]!);
-  }
-
-  /**
-   * The root of the leaves appended so far followed by an aligned partial subtree whose root is
-   * `right` (a prefix of the next block): MTH folds the subtrees right to left, so the prefix's
-   * own root stands for all of its subtrees.
-   */
-  rootThen(right: Hash): Hash {
-    return this.rootWith(this.stack, right);
-  }
-
-  private rootWith(stack: readonly Hash[], right: Hash): Hash {
-    let h = right;
-    for (let i = stack.length - 1; i >= 0; i--) h = this.hasher.node(stack[i]!, h);
+    let h = this.stack[this.stack.length - 1]!;
+    for (let i = this.stack.length - 2; i >= 0; i--) h = this.hasher.node(this.stack[i]!, h);
     return h;
   }
 }

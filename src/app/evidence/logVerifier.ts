@@ -212,38 +212,26 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
   let firstUncovered: bigint | null = null;
   const covered = targets.length > 0 ? targets[targets.length - 1]!.size : 0;
   for await (const page of (opts.leafPages ?? entryLeafPages(opts.store))(null)) {
-    const block = page.block;
-    const start = compact.size;
-    // A block hashed whole (aligned where it starts): checkpoint roots inside it come from its
-    // stored hashes, and it is folded by its root; any other page leaf by leaf.
-    const whole = block && start % 2 ** block.level === 0 ? block : null;
     for (let i = 0; i < page.leaves.length; i++) {
       const leaf = page.leaves[i]!;
       const position = page.positions[i]!;
-      const size = start + i + 1;
-      if (!whole) compact.append(leaf);
-      if (size > covered) {
+      compact.append(leaf);
+      if (compact.size > covered) {
         firstUncovered ??= position;
-        if (whole) break;
         continue;
       }
       leaves.push(leaf);
       positions.push(position);
-      if (size % PROGRESS_EVERY === 0) opts.onProgress?.(size, position);
+      if (compact.size % PROGRESS_EVERY === 0) opts.onProgress?.(compact.size, position);
       const target = targets[next];
-      if (!target || size !== target.size) continue;
-      const root = whole ? compact.rootThen(whole.prefixRoot(size - start)) : compact.root()!;
-      if (!equalBytes(root, target.root))
+      if (!target || compact.size !== target.size) continue;
+      if (!equalBytes(compact.root()!, target.root))
         return locate(target, { from: windowFrom, leaves, positions }, opts.tree);
       next++;
-      windowFrom = size;
+      windowFrom = compact.size;
       leaves = [];
       positions = [];
     }
-    if (!whole) continue;
-    if (page.leaves.length === 2 ** whole.level)
-      compact.appendSubtree(whole.level, whole.prefixRoot(page.leaves.length));
-    else for (const leaf of page.leaves) compact.append(leaf);
   }
   const short = targets[next];
   if (short)

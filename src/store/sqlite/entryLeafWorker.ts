@@ -1,49 +1,34 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { type Hash, storedHashCount, storedHashesForLeaf } from '../../evidence/merkle.js';
-import { leafHashOfText, nodeTreeHasher } from '../../io/evidence/nodeEvidenceCrypto.js';
+import { leafHashOfText } from '../../io/evidence/nodeEvidenceCrypto.js';
 import { ENTRY_SQL } from './entrySql.js';
 
 /**
- * A worker of `readLeafPages`: hashes one aligned block of the log (the events from position
- * `first` to `last`, `count` of them): its leaves and its whole subtree, stored-hash layout, read
- * through its own read-only connection, so that the cores share the work of `verify`.
+ * A worker of `readLeafPages`: hashes the evidence leaves of one range of positions of events.db,
+ * read through its own read-only connection, so that several cores share the work of `verify`.
  */
-export type LeafRange = {
-  readonly file: string;
-  readonly first: number;
-  readonly last: number;
-  readonly count: number;
-};
-/** The block's positions and its stored hashes (32 bytes each, tlog's layout, local indexes). */
-export type LeafPageData = { readonly positions: Float64Array; readonly stored: Uint8Array };
+export type LeafRange = { readonly file: string; readonly from: number; readonly to: number };
+export type LeafPageData = { readonly positions: Float64Array; readonly hashes: Uint8Array };
 
+let db: Database.Database | null = null;
 let stmt: Database.Statement<[number, number], [number, string]> | null = null;
 
-parentPort?.on('message', ({ file, first, last, count }: LeafRange) => {
-  stmt ??= new Database(file, { readonly: true, fileMustExist: true })
-    .prepare<[number, number], [number, string]>(
-      `SELECT position, ${ENTRY_SQL} FROM events WHERE position >= ? AND position <= ? ORDER BY position`,
-    )
-    .raw(true);
-  const rows = stmt.all(first, last);
-  // The log changed under the count (an append between the two reads is past `last`): read as is.
-  const n = Math.min(rows.length, count);
-  const positions = new Float64Array(n);
-  const stored = new Uint8Array(storedHashCount(n) * 32);
-  const hashes: Hash[] = [];
-  const read = (indexes: readonly number[]) => indexes.map((i) => hashes[i]!);
-  for (let i = 0; i < n; i++) {
-    const [position, entry] = rows[i]!;
-    positions[i] = position;
-    for (const h of storedHashesForLeaf(nodeTreeHasher, i, leafHashOfText(entry), read))
-      hashes.push(h);
+parentPort?.on('message', ({ file, from, to }: LeafRange) => {
+  if (!db) {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    stmt = db
+      .prepare<[number, number], [number, string]>(
+        `SELECT position, ${ENTRY_SQL} FROM events WHERE position > ? AND position <= ? ORDER BY position`,
+      )
+      .raw(true);
   }
-  hashes.forEach((h, i) => {
-    stored.set(h, i * 32);
+  const rows = stmt!.all(from, to);
+  const positions = new Float64Array(rows.length);
+  const hashes = new Uint8Array(rows.length * 32);
+  rows.forEach(([position, entry], i) => {
+    positions[i] = position;
+    hashes.set(leafHashOfText(entry), i * 32);
   });
-  parentPort!.postMessage({ positions, stored } satisfies LeafPageData, [
-    positions.buffer,
-    stored.buffer,
-  ]);
+  const page: LeafPageData = { positions, hashes };
+  parentPort!.postMessage(page, [positions.buffer, hashes.buffer]);
 });

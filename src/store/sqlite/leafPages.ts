@@ -1,13 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { type LeafPage, storedHashIndex, treeHash } from '../../evidence/merkle.js';
-import { nodeEvidenceCrypto, nodeTreeHasher } from '../../io/evidence/nodeEvidenceCrypto.js';
+import type { LeafPage } from '../../evidence/merkle.js';
 import type { LeafPageData, LeafRange } from './entryLeafWorker.js';
 
-/** Leaves per block: 2^LEVEL, an aligned subtree hashed whole by one worker. */
-const LEVEL = 13;
-const BLOCK = 2 ** LEVEL;
+/** Positions a worker hashes per request. */
+const SPAN = 8192;
 
 /**
  * The worker module beside this one: compiled JavaScript, or, run from the TypeScript sources
@@ -49,56 +47,38 @@ class LeafWorker {
 }
 
 /**
- * The evidence leaves of events.db in log order, hashed by worker threads (one per core, up to
- * 4), each taking aligned blocks of 8,192 leaves through its own read-only connection and
- * hashing each block's whole subtree: `verify` then folds one root a block, and reads any
- * checkpoint's root inside a block from the block's stored hashes. Events appended after it
- * starts are not read. Only from the start of the log (`after` null): blocks are aligned there.
+ * The evidence leaves of events.db after `after`, in log order, hashed by worker threads (one per
+ * core, up to 4), each reading its own ranges of positions through its own read-only connection:
+ * `verify` on the embedded store goes as fast as the cores read and hash. Events appended after
+ * it starts are not read.
  */
 export async function* readLeafPages(
   file: string,
   after: bigint | null,
   workers = Math.min(4, availableParallelism()),
 ): AsyncGenerator<LeafPage> {
-  if (after !== null) throw new Error('readLeafPages reads from the start of the log');
   const probe = new Database(file, { readonly: true, fileMustExist: true });
-  const positions = probe
-    .prepare<[], number>('SELECT position FROM events ORDER BY position')
-    .pluck()
-    .all();
+  const head =
+    (probe.prepare('SELECT MAX(position) FROM events').pluck().get() as number | null) ?? 0;
   probe.close();
-  const pool = Array.from({ length: Math.max(1, workers) }, () => new LeafWorker());
+  const pool = Array.from({ length: workers }, () => new LeafWorker());
   try {
-    let next = 0;
+    let next = after === null ? 0 : Number(after);
     let turn = 0;
     const submit = () => {
-      const start = next;
-      const end = Math.min(start + BLOCK, positions.length);
-      next = end;
-      const range = {
-        file,
-        first: positions[start]!,
-        last: positions[end - 1]!,
-        count: end - start,
-      };
-      return pool[turn++ % pool.length]!.hash(range);
+      const from = next;
+      next += SPAN;
+      return pool[turn++ % pool.length]!.hash({ file, from, to: next });
     };
     const inFlight: Promise<LeafPageData>[] = [];
-    while (inFlight.length < 2 * pool.length && next < positions.length) inFlight.push(submit());
+    while (inFlight.length < 2 * pool.length && next < head) inFlight.push(submit());
     while (inFlight.length > 0) {
       const page = await inFlight.shift()!;
-      if (next < positions.length) inFlight.push(submit());
-      const stored = (i: number) => page.stored.subarray(i * 32, i * 32 + 32);
-      const leaves = Array.from(page.positions, (_, i) => stored(storedHashIndex(0, i)));
-      const read = (indexes: readonly number[]) => indexes.map(stored);
-      yield {
-        positions: Array.from(page.positions, (p) => BigInt(p)),
-        leaves,
-        block: {
-          level: LEVEL,
-          prefixRoot: (size) => treeHash(nodeTreeHasher, nodeEvidenceCrypto, size, read),
-        },
-      };
+      if (next < head) inFlight.push(submit());
+      const leaves = [];
+      for (let i = 0; i < page.positions.length; i++)
+        leaves.push(page.hashes.subarray(i * 32, i * 32 + 32));
+      yield { positions: Array.from(page.positions, (p) => BigInt(p)), leaves };
     }
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
