@@ -8,7 +8,6 @@ import { readSigningKey } from '../io/evidence/signingKey.js';
 import { EvidenceTreeReader } from '../projections/evidenceTreeReader.js';
 import { EsdbEventStore } from '../store/esdb/esdbEventStore.js';
 import type { EventStore } from '../store/eventStore.js';
-import { readLeafPages } from '../store/sqlite/leafPages.js';
 import { SqliteEventStore } from '../store/sqlite/sqliteEventStore.js';
 import type { Command } from './command.js';
 import { signingKeyFileOf } from './evidenceKeyCommand.js';
@@ -103,10 +102,6 @@ export const verifyCommand: Command<'verify'> = {
         key: verifier,
         checkpoints,
         tree: tree.tree,
-        // On the embedded store, worker threads read and hash the log (every core).
-        ...(eventStoreConnectionString
-          ? {}
-          : { leafPages: (after) => readLeafPages(join(dataDir, 'events.db'), after) }),
         onProgress: (events) => {
           const now = Date.now();
           if (now - lastReport < PROGRESS_EVERY_MS) return;

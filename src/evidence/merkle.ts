@@ -23,9 +23,6 @@ export const treeHasher = (crypto: Pick<EvidenceCrypto, 'sha256'>): TreeHasher =
   node: (left, right) => crypto.sha256(concatBytes(NODE, left, right)),
 });
 
-/** Leaves of the log in order, as `verify` recomputes the tree from them, with their positions. */
-export type LeafPage = { readonly positions: readonly bigint[]; readonly leaves: readonly Hash[] };
-
 /** Reads stored hashes by index, in the order asked. */
 export type HashReader = (indexes: readonly number[]) => Hash[];
 

@@ -1,6 +1,6 @@
 import { equalBytes } from '../../evidence/bytes.js';
 import { parseCheckpoint } from '../../evidence/checkpoint.js';
-import { CompactTree, type Hash, type LeafPage } from '../../evidence/merkle.js';
+import { CompactTree, type Hash } from '../../evidence/merkle.js';
 import { openNote, type VerifierKey } from '../../evidence/signedNote.js';
 import {
   leafHashOfText,
@@ -39,23 +39,7 @@ export type VerifyLogOptions = {
   /** The evidence tree as folded when the events were new (read.db): names the exact event. */
   readonly tree?: EvidenceTreeReader;
   readonly onProgress?: (events: number, position: bigint) => void;
-  /** The log's leaves, when the store can hash them faster than page by page here (SQLite's workers). */
-  readonly leafPages?: (after: bigint | null) => AsyncIterable<LeafPage>;
 };
-
-/** The log's leaves from the store's entries, hashed on this thread: any store. */
-const entryLeafPages = (store: Pick<EventStore, 'readEntries'>) =>
-  async function* (after: bigint | null): AsyncGenerator<LeafPage> {
-    for (;;) {
-      const page = await store.readEntries({ after, maxCount: PAGE });
-      yield {
-        positions: page.map((e) => e.position),
-        leaves: page.map((e) => leafHashOfText(e.entry)),
-      };
-      if (page.length < PAGE) return;
-      after = page[page.length - 1]!.position;
-    }
-  };
 
 type Target = { readonly size: number; readonly root: Hash; readonly label: string };
 
@@ -211,27 +195,31 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
   let positions: bigint[] = [];
   let firstUncovered: bigint | null = null;
   const covered = targets.length > 0 ? targets[targets.length - 1]!.size : 0;
-  for await (const page of (opts.leafPages ?? entryLeafPages(opts.store))(null)) {
-    for (let i = 0; i < page.leaves.length; i++) {
-      const leaf = page.leaves[i]!;
-      const position = page.positions[i]!;
+  let after: bigint | null = null;
+  for (;;) {
+    const page = await opts.store.readEntries({ after, maxCount: PAGE });
+    for (const r of page) {
+      const leaf = leafHashOfText(r.entry);
       compact.append(leaf);
       if (compact.size > covered) {
-        firstUncovered ??= position;
+        firstUncovered ??= r.position;
         continue;
       }
       leaves.push(leaf);
-      positions.push(position);
-      if (compact.size % PROGRESS_EVERY === 0) opts.onProgress?.(compact.size, position);
+      positions.push(r.position);
       const target = targets[next];
-      if (!target || compact.size !== target.size) continue;
-      if (!equalBytes(compact.root()!, target.root))
-        return locate(target, { from: windowFrom, leaves, positions }, opts.tree);
-      next++;
-      windowFrom = compact.size;
-      leaves = [];
-      positions = [];
+      if (target && compact.size === target.size) {
+        if (!equalBytes(compact.root()!, target.root))
+          return locate(target, { from: windowFrom, leaves, positions }, opts.tree);
+        next++;
+        windowFrom = compact.size;
+        leaves = [];
+        positions = [];
+      }
+      if (compact.size % PROGRESS_EVERY === 0) opts.onProgress?.(compact.size, r.position);
     }
+    if (page.length > 0) after = page[page.length - 1]!.position;
+    if (page.length < PAGE) break;
   }
   const short = targets[next];
   if (short)

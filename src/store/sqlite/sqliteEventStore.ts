@@ -13,7 +13,6 @@ import type {
   WrongExpectedVersion,
 } from '../eventStore.js';
 import { followLog } from '../followLog.js';
-import { ENTRY_SQL } from './entrySql.js';
 
 /**
  * An event row as read back: arrays rather than row objects, since the log is read in bulk by every
@@ -46,6 +45,15 @@ CREATE TABLE IF NOT EXISTS streams (
   revision  INTEGER NOT NULL               -- revision of the stream's last event
 ) WITHOUT ROWID;
 `;
+
+/**
+ * `entryText` (src/evidence/entry.ts) in SQL: SQLite's json_quote escapes a string exactly as
+ * JSON.stringify does (the store contract checks the two agree on hostile text), so `verify`
+ * reads each entry ready to hash instead of rebuilding it in JavaScript.
+ */
+const ENTRY_SQL = `'{"data":' || json_quote(data) || ',"eventId":' || json_quote(event_id) ||
+  ',"metadata":' || json_quote(metadata) || ',"position":"' || position || '","revision":"' ||
+  revision || '","stream":' || json_quote(stream_id) || ',"type":' || json_quote(type) || '}'`;
 
 export type SqliteEventStoreOptions = {
   /** How often a subscriber looks for events written by another process. */
