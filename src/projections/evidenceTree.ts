@@ -1,7 +1,8 @@
 import { entryText } from '../evidence/entry.js';
-import { type HashReader, storedHashesForLeaf, storedHashIndex } from '../evidence/merkle.js';
+import { storedHashesForLeaf, storedHashIndex } from '../evidence/merkle.js';
 import { leafHashOfText, nodeTreeHasher } from '../io/evidence/nodeEvidenceCrypto.js';
 import { storedRecordOf } from '../store/storedRecord.js';
+import { EvidenceTreeReader } from './evidenceTreeReader.js';
 import type { Projection } from './projection.js';
 
 /**
@@ -22,24 +23,13 @@ export const evidenceTreeProjection: Projection = {
     ) WITHOUT ROWID;`,
   indexes: () => '',
   handler(db, sfx) {
-    const lastLeaf = db
-      .prepare<[], number>(`SELECT leaf FROM evidence_leaves${sfx} ORDER BY position DESC LIMIT 1`)
-      .pluck();
-    const readHash = db
-      .prepare<[number], Buffer>(`SELECT hash FROM evidence_hashes${sfx} WHERE idx = ?`)
-      .pluck();
+    const tree = new EvidenceTreeReader(db, sfx);
     const putHash = db.prepare(`INSERT INTO evidence_hashes${sfx} (idx, hash) VALUES (?, ?)`);
     const putLeaf = db.prepare(`INSERT INTO evidence_leaves${sfx} (position, leaf) VALUES (?, ?)`);
-    const read: HashReader = (indexes) =>
-      indexes.map((i) => {
-        const h = readHash.get(i);
-        if (!h) throw new Error(`evidence tree: stored hash ${i} is missing`);
-        return h;
-      });
     return (_event, recorded) => {
-      const n = (lastLeaf.get() ?? -1) + 1;
+      const n = tree.size();
       const leafHash = leafHashOfText(entryText(storedRecordOf(recorded)));
-      const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
+      const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, tree.read);
       let idx = storedHashIndex(0, n);
       for (const h of hashes) putHash.run(idx++, h);
       putLeaf.run(recorded.position, n);

@@ -10,23 +10,28 @@ import {
 } from '../evidence/merkle.js';
 import { nodeEvidenceCrypto, nodeTreeHasher } from '../io/evidence/nodeEvidenceCrypto.js';
 
-/** Reads the evidence tree the runner folds (evidenceTree.ts): its size, roots and proofs. */
+/**
+ * Reads the evidence tree the runner folds (evidenceTree.ts): its size, roots and proofs. The
+ * fold reads it too (its size, the hashes a new leaf completes), on the tables of its suffix.
+ */
 export class EvidenceTreeReader {
   private readonly stmt;
-  private readonly read: HashReader;
+  /** The stored hashes by index; a missing one is a ProofError. */
+  readonly read: HashReader;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, suffix = '') {
+    const leaves = `evidence_leaves${suffix}`;
     this.stmt = {
       last: db
-        .prepare<[], number>('SELECT leaf FROM evidence_leaves ORDER BY position DESC LIMIT 1')
+        .prepare<[], number>(`SELECT leaf FROM ${leaves} ORDER BY position DESC LIMIT 1`)
         .pluck(),
-      leafOf: db
-        .prepare<[bigint], number>('SELECT leaf FROM evidence_leaves WHERE position = ?')
-        .pluck(),
+      leafOf: db.prepare<[bigint], number>(`SELECT leaf FROM ${leaves} WHERE position = ?`).pluck(),
       positionOf: db
-        .prepare<[number], number>('SELECT position FROM evidence_leaves WHERE leaf = ?')
+        .prepare<[number], number>(`SELECT position FROM ${leaves} WHERE leaf = ?`)
         .pluck(),
-      hash: db.prepare<[number], Buffer>('SELECT hash FROM evidence_hashes WHERE idx = ?').pluck(),
+      hash: db
+        .prepare<[number], Buffer>(`SELECT hash FROM evidence_hashes${suffix} WHERE idx = ?`)
+        .pluck(),
     };
     this.read = (indexes) =>
       indexes.map((i) => {
@@ -41,8 +46,14 @@ export class EvidenceTreeReader {
     return (this.stmt.last.get() ?? -1) + 1;
   }
 
+  /** Refuses a size past the tree's: nothing past its last leaf can be hashed or proven. */
+  private holds(size: number): void {
+    const have = this.size();
+    if (size > have) throw new ProofError(`the tree has ${have} leaves, not ${size}`);
+  }
+
   root(size: number): Hash {
-    if (size > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${size}`);
+    this.holds(size);
     return treeHash(nodeTreeHasher, nodeEvidenceCrypto, size, this.read);
   }
 
@@ -61,8 +72,7 @@ export class EvidenceTreeReader {
   }
 
   inclusion(leaf: number, size: number): Hash[] {
-    if (size > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${size}`);
-    return proveInclusion(nodeTreeHasher, size, leaf, this.read);
+    return this.inclusions([leaf], size)[0]!;
   }
 
   /**
@@ -70,7 +80,7 @@ export class EvidenceTreeReader {
    * (a receipt's proofs share most of theirs).
    */
   inclusions(leaves: readonly number[], size: number): Hash[][] {
-    if (size > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${size}`);
+    this.holds(size);
     const cache = new Map<number, Hash>();
     const read: HashReader = (indexes) =>
       indexes.map((i) => {
@@ -85,7 +95,7 @@ export class EvidenceTreeReader {
   }
 
   consistency(from: number, to: number): Hash[] {
-    if (to > this.size()) throw new ProofError(`the tree has ${this.size()} leaves, not ${to}`);
+    this.holds(to);
     return proveConsistency(nodeTreeHasher, to, from, this.read);
   }
 }
