@@ -1,5 +1,7 @@
 import { fromBase64, toBase64 } from './bytes.js';
+import type { EvidenceCrypto } from './evidenceCrypto.js';
 import type { Hash } from './merkle.js';
+import { openNote, parseNote, type VerifierKey } from './signedNote.js';
 
 /**
  * The text of a C2SP checkpoint (https://c2sp.org/tlog-checkpoint): origin, tree size, root
@@ -22,4 +24,22 @@ export const parseCheckpoint = (text: string): Checkpoint | string => {
   const hash = fromBase64(root);
   if (hash?.length !== 32) return 'the root hash is not base64 of 32 bytes';
   return { origin, size: Number(size), root: hash };
+};
+
+/** A checkpoint note read without checking its signature: to show it, or to hold a tree to it. */
+export const readCheckpoint = (note: string): Checkpoint | string => {
+  const parsed = parseNote(note);
+  return typeof parsed === 'string' ? parsed : parseCheckpoint(parsed.text);
+};
+
+/** A checkpoint note opened with a verifier key: its checkpoint if that key signed it; the reason otherwise. */
+export const openCheckpoint = (
+  crypto: EvidenceCrypto,
+  note: string,
+  key: VerifierKey,
+): Checkpoint | string => {
+  const opened = openNote(crypto, note, key);
+  if (typeof opened === 'string') return opened;
+  const checkpoint = parseCheckpoint(opened.text);
+  return checkpoint;
 };

@@ -7,12 +7,12 @@ import { EventMetadata } from '../domain/metadata.js';
 import { stepDoneBy, stepKey } from '../domain/purgeSteps.js';
 import { decodeEventData, describeSchemaError } from '../domain/schema.js';
 import { fromBase64, utf8 } from './bytes.js';
-import { parseCheckpoint } from './checkpoint.js';
+import { openCheckpoint } from './checkpoint.js';
 import { parseEntry } from './entry.js';
 import type { EvidenceCrypto } from './evidenceCrypto.js';
 import { checkInclusion, type Hash, treeHasher } from './merkle.js';
 import { RECEIPT_EVENT_TYPES, Receipt } from './receipt.js';
-import { openNote, type VerifierKey } from './signedNote.js';
+import type { VerifierKey } from './signedNote.js';
 
 /** One event of the receipt, proven in the signed log. */
 type Proven = {
@@ -202,9 +202,7 @@ export const verifyReceipt = (
   const receipt = decoded.right;
   if (receipt.keyName !== key.name)
     return fail(`the receipt names key ${receipt.keyName}, not the key given (${key.name})`);
-  const opened = openNote(crypto, receipt.checkpoint, key);
-  if (typeof opened === 'string') return fail(`the checkpoint: ${opened}`);
-  const checkpoint = parseCheckpoint(opened.text);
+  const checkpoint = openCheckpoint(crypto, receipt.checkpoint, key);
   if (typeof checkpoint === 'string') return fail(`the checkpoint: ${checkpoint}`);
   const proven = proveEntries(crypto, receipt, checkpoint.size, checkpoint.root);
   if (E.isLeft(proven)) return proven;

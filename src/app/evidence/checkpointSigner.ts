@@ -1,6 +1,6 @@
 import { equalBytes, utf8 } from '../../evidence/bytes.js';
-import { formatCheckpoint, parseCheckpoint } from '../../evidence/checkpoint.js';
-import { formatNote, parseNote } from '../../evidence/signedNote.js';
+import { formatCheckpoint, readCheckpoint } from '../../evidence/checkpoint.js';
+import { formatNote } from '../../evidence/signedNote.js';
 import type { CheckpointStore, KeptCheckpoint } from '../../io/evidence/checkpointStore.js';
 import type { SigningKey } from '../../io/evidence/signingKey.js';
 import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
@@ -58,8 +58,7 @@ export class CheckpointSigner {
   }
 
   private checkAgainst(latest: KeptCheckpoint): void {
-    const note = parseNote(latest.note);
-    const signed = typeof note === 'string' ? note : parseCheckpoint(note.text);
+    const signed = readCheckpoint(latest.note);
     if (typeof signed === 'string')
       throw new LogContradictsCheckpoint(`checkpoint ${latest.size} is unreadable: ${signed}`);
     if (!equalBytes(this.tree.root(signed.size), signed.root))

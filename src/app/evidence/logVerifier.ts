@@ -1,7 +1,7 @@
 import { equalBytes } from '../../evidence/bytes.js';
-import { parseCheckpoint } from '../../evidence/checkpoint.js';
+import { openCheckpoint } from '../../evidence/checkpoint.js';
 import { CompactTree, type Hash } from '../../evidence/merkle.js';
-import { openNote, type VerifierKey } from '../../evidence/signedNote.js';
+import type { VerifierKey } from '../../evidence/signedNote.js';
 import {
   leafHashOfText,
   nodeEvidenceCrypto,
@@ -59,9 +59,7 @@ const targetsOf = (
 ): Target[] | LogVerification => {
   const bySize = new Map<number, Target>();
   for (const c of checkpoints) {
-    const opened = openNote(nodeEvidenceCrypto, c.note, key);
-    if (typeof opened === 'string') return refused(`${c.label}: ${opened}`);
-    const cp = parseCheckpoint(opened.text);
+    const cp = openCheckpoint(nodeEvidenceCrypto, c.note, key);
     if (typeof cp === 'string') return refused(`${c.label}: ${cp}`);
     if (cp.origin !== key.name)
       return refused(`${c.label}: a checkpoint of log ${cp.origin}, not of ${key.name}`);
