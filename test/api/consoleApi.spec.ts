@@ -14,6 +14,7 @@ import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixtu
 import { ctx } from '../support/ledgerFixture.js';
 import { TOKENS as SERVE_TOKENS, ServeProcess } from '../support/serveProcess.js';
 import { newId, startedData } from '../support/threads.js';
+import { until } from '../support/until.js';
 import { unwrap } from '../support/unwrap.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -40,15 +41,6 @@ type AuditThread = t.OutputOf<typeof AuditThreads>['threads'][number];
 describe('the reviewer console’s API, through a real listening server', () => {
   const s = useHttpServer();
   const call = callServer(() => s.base);
-
-  const until = async <T>(what: () => Promise<T | null | undefined | false>): Promise<T> => {
-    for (let i = 0; i < 400; i++) {
-      const v = await what();
-      if (v) return v;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('timed out');
-  };
 
   const start = async (token: string, body: Record<string, unknown> = {}) => {
     const r = await call('POST', '/v1/threads', token, {

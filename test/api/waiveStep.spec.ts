@@ -3,6 +3,7 @@ import type { ThreadId } from '../../src/domain/ids.js';
 import { A, ADM, callServer, useHttpServer, W } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+import { until } from '../support/until.js';
 import { unwrap } from '../support/unwrap.js';
 
 type Step = { step: string; state: string; outcome: string; detail: Record<string, unknown> };
@@ -18,15 +19,6 @@ describe('waiving a deletion step that can never succeed, through a real listeni
   const record = async (id: ThreadId): Promise<Record_ | null> => {
     const r = await call('GET', `/v1/deletions/${id}`, A);
     return r.status === 200 ? (r.body['deletion'] as Record_) : null;
-  };
-
-  const until = async <T>(what: () => Promise<T | null | undefined | false>): Promise<T> => {
-    for (let i = 0; i < 400; i++) {
-      const v = await what();
-      if (v) return v;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('timed out');
   };
 
   const waive = (id: ThreadId, step: string, token: string, body: unknown = { reason: 'x' }) =>

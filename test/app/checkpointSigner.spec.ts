@@ -4,18 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parseCheckpoint } from '../../src/evidence/checkpoint.js';
 import { parseNote } from '../../src/evidence/signedNote.js';
 import { ctx, useLedgerFixture } from '../support/ledgerFixture.js';
+import { until } from '../support/until.js';
 import { unwrap } from '../support/unwrap.js';
 
 const sizes = (f: ReturnType<typeof useLedgerFixture>) =>
   [...f.ledger.evidence.signer.kept.all()].map((c) => c.size);
-
-const until = async (ok: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('signing checkpoints of the evidence tree', () => {
   describe('by policy, while the log is followed', () => {

@@ -7,6 +7,7 @@ import { generateCodexHome } from '../support/codexHomeFixture.js';
 import { LedgerAppServer } from '../support/ledgerProcess.js';
 import { ServeProcess, TOKENS } from '../support/serveProcess.js';
 import { tempDir } from '../support/tempDir.js';
+import { until } from '../support/until.js';
 
 /** An SSE client of /v1/events: what it has read, and when its stream ended. */
 const sseClient = (base: string) => {
@@ -63,14 +64,6 @@ const slowStart = (base: string) => {
   return { answered, finish: () => finish() };
 };
 
-const until = async (ok: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 400; i++) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-
 describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -84,7 +77,11 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
       const serve = await ServeProcess.start({ env: { LEDGER_LOG: 'on' } });
       cleanups.push(() => serve.stop());
       const sse = sseClient(serve.base);
-      await until(() => sse.text().includes('thread-ledger lifecycle events'), 'the SSE stream');
+      await until(
+        () => sse.text().includes('thread-ledger lifecycle events'),
+        10_000,
+        'the SSE stream',
+      );
       const ws = new WebSocket(`${serve.base.replace(/^http/, 'ws')}/rpc`, {
         headers: { authorization: `Bearer ${TOKENS.writer}` },
       });
@@ -100,7 +97,7 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
 
       // When the process is told to stop, and the request in flight then finishes sending
       serve.child.kill(signal);
-      await until(() => serve.child.output().includes('stopping'), 'the stopping line');
+      await until(() => serve.child.output().includes('stopping'), 10_000, 'the stopping line');
       slow.finish();
 
       // Then the request in flight is answered in full
@@ -130,7 +127,7 @@ describe('thread-ledger serve stops cleanly on SIGTERM and SIGINT', () => {
     const cut = slow.answered.catch(() => 'cut');
     await new Promise((r) => setTimeout(r, 200));
     serve.child.kill('SIGTERM');
-    await until(() => serve.child.output().includes('stopping'), 'the stopping line');
+    await until(() => serve.child.output().includes('stopping'), 10_000, 'the stopping line');
     await expect(fetch(`${serve.base}/healthz`)).rejects.toThrow();
     serve.child.kill('SIGTERM');
     expect((await exited(serve.child)).code).toBe(1);

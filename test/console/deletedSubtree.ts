@@ -2,17 +2,12 @@ import type { ThreadId } from '../../src/domain/ids.js';
 import type { ConsoleFixture } from '../support/consoleBrowser.js';
 import { A, callServer } from '../support/httpServerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
+import { until } from '../support/until.js';
 import { unwrap } from '../support/unwrap.js';
 
+export { until };
+
 /** Polls `what` until it gives a value (the worker and the read models run on their own). */
-export const until = async <T>(what: () => Promise<T | null | undefined | false>): Promise<T> => {
-  for (let i = 0; i < 400; i++) {
-    const v = await what();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('timed out');
-};
 
 /** The deletion record of `id` as the API gives it to an auditor (null: none). */
 export const deletionOf = async (c: ConsoleFixture, id: string): Promise<any> => {

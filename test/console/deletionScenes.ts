@@ -2,7 +2,12 @@ import type { ThreadId } from '../../src/domain/ids.js';
 import type { Fixture } from '../support/ledgerFixture.js';
 import { ctx } from '../support/ledgerFixture.js';
 import { newId, startedData } from '../support/threads.js';
+import { until as poll } from '../support/until.js';
 import { unwrap } from '../support/unwrap.js';
+
+/** Waits for a page or ledger condition: 20 s, the browser specs' patience. */
+export const until = <T>(what: () => T | null | undefined | false, ms = 20_000): Promise<T> =>
+  poll(what, ms);
 
 /**
  * Deletions as a reviewer finds them, made through the ledger itself (its worker loop runs in
@@ -10,18 +15,6 @@ import { unwrap } from '../support/unwrap.js';
  */
 
 /** Waits for `what` to hold (polling), or fails after `ms`. */
-export const until = async <T>(
-  what: () => T | null | undefined | false,
-  ms = 20_000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 const statusOf = (f: Fixture, root: ThreadId) =>
   f.ledger.queries.deletionRequests.record(root)?.request.status;
