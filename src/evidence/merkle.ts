@@ -10,9 +10,10 @@ import type { EvidenceCrypto } from './evidenceCrypto.js';
  */
 export type Hash = Uint8Array;
 
-export type TreeHasher = {
-  readonly leaf: (entry: Uint8Array) => Hash;
-  readonly node: (left: Hash, right: Hash) => Hash;
+/** RFC 9162 hashing; `H` is how a hash is held (bytes, but the verifier's hot loop holds strings). */
+export type TreeHasher<H = Hash> = {
+  readonly leaf: (entry: Uint8Array) => H;
+  readonly node: (left: H, right: H) => H;
 };
 
 const LEAF = Uint8Array.of(0);
@@ -308,14 +309,14 @@ export const checkConsistency = (
  * A tree folded leaf by leaf in memory, keeping only the roots of its complete subtrees (a
  * "compact range" from 0): what `verify` recomputes the log's tree with, in O(log n) memory.
  */
-export class CompactTree {
+export class CompactTree<H extends Hash | string = Hash> {
   /** Roots of the complete subtrees, largest (leftmost) first. */
-  private readonly stack: Hash[] = [];
+  private readonly stack: H[] = [];
   size = 0;
 
-  constructor(private readonly hasher: TreeHasher) {}
+  constructor(private readonly hasher: Pick<TreeHasher<H>, 'node'>) {}
 
-  append(leafHash: Hash): void {
+  append(leafHash: H): void {
     let h = leafHash;
     for (let n = this.size; n % 2 === 1; n = (n - 1) / 2)
       h = this.hasher.node(this.stack.pop()!, h);
@@ -324,7 +325,7 @@ export class CompactTree {
   }
 
   /** The root of the leaves appended so far; null for none. */
-  root(): Hash | null {
+  root(): H | null {
     if (this.stack.length === 0) return null;
     let h = this.stack[this.stack.length - 1]!;
     for (let i = this.stack.length - 2; i >= 0; i--) h = this.hasher.node(this.stack[i]!, h);

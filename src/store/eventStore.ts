@@ -71,6 +71,11 @@ export interface EventStore {
   readStored(opts: ReadAllOptions): Promise<StoredRecord[]>;
   /** Each event's evidence entry (`entryText` of it as stored): `verify` hashes nothing else. */
   readEntries(opts: ReadAllOptions): Promise<LogEntry[]>;
+  /**
+   * Every entry after `after` to the end of the log as it is when read, page by page in log
+   * order: what `verify` reads. A store may read ahead of the caller (SQLite does, in a worker).
+   */
+  entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;
   /** Catch-up subscription: every event after `after`, then each new one as it is committed. */

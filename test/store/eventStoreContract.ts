@@ -209,6 +209,14 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(entries).toEqual(stored.map((r) => ({ position: r.position, entry: entryText(r) })));
         const page = await store.readEntries({ after: stored[9]!.position, maxCount: 3 });
         expect(page.map((e) => e.position)).toEqual(stored.slice(10, 13).map((r) => r.position));
+        // What `verify` reads: the same entries, page by page, from where it is asked to start.
+        const paged = async (after: bigint | null) => {
+          const all = [];
+          for await (const p of store.entryPages(after)) all.push(...p);
+          return all;
+        };
+        expect(await paged(null)).toEqual(entries);
+        expect(await paged(stored[9]!.position)).toEqual(entries.slice(10));
       });
 
       it('has no head on an empty log', async () => {
@@ -216,6 +224,8 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(await store.readAll({ after: null, maxCount: 10 })).toEqual([]);
         expect(await store.readStored({ after: null, maxCount: 10 })).toEqual([]);
         expect(await store.readEntries({ after: null, maxCount: 10 })).toEqual([]);
+        for await (const page of store.entryPages(null))
+          expect.fail(`an empty log gave a page of ${page.length} entries`);
       });
     });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { readEntryPagesAhead } from '../../src/store/sqlite/entryPagesAhead.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { tempDir } from '../support/tempDir.js';
 import { eventStoreContract } from './eventStoreContract.js';
@@ -53,6 +54,62 @@ describe('SQLite event store, group commit', () => {
     expect((await store.readStream('c')).map((e) => e.data)).toEqual([3]);
     expect(await store.readStream('b')).toEqual([]);
     await store.close();
+    await dir.remove();
+  });
+});
+
+describe('SQLite event store, entries read ahead by a worker (what verify reads)', () => {
+  const withLog = async (events: { type: string; data: unknown }[]) => {
+    const dir = await tempDir();
+    const file = `${dir.path}/events.db`;
+    const store = new SqliteEventStore(file);
+    await store.append(
+      's',
+      events.map((e) => ({ id: randomUUID(), metadata: {}, ...e })),
+      'no_stream',
+    );
+    const entries = await store.readEntries({ after: null, maxCount: 10_000 });
+    const done = async () => {
+      await store.close();
+      await dir.remove();
+    };
+    return { file, entries, done };
+  };
+  const pagesOf = async (it: AsyncIterable<readonly unknown[]>) => {
+    const pages = [];
+    for await (const p of it) pages.push(p);
+    return pages;
+  };
+
+  it('gives every entry once, in order, in pages of at most the count asked', async () => {
+    const log = await withLog(Array.from({ length: 23 }, (_, i) => ({ type: 'T', data: { i } })));
+    const pages = await pagesOf(readEntryPagesAhead(log.file, null, 5));
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
+    expect(pages.flat()).toEqual(log.entries);
+    const rest = await pagesOf(readEntryPagesAhead(log.file, log.entries[19]!.position, 5));
+    expect(rest.flat()).toEqual(log.entries.slice(20));
+    await log.done();
+  });
+
+  it('keeps a page of large events to its byte budget, one event at the least', async () => {
+    const big = 'x'.repeat(10_000);
+    const log = await withLog([
+      { type: 'T', data: { big } },
+      { type: 'T', data: { big, more: big } },
+      { type: 'T', data: 1 },
+      { type: 'T', data: 2 },
+    ]);
+    // 15,000 bytes: the first event fits alone, the second (20,000 bytes) is a page by itself.
+    const pages = await pagesOf(readEntryPagesAhead(log.file, null, 100, 15_000));
+    expect(pages.map((p) => p.length)).toEqual([1, 1, 2]);
+    expect(pages.flat()).toEqual(log.entries);
+    await log.done();
+  });
+
+  it('fails with the reason when the log cannot be read, and stops its worker', async () => {
+    const dir = await tempDir();
+    const pages = readEntryPagesAhead(`${dir.path}/missing.db`, null, 5);
+    await expect(pagesOf(pages)).rejects.toThrow(/reading the log: .*unable to open database/i);
     await dir.remove();
   });
 });

@@ -34,6 +34,7 @@ export const jitteryStore = (inner: EventStore, random: () => number, scaleMs = 
     readAll: (opts) => inner.readAll(opts),
     readStored: (opts) => inner.readStored(opts),
     readEntries: (opts) => inner.readEntries(opts),
+    entryPages: (after) => inner.entryPages(after),
     headPosition: () => inner.headPosition(),
     subscribeToAll: (opts) => inner.subscribeToAll(opts),
     close: () => inner.close(),

@@ -3,9 +3,9 @@ import { openCheckpoint } from '../../evidence/checkpoint.js';
 import { CompactTree, type Hash } from '../../evidence/merkle.js';
 import type { VerifierKey } from '../../evidence/signedNote.js';
 import {
-  leafHashOfText,
+  binaryTreeHasher,
+  bytesOfBinary,
   nodeEvidenceCrypto,
-  nodeTreeHasher,
 } from '../../io/evidence/nodeEvidenceCrypto.js';
 import type { EvidenceTreeReader } from '../../projections/evidenceTreeReader.js';
 import type { EventStore } from '../../store/eventStore.js';
@@ -32,7 +32,7 @@ export type LogVerification =
     };
 
 export type VerifyLogOptions = {
-  readonly store: Pick<EventStore, 'readEntries'>;
+  readonly store: Pick<EventStore, 'entryPages'>;
   readonly key: VerifierKey;
   /** Every checkpoint to check, in any order: the kept ones, and any an auditor kept. */
   readonly checkpoints: Iterable<CheckpointToVerify>;
@@ -43,7 +43,6 @@ export type VerifyLogOptions = {
 
 type Target = { readonly size: number; readonly root: Hash; readonly label: string };
 
-const PAGE = 5000;
 const PROGRESS_EVERY = 100_000;
 
 const refused = (reason: string, position: bigint | null = null): LogVerification => ({
@@ -186,18 +185,17 @@ const shortLog = (
 export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification> => {
   const targets = targetsOf(opts.key, opts.checkpoints);
   if (!Array.isArray(targets)) return targets;
-  const compact = new CompactTree(nodeTreeHasher);
+  const compact = new CompactTree(binaryTreeHasher);
   let next = 0;
   let windowFrom = 0;
-  let leaves: Hash[] = [];
+  let leaves: string[] = [];
+  const window = () => ({ from: windowFrom, leaves: leaves.map(bytesOfBinary), positions });
   let positions: bigint[] = [];
   let firstUncovered: bigint | null = null;
   const covered = targets.length > 0 ? targets[targets.length - 1]!.size : 0;
-  let after: bigint | null = null;
-  for (;;) {
-    const page = await opts.store.readEntries({ after, maxCount: PAGE });
+  for await (const page of opts.store.entryPages(null)) {
     for (const r of page) {
-      const leaf = leafHashOfText(r.entry);
+      const leaf = binaryTreeHasher.leafOfText(r.entry);
       compact.append(leaf);
       if (compact.size > covered) {
         firstUncovered ??= r.position;
@@ -207,8 +205,8 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
       positions.push(r.position);
       const target = targets[next];
       if (target && compact.size === target.size) {
-        if (!equalBytes(compact.root()!, target.root))
-          return locate(target, { from: windowFrom, leaves, positions }, opts.tree);
+        if (!equalBytes(bytesOfBinary(compact.root()!), target.root))
+          return locate(target, window(), opts.tree);
         next++;
         windowFrom = compact.size;
         leaves = [];
@@ -216,12 +214,9 @@ export const verifyLog = async (opts: VerifyLogOptions): Promise<LogVerification
       }
       if (compact.size % PROGRESS_EVERY === 0) opts.onProgress?.(compact.size, r.position);
     }
-    if (page.length > 0) after = page[page.length - 1]!.position;
-    if (page.length < PAGE) break;
   }
   const short = targets[next];
-  if (short)
-    return shortLog(short, compact.size, { from: windowFrom, leaves, positions }, opts.tree);
+  if (short) return shortLog(short, compact.size, window(), opts.tree);
   return {
     ok: true,
     events: compact.size,

@@ -13,6 +13,7 @@ import {
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/lib/Either.js';
 import { entryText, type LogEntry, type StoredRecord } from '../../evidence/entry.js';
+import { entryPagesOf } from '../entryPages.js';
 import {
   type AppendResult,
   type EventStore,
@@ -187,6 +188,10 @@ export class EsdbEventStore implements EventStore {
       position: r.position,
       entry: entryText(r),
     }));
+  }
+
+  entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]> {
+    return entryPagesOf(this, after);
   }
 
   async headPosition(): Promise<bigint | null> {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import type { LogEntry, StoredRecord } from '../../evidence/entry.js';
+import { ENTRY_PAGE, entryPagesOf } from '../entryPages.js';
 import type {
   AppendResult,
   EventStore,
@@ -13,6 +14,8 @@ import type {
   WrongExpectedVersion,
 } from '../eventStore.js';
 import { followLog } from '../followLog.js';
+import { readEntryPagesAhead } from './entryPagesAhead.js';
+import { ENTRY_SQL } from './entrySql.js';
 
 /**
  * An event row as read back: arrays rather than row objects, since the log is read in bulk by every
@@ -46,15 +49,6 @@ CREATE TABLE IF NOT EXISTS streams (
 ) WITHOUT ROWID;
 `;
 
-/**
- * `entryText` (src/evidence/entry.ts) in SQL: SQLite's json_quote escapes a string exactly as
- * JSON.stringify does (the store contract checks the two agree on hostile text), so `verify`
- * reads each entry ready to hash instead of rebuilding it in JavaScript.
- */
-const ENTRY_SQL = `'{"data":' || json_quote(data) || ',"eventId":' || json_quote(event_id) ||
-  ',"metadata":' || json_quote(metadata) || ',"position":"' || position || '","revision":"' ||
-  revision || '","stream":' || json_quote(stream_id) || ',"type":' || json_quote(type) || '}'`;
-
 export type SqliteEventStoreOptions = {
   /** How often a subscriber looks for events written by another process. */
   readonly pollMs?: number;
@@ -75,7 +69,10 @@ export class SqliteEventStore implements EventStore {
   private readonly pollMs: number;
   private readonly stmt;
 
-  constructor(file: string, opts: SqliteEventStoreOptions = {}) {
+  constructor(
+    private readonly file: string,
+    opts: SqliteEventStoreOptions = {},
+  ) {
     this.pollMs = opts.pollMs ?? 50;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -244,6 +241,13 @@ export class SqliteEventStore implements EventStore {
       opts.maxCount,
     );
     return rows.map(([position, entry]) => ({ position: BigInt(position), entry }));
+  }
+
+  /** Read ahead by a worker thread, but for a database only this connection can see. */
+  entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]> {
+    if (this.closed) throw new Error('event store is closed');
+    const inMemory = this.file === '' || this.file === ':memory:' || this.file.startsWith('file:');
+    return inMemory ? entryPagesOf(this, after) : readEntryPagesAhead(this.file, after, ENTRY_PAGE);
   }
 
   async headPosition(): Promise<bigint | null> {
