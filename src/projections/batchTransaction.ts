@@ -31,9 +31,11 @@ export class BatchTransaction {
       (events: readonly StoredEvent[], recorded: readonly RecordedEvent[]) => {
         for (const h of handlers) {
           const from = checkpoints.of(h.name);
+          h.apply.begin?.();
           events.forEach((e, i) => {
             if (from === null || e.position > from) h.apply(e, recorded[i]!);
           });
+          h.apply.end?.();
           checkpoints.advance(h.name, events[events.length - 1]!.position);
         }
       },

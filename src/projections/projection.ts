@@ -3,6 +3,17 @@ import type { StoredEvent } from '../store/eventCodec.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 
 /**
+ * The fold step of a projection. `begin` and `end`, when given, run inside each batch's
+ * transaction, before its first event and after its last: what a step keeps in memory (rows to
+ * write together, the tree's right edge) lives that long, and is read again at the next `begin`,
+ * so a batch rolled back or another writer's batch between two of ours leaves nothing stale.
+ */
+export type Fold = ((e: StoredEvent, recorded: RecordedEvent) => void) & {
+  readonly begin?: () => void;
+  readonly end?: () => void;
+};
+
+/**
  * A read model folded from the global log. Its tables carry a suffix so that a rebuild can fill
  * fresh copies (`_next`) while queries keep reading the live ones, then swap them in.
  */
@@ -22,7 +33,7 @@ export interface Projection {
    * Prepares the fold step for the tables of a suffix. Runs inside the runner's transaction.
    * `recorded`: the same event as the store gave it (the evidence tree hashes it as stored).
    */
-  handler(db: Database.Database, suffix: string): (e: StoredEvent, recorded: RecordedEvent) => void;
+  handler(db: Database.Database, suffix: string): Fold;
 }
 
 /** Index names must not collide across a swap, so each creation gets its own token. */
