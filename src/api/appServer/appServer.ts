@@ -3,8 +3,8 @@ import type * as t from 'io-ts';
 import type { HandleError } from '../../app/handleError.js';
 import type { Ledger } from '../../app/ledger.js';
 import { CodexConfig } from '../../codex/codexConfig.js';
-import type { CodexImporter } from '../../codex/codexImporter.js';
 import type { CodexThreads } from '../../codex/codexThreads.js';
+import type { HomeImport } from '../../codex/homeRefresh.js';
 import {
   DEFAULT_TURN_LIMITS,
   NotARegularFile,
@@ -62,8 +62,11 @@ export const encodeMessage = (m: object): string => {
 export type AppServerOptions = {
   readonly ledger: Ledger;
   readonly threads: CodexThreads;
-  /** The Codex home to import before each list; null for a ledger with none behind it. */
-  readonly importer: CodexImporter | null;
+  /**
+   * What Codex wrote meanwhile, imported before each list and delete (a HomeRefresh: only when the
+   * home changed); null for a ledger with no Codex home behind it.
+   */
+  readonly importer: HomeImport | null;
   readonly codexHome: string | null;
   /** The answers to this client. */
   readonly send: Send;
