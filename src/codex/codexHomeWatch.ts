@@ -16,6 +16,10 @@ const HOME_ENTRIES: Record<string, Level | null> = {
   'session_index.jsonl': null,
 };
 
+/** The level of an entry of the home that matters (null: a file), undefined for any other. */
+const homeEntry = (name: string): Level | null | undefined =>
+  Object.hasOwn(HOME_ENTRIES, name) ? HOME_ENTRIES[name] : undefined;
+
 type Watched = { readonly watcher: FSWatcher; readonly level: Level; readonly ino: number };
 
 export type WatchFn = (
@@ -102,10 +106,10 @@ export class CodexHomeWatch implements HomeChanges {
       this.guard(() => this.changed(dir, level, name)),
     );
     watcher.on('error', (err: Error) => this.break(`${dir}: ${err.message}`));
-    // Swapped for something else between the check and the watch: watch what is there now, if a folder.
+    // Swapped (for a symlink, say) between the check and the watch: not watched. The swap is an
+    // event in the parent folder, which looks again at what is there then.
     if (folderIno(dir) !== ino) {
       watcher.close();
-      this.add(dir, level);
       return;
     }
     this.watched.set(dir, { watcher, level, ino });
@@ -127,7 +131,7 @@ export class CodexHomeWatch implements HomeChanges {
 
   /** `name` in `dir` changed: watch it if it is (now) a folder this layout has, drop it if not. */
   private sync(dir: string, level: Level, name: string): void {
-    const childLevel = level === 'home' ? HOME_ENTRIES[name] : CHILD[level];
+    const childLevel = level === 'home' ? homeEntry(name) : CHILD[level];
     if (!childLevel) return;
     const path = join(dir, name);
     const ino = folderIno(path);
@@ -139,7 +143,7 @@ export class CodexHomeWatch implements HomeChanges {
 
   private changed(dir: string, level: Level, name: string | null): void {
     if (this.closed || this.brokenBy !== null) return;
-    if (level === 'home' && name !== null && !(name in HOME_ENTRIES)) return;
+    if (level === 'home' && name !== null && homeEntry(name) === undefined) return;
     this.generation++;
     this.dirty.add(dir);
     if (level === 'day' || level === 'archived') return;
