@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { AppServer } from '../api/appServer/appServer.js';
 import { notifyDeletedThreads } from '../api/appServer/deletedNotifications.js';
 import { serveStdio } from '../api/appServer/stdio.js';
+import { CodexConfig } from '../codex/codexConfig.js';
 import { CodexHomeWatch } from '../codex/codexHomeWatch.js';
 import { CodexImporter } from '../codex/codexImporter.js';
 import { CodexThreads } from '../codex/codexThreads.js';
 import { HomeRefresh } from '../codex/homeRefresh.js';
+import { WatchedConfig } from '../codex/watchedConfig.js';
 import type { Command } from './command.js';
 import { openConfiguredLedger } from './openConfiguredLedger.js';
 import { onSignals, say, version } from './processLifetime.js';
@@ -62,6 +65,11 @@ export const appServerCommand: Command<'app-server'> = {
           threads,
           importer: new HomeRefresh(importer, watch),
           codexHome: home.root,
+          config: new WatchedConfig(
+            new CodexConfig(home.root),
+            join(home.root, 'config.toml'),
+            watch,
+          ),
           send,
           notify: send,
           outputReady,

@@ -9,12 +9,27 @@ import type { CodexHome, HomeChanges } from './codexHome.js';
 type Level = 'home' | 'sessions' | 'year' | 'month' | 'day' | 'archived';
 const CHILD: Partial<Record<Level, Level>> = { sessions: 'year', year: 'month', month: 'day' };
 
-/** Only these entries of the home matter; its databases and their -wal change all the time. */
+/**
+ * Only these entries of the home matter; its databases and their -wal change all the time.
+ * `config.toml` counts apart (`configGeneration`): an edit to it is no reason to import.
+ */
 const HOME_ENTRIES: Record<string, Level | null> = {
   sessions: 'sessions',
   archived_sessions: 'archived',
   'session_index.jsonl': null,
+  'config.toml': null,
 };
+const CONFIG = 'config.toml';
+
+/**
+ * Resolves once the event loop has polled for I/O after this call: the inotify events already
+ * queued in the kernel have been delivered then. So a change made before a request was sent is
+ * seen by its handler, even when the request's bytes and the change's event are read in the same
+ * poll. Two turns (setImmediate twice, microseconds): called from an I/O callback, the first
+ * immediate runs before the loop polls again.
+ */
+export const eventsSeen = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** The level of an entry of the home that matters (null: a file), undefined for any other. */
 const homeEntry = (name: string): Level | null | undefined =>
@@ -49,8 +64,10 @@ const folderIno = (path: string): number | null => {
  * watch is closed and `healthy` turns false for good: callers scan instead, `onBroken` says why once.
  */
 export class CodexHomeWatch implements HomeChanges {
-  /** Bumped by every change seen; compared, never read for its value. */
+  /** Bumped by every change seen to rollouts and the session index; compared, never read for its value. */
   generation = 0;
+  /** Bumped by every change seen to `config.toml`. */
+  configGeneration = 0;
   private readonly watched = new Map<string, Watched>();
   private readonly dirty = new Set<string>();
   private sortedDays: string[] | null = null;
@@ -144,7 +161,8 @@ export class CodexHomeWatch implements HomeChanges {
   private changed(dir: string, level: Level, name: string | null): void {
     if (this.closed || this.brokenBy !== null) return;
     if (level === 'home' && name !== null && homeEntry(name) === undefined) return;
-    this.generation++;
+    if (level !== 'home' || name !== CONFIG) this.generation++;
+    if (level === 'home' && (name === null || name === CONFIG)) this.configGeneration++;
     this.dirty.add(dir);
     if (level === 'day' || level === 'archived') return;
     // No name (libuv did not say which entry): look at every entry of the folder.
@@ -171,6 +189,7 @@ export class CodexHomeWatch implements HomeChanges {
     if (this.brokenBy !== null || this.closed) return;
     this.brokenBy = why;
     this.generation++;
+    this.configGeneration++;
     for (const w of this.watched.values()) w.watcher.close();
     this.watched.clear();
     this.opts.onBroken?.(why);

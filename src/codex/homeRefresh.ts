@@ -1,19 +1,13 @@
-import type { CodexHomeWatch } from './codexHomeWatch.js';
+import { type CodexHomeWatch, eventsSeen } from './codexHomeWatch.js';
 
 /** An import of what Codex wrote meanwhile (CodexImporter's quick run). */
 export type HomeImport = { run(): Promise<unknown> };
 
-/** One turn of the event loop: its poll phase delivers the inotify events already queued. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The import before a `thread/list` (or a delete), run only when the home changed since the last
  * one began. Without a healthy watch, it runs every time (the quick scan).
- *
- * A rollout Codex finished writing before the client sent its request has its inotify event queued
- * in the kernel before the request's bytes reached stdin; the request may be read in the same poll
- * phase, before that event's callback. So the check waits one turn of the loop (setImmediate,
- * microseconds), after which every event queued before the request has been seen.
+ * A rollout Codex finished writing before the client sent its request is seen: the check waits
+ * for the events already queued (`eventsSeen`, one turn of the loop: microseconds).
  */
 export class HomeRefresh implements HomeImport {
   /** The watch's generation when the last import that completed began. */
@@ -30,7 +24,7 @@ export class HomeRefresh implements HomeImport {
       await this.importer.run();
       return;
     }
-    await nextTurn();
+    await eventsSeen();
     const generation = watch.generation;
     if (watch.healthy && generation === this.imported) return;
     await this.importer.run();

@@ -10,9 +10,11 @@ import {
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CodexConfig } from '../../src/codex/codexConfig.js';
 import { CodexHome } from '../../src/codex/codexHome.js';
 import { CodexHomeWatch, type WatchFn } from '../../src/codex/codexHomeWatch.js';
 import { HomeRefresh } from '../../src/codex/homeRefresh.js';
+import { WatchedConfig } from '../../src/codex/watchedConfig.js';
 import { writeRollout } from '../support/codexHomeFixture.js';
 import { tempDir } from '../support/tempDir.js';
 import { until } from '../support/until.js';
@@ -153,6 +155,46 @@ describe('watching a Codex home for the quick scan', () => {
     await refresh.run();
     expect(runs).toBe(2);
     expect(await listed()).toContain(path);
+  });
+
+  it('asks config.toml again only after the watch saw it change, an edit made just before included', async () => {
+    const config = new CodexConfig(dir.path);
+    let asked = 0;
+    const counted = {
+      modelProvider: () => {
+        asked++;
+        return config.modelProvider();
+      },
+    };
+    const path = join(dir.path, 'config.toml');
+    const watched = new WatchedConfig(counted, path, w);
+    writeFileSync(path, 'model_provider = "ollama"\n');
+    expect(await watched.modelProvider()).toBe('ollama');
+    expect(await watched.modelProvider()).toBe('ollama');
+    expect(asked).toBe(1);
+    writeFileSync(path, 'model_provider = "lmstudio"\n'); // this very turn: no event delivered yet
+    expect(await watched.modelProvider()).toBe('lmstudio');
+    expect(asked).toBe(2);
+    const before = w.generation;
+    writeFileSync(path, 'model_provider = "openai"\n');
+    expect(await watched.modelProvider()).toBe('openai');
+    expect(w.generation).toBe(before); // no reason to import
+  });
+
+  it('asks a config.toml that is a symlink every time (its target is not watched)', async () => {
+    const outside = await tempDir();
+    try {
+      writeFileSync(join(outside.path, 'config.toml'), 'model_provider = "ollama"\n');
+      const path = join(dir.path, 'config.toml');
+      symlinkSync(join(outside.path, 'config.toml'), path);
+      const watched = new WatchedConfig(new CodexConfig(dir.path), path, w);
+      expect(await watched.modelProvider()).toBe('ollama');
+      // Another size: CodexConfig's own cache (mtime, size) sees it.
+      writeFileSync(join(outside.path, 'config.toml'), 'model_provider = "lmstudio"\n');
+      expect(await watched.modelProvider()).toBe('lmstudio');
+    } finally {
+      await outside.remove();
+    }
   });
 });
 

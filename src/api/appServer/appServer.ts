@@ -11,6 +11,7 @@ import {
   readRolloutTurns,
   type TurnLimits,
 } from '../../codex/rolloutTurns.js';
+import type { ModelProviderSource } from '../../codex/watchedConfig.js';
 import { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { EMPTY_NAME } from '../../domain/threadDecider.js';
@@ -68,6 +69,8 @@ export type AppServerOptions = {
    */
   readonly importer: HomeImport | null;
   readonly codexHome: string | null;
+  /** Where the configured model provider comes from; by default the home's config.toml, read each time. */
+  readonly config?: ModelProviderSource;
   /** The answers to this client. */
   readonly send: Send;
   /** Notifications: to this client alone (stdio) or to every connected client (WebSocket). */
@@ -145,12 +148,12 @@ export class AppServer {
   private readonly ledger: Ledger;
   private readonly threads: CodexThreads;
   /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
-  private readonly config: CodexConfig | null;
+  private readonly config: ModelProviderSource | null;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
     this.threads = o.threads;
-    this.config = o.codexHome === null ? null : new CodexConfig(o.codexHome);
+    this.config = o.config ?? (o.codexHome === null ? null : new CodexConfig(o.codexHome));
   }
 
   /**
