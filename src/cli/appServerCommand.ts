@@ -1,13 +1,18 @@
+import { join } from 'node:path';
 import { AppServer } from '../api/appServer/appServer.js';
 import { notifyDeletedThreads } from '../api/appServer/deletedNotifications.js';
 import { serveStdio } from '../api/appServer/stdio.js';
+import { CodexConfig } from '../codex/codexConfig.js';
+import { CodexHomeWatch } from '../codex/codexHomeWatch.js';
 import { CodexImporter } from '../codex/codexImporter.js';
 import { CodexThreads } from '../codex/codexThreads.js';
+import { HomeRefresh } from '../codex/homeRefresh.js';
+import { WatchedConfig } from '../codex/watchedConfig.js';
 import type { Command } from './command.js';
 import { openConfiguredLedger } from './openConfiguredLedger.js';
 import { onSignals, say, version } from './processLifetime.js';
 
-/** How often the whole home is scanned again, beside the quick scan before each list. */
+/** How often the whole home is scanned again: the safety net under the watch (and the quick scan). */
 const FULL_SCAN_MS = 60_000;
 
 /** The thread lifecycle of `codex app-server`, JSON-RPC over stdio, over a Codex home. */
@@ -21,13 +26,21 @@ export const appServerCommand: Command<'app-server'> = {
     const ledger = openConfiguredLedger(settings);
     await ledger.runner.catchUp();
     const importer = new CodexImporter(home, ledger);
+    // Watched before the first import, so that nothing written during it goes unseen.
+    const watch = new CodexHomeWatch(home, {
+      onBroken: (why) =>
+        say(
+          `thread-ledger app-server: watching ${home.root} failed (${why}): scanning it before each list instead`,
+        ),
+    });
+    if (watch.start()) home.follow(watch);
     const report = await importer.run({ full: true });
     for (const s of report.skipped) say(`thread-ledger app-server: skipped ${s.path}: ${s.error}`);
     ledger.runner.start();
     ledger.workerLoop.start();
     const threads = new CodexThreads(home, ledger);
-    // What the quick scan before each list does not look at (Codex's changes in older day
-    // folders, appends to older rollouts) is picked up by a full scan now and then.
+    // What the watch may miss (inotify's queue overflowing drops events silently) and, without a
+    // watch, what the quick scan does not look at (older day folders) is picked up now and then.
     const fullScan = setInterval(() => {
       importer
         .run({ full: true })
@@ -50,8 +63,13 @@ export const appServerCommand: Command<'app-server'> = {
         return new AppServer({
           ledger,
           threads,
-          importer,
+          importer: new HomeRefresh(importer, watch),
           codexHome: home.root,
+          config: new WatchedConfig(
+            new CodexConfig(home.root),
+            join(home.root, 'config.toml'),
+            watch,
+          ),
           send,
           notify: send,
           outputReady,
@@ -62,6 +80,7 @@ export const appServerCommand: Command<'app-server'> = {
     );
     // The end of the input (or a signal): every message read has been answered; no scan starts.
     clearInterval(fullScan);
+    watch.close();
     await ledger.close();
     closed();
     if (!stopReading.signal.aborted) say('thread-ledger app-server: input ended: stopped');

@@ -22,6 +22,18 @@ const entries = (dir: string): Dirent[] => {
   }
 };
 
+/**
+ * Changes to the home as a watcher saw them (see `codexHomeWatch.ts`): while `healthy`, the quick
+ * scan reads only the folders changed since it last looked, instead of listing the whole tree.
+ */
+export interface HomeChanges {
+  readonly healthy: boolean;
+  /** The day folders of `sessions/`, sorted. */
+  days(): readonly string[];
+  /** The folders changed since the last call. */
+  takeDirty(): ReadonlySet<string>;
+}
+
 const ROLLOUT = /^rollout-(\d{4})-(\d{2})-(\d{2})T.*\.jsonl$/;
 
 /** The layout of a Codex home: where rollouts live, where archived ones go, the session index. */
@@ -57,16 +69,29 @@ export class CodexHome {
   /** Per folder: its mtime when last read, and the rollouts found in it then. */
   private readonly folders = new Map<string, { mtimeMs: number; files: RolloutFile[] }>();
 
+  private changes: HomeChanges | null = null;
+
+  /** From now on, the quick scan asks `changes` what changed, while it is healthy. */
+  follow(changes: HomeChanges): void {
+    this.changes = changes;
+  }
+
   /**
    * Every rollout: `sessions/YYYY/MM/DD/rollout-*.jsonl` and `archived_sessions/rollout-*.jsonl`.
    * `full` reads every folder and stats every rollout. Otherwise (the scan before each
    * `thread/list`) it looks where Codex writes: new day folders, the newest day (where new
    * rollouts appear and live sessions grow), and `archived_sessions/` if its mtime changed. A
-   * change Codex makes in an older day folder waits for the next full scan.
+   * change Codex makes in an older day folder waits for the next full scan. While a watcher is
+   * followed and healthy, the quick scan reads only the folders it saw change, any day included.
    */
   // Synchronous on purpose: a few hundred small syscalls cost far less than as many trips
   // through the thread pool, and the quick scan runs before every `thread/list`.
   async listRollouts(opts: { full?: boolean } = {}): Promise<RolloutFile[]> {
+    const full = opts.full === true;
+    if (this.changes?.healthy) {
+      if (!full) return this.changed(this.changes);
+      this.changes.takeDirty(); // every folder is read below
+    }
     const days: string[] = [];
     const subdirs = (dir: string) =>
       entries(dir)
@@ -77,7 +102,6 @@ export class CodexHome {
       for (const month of subdirs(year)) days.push(...subdirs(month));
     }
     const newest = days[days.length - 1];
-    const full = opts.full === true;
     const lists = [
       ...days.map((d) => {
         const known = this.folders.get(d);
@@ -89,9 +113,22 @@ export class CodexHome {
     return lists.flat();
   }
 
+  /** The rollouts of every folder, read again where the watcher saw a change (or never read yet). */
+  private changed(changes: HomeChanges): RolloutFile[] {
+    const dirty = changes.takeDirty();
+    const read = (dir: string, archived: boolean) => {
+      const known = this.folders.get(dir);
+      return known && !dirty.has(dir) ? known.files : this.folder(dir, archived, true);
+    };
+    return [...changes.days().map((d) => read(d, false)), read(this.archivedDir, true)].flat();
+  }
+
   private folder(dir: string, archived: boolean, full: boolean): RolloutFile[] {
     const st = statSync(dir, { throwIfNoEntry: false });
-    if (!st) return [];
+    if (!st) {
+      this.folders.delete(dir);
+      return [];
+    }
     const known = this.folders.get(dir);
     if (!full && known && known.mtimeMs === st.mtimeMs) return known.files;
     const files: RolloutFile[] = [];

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +289,37 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     });
     const { data } = await list({});
     expect(data[0]).toMatchObject({ id, preview: 'a brand new thread' });
+  });
+
+  it('lists each rollout written just before the request, every time, in new day folders too', async () => {
+    for (let i = 0; i < 5; i++) {
+      const id = uuidv7();
+      writeRollout(fx.home, {
+        id,
+        parent: null,
+        depth: 0,
+        archived: false,
+        name: null,
+        source: 'cli',
+        cwd: '/home/dev/new',
+        preview: `written just before list ${i}`,
+        createdAt: new Date(Date.parse('2026-12-01T08:00:00Z') + i * 86_400_000),
+      });
+      const { data } = await list({});
+      expect(data[0]).toMatchObject({ id, preview: `written just before list ${i}` });
+    }
+  });
+
+  it('sees a rollout grow in an older day folder at the next thread/list, not only at the full scan', async () => {
+    const updatedAt = async (id: string) =>
+      ((await listAll({})).find((t) => t.id === id) as unknown as { updatedAt: number }).updatedAt;
+    const [oldest] = (await listAll({ sortKey: 'updated_at', sortDirection: 'asc' })).filter((t) =>
+      t.path?.includes('/sessions/'),
+    );
+    const before = await updatedAt(oldest!.id);
+    expect(before).toBeLessThan(Date.now() / 1000 - 3600);
+    appendFileSync(oldest!.path!, `${JSON.stringify({ type: 'event_msg', payload: {} })}\n`);
+    expect(await updatedAt(oldest!.id)).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 60);
   });
 
   it('answers errors as Codex does, and a malformed line never ends the session', async () => {

@@ -3,14 +3,15 @@ import type * as t from 'io-ts';
 import type { HandleError } from '../../app/handleError.js';
 import type { Ledger } from '../../app/ledger.js';
 import { CodexConfig } from '../../codex/codexConfig.js';
-import type { CodexImporter } from '../../codex/codexImporter.js';
 import type { CodexThreads } from '../../codex/codexThreads.js';
+import type { HomeImport } from '../../codex/homeRefresh.js';
 import {
   DEFAULT_TURN_LIMITS,
   NotARegularFile,
   readRolloutTurns,
   type TurnLimits,
 } from '../../codex/rolloutTurns.js';
+import type { ModelProviderSource } from '../../codex/watchedConfig.js';
 import { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { EMPTY_NAME } from '../../domain/threadDecider.js';
@@ -62,9 +63,14 @@ export const encodeMessage = (m: object): string => {
 export type AppServerOptions = {
   readonly ledger: Ledger;
   readonly threads: CodexThreads;
-  /** The Codex home to import before each list; null for a ledger with none behind it. */
-  readonly importer: CodexImporter | null;
+  /**
+   * What Codex wrote meanwhile, imported before each list and delete (a HomeRefresh: only when the
+   * home changed); null for a ledger with no Codex home behind it.
+   */
+  readonly importer: HomeImport | null;
   readonly codexHome: string | null;
+  /** Where the configured model provider comes from; by default the home's config.toml, read each time. */
+  readonly config?: ModelProviderSource;
   /** The answers to this client. */
   readonly send: Send;
   /** Notifications: to this client alone (stdio) or to every connected client (WebSocket). */
@@ -142,12 +148,12 @@ export class AppServer {
   private readonly ledger: Ledger;
   private readonly threads: CodexThreads;
   /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
-  private readonly config: CodexConfig | null;
+  private readonly config: ModelProviderSource | null;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
     this.threads = o.threads;
-    this.config = o.codexHome === null ? null : new CodexConfig(o.codexHome);
+    this.config = o.config ?? (o.codexHome === null ? null : new CodexConfig(o.codexHome));
   }
 
   /**
