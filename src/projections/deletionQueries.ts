@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { DeletionRow, DeletionStepRow } from './readModelQueries.js';
+import { cachedStatement } from './statementCache.js';
 
 export type DeletionStatus = 'pending' | 'failing' | 'deleted';
 
@@ -83,17 +84,12 @@ const paramsOf = (f: DeletionFilter, limit?: number): Record<string, unknown> =>
   ...(limit !== undefined ? { limit } : {}),
 });
 
-/** The key of a filter's shape: which conditions its query has. */
-const shapeOf = (f: DeletionFilter): string =>
-  [f.actor, f.status, f.since, f.until, f.after].map((v) => (v === undefined ? 0 : 1)).join('');
-
 /**
  * The deletion records by request: the paged list (keyset, newest first), an export that walks
  * every matching request, and one request's whole record.
  */
 export class DeletionQueries {
   private readonly s;
-  private readonly pages = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -125,13 +121,9 @@ export class DeletionQueries {
 
   /** One page of requests, newest first, `limit` at most. */
   page(f: DeletionFilter, limit: number): DeletionRequestRow[] {
-    const shape = shapeOf(f);
-    let stmt = this.pages.get(shape);
-    if (!stmt) {
-      stmt = this.db.prepare(listSql(f, true));
-      this.pages.set(shape, stmt);
-    }
-    return stmt.all(paramsOf(f, limit)) as DeletionRequestRow[];
+    return cachedStatement<[object], DeletionRequestRow>(this.db, listSql(f, true)).all(
+      paramsOf(f, limit),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { cachedStatement } from './statementCache.js';
 
 export type CatalogStatus = 'live' | 'deleting' | 'deleted';
 
@@ -71,18 +72,10 @@ const paramsOf = (f: CatalogFilter, limit: number): Record<string, unknown> => (
 
 /** The catalog of every thread, deleted ones included: keyset pages, newest first. */
 export class ThreadCatalogQueries {
-  private readonly pages = new Map<string, Database.Statement>();
-
   constructor(private readonly db: Database.Database) {}
 
   /** One page of threads, newest first, `limit` at most. */
   page(f: CatalogFilter, limit: number): CatalogRow[] {
-    const sql = pageSql(f);
-    let stmt = this.pages.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.pages.set(sql, stmt);
-    }
-    return stmt.all(paramsOf(f, limit)) as CatalogRow[];
+    return cachedStatement<[object], CatalogRow>(this.db, pageSql(f)).all(paramsOf(f, limit));
   }
 }

@@ -4,6 +4,7 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { nullable, SourceKind } from '../domain/events.js';
 import { MAX_NAME_LENGTH } from '../domain/threadDecider.js';
+import { cachedStatement } from './statementCache.js';
 
 /** The thread list filters, sorting and paging, with `thread/list`'s names and defaults. */
 export const ThreadListParams = t.partial({
@@ -168,7 +169,7 @@ export const listThreads = (
   }
   const order = dir === 'desc' ? 'DESC' : 'ASC';
   const sql = `SELECT * FROM threads WHERE ${where.join(' AND ')} ORDER BY ${sortKey} ${order}, thread_id ${order} LIMIT ?`;
-  const rows = db.prepare<unknown[], ThreadRow>(sql).all(...args, limit + 1);
+  const rows = cachedStatement<unknown[], ThreadRow>(db, sql).all(...args, limit + 1);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
