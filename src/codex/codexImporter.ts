@@ -25,7 +25,8 @@ export type ImportReport = {
   purgedLate: string[];
 };
 
-const PARSE_CONCURRENCY = 32;
+/** Rollout heads read between two turns of the event loop (a few milliseconds of reading). */
+const READ_BATCH = 256;
 /** How far up a parent chain the cycle check looks. */
 const MAX_ANCESTRY = 10_000;
 
@@ -110,17 +111,18 @@ export class CodexImporter {
     }
     report.scanned = files.length;
     let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
-    for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
-      const batch = files.slice(i, i + PARSE_CONCURRENCY);
-      const read = await Promise.all(batch.map((f) => readRollout(f.path)));
-      read.forEach((r, j) => {
-        if (E.isLeft(r)) skipped(report, batch[j]!.path, r.left);
+    for (let i = 0; i < files.length; i += READ_BATCH) {
+      // Read synchronously a batch at a time, the event loop let through between batches.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const file of files.slice(i, i + READ_BATCH)) {
+        const r = readRollout(file.path);
+        if (E.isLeft(r)) skipped(report, file.path, r.left);
         else {
-          infos.push({ file: batch[j]!, info: r.right });
-          this.ledger.inventory?.learn(batch[j]!.path, batch[j]!.mtimeMs, r.right.started.threadId);
+          infos.push({ file, info: r.right });
+          this.ledger.inventory?.learn(file.path, file.mtimeMs, r.right.started.threadId);
         }
-      });
-      this.onProgress?.(Math.min(i + PARSE_CONCURRENCY, files.length), files.length);
+      }
+      this.onProgress?.(Math.min(i + READ_BATCH, files.length), files.length);
     }
     // Parents before children, so that every spawn edge lands on a thread that exists: the depth
     // is counted along the parents found in this run (a rollout may name its parent without a depth).
