@@ -3,11 +3,12 @@ import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeHandleError, type HandleError } from '../app/handleError.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
+import type { Loaded } from '../app/threadRepository.js';
 import { tombstoneDescendant } from '../app/tombstoneDescendant.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { normalizeName } from '../domain/threadDecider.js';
+import { initialState, normalizeName } from '../domain/threadDecider.js';
 import { isTombstoned } from '../domain/threadState.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
@@ -29,6 +30,9 @@ export type ImportReport = {
 const READ_BATCH = 256;
 /** How far up a parent chain the cycle check looks. */
 const MAX_ANCESTRY = 10_000;
+
+/** The view of a stream never written: what a thread the read models never saw is decided on. */
+const NEVER_SEEN: Loaded = { state: initialState, revision: 'no_stream' };
 
 /** A refusal as a skip reports it: its kind first (what scripts match on), then why. */
 const refused = (e: HandleError): string => `${e.kind}: ${describeHandleError(e)}`;
@@ -192,15 +196,29 @@ export class CodexImporter {
     return report;
   }
 
+  /**
+   * One rollout into the ledger. The read models, caught up before the run, say first what the
+   * ledger has: a thread they list unchanged (same modification time, same archive state) needs
+   * nothing, and a thread they have never seen is started on an empty stream without reading it
+   * (`guess`). A guess the log contradicts (a stream written since) costs a conflict: the start
+   * is decided again on the stream, and a refusal there is judged on the stream read (`guess` off).
+   */
   private async importOne(
     file: RolloutFile,
     info: RolloutInfo,
     names: Map<string, string>,
     report: ImportReport,
+    guess = true,
   ): Promise<void> {
-    const { repo, commands, lifecycle } = this.ledger;
+    const { repo, commands, lifecycle, queries } = this.ledger;
     const id = info.started.threadId;
-    const loaded = await repo.load(id);
+    const row = guess ? queries.thread(id) : null;
+    if (row && row.updated_at >= file.mtimeMs && row.archived === (file.archived ? 1 : 0)) {
+      this.seen.set(file.path, file.mtimeMs);
+      return;
+    }
+    const unseen = guess && row === null && queries.node(id) === null;
+    const loaded = unseen ? NEVER_SEEN : await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
     const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
     if (loaded.state.status === 'absent') {
@@ -216,7 +234,9 @@ export class CodexImporter {
           loaded,
         );
         if (t && E.isLeft(t))
-          return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
+          return unseen
+            ? this.importOne(file, info, names, report, false)
+            : this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
       const started = { ...info.started, rolloutPath: file.path };
@@ -250,7 +270,10 @@ export class CodexImporter {
               known: loaded,
               followedBy: follow,
             });
-      if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
+      if (E.isLeft(r))
+        return unseen
+          ? this.importOne(file, info, names, report, false)
+          : this.skip(report, file, refused(r.left));
       report.started++;
       // Its name came with it: a rename as much as one of a thread the ledger had.
       if (follow.some((c) => c.type === 'RenameThread')) report.renamed++;
