@@ -30,6 +30,34 @@ export type ImportReport = {
 const READ_BATCH = 256;
 /** How far up a parent chain the cycle check looks. */
 const MAX_ANCESTRY = 10_000;
+/**
+ * Threads imported at once: enough for large group commits, few enough that what they hold
+ * (events, sealed content) stays bounded. Those with a long first message go a few at a time.
+ */
+const IN_FLIGHT = 512;
+const IN_FLIGHT_LONG = 4;
+
+/** Runs `run` on every item, at most `width` at once, each lane taking the next item as it ends. */
+const inLane = async <T>(items: readonly T[], width: number, run: (x: T) => Promise<void>) => {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+};
+/**
+ * A first message longer than this (characters) is not kept between reading a rollout and
+ * importing it: it is read again then. Every rollout's head is read before the first is imported
+ * (parents go first), and a home of long first messages must not be held in memory at once.
+ */
+const HELD_PREVIEW_MAX = 8 * 1024;
+
+/** A rollout as kept from its reading to its import: a long first message left out (null). */
+type ReadRollout = { file: RolloutFile; info: RolloutInfo; previewLeftOut: boolean };
+const kept = (file: RolloutFile, info: RolloutInfo): ReadRollout =>
+  info.started.preview !== null && info.started.preview.length > HELD_PREVIEW_MAX
+    ? { file, info: { ...info, started: { ...info.started, preview: null } }, previewLeftOut: true }
+    : { file, info, previewLeftOut: false };
 
 /** The view of a stream never written: what a thread the read models never saw is decided on. */
 const NEVER_SEEN: Loaded = { state: initialState, revision: 'no_stream' };
@@ -114,7 +142,7 @@ export class CodexImporter {
       skipped(report, index.path, `session index not read: ${(err as Error).message}`);
     }
     report.scanned = files.length;
-    let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
+    let infos: ReadRollout[] = [];
     for (let i = 0; i < files.length; i += READ_BATCH) {
       // Read synchronously a batch at a time, the event loop let through between batches.
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -122,7 +150,7 @@ export class CodexImporter {
         const r = readRollout(file.path);
         if (E.isLeft(r)) skipped(report, file.path, r.left);
         else {
-          infos.push({ file, info: r.right });
+          infos.push(kept(file, r.right));
           this.ledger.inventory?.learn(file.path, file.mtimeMs, r.right.started.threadId);
         }
       }
@@ -133,9 +161,8 @@ export class CodexImporter {
     // Two rollouts may carry one id (a copy, a file named for another thread): the thread's own
     // file, named for it as Codex names rollouts, is its rollout; the other is not imported (the
     // thread's deletion purges it too: it carries the id).
-    const own = (x: { file: RolloutFile; info: RolloutInfo }) =>
-      basename(x.file.path).includes(x.info.started.threadId);
-    const byId = new Map<string, { file: RolloutFile; info: RolloutInfo }>();
+    const own = (x: ReadRollout) => basename(x.file.path).includes(x.info.started.threadId);
+    const byId = new Map<string, ReadRollout>();
     for (const x of infos) {
       const seen = byId.get(x.info.started.threadId);
       if (!seen || (!own(seen) && own(x))) byId.set(x.info.started.threadId, x);
@@ -177,9 +204,20 @@ export class CodexImporter {
     if (infos.length > 0)
       await this.ledger.keys.ensure(infos.map(({ info }) => info.started.threadId));
     let depth = -1;
-    let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
+    let wave: ReadRollout[] = [];
     const flush = async () => {
-      await Promise.all(wave.map((x) => this.importOne(x.file, x.info, names, report)));
+      await Promise.all([
+        inLane(
+          wave.filter((x) => !x.previewLeftOut),
+          IN_FLIGHT,
+          (x) => this.importOne(x, names, report),
+        ),
+        inLane(
+          wave.filter((x) => x.previewLeftOut),
+          IN_FLIGHT_LONG,
+          (x) => this.importOne(x, names, report),
+        ),
+      ]);
       wave = [];
     };
     for (const x of infos) {
@@ -204,12 +242,12 @@ export class CodexImporter {
    * is decided again on the stream, and a refusal there is judged on the stream read (`guess` off).
    */
   private async importOne(
-    file: RolloutFile,
-    info: RolloutInfo,
+    read: ReadRollout,
     names: Map<string, string>,
     report: ImportReport,
     guess = true,
   ): Promise<void> {
+    const { file, info } = read;
     const { repo, commands, lifecycle, queries } = this.ledger;
     const id = info.started.threadId;
     const row = guess ? queries.thread(id) : null;
@@ -235,11 +273,19 @@ export class CodexImporter {
         );
         if (t && E.isLeft(t))
           return unseen
-            ? this.importOne(file, info, names, report, false)
+            ? this.importOne(read, names, report, false)
             : this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
       const started = { ...info.started, rolloutPath: file.path };
+      if (read.previewLeftOut) {
+        // Its first message was left out after the first read: read again, for this thread alone.
+        const again = readRollout(file.path);
+        if (E.isLeft(again)) return skipped(report, file.path, again.left);
+        // Rewritten for another thread meanwhile: left to the next scan (not marked seen).
+        if (again.right.started.threadId !== id) return;
+        started.preview = again.right.started.preview;
+      }
       // The name before the archive: an archived thread cannot be renamed. A name the ledger
       // refuses (longer than MAX_NAME_LENGTH) is reported; the thread is imported without it.
       const name = names.get(id);
@@ -272,7 +318,7 @@ export class CodexImporter {
             });
       if (E.isLeft(r))
         return unseen
-          ? this.importOne(file, info, names, report, false)
+          ? this.importOne(read, names, report, false)
           : this.skip(report, file, refused(r.left));
       report.started++;
       // Its name came with it: a rename as much as one of a thread the ledger had.

@@ -178,6 +178,34 @@ describe('importing a Codex home', () => {
     expect(after.revision).toBe((before as bigint) + 1n);
   });
 
+  it('imports a long first message whole, though it is not held from the first read to the import', async () => {
+    const long = `please read this log: ${'0123456789'.repeat(20_000)}`;
+    const at = new Date('2026-03-01T00:00:00Z');
+    const [parent, child] = [uuidv7(), uuidv7()];
+    writeRollout(fx.home, {
+      ...fx.threads.get(fx.roots[0]!)!,
+      id: parent,
+      parent: null,
+      depth: 0,
+      preview: long,
+      createdAt: at,
+    });
+    writeRollout(fx.home, {
+      ...fx.threads.get(fx.roots[0]!)!,
+      id: child,
+      parent,
+      depth: 1,
+      preview: `${long}!`,
+      createdAt: new Date(at.getTime() + 1000),
+    });
+    const r = await new CodexImporter(home, ledger).run();
+    expect(r.skipped.map((s) => s.path).sort()).toEqual([...fx.malformed].sort());
+    await ledger.runner.catchUp();
+    expect(ledger.queries.thread(parent)?.preview).toBe(long);
+    expect(ledger.queries.thread(child)?.preview).toBe(`${long}!`);
+    expect(ledger.queries.node(child)?.parent_thread_id).toBe(parent);
+  });
+
   it('imports a parent before a child that names it only by parent_thread_id, and links them', async () => {
     const parent = uuidv7();
     const child = uuidv7();
