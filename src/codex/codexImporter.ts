@@ -392,10 +392,14 @@ export class CodexImporter {
     await this.ledger.runner.catchUp();
     const renames: Promise<void>[] = [];
     // Lines of deleted threads (a name Codex wrote after, or just before, the deletion) go at once.
+    // The read models (just caught up) name the candidates; the log confirms each: a name of a
+    // live thread costs no read of its stream.
     const tombstoned: ThreadId[] = [];
     for (const id of names.keys()) {
-      if (ThreadId.is(id) && isTombstoned((await this.ledger.repo.load(id)).state))
-        tombstoned.push(id);
+      const status = ThreadId.is(id) ? this.ledger.queries.node(id)?.status : undefined;
+      if (status !== 'deleting' && status !== 'deleted') continue;
+      if (isTombstoned((await this.ledger.repo.load(id as ThreadId)).state))
+        tombstoned.push(id as ThreadId);
     }
     if (tombstoned.length > 0) {
       const removed = index.remove(new Set(tombstoned));
