@@ -3,11 +3,12 @@ import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeHandleError, type HandleError } from '../app/handleError.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
+import type { Loaded } from '../app/threadRepository.js';
 import { tombstoneDescendant } from '../app/tombstoneDescendant.js';
 import type { Command } from '../domain/commands.js';
 import { ThreadId } from '../domain/ids.js';
 import type { CommandContext } from '../domain/metadata.js';
-import { normalizeName } from '../domain/threadDecider.js';
+import { initialState, normalizeName } from '../domain/threadDecider.js';
 import { isTombstoned } from '../domain/threadState.js';
 import { SessionIndexFile } from '../io/sessionIndexFile.js';
 import type { CodexHome, RolloutFile } from './codexHome.js';
@@ -25,9 +26,41 @@ export type ImportReport = {
   purgedLate: string[];
 };
 
-const PARSE_CONCURRENCY = 32;
+/** Rollout heads read between two turns of the event loop (a few milliseconds of reading). */
+const READ_BATCH = 256;
 /** How far up a parent chain the cycle check looks. */
 const MAX_ANCESTRY = 10_000;
+/**
+ * Threads imported at once: enough for large group commits, few enough that what they hold
+ * (events, sealed content) stays bounded. Those with a long first message go a few at a time.
+ */
+const IN_FLIGHT = 512;
+const IN_FLIGHT_LONG = 4;
+
+/** Runs `run` on every item, at most `width` at once, each lane taking the next item as it ends. */
+const inLane = async <T>(items: readonly T[], width: number, run: (x: T) => Promise<void>) => {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+};
+/**
+ * A first message longer than this (characters) is not kept between reading a rollout and
+ * importing it: it is read again then. Every rollout's head is read before the first is imported
+ * (parents go first), and a home of long first messages must not be held in memory at once.
+ */
+const HELD_PREVIEW_MAX = 8 * 1024;
+
+/** A rollout as kept from its reading to its import: a long first message left out (null). */
+type ReadRollout = { file: RolloutFile; info: RolloutInfo; previewLeftOut: boolean };
+const kept = (file: RolloutFile, info: RolloutInfo): ReadRollout =>
+  info.started.preview !== null && info.started.preview.length > HELD_PREVIEW_MAX
+    ? { file, info: { ...info, started: { ...info.started, preview: null } }, previewLeftOut: true }
+    : { file, info, previewLeftOut: false };
+
+/** The view of a stream never written: what a thread the read models never saw is decided on. */
+const NEVER_SEEN: Loaded = { state: initialState, revision: 'no_stream' };
 
 /** A refusal as a skip reports it: its kind first (what scripts match on), then why. */
 const refused = (e: HandleError): string => `${e.kind}: ${describeHandleError(e)}`;
@@ -109,27 +142,27 @@ export class CodexImporter {
       skipped(report, index.path, `session index not read: ${(err as Error).message}`);
     }
     report.scanned = files.length;
-    let infos: { file: RolloutFile; info: RolloutInfo }[] = [];
-    for (let i = 0; i < files.length; i += PARSE_CONCURRENCY) {
-      const batch = files.slice(i, i + PARSE_CONCURRENCY);
-      const read = await Promise.all(batch.map((f) => readRollout(f.path)));
-      read.forEach((r, j) => {
-        if (E.isLeft(r)) skipped(report, batch[j]!.path, r.left);
+    let infos: ReadRollout[] = [];
+    for (let i = 0; i < files.length; i += READ_BATCH) {
+      // Read synchronously a batch at a time, the event loop let through between batches.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const file of files.slice(i, i + READ_BATCH)) {
+        const r = readRollout(file.path);
+        if (E.isLeft(r)) skipped(report, file.path, r.left);
         else {
-          infos.push({ file: batch[j]!, info: r.right });
-          this.ledger.inventory?.learn(batch[j]!.path, batch[j]!.mtimeMs, r.right.started.threadId);
+          infos.push(kept(file, r.right));
+          this.ledger.inventory?.learn(file.path, file.mtimeMs, r.right.started.threadId);
         }
-      });
-      this.onProgress?.(Math.min(i + PARSE_CONCURRENCY, files.length), files.length);
+      }
+      this.onProgress?.(Math.min(i + READ_BATCH, files.length), files.length);
     }
     // Parents before children, so that every spawn edge lands on a thread that exists: the depth
     // is counted along the parents found in this run (a rollout may name its parent without a depth).
     // Two rollouts may carry one id (a copy, a file named for another thread): the thread's own
     // file, named for it as Codex names rollouts, is its rollout; the other is not imported (the
     // thread's deletion purges it too: it carries the id).
-    const own = (x: { file: RolloutFile; info: RolloutInfo }) =>
-      basename(x.file.path).includes(x.info.started.threadId);
-    const byId = new Map<string, { file: RolloutFile; info: RolloutInfo }>();
+    const own = (x: ReadRollout) => basename(x.file.path).includes(x.info.started.threadId);
+    const byId = new Map<string, ReadRollout>();
     for (const x of infos) {
       const seen = byId.get(x.info.started.threadId);
       if (!seen || (!own(seen) && own(x))) byId.set(x.info.started.threadId, x);
@@ -171,9 +204,20 @@ export class CodexImporter {
     if (infos.length > 0)
       await this.ledger.keys.ensure(infos.map(({ info }) => info.started.threadId));
     let depth = -1;
-    let wave: { file: RolloutFile; info: RolloutInfo }[] = [];
+    let wave: ReadRollout[] = [];
     const flush = async () => {
-      await Promise.all(wave.map((x) => this.importOne(x.file, x.info, names, report)));
+      await Promise.all([
+        inLane(
+          wave.filter((x) => !x.previewLeftOut),
+          IN_FLIGHT,
+          (x) => this.importOne(x, names, report),
+        ),
+        inLane(
+          wave.filter((x) => x.previewLeftOut),
+          IN_FLIGHT_LONG,
+          (x) => this.importOne(x, names, report),
+        ),
+      ]);
       wave = [];
     };
     for (const x of infos) {
@@ -190,15 +234,29 @@ export class CodexImporter {
     return report;
   }
 
+  /**
+   * One rollout into the ledger. The read models, caught up before the run, say first what the
+   * ledger has: a thread they list unchanged (same modification time, same archive state) needs
+   * nothing, and a thread they have never seen is started on an empty stream without reading it
+   * (`guess`). A guess the log contradicts (a stream written since) costs a conflict: the start
+   * is decided again on the stream, and a refusal there is judged on the stream read (`guess` off).
+   */
   private async importOne(
-    file: RolloutFile,
-    info: RolloutInfo,
+    read: ReadRollout,
     names: Map<string, string>,
     report: ImportReport,
+    guess = true,
   ): Promise<void> {
-    const { repo, commands, lifecycle } = this.ledger;
+    const { file, info } = read;
+    const { repo, commands, lifecycle, queries } = this.ledger;
     const id = info.started.threadId;
-    const loaded = await repo.load(id);
+    const row = guess ? queries.thread(id) : null;
+    if (row && row.updated_at >= file.mtimeMs && row.archived === (file.archived ? 1 : 0)) {
+      this.seen.set(file.path, file.mtimeMs);
+      return;
+    }
+    const unseen = guess && row === null && queries.node(id) === null;
+    const loaded = unseen ? NEVER_SEEN : await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
     const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
     if (loaded.state.status === 'absent') {
@@ -214,10 +272,20 @@ export class CodexImporter {
           loaded,
         );
         if (t && E.isLeft(t))
-          return this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
+          return unseen
+            ? this.importOne(read, names, report, false)
+            : this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
       const started = { ...info.started, rolloutPath: file.path };
+      if (read.previewLeftOut) {
+        // Its first message was left out after the first read: read again, for this thread alone.
+        const again = readRollout(file.path);
+        if (E.isLeft(again)) return skipped(report, file.path, again.left);
+        // Rewritten for another thread meanwhile: left to the next scan (not marked seen).
+        if (again.right.started.threadId !== id) return;
+        started.preview = again.right.started.preview;
+      }
       // The name before the archive: an archived thread cannot be renamed. A name the ledger
       // refuses (longer than MAX_NAME_LENGTH) is reported; the thread is imported without it.
       const name = names.get(id);
@@ -248,7 +316,10 @@ export class CodexImporter {
               known: loaded,
               followedBy: follow,
             });
-      if (E.isLeft(r)) return this.skip(report, file, refused(r.left));
+      if (E.isLeft(r))
+        return unseen
+          ? this.importOne(read, names, report, false)
+          : this.skip(report, file, refused(r.left));
       report.started++;
       // Its name came with it: a rename as much as one of a thread the ledger had.
       if (follow.some((c) => c.type === 'RenameThread')) report.renamed++;
@@ -321,10 +392,14 @@ export class CodexImporter {
     await this.ledger.runner.catchUp();
     const renames: Promise<void>[] = [];
     // Lines of deleted threads (a name Codex wrote after, or just before, the deletion) go at once.
+    // The read models (just caught up) name the candidates; the log confirms each: a name of a
+    // live thread costs no read of its stream.
     const tombstoned: ThreadId[] = [];
     for (const id of names.keys()) {
-      if (ThreadId.is(id) && isTombstoned((await this.ledger.repo.load(id)).state))
-        tombstoned.push(id);
+      const status = ThreadId.is(id) ? this.ledger.queries.node(id)?.status : undefined;
+      if (status !== 'deleting' && status !== 'deleted') continue;
+      if (isTombstoned((await this.ledger.repo.load(id as ThreadId)).state))
+        tombstoned.push(id as ThreadId);
     }
     if (tombstoned.length > 0) {
       const removed = index.remove(new Set(tombstoned));

@@ -1,11 +1,12 @@
+import { closeSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import type { CodexThreadMeta, ThreadStarted as Started } from '../domain/events.js';
 import { ThreadId } from '../domain/ids.js';
 import { MAX_FILE_LINE_DEPTH, parseBoundedJson } from '../io/boundedJson.js';
-import { headLines } from '../io/fileText.js';
-import { NotARegularFile, openRegular } from '../io/regularFile.js';
+import { headLinesSync } from '../io/fileText.js';
+import { NotARegularFile, openRegularSync } from '../io/regularFile.js';
 import { invalidSpawn, sourceKindOf, sourceOnWire } from './sessionSource.js';
 
 const opt = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
@@ -109,6 +110,11 @@ const clip = (s: string, max = 1000): string =>
 /** How far into a rollout to look for the first user message: lines, and bytes. */
 const PREVIEW_LINES = 200;
 export const ROLLOUT_HEAD_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Read at a time: a session_meta (with Codex's base instructions) and a first message fit in one;
+ * a smaller file is read whole in one read (its size and one byte more, to see its end).
+ */
+const headChunkBytes = (size: number): number => Math.max(4096, Math.min(size + 1, 64 * 1024));
 
 /**
  * Reads the head of a rollout: its `session_meta` (first line) and its first user message, at most
@@ -117,14 +123,16 @@ export const ROLLOUT_HEAD_MAX_BYTES = 8 * 1024 * 1024;
  * required (a rollout being written may end mid-line). Only a regular file is read (opened
  * without following a symlink, without blocking on a FIFO, checked with fstat), through one
  * descriptor, closed before this returns. A line nested deeper than MAX_FILE_LINE_DEPTH is not
- * parsed: the first one makes the rollout an error, a later one is passed over.
+ * parsed: the first one makes the rollout an error, a later one is passed over. Synchronous: a
+ * rollout's head is a read or two of a file in the page cache, cheaper than an asynchronous
+ * read's round trip through the thread pool; the caller yields to the event loop between batches.
  */
-export const readRollout = async (path: string): Promise<E.Either<string, RolloutInfo>> => {
-  let handle;
+export const readRollout = (path: string): E.Either<string, RolloutInfo> => {
+  let fd: number;
   let size: number;
   try {
-    const opened = await openRegular(path);
-    handle = opened.handle;
+    const opened = openRegularSync(path);
+    fd = opened.fd;
     size = opened.stat.size;
   } catch (err) {
     return E.left(
@@ -136,7 +144,7 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
   let meta: SessionMeta | null = null;
   let n = 0;
   try {
-    for await (const raw of headLines(handle, ROLLOUT_HEAD_MAX_BYTES)) {
+    for (const raw of headLinesSync(fd, ROLLOUT_HEAD_MAX_BYTES, headChunkBytes(size))) {
       n++;
       const parsed = parseBoundedJson(raw, MAX_FILE_LINE_DEPTH);
       if (!parsed.ok) {
@@ -170,7 +178,7 @@ export const readRollout = async (path: string): Promise<E.Either<string, Rollou
   } catch (err) {
     return E.left(`${path}: ${(err as Error).message}`);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   if (meta) return E.right(toStarted(meta, path, null));
   return E.left(

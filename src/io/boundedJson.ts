@@ -56,9 +56,23 @@ export type BoundedParse =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly reason: 'too-deep' | 'syntax'; readonly message: string };
 
+/**
+ * Whether a text opens at most `max` arrays and objects, brackets inside strings counted too: a
+ * bound on its depth found by native searches, without a pass over each character in JavaScript.
+ */
+const opensAtMost = (text: string, max: number): boolean => {
+  let opened = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1))
+      if (++opened > max) return false;
+  }
+  return true;
+};
+
 /** JSON.parse, for a text nested at most `maxDepth` deep (checked first, without recursion). */
 export const parseBoundedJson = (text: string, maxDepth: number): BoundedParse => {
-  if (jsonNestingDepth(text, maxDepth) > maxDepth) {
+  // Most texts open fewer brackets than the limit: their depth needs no exact count.
+  if (!opensAtMost(text, maxDepth) && jsonNestingDepth(text, maxDepth) > maxDepth) {
     return { ok: false, reason: 'too-deep', message: `JSON nested deeper than ${maxDepth} levels` };
   }
   try {

@@ -149,6 +149,63 @@ describe('importing a Codex home', () => {
     ).toBe(true);
   });
 
+  it('judges a rollout on the log, not on read models that have not seen its thread yet: a deleted thread is purged, a known one left as it is', async () => {
+    await new CodexImporter(home, ledger).run();
+    const [deleted, kept] = [fx.roots[1]!, fx.roots[2]!];
+    const ctx = { actor: 'test', requestId: 'r', causationId: null };
+    unwrap(await ledger.lifecycle.delete(deleted as never, null, ctx));
+    await ledger.worker.runPass();
+    const old = fx.threads.get(deleted)!;
+    const again = writeRollout(fx.home, {
+      ...old,
+      createdAt: new Date(old.createdAt.getTime() + 86_400_000 * 5),
+    });
+    const keptPath = fx.threads.get(kept)!.path;
+    utimesSync(keptPath, new Date(), new Date(Date.now() + 60_000)); // modified: looked at again
+    const before = (await ledger.repo.load(kept as never)).revision;
+    // Read models that lag behind the log: they have seen neither thread.
+    const lagging = Object.create(ledger.queries) as typeof ledger.queries;
+    lagging.thread = () => null;
+    lagging.node = () => null;
+    const r = await new CodexImporter(home, { ...ledger, queries: lagging }).run({ full: true });
+    expect(r.purgedLate).toEqual([again]);
+    expect(existsSync(again)).toBe(false);
+    expect(r.skipped.filter((s) => s.path === again || s.path === keptPath)).toEqual([]);
+    // The known thread was updated on its stream, not started again.
+    expect(r.started).toBe(0);
+    const after = await ledger.repo.load(kept as never);
+    expect(after.state.status).toBe('live');
+    expect(after.revision).toBe((before as bigint) + 1n);
+  });
+
+  it('imports a long first message whole, though it is not held from the first read to the import', async () => {
+    const long = `please read this log: ${'0123456789'.repeat(20_000)}`;
+    const at = new Date('2026-03-01T00:00:00Z');
+    const [parent, child] = [uuidv7(), uuidv7()];
+    writeRollout(fx.home, {
+      ...fx.threads.get(fx.roots[0]!)!,
+      id: parent,
+      parent: null,
+      depth: 0,
+      preview: long,
+      createdAt: at,
+    });
+    writeRollout(fx.home, {
+      ...fx.threads.get(fx.roots[0]!)!,
+      id: child,
+      parent,
+      depth: 1,
+      preview: `${long}!`,
+      createdAt: new Date(at.getTime() + 1000),
+    });
+    const r = await new CodexImporter(home, ledger).run();
+    expect(r.skipped.map((s) => s.path).sort()).toEqual([...fx.malformed].sort());
+    await ledger.runner.catchUp();
+    expect(ledger.queries.thread(parent)?.preview).toBe(long);
+    expect(ledger.queries.thread(child)?.preview).toBe(`${long}!`);
+    expect(ledger.queries.node(child)?.parent_thread_id).toBe(parent);
+  });
+
   it('imports a parent before a child that names it only by parent_thread_id, and links them', async () => {
     const parent = uuidv7();
     const child = uuidv7();

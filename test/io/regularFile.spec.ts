@@ -3,22 +3,29 @@ import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync }
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { firstLineSync, headLines, readRegularFile } from '../../src/io/fileText.js';
+import { firstLineSync, headLines, headLinesSync, readRegularFile } from '../../src/io/fileText.js';
 import { NotARegularFile, openRegular, openRegularSync } from '../../src/io/regularFile.js';
 import { tempDir } from '../support/tempDir.js';
 
 /** A named pipe, where the platform has `mkfifo`. */
 const mkfifo = (path: string): boolean => spawnSync('mkfifo', [path]).status === 0;
 
+/** The head lines of a file, read asynchronously and synchronously: the two readers agree. */
 const lines = async (path: string, maxBytes: number, chunkBytes?: number): Promise<string[]> => {
   const handle = await open(path);
+  const out: string[] = [];
   try {
-    const out: string[] = [];
     for await (const l of headLines(handle, maxBytes, chunkBytes)) out.push(l);
-    return out;
   } finally {
     await handle.close();
   }
+  const fd = openSync(path, 'r');
+  try {
+    expect([...headLinesSync(fd, maxBytes, chunkBytes)]).toEqual(out);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
 };
 
 describe('opening a file as a regular file (the one way a file from outside is opened)', () => {
@@ -118,6 +125,8 @@ describe('reading the text of a regular file', () => {
     expect(await lines(file, 13)).toEqual(['one', 'two', 'three']); // the file ends at the limit
     writeFileSync(file, 'a\r\nb\rc\n');
     expect(await lines(file, 100)).toEqual(['a\r', 'b\rc']); // lines end at \n alone
+    writeFileSync(file, 'é\n€€\nz');
+    expect(await lines(file, 100, 3)).toEqual(['é', '€€', 'z']); // a character cut by a chunk
   });
 
   it('reads the first line alone, up to a limit', () => {
