@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildKeyService } from '../api/keyService.js';
 import { SqliteKeyStore } from '../io/keys/sqliteKeyStore.js';
 import { isLoopback, serverTls } from '../main/config.js';
 import type { Command } from './command.js';
@@ -22,6 +21,7 @@ export const keyServiceCommand: Command<'key-service'> = {
     const tls = serverTls(keyService.tls);
     mkdirSync(dataDir, { recursive: true });
     const keysFile = join(dataDir, 'keys.db');
+    const { buildKeyService } = await import('../api/keyService.js');
     const app = await buildKeyService(new SqliteKeyStore(keysFile), {
       token: keyService.token,
       tls,

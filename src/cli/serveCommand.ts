@@ -1,4 +1,3 @@
-import { buildServer } from '../api/server.js';
 import { BackgroundVerifier } from '../app/evidence/backgroundVerifier.js';
 import type { Command } from './command.js';
 import { closeServer, listenOrRefuse } from './listen.js';
@@ -21,6 +20,8 @@ export const serveCommand: Command<'serve'> = {
     // The log held to its signed checkpoints, now and every 10 minutes (GET /v1/evidence/verification).
     const verifier = new BackgroundVerifier(ledger);
     verifier.start();
+    // The HTTP server (fastify and its plugins) loads here: the other commands never need it.
+    const { buildServer } = await import('../api/server.js');
     const app = await buildServer(ledger, {
       tokens: http.tokens,
       dataDir: settings.dataDir,

@@ -1,16 +1,6 @@
-import {
-  BACKWARDS,
-  END,
-  StreamDeletedError as EsdbStreamDeletedError,
-  EventStoreDBClient,
-  excludeSystemEvents,
-  FORWARDS,
-  jsonEvent,
-  type Position,
-  START,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-} from '@eventstore/db-client';
+import { createRequire } from 'node:module';
+import type * as Esdb from '@eventstore/db-client';
+import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import * as E from 'fp-ts/lib/Either.js';
 import { entryText, type LogEntry, type StoredRecord } from '../../evidence/entry.js';
 import { entryPagesOf } from '../entryPages.js';
@@ -28,6 +18,17 @@ import {
   type WrongExpectedVersion,
 } from '../eventStore.js';
 import { storedRecordOf } from '../storedRecord.js';
+
+/**
+ * The client library, loaded on its first use: about 200 ms of start-up that a ledger on the
+ * embedded store (every command without EVENTSTORE_CONNECTION_STRING) never needs.
+ */
+const requireHere = createRequire(import.meta.url);
+let loaded: typeof Esdb | null = null;
+const esdb = (): typeof Esdb => {
+  loaded ??= requireHere('@eventstore/db-client') as typeof Esdb;
+  return loaded;
+};
 
 type Raw = {
   id: string;
@@ -58,7 +59,7 @@ const HEAD_PAGE = 100;
  */
 export const connectionStringProblem = (connectionString: string): string | null => {
   try {
-    void EventStoreDBClient.connectionString(connectionString).dispose();
+    void esdb().EventStoreDBClient.connectionString(connectionString).dispose();
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -70,7 +71,7 @@ export class EsdbEventStore implements EventStore {
 
   constructor(connectionString: string) {
     try {
-      this.client = EventStoreDBClient.connectionString(connectionString);
+      this.client = esdb().EventStoreDBClient.connectionString(connectionString);
     } catch (err) {
       throw new StoreConfigurationError(
         `EVENTSTORE_CONNECTION_STRING is not valid: ${(err as Error).message}`,
@@ -84,7 +85,7 @@ export class EsdbEventStore implements EventStore {
         return await f();
       } catch (err) {
         const type = (err as { type?: string }).type;
-        if (err instanceof EsdbStreamDeletedError) throw new StreamDeletedError(err.streamName);
+        if (err instanceof esdb().StreamDeletedError) throw new StreamDeletedError(err.streamName);
         if (!type || !TRANSIENT.has(type) || attempt >= RETRIES) {
           if (type && TRANSIENT.has(type))
             throw new StoreUnavailableError(`${what}: ${(err as Error).message}`);
@@ -102,7 +103,12 @@ export class EsdbEventStore implements EventStore {
   ): Promise<E.Either<WrongExpectedVersion, AppendResult>> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const data = events.map((e) =>
-      jsonEvent({ id: e.id, type: e.type, data: e.data as never, metadata: e.metadata as never }),
+      esdb().jsonEvent({
+        id: e.id,
+        type: e.type,
+        data: e.data as never,
+        metadata: e.metadata as never,
+      }),
     );
     try {
       const r = await this.retrying('append', () =>
@@ -113,7 +119,7 @@ export class EsdbEventStore implements EventStore {
         position: r.position!.commit,
       });
     } catch (err) {
-      if (err instanceof WrongExpectedVersionError) {
+      if (err instanceof esdb().WrongExpectedVersionError) {
         const actual = err.actualVersion;
         return E.left({
           kind: 'WrongExpectedVersion',
@@ -146,14 +152,14 @@ export class EsdbEventStore implements EventStore {
       const out: RecordedEvent[] = [];
       try {
         for await (const e of this.client.readStream(streamId, {
-          fromRevision: opts.fromRevision ?? START,
+          fromRevision: opts.fromRevision ?? esdb().START,
           maxCount: opts.maxCount ?? Number.MAX_SAFE_INTEGER,
-          direction: FORWARDS,
+          direction: esdb().FORWARDS,
         })) {
           if (e.event) out.push(this.toRecorded(e.event as Raw));
         }
       } catch (err) {
-        if (err instanceof StreamNotFoundError) return [];
+        if (err instanceof esdb().StreamNotFoundError) return [];
         throw err;
       }
       return out;
@@ -166,9 +172,9 @@ export class EsdbEventStore implements EventStore {
       // fromPosition is inclusive: read one more and drop the event at `after` itself. Reads are
       // always consumed to their end (leaving one half-read keeps the client from closing).
       for await (const e of this.client.readAll({
-        fromPosition: after === null ? START : at(after),
+        fromPosition: after === null ? esdb().START : at(after),
         maxCount: maxCount + 1,
-        direction: FORWARDS,
+        direction: esdb().FORWARDS,
       })) {
         const r = e.event as Raw | undefined;
         if (!r || isSystem(r) || (after !== null && r.position!.commit <= after)) continue;
@@ -198,14 +204,14 @@ export class EsdbEventStore implements EventStore {
     return this.retrying('headPosition', async () => {
       // Backwards, a page at a time, past however many system events trail the log. Each page is
       // read to its end: a read left half-consumed keeps the client from closing.
-      let from: Position | typeof END = END;
+      let from: Position | typeof Esdb.END = esdb().END;
       for (;;) {
         let head: bigint | null = null;
         let seen = 0;
         let last: Position | null = null;
         for await (const e of this.client.readAll({
           fromPosition: from,
-          direction: BACKWARDS,
+          direction: esdb().BACKWARDS,
           maxCount: HEAD_PAGE,
         })) {
           const r = e.event as Raw | undefined;
@@ -222,8 +228,8 @@ export class EsdbEventStore implements EventStore {
 
   subscribeToAll(opts: { after: bigint | null }): Subscription {
     const sub = this.client.subscribeToAll({
-      fromPosition: opts.after === null ? START : at(opts.after),
-      filter: excludeSystemEvents(),
+      fromPosition: opts.after === null ? esdb().START : at(opts.after),
+      filter: esdb().excludeSystemEvents(),
     });
     const after = opts.after;
     const toRecorded = (r: Raw) => this.toRecorded(r);
