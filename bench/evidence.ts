@@ -17,6 +17,7 @@ import { openLedger } from '../src/main/openLedger.js';
 import { evidenceTreeProjection } from '../src/projections/evidenceTree.js';
 import { EvidenceTreeReader } from '../src/projections/evidenceTreeReader.js';
 import { LOG_PAGE } from '../src/projections/logCatchUp.js';
+import { foldBatch } from '../src/projections/projection.js';
 import { openReadModels } from '../src/projections/readModels.js';
 import type { StoredEvent } from '../src/store/eventCodec.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
@@ -70,9 +71,9 @@ const foldTree = (
   const name = `tree-${perTransaction}-${signEvery ?? 0}`;
   const db = openReadModels(join(dir, `${name}.db`), [evidenceTreeProjection]);
   const apply = evidenceTreeProjection.handler(db, '');
-  const txn = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) apply(log.decoded[i]!, log.recorded[i]!);
-  });
+  const txn = db.transaction((from: number, to: number) =>
+    foldBatch(apply, log.decoded.slice(from, to), log.recorded.slice(from, to)),
+  );
   const kept = new CheckpointStore(join(dir, `${name}-evidence.db`));
   const signer = new CheckpointSigner(
     new EvidenceTreeReader(db),

@@ -32,15 +32,20 @@ export class ProofError extends Error {
 }
 
 /** The largest power of two smaller than n (n > 1), and its log. */
+/** The largest power of two below n (n >= 2), and its log: bit arithmetic up to 2^31, a loop past it. */
 const maxPow2 = (n: number): [number, number] => {
-  let l = 0;
+  if (n <= 2 ** 31) {
+    const l = 31 - Math.clz32(n - 1);
+    return [2 ** l, l];
+  }
+  let l = 31;
   while (2 ** (l + 1) < n) l++;
   return [2 ** l, l];
 };
 
 const trailingOnes = (n: number): number => {
   let m = 0;
-  while (Math.floor(n / 2 ** m) % 2 === 1) m++;
+  for (; n % 2 === 1; n = (n - 1) / 2) m++;
   return m;
 };
 

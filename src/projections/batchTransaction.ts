@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../store/eventCodec.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { Checkpoints } from './checkpoints.js';
-import type { Projection } from './projection.js';
+import { foldBatch, type Projection } from './projection.js';
 
 /**
  * Applies a batch of decoded events to projections in one transaction together with each
@@ -31,11 +31,7 @@ export class BatchTransaction {
       (events: readonly StoredEvent[], recorded: readonly RecordedEvent[]) => {
         for (const h of handlers) {
           const from = checkpoints.of(h.name);
-          h.apply.begin?.();
-          events.forEach((e, i) => {
-            if (from === null || e.position > from) h.apply(e, recorded[i]!);
-          });
-          h.apply.end?.();
+          foldBatch(h.apply, events, recorded, (e) => from === null || e.position > from);
           checkpoints.advance(h.name, events[events.length - 1]!.position);
         }
       },

@@ -14,6 +14,23 @@ export type Fold = ((e: StoredEvent, recorded: RecordedEvent) => void) & {
 };
 
 /**
+ * Folds a batch, inside the caller's transaction: `begin`, each event (those `folds` accepts),
+ * `end`. The one way to run a fold: one called event by event without it may keep its rows.
+ */
+export const foldBatch = (
+  fold: Fold,
+  events: readonly StoredEvent[],
+  recorded: readonly RecordedEvent[],
+  folds: (e: StoredEvent) => boolean = () => true,
+): void => {
+  fold.begin?.();
+  events.forEach((e, i) => {
+    if (folds(e)) fold(e, recorded[i]!);
+  });
+  fold.end?.();
+};
+
+/**
  * A read model folded from the global log. Its tables carry a suffix so that a rebuild can fill
  * fresh copies (`_next`) while queries keep reading the live ones, then swap them in.
  */

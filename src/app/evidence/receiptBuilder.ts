@@ -89,10 +89,11 @@ export class ReceiptBuilder {
       }
     }
     records.sort((a, b) => (a.position < b.position ? -1 : 1));
-    let leaves = records.map((r) => this.tree.leafOf(r.position));
+    const positions = records.map((r) => r.position);
+    let leaves = this.tree.leavesOf(positions);
     if (leaves.some((l) => l === null)) {
       await this.runner.catchUp();
-      leaves = records.map((r) => this.tree.leafOf(r.position));
+      leaves = this.tree.leavesOf(positions);
     }
     const maxLeaf = Math.max(...leaves.map((l) => l ?? Infinity));
     // The first checkpoint that covers every entry (signed when the deletion completed, as a
