@@ -21,6 +21,22 @@ describe('the thread list, given threads started, renamed, archived and deleted'
   const rename = (threadId: ThreadId, name: string) =>
     spec.given({ type: 'ThreadRenamed', data: { threadId, name, indexedIn: null } });
 
+  it('gives each row with every column of the threads table, as stored', async () => {
+    const a = await start({
+      cwd: '/a',
+      name: 'A',
+      gitInfo: { sha: 'abc', branch: 'main', originUrl: null },
+    });
+    await start({ cwd: '/b', preview: 'hello' });
+    archive(a);
+    for (const archived of [false, true]) {
+      const stored = spec.db
+        .prepare('SELECT * FROM threads WHERE archived = ? ORDER BY created_at DESC')
+        .all(archived ? 1 : 0);
+      expect((await list({ archived, sourceKinds: [] })).rows).toEqual(stored);
+    }
+  });
+
   it('lists interactive threads by default, newest first, and others when asked', async () => {
     const cli = await start({ sourceKind: 'cli' });
     const exec = await start({ sourceKind: 'exec' });
