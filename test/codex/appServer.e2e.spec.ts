@@ -274,7 +274,8 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     });
   });
 
-  it('picks up a rollout that Codex writes while the server runs, at the next thread/list', async () => {
+  /** A root rollout as Codex writes it while the server runs; its id. */
+  const codexWrites = (preview: string, createdAt: Date): string => {
     const id = uuidv7();
     writeRollout(fx.home, {
       id,
@@ -284,27 +285,24 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
       name: null,
       source: 'cli',
       cwd: '/home/dev/new',
-      preview: 'a brand new thread',
-      createdAt: new Date('2026-11-22T08:00:00Z'),
+      preview,
+      createdAt,
     });
+    return id;
+  };
+
+  it('picks up a rollout that Codex writes while the server runs, at the next thread/list', async () => {
+    const id = codexWrites('a brand new thread', new Date('2026-11-22T08:00:00Z'));
     const { data } = await list({});
     expect(data[0]).toMatchObject({ id, preview: 'a brand new thread' });
   });
 
   it('lists each rollout written just before the request, every time, in new day folders too', async () => {
     for (let i = 0; i < 5; i++) {
-      const id = uuidv7();
-      writeRollout(fx.home, {
-        id,
-        parent: null,
-        depth: 0,
-        archived: false,
-        name: null,
-        source: 'cli',
-        cwd: '/home/dev/new',
-        preview: `written just before list ${i}`,
-        createdAt: new Date(Date.parse('2026-12-01T08:00:00Z') + i * 86_400_000),
-      });
+      const id = codexWrites(
+        `written just before list ${i}`,
+        new Date(Date.parse('2026-12-01T08:00:00Z') + i * 86_400_000),
+      );
       const { data } = await list({});
       expect(data[0]).toMatchObject({ id, preview: `written just before list ${i}` });
     }
