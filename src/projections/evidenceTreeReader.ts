@@ -32,10 +32,12 @@ export class EvidenceTreeReader {
       hash: db
         .prepare<[number], Buffer>(`SELECT hash FROM evidence_hashes${suffix} WHERE idx = ?`)
         .pluck(),
-      // A receipt's thousand leaves: one query, not one a row.
+      // A receipt's thousand leaves: one query, not one a row. Positions go both ways as decimal
+      // text: a KurrentDB position may pass 2^53, where a JavaScript number loses it.
       leavesOf: db
-        .prepare<[string], [number, number]>(
-          `SELECT position, leaf FROM ${leaves} WHERE position IN (SELECT value FROM json_each(?))`,
+        .prepare<[string], [string, number]>(
+          `SELECT CAST(position AS TEXT), leaf FROM ${leaves}
+            WHERE position IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`,
         )
         .raw(true),
     };
@@ -70,10 +72,10 @@ export class EvidenceTreeReader {
 
   /** The leaves of many log positions at once, in their order; null where the tree holds none. */
   leavesOf(positions: readonly bigint[]): (number | null)[] {
-    const found = new Map<number, number>(
-      this.stmt.leavesOf.all(JSON.stringify(positions.map(Number))),
+    const found = new Map<string, number>(
+      this.stmt.leavesOf.all(JSON.stringify(positions.map(String))),
     );
-    return positions.map((p) => found.get(Number(p)) ?? null);
+    return positions.map((p) => found.get(String(p)) ?? null);
   }
 
   positionOf(leaf: number): bigint | null {

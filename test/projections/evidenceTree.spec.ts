@@ -87,4 +87,16 @@ describe('the evidence tree fold, batch by batch', () => {
       { numRuns: 60, seed: 15 },
     );
   });
+
+  it('finds the leaves of positions past 2^53 (KurrentDB) exactly, each its own', () => {
+    const db = new Database(':memory:');
+    db.exec(evidenceTreeProjection.schema(''));
+    const big = 2n ** 53n;
+    const put = db.prepare('INSERT INTO evidence_leaves (position, leaf) VALUES (?, ?)');
+    put.run(big + 1n, 0);
+    put.run(big + 2n, 1);
+    const tree = new EvidenceTreeReader(db);
+    expect(tree.leavesOf([big + 2n, big + 1n, big + 3n, 5n])).toEqual([1, 0, null, null]);
+    db.close();
+  });
 });

@@ -26,8 +26,10 @@ SCRATCH[0] = 1;
  * a string (measured on Node 20: ~2.0 vs ~0.8 us for 65 bytes), while a 32-byte `Buffer.from` of
  * a latin1 string comes from Node's pool: so the digest comes back as a latin1 ('binary') string and is copied.
  */
-const digest = (data: Uint8Array | string): Buffer =>
-  Buffer.from(hash('sha256', data, 'binary'), 'binary');
+const digest = (data: Uint8Array | string): Buffer => bytesOfBinary(hash('sha256', data, 'binary'));
+
+/** A hash held as a latin1 string, as bytes. */
+export const bytesOfBinary = (h: string): Buffer => Buffer.from(h, 'binary');
 
 /** RFC 9162 hashing, one-shot (no Hash object per call): the tree is hashed on every append. */
 export const nodeTreeHasher: TreeHasher = {
@@ -41,9 +43,6 @@ export const nodeTreeHasher: TreeHasher = {
     return digest(SCRATCH);
   },
 };
-
-/** The leaf hash of an entry's text: `SHA-256(0x00 || UTF-8 of the text)`, the text never copied to bytes first. */
-export const leafHashOfText = (entry: string): Buffer => digest(`\u0000${entry}`);
 
 /**
  * The same hashing with each hash held as a latin1 ('binary') string, a character a byte: what
@@ -60,5 +59,6 @@ export const binaryTreeHasher = {
   },
 };
 
-/** A hash held as a latin1 string, as bytes. */
-export const bytesOfBinary = (h: string): Buffer => Buffer.from(h, 'binary');
+/** The leaf hash of an entry's text: `SHA-256(0x00 || UTF-8 of the text)`, the text never copied to bytes first. */
+export const leafHashOfText = (entry: string): Buffer =>
+  bytesOfBinary(binaryTreeHasher.leafOfText(entry));
