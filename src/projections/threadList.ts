@@ -4,6 +4,8 @@ import { indexToken, type Projection } from './projection.js';
 /** The thread list: one row per visible thread. A tombstone removes the row at once. */
 export const threadListProjection: Projection = {
   name: 'thread_list',
+  // 2: `rev`, and indexes that cover a list's filters.
+  version: 2,
   tables: ['threads'],
   schema(suffix) {
     const t = `threads${suffix}`;
@@ -25,29 +27,42 @@ export const threadListProjection: Projection = {
         created_at       INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL,
         archived         INTEGER NOT NULL DEFAULT 0,
-        codex            TEXT              -- the Codex metadata (source, fork, agent), as JSON
+        codex            TEXT,             -- the Codex metadata (source, fork, agent), as JSON
+        rev              INTEGER NOT NULL  -- counts the row's changes: a row's id and rev name its content
       ) WITHOUT ROWID;`;
   },
   indexes(suffix) {
     const t = `threads${suffix}`;
     const k = indexToken();
+    // A page of a list is found in the index alone, filtered by source and provider, and named by id
+    // and rev (the app-server keeps each thread's answer by them): no row of the table is read.
+    const covered = 'source_kind, model_provider, rev';
     return `
-      CREATE INDEX IF NOT EXISTS ${t}_created_${k} ON ${t} (archived, created_at, thread_id);
-      CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id);`;
+      CREATE INDEX IF NOT EXISTS ${t}_created_${k} ON ${t} (archived, created_at, thread_id, ${covered});
+      CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id, ${covered});`;
   },
   handler(db, suffix) {
     const t = `threads${suffix}`;
-    const insert = db.prepare(`INSERT OR REPLACE INTO ${t}
-      (thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version,
-       git_info, rollout_path, preview, name, created_at, updated_at, archived, codex)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`);
+    // Every change bumps `rev`, a start over a row there already too (it replaces every column).
+    const columns =
+      'session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version, ' +
+      'git_info, rollout_path, preview, name, created_at, updated_at, archived, codex';
+    const insert = db.prepare(`INSERT INTO ${t} (thread_id, ${columns}, rev)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0)
+      ON CONFLICT (thread_id) DO UPDATE SET
+        ${columns
+          .split(', ')
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', ')}, rev = rev + 1`);
     // A thread with a rollout is as recent as its rollout (Codex's updatedAt is the file's mtime,
     // reported by ThreadUpdated); one without is as recent as its last event.
     const bump = `updated_at = CASE WHEN rollout_path IS NULL THEN ? ELSE updated_at END`;
-    const rename = db.prepare(`UPDATE ${t} SET name = ?, ${bump} WHERE thread_id = ?`);
-    const touch = db.prepare(`UPDATE ${t} SET updated_at = ? WHERE thread_id = ?`);
+    const rename = db.prepare(
+      `UPDATE ${t} SET name = ?, ${bump}, rev = rev + 1 WHERE thread_id = ?`,
+    );
+    const touch = db.prepare(`UPDATE ${t} SET updated_at = ?, rev = rev + 1 WHERE thread_id = ?`);
     const archive = db.prepare(
-      `UPDATE ${t} SET archived = ?, ${bump}, rollout_path = COALESCE(?, rollout_path) WHERE thread_id = ?`,
+      `UPDATE ${t} SET archived = ?, ${bump}, rollout_path = COALESCE(?, rollout_path), rev = rev + 1 WHERE thread_id = ?`,
     );
     const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
     return ({ event: e, metadata: m }: StoredEvent) => {

@@ -45,12 +45,32 @@ export type ThreadRow = {
   updated_at: number;
   archived: 0 | 1;
   codex: string | null;
+  /** Counts the row's changes: a thread's id and rev name one content of its row. */
+  rev: number;
 };
 
 /** The row's columns, in the order `threadRowOf` reads them. */
-const THREAD_COLUMNS =
-  'thread_id, session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, ' +
-  'cli_version, git_info, rollout_path, preview, name, created_at, updated_at, archived, codex';
+export const THREAD_ROW_KEYS = [
+  'thread_id',
+  'session_id',
+  'parent_thread_id',
+  'depth',
+  'source_kind',
+  'cwd',
+  'model_provider',
+  'originator',
+  'cli_version',
+  'git_info',
+  'rollout_path',
+  'preview',
+  'name',
+  'created_at',
+  'updated_at',
+  'archived',
+  'codex',
+  'rev',
+] as const satisfies readonly (keyof ThreadRow)[];
+const THREAD_COLUMNS = THREAD_ROW_KEYS.join(', ');
 
 /**
  * A row read as an array (`raw`) made an object here: better-sqlite3 builds a row object key by
@@ -74,14 +94,18 @@ const threadRowOf = (r: unknown[]): ThreadRow => ({
   updated_at: r[14] as number,
   archived: r[15] as 0 | 1,
   codex: r[16] as string | null,
+  rev: r[17] as number,
 });
 
 /** `backwardsCursor`: with the opposite direction, pages back from the first row of this page. */
-export type ThreadPage = {
-  rows: ThreadRow[];
+export type Page<R> = {
+  rows: R[];
   nextCursor: string | null;
   backwardsCursor: string | null;
 };
+export type ThreadPage = Page<ThreadRow>;
+/** A listed thread named by its id and rev, with its place in the order (its sort key's value). */
+export type ThreadRevision = { thread_id: string; rev: number; sort_value: number };
 export const MAX_EXCLUDED = 100;
 /** Lists up to this long are bound value by value; longer ones go through json_each. */
 const BOUND_LIST_MAX = 100;
@@ -125,15 +149,16 @@ const bad = (message: string): E.Either<ListError, never> =>
 const overLimit = (field: string, reason: string): E.Either<ListError, never> =>
   E.left({ kind: 'InvalidListParams', message: `${field} ${reason}`, field, reason });
 
-/**
- * Keyset pagination on (sort key, thread id): a cursor names the last row seen, so threads
- * created or deleted while paging never shift a page. Nothing present throughout is skipped or
- * repeated; a thread whose `updated_at` changes mid-way moves to its new place in that order.
- */
-export const listThreads = (
-  db: Database.Database,
-  raw: unknown,
-): E.Either<ListError, ThreadPage> => {
+/** A list's query without its columns: the filters, the order and the page's size. */
+type ListPlan = {
+  where: string;
+  args: unknown[];
+  sortKey: 'created_at' | 'updated_at';
+  dir: 'asc' | 'desc';
+  limit: number;
+};
+
+const planList = (raw: unknown): E.Either<ListError, ListPlan> => {
   const decoded = ThreadListParams.decode(raw ?? {});
   if (E.isLeft(decoded)) return bad(PathReporter.report(decoded).join('; '));
   const p = decoded.right;
@@ -196,21 +221,74 @@ export const listThreads = (
     where.push(`(${sortKey}, thread_id) ${dir === 'desc' ? '<' : '>'} (?, ?)`);
     args.push(c[2], c[3]);
   }
+  return E.right({ where: where.join(' AND '), args, sortKey, dir, limit });
+};
+
+/** Runs a list's query for these columns: one more row than the page, to tell if there is a next. */
+const pageOf = <R>(
+  db: Database.Database,
+  plan: ListPlan,
+  columns: string,
+  rowOf: (r: unknown[]) => R,
+  placeOf: (r: R) => [number, string],
+): Page<R> => {
+  const { where, args, sortKey, dir, limit } = plan;
   const order = dir === 'desc' ? 'DESC' : 'ASC';
-  const sql = `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where.join(' AND ')} ORDER BY ${sortKey} ${order}, thread_id ${order} LIMIT ?`;
-  const stmt = cachedStatement<unknown[], unknown[]>(db, sql);
-  const rows = stmt
+  const sql = `SELECT ${columns} FROM threads WHERE ${where} ORDER BY ${sortKey} ${order}, thread_id ${order} LIMIT ?`;
+  const rows = cachedStatement<unknown[], unknown[]>(db, sql)
     .raw(true)
     .all(...args, limit + 1)
-    .map(threadRowOf);
+    .map(rowOf);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   const first = page[0];
   const back = dir === 'desc' ? 'asc' : 'desc';
-  return E.right({
+  return {
     rows: page,
-    nextCursor: more && last ? encodeCursor([sortKey, dir, last[sortKey], last.thread_id]) : null,
-    backwardsCursor: first ? encodeCursor([sortKey, back, first[sortKey], first.thread_id]) : null,
-  });
+    nextCursor: more && last ? encodeCursor([sortKey, dir, ...placeOf(last)]) : null,
+    backwardsCursor: first ? encodeCursor([sortKey, back, ...placeOf(first)]) : null,
+  };
 };
+
+/**
+ * Keyset pagination on (sort key, thread id): a cursor names the last row seen, so threads
+ * created or deleted while paging never shift a page. Nothing present throughout is skipped or
+ * repeated; a thread whose `updated_at` changes mid-way moves to its new place in that order.
+ */
+export const listThreads = (db: Database.Database, raw: unknown): E.Either<ListError, ThreadPage> =>
+  E.map((plan: ListPlan) =>
+    pageOf(db, plan, THREAD_COLUMNS, threadRowOf, (r) => [r[plan.sortKey], r.thread_id]),
+  )(planList(raw));
+
+/**
+ * The same page as `listThreads`, each thread named by its id and rev only: read from the list's
+ * index alone when no filter needs another column (see the thread list's indexes).
+ */
+export const listThreadRevisions = (
+  db: Database.Database,
+  raw: unknown,
+): E.Either<ListError, Page<ThreadRevision>> =>
+  E.map((plan: ListPlan) =>
+    pageOf(
+      db,
+      plan,
+      `thread_id, rev, ${plan.sortKey}`,
+      (r): ThreadRevision => ({
+        thread_id: r[0] as string,
+        rev: r[1] as number,
+        sort_value: r[2] as number,
+      }),
+      (r) => [r.sort_value, r.thread_id],
+    ),
+  )(planList(raw));
+
+/** The rows of these threads, those still listed (in no particular order). */
+export const threadRows = (db: Database.Database, ids: readonly string[]): ThreadRow[] =>
+  cachedStatement<[string], unknown[]>(
+    db,
+    `SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id IN (SELECT value FROM json_each(?))`,
+  )
+    .raw(true)
+    .all(JSON.stringify(ids))
+    .map(threadRowOf);

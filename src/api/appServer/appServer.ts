@@ -16,7 +16,14 @@ import { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { EMPTY_NAME } from '../../domain/threadDecider.js';
 import { MAX_MESSAGE_BYTES, MAX_REQUEST_DEPTH, parseBoundedJson } from '../../io/boundedJson.js';
-import { listThreads } from '../../projections/threadListQuery.js';
+import {
+  type ListError,
+  listThreadRevisions,
+  type Page,
+  type ThreadRevision,
+  threadRows,
+} from '../../projections/threadListQuery.js';
+import { JsonText } from './jsonText.js';
 import {
   describeBadThreadId,
   describeParamsError,
@@ -37,6 +44,7 @@ import {
   ThreadSetNameParams,
 } from './rpcParams.js';
 import { threadOnWire } from './threadWire.js';
+import { ThreadWireCache } from './threadWireCache.js';
 
 type Send = (message: object) => void;
 
@@ -46,6 +54,8 @@ type Send = (message: object) => void;
  */
 export const encodeMessage = (m: object): string => {
   try {
+    const { id, result } = m as { id?: unknown; result?: unknown };
+    if (result instanceof JsonText) return `{"id":${JSON.stringify(id)},"result":${result.text}}`;
     return JSON.stringify(m);
   } catch (err) {
     const given = (m as { id?: unknown }).id;
@@ -149,11 +159,23 @@ export class AppServer {
   private readonly threads: CodexThreads;
   /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
   private readonly config: ModelProviderSource | null;
+  /** Each listed thread's JSON, made again only when its row changed. */
+  private readonly wire = new ThreadWireCache();
+  /** A page of `thread/list`, each thread's JSON from the cache or made of its row. */
+  private readonly listPage: (params: unknown) => E.Either<ListError, Page<string>>;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
     this.threads = o.threads;
     this.config = o.config ?? (o.codexHome === null ? null : new CodexConfig(o.codexHome));
+    // The page and the rows of threads not kept are read in one snapshot, so their revs agree.
+    const db = o.ledger.readDb;
+    this.listPage = db.transaction((params: unknown) =>
+      E.map((pg: Page<ThreadRevision>) => ({
+        ...pg,
+        rows: this.wire.page(pg.rows, (ids) => threadRows(db, ids)),
+      }))(listThreadRevisions(db, params)),
+    );
   }
 
   /**
@@ -277,19 +299,17 @@ export class AppServer {
           p.modelProviders ?? (this.config ? [await this.config.modelProvider()] : null);
         await this.o.importer?.run(); // what Codex wrote meanwhile is listed now
         await this.ledger.runner.catchUp();
-        const page = listThreads(this.ledger.readDb, { ...p, modelProviders });
+        const page = this.listPage({ ...p, modelProviders });
         if (E.isLeft(page)) {
           const { field, reason, message } = page.left;
           throw field
             ? invalidParams([{ field, reason: reason ?? message }])
             : invalidRequest(`Invalid request: ${message}`);
         }
-        const data = page.right.rows.map(threadOnWire);
-        return {
-          data,
-          nextCursor: page.right.nextCursor,
-          backwardsCursor: page.right.backwardsCursor,
-        };
+        const { rows, nextCursor, backwardsCursor } = page.right;
+        return new JsonText(
+          `{"data":[${rows.join(',')}],"nextCursor":${JSON.stringify(nextCursor)},"backwardsCursor":${JSON.stringify(backwardsCursor)}}`,
+        );
       }
       case 'thread/read': {
         const p = decodeParams(ThreadReadParams, params);

@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { encodeMessage } from '../../src/api/appServer/appServer.js';
+import { JsonText } from '../../src/api/appServer/jsonText.js';
+import { threadOnWire } from '../../src/api/appServer/threadWire.js';
+import { ThreadWireCache } from '../../src/api/appServer/threadWireCache.js';
+import type { ThreadId } from '../../src/domain/ids.js';
+import {
+  listThreadRevisions,
+  listThreads,
+  threadRows,
+} from '../../src/projections/threadListQuery.js';
+import { projectionSpec } from '../support/projectionSpec.js';
+import { unwrap } from '../support/unwrap.js';
+
+const everyKind = { sourceKinds: [], limit: 1000 };
+
+/** What a change does to a thread, as the events the thread list folds. */
+const Change = fc.oneof(
+  fc.record({ kind: fc.constant('rename' as const), name: fc.string({ maxLength: 12 }) }),
+  fc.record({ kind: fc.constant('touch' as const), ms: fc.nat(10 ** 9) }),
+  fc.record({ kind: fc.constantFrom('archive' as const, 'unarchive' as const) }),
+  fc.record({ kind: fc.constant('delete' as const) }),
+  fc.record({ kind: fc.constant('list' as const), archived: fc.boolean() }),
+);
+
+describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', () => {
+  it('given threads started, when any changes and lists come in any order, then every page the cache joins is the page made afresh', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.tuple(fc.nat(5), Change), { maxLength: 40 }),
+        (n, changes) => {
+          const spec = projectionSpec();
+          try {
+            const ids: ThreadId[] = Array.from({ length: n }, (_, i) =>
+              spec.root({ preview: `thread ${i}`, rolloutPath: i % 2 ? `/r/${i}.jsonl` : null }),
+            );
+            const cache = new ThreadWireCache();
+            const listBoth = (archived: boolean) => {
+              const params = { ...everyKind, archived };
+              const revs = unwrap(listThreadRevisions(spec.db, params)).rows;
+              const joined = cache.page(revs, (missing) => threadRows(spec.db, missing));
+              const fresh = unwrap(listThreads(spec.db, params)).rows;
+              expect(joined.map((j) => JSON.parse(j))).toEqual(fresh.map(threadOnWire));
+            };
+            for (const [i, c] of changes) {
+              spec.clock.now += 1000;
+              const threadId = ids[i % n]!;
+              if (c.kind === 'list') listBoth(c.archived);
+              else if (c.kind === 'rename')
+                spec.given({
+                  type: 'ThreadRenamed',
+                  data: { threadId, name: c.name, indexedIn: null },
+                });
+              else if (c.kind === 'touch')
+                spec.given({ type: 'ThreadUpdated', data: { threadId, updatedAtMs: c.ms } });
+              else if (c.kind === 'delete') spec.deleteRequested(threadId);
+              else
+                spec.given({
+                  type: c.kind === 'archive' ? 'ThreadArchived' : 'ThreadUnarchived',
+                  data: { threadId, rolloutPath: `/archived/${i}.jsonl` },
+                });
+            }
+            listBoth(false);
+            listBoth(true);
+          } finally {
+            spec.close();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('given a page kept, when one thread is renamed, then only that thread is read again', () => {
+    const spec = projectionSpec();
+    const a = spec.root({ name: 'a', createdAtMs: spec.clock.now++ });
+    const b = spec.root({ name: 'b', createdAtMs: spec.clock.now++ });
+    const cache = new ThreadWireCache();
+    const read: string[][] = [];
+    const page = () =>
+      cache.page(unwrap(listThreadRevisions(spec.db, everyKind)).rows, (ids) => {
+        read.push(ids);
+        return threadRows(spec.db, ids);
+      });
+    page();
+    page();
+    spec.given({ type: 'ThreadRenamed', data: { threadId: a, name: 'A', indexedIn: null } });
+    const names = page().map((j) => JSON.parse(j).name);
+    expect(read).toEqual([[b, a], [a]]); // newest first; the second page read nothing
+    expect(names).toEqual(['b', 'A']);
+    spec.close();
+  });
+
+  it('keeps a bounded amount: past its limit it starts again, and still answers right', () => {
+    const spec = projectionSpec();
+    const big = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 80; i++) spec.root({ preview: big, createdAtMs: spec.clock.now++ });
+    const cache = new ThreadWireCache();
+    const revs = unwrap(listThreadRevisions(spec.db, everyKind)).rows;
+    const joined = cache.page(revs, (ids) => threadRows(spec.db, ids));
+    expect(cache.size).toBeLessThan(80);
+    expect(joined.map((j) => JSON.parse(j))).toEqual(
+      unwrap(listThreads(spec.db, everyKind)).rows.map(threadOnWire),
+    );
+    spec.close();
+  });
+
+  it("refuses a page whose thread has no row (read outside the page's snapshot)", () => {
+    const cache = new ThreadWireCache();
+    expect(() => cache.page([{ thread_id: 't', rev: 0, sort_value: 0 }], () => [])).toThrow(
+      /thread t was listed but has no row/,
+    );
+  });
+});
+
+describe('listThreadRevisions', () => {
+  it('pages as listThreads does: the same threads, order and cursors', () => {
+    const spec = projectionSpec();
+    for (let i = 0; i < 7; i++) spec.root({ createdAtMs: spec.clock.now++ });
+    for (const sortKey of ['created_at', 'updated_at'])
+      for (const sortDirection of ['asc', 'desc']) {
+        let cursor: string | null = null;
+        do {
+          const params: Record<string, unknown> = {
+            ...everyKind,
+            limit: 3,
+            sortKey,
+            sortDirection,
+            cursor,
+          };
+          const full = unwrap(listThreads(spec.db, params));
+          const revs = unwrap(listThreadRevisions(spec.db, params));
+          expect(revs.rows.map((r) => [r.thread_id, r.rev])).toEqual(
+            full.rows.map((r) => [r.thread_id, r.rev]),
+          );
+          expect([revs.nextCursor, revs.backwardsCursor]).toEqual([
+            full.nextCursor,
+            full.backwardsCursor,
+          ]);
+          cursor = full.nextCursor;
+        } while (cursor !== null);
+      }
+    expect(E.isLeft(listThreadRevisions(spec.db, { limit: 0 }))).toBe(true);
+    spec.close();
+  });
+});
+
+describe('encodeMessage with a result already written as JSON', () => {
+  it('writes it in place, unparsed, with the id encoded', () => {
+    const m = encodeMessage({ id: 'a"b', result: new JsonText('{"data":[1,2]}') });
+    expect(m).toBe('{"id":"a\\"b","result":{"data":[1,2]}}');
+    expect(JSON.parse(m)).toEqual({ id: 'a"b', result: { data: [1, 2] } });
+  });
+});
