@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { encodeMessage } from '../../src/api/appServer/appServer.js';
-import { JsonText } from '../../src/api/appServer/jsonText.js';
+import { encodeLine, encodeMessage } from '../../src/api/appServer/appServer.js';
+import { JsonText, jsonArrayParts } from '../../src/api/appServer/jsonText.js';
 import { threadOnWire } from '../../src/api/appServer/threadWire.js';
 import { ThreadWireCache } from '../../src/api/appServer/threadWireCache.js';
 import type { ThreadId } from '../../src/domain/ids.js';
@@ -43,7 +43,7 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
               const revs = unwrap(listThreadRevisions(spec.db, params)).rows;
               const joined = cache.page(revs, (missing) => threadRows(spec.db, missing));
               const fresh = unwrap(listThreads(spec.db, params)).rows;
-              expect(joined.map((j) => JSON.parse(j))).toEqual(fresh.map(threadOnWire));
+              expect(joined.map((j) => JSON.parse(j.toString()))).toEqual(fresh.map(threadOnWire));
             };
             for (const [i, c] of changes) {
               spec.clock.now += 1000;
@@ -88,7 +88,7 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     page();
     page();
     spec.given({ type: 'ThreadRenamed', data: { threadId: a, name: 'A', indexedIn: null } });
-    const names = page().map((j) => JSON.parse(j).name);
+    const names = page().map((j) => JSON.parse(j.toString()).name);
     expect(read).toEqual([[b, a], [a]]); // newest first; the second page read nothing
     expect(names).toEqual(['b', 'A']);
     spec.close();
@@ -102,7 +102,7 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     const revs = unwrap(listThreadRevisions(spec.db, everyKind)).rows;
     const joined = cache.page(revs, (ids) => threadRows(spec.db, ids));
     expect(cache.size).toBeLessThan(80);
-    expect(joined.map((j) => JSON.parse(j))).toEqual(
+    expect(joined.map((j) => JSON.parse(j.toString()))).toEqual(
       unwrap(listThreads(spec.db, everyKind)).rows.map(threadOnWire),
     );
     spec.close();
@@ -148,10 +148,22 @@ describe('listThreadRevisions', () => {
   });
 });
 
-describe('encodeMessage with a result already written as JSON', () => {
-  it('writes it in place, unparsed, with the id encoded', () => {
-    const m = encodeMessage({ id: 'a"b', result: new JsonText('{"data":[1,2]}') });
-    expect(m).toBe('{"id":"a\\"b","result":{"data":[1,2]}}');
-    expect(JSON.parse(m)).toEqual({ id: 'a"b', result: { data: [1, 2] } });
+describe('a result already written as JSON', () => {
+  const parts = jsonArrayParts(
+    [Buffer.from('{"é":1}'), Buffer.from('"\u{1F600}"')],
+    '{"data":[',
+    ']}',
+  );
+  const result = new JsonText(parts);
+
+  it('is written in place, unparsed, with the id encoded: as text (encodeMessage) and as a line of bytes (encodeLine)', () => {
+    const text = '{"id":"a\\"b","result":{"data":[{"é":1},"\u{1F600}"]}}';
+    expect(encodeMessage({ id: 'a"b', result })).toBe(text);
+    expect(encodeLine({ id: 'a"b', result })).toEqual(Buffer.from(`${text}\n`));
+    expect(JSON.parse(text)).toEqual({ id: 'a"b', result: { data: [{ é: 1 }, '\u{1F600}'] } });
+  });
+
+  it('leaves any other message to JSON.stringify, one line', () => {
+    expect(encodeLine({ id: 1, result: { a: '\n' } })).toBe('{"id":1,"result":{"a":"\\n"}}\n');
   });
 });

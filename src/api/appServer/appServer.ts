@@ -23,7 +23,7 @@ import {
   type ThreadRevision,
   threadRows,
 } from '../../projections/threadListQuery.js';
-import { JsonText } from './jsonText.js';
+import { JsonText, jsonArrayParts } from './jsonText.js';
 import {
   describeBadThreadId,
   describeParamsError,
@@ -69,6 +69,18 @@ export const encodeMessage = (m: object): string => {
     });
   }
 };
+
+/**
+ * A message as one line, for a byte stream (stdio): a result already written as JSON goes out as
+ * its bytes, copied once; any other message as `encodeMessage` writes it.
+ */
+export const encodeLine = (m: object): string | Buffer => {
+  const { id, result } = m as { id?: unknown; result?: unknown };
+  if (!(result instanceof JsonText)) return `${encodeMessage(m)}\n`;
+  const head = Buffer.from(`{"id":${JSON.stringify(id ?? null)},"result":`);
+  return Buffer.concat([head, ...result.parts, CLOSE_LINE]);
+};
+const CLOSE_LINE = Buffer.from('}\n');
 
 export type AppServerOptions = {
   readonly ledger: Ledger;
@@ -162,7 +174,7 @@ export class AppServer {
   /** Each listed thread's JSON, made again only when its row changed. */
   private readonly wire = new ThreadWireCache();
   /** A page of `thread/list`, each thread's JSON from the cache or made of its row. */
-  private readonly listPage: (params: unknown) => E.Either<ListError, Page<string>>;
+  private readonly listPage: (params: unknown) => E.Either<ListError, Page<Buffer>>;
 
   constructor(private readonly o: AppServerOptions) {
     this.ledger = o.ledger;
@@ -308,7 +320,11 @@ export class AppServer {
         }
         const { rows, nextCursor, backwardsCursor } = page.right;
         return new JsonText(
-          `{"data":[${rows.join(',')}],"nextCursor":${JSON.stringify(nextCursor)},"backwardsCursor":${JSON.stringify(backwardsCursor)}}`,
+          jsonArrayParts(
+            rows,
+            '{"data":[',
+            `],"nextCursor":${JSON.stringify(nextCursor)},"backwardsCursor":${JSON.stringify(backwardsCursor)}}`,
+          ),
         );
       }
       case 'thread/read': {

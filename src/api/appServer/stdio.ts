@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { MAX_MESSAGE_BYTES } from '../../io/boundedJson.js';
-import { type AppServer, encodeMessage } from './appServer.js';
+import { type AppServer, encodeLine } from './appServer.js';
 
 /**
  * Lines read ahead of the one being handled, at most. Past this, stdin is paused until the
@@ -53,7 +53,7 @@ export const serveStdio = async (
     return drained;
   };
   const server = makeServer((m) => {
-    if (!closed) output.write(`${encodeMessage(m)}\n`);
+    if (!closed) output.write(encodeLine(m));
   }, outputReady);
 
   return new Promise<void>((resolve) => {
