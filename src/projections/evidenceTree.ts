@@ -47,7 +47,8 @@ export const evidenceTreeProjection: Projection = {
       });
     const fold: Fold = Object.assign(
       (_event: StoredEvent, recorded: RecordedEvent) => {
-        const leafHash = leafHashOfText(entryText(storedRecordOf(recorded)));
+        // Hashed already when the store read it ahead (a rebuild's worker), else here.
+        const leafHash = recorded.leafHash ?? leafHashOfText(entryText(storedRecordOf(recorded)));
         const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
         let idx = storedHashIndex(0, n);
         for (const h of hashes) hashRows.push(idx++, h);

@@ -65,6 +65,7 @@ export const rebuildProjections = async (
     applied += await runner.catchUp(
       (n, position) => onProgress?.({ applied: applied + n, position, head }),
       REBUILD_BATCH,
+      true,
     );
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);
