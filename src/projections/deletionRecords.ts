@@ -1,10 +1,10 @@
 import { stepDoneBy } from '../domain/purgeSteps.js';
 import type { StoredEvent } from '../store/eventCodec.js';
-import { BatchRows } from './batchRows.js';
-import { type Fold, indexToken, type Projection } from './projection.js';
-import { RowBuffer } from './rowBuffer.js';
+import { indexToken, type Projection } from './projection.js';
 
 type ThreadStatus = 'pending' | 'failing' | 'deleted';
+type ThreadRow = { root_thread_id: string; status: ThreadStatus; failing: string };
+type Requester = { reason: string | null; requested_by: string; request_id: string };
 
 /**
  * The deletion records, one per request: a request is a root thread's tombstone and the cascade
@@ -80,275 +80,142 @@ export const deletionRecordsProjection: Projection = {
       CREATE INDEX IF NOT EXISTS ${d}_failing_${k} ON ${d} (root_thread_id) WHERE failing != '[]';`;
   },
   handler(db, suffix) {
-    // The rows a batch changes, kept in memory and written once at its end (see `BatchRows`).
-    const requests = new BatchRows<RequestRow>(
-      db,
-      `deletion_requests${suffix}`,
-      'root_thread_id',
-      REQUEST_COLUMNS,
+    const r = `deletion_requests${suffix}`;
+    const d = `deletions${suffix}`;
+    const s = `deletion_steps${suffix}`;
+    const requester = db.prepare<[string], Requester>(
+      `SELECT reason, requested_by, request_id FROM ${r} WHERE root_thread_id = ?`,
     );
-    const threads = new BatchRows<ThreadRow>(db, `deletions${suffix}`, 'thread_id', THREAD_COLUMNS);
-    const steps = new RowBuffer(db, `deletion_steps${suffix}`, [
-      'thread_id',
-      'position',
-      'step',
-      'outcome',
-      'detail',
-      'at',
-    ]);
+    const newRequest = db.prepare(`INSERT OR IGNORE INTO ${r}
+      (root_thread_id, status, reason, requested_by, request_id, requested_at, updated_at)
+      VALUES (?, 'pending', ?, ?, ?, ?, ?)`);
+    const requested = db.prepare(`INSERT OR REPLACE INTO ${d}
+      (thread_id, root_thread_id, status, reason, requested_by, request_id, requested_at, updated_at)
+      VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`);
+    const thread = db.prepare<[string], ThreadRow>(
+      `SELECT root_thread_id, status, failing FROM ${d} WHERE thread_id = ?`,
+    );
+    // The common case, no step failing: the status stays, no need to rewrite the failing list.
+    const stepDoneClean = db.prepare<[number, string], { root_thread_id: string }>(
+      `UPDATE ${d} SET steps_done = steps_done + 1, updated_at = ? WHERE thread_id = ? AND failing = '[]'
+       RETURNING root_thread_id`,
+    );
+    const stepDone = db.prepare(`UPDATE ${d} SET steps_done = steps_done + 1, failing = ?,
+      status = ?, updated_at = ? WHERE thread_id = ?`);
+    const stepFailed =
+      db.prepare(`UPDATE ${d} SET failures = failures + 1, failing = ?, status = 'failing',
+      last_error = ?, next_retry_at = ?, updated_at = ? WHERE thread_id = ?`);
+    const done =
+      db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
+      updated_at = ? WHERE thread_id = ?`);
+    const step = db.prepare(
+      `INSERT INTO ${s} (thread_id, position, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const requestStep = db.prepare(
+      `UPDATE ${r} SET steps_done = steps_done + ?, failures = failures + ?,
+       last_error = COALESCE(?, last_error), updated_at = ? WHERE root_thread_id = ?`,
+    );
+    // A thread of the request moved from one status to another (null: in or out of the request).
+    const moved = db.prepare<{
+      root: string;
+      from: ThreadStatus | null;
+      to: ThreadStatus | null;
+      at: number;
+    }>(`UPDATE ${r} SET
+        pending_count = pending_count + (@to IS 'pending') - (@from IS 'pending'),
+        failing_count = failing_count + (@to IS 'failing') - (@from IS 'failing'),
+        deleted_count = deleted_count + (@to IS 'deleted') - (@from IS 'deleted'),
+        updated_at = @at
+      WHERE root_thread_id = @root`);
+    const settle = db.prepare(`UPDATE ${r} SET
+        status = CASE WHEN failing_count > 0 THEN 'failing' WHEN pending_count > 0 THEN 'pending' ELSE 'deleted' END,
+        completed_at = CASE WHEN failing_count + pending_count = 0 THEN COALESCE(completed_at, ?) END
+      WHERE root_thread_id = ?`);
 
-    // A thread of the request moved from one status to another (null: in or out of the request);
-    // the request's status is then the worst of its threads'.
     const move = (root: string, from: ThreadStatus | null, to: ThreadStatus | null, at: number) => {
       if (from === to) return;
-      const r = requests.get(root);
-      if (!r) return;
-      const count = (s: ThreadStatus) => (to === s ? 1 : 0) - (from === s ? 1 : 0);
-      const pending = r.pending_count + count('pending');
-      const failing = r.failing_count + count('failing');
-      const done = failing + pending === 0;
-      requests.set({
-        ...r,
-        pending_count: pending,
-        failing_count: failing,
-        deleted_count: r.deleted_count + count('deleted'),
-        status: failing > 0 ? 'failing' : pending > 0 ? 'pending' : 'deleted',
-        completed_at: done ? (r.completed_at ?? at) : null,
-        updated_at: at,
-      });
+      moved.run({ root, from, to, at });
+      settle.run(at, root);
     };
-    const requestStep = (
-      root: string,
-      done: number,
-      failed: number,
-      error: string | null,
-      at: number,
-    ) => {
-      const r = requests.get(root);
-      if (!r) return;
-      requests.set({
-        ...r,
-        steps_done: r.steps_done + done,
-        failures: r.failures + failed,
-        last_error: error ?? r.last_error,
-        updated_at: at,
-      });
-    };
-    const failingWith = (row: ThreadRow, key: string, add: boolean): string => {
-      const set = new Set<string>(JSON.parse(row.failing) as string[]);
+    const failingWith = (row: ThreadRow | undefined, key: string, add: boolean): string => {
+      const set = new Set<string>(row ? (JSON.parse(row.failing) as string[]) : []);
       if (add) set.add(key);
       else set.delete(key);
       return JSON.stringify([...set].sort());
     };
 
-    const fold: Fold = Object.assign(
-      ({ event: e, metadata: m, position }: StoredEvent) => {
-        const at = m.recordedAtMs;
-        switch (e.type) {
-          case 'ThreadDeleteRequested': {
-            const { threadId, rootThreadId } = e.data;
-            // The request is the root's: a descendant takes its reason and requester. A root's
-            // record found missing (a log that never had it) is started from this tombstone.
-            if (!requests.get(rootThreadId))
-              requests.set(newRequest(rootThreadId, e.data.reason, m.actor, m.requestId, at));
-            const req = requests.get(rootThreadId)!;
-            // A second tombstone of one thread (never written today) replaces the first.
-            const before = threads.get(threadId);
-            if (before) move(before.root_thread_id, before.status, null, at);
-            threads.set({
-              thread_id: threadId,
-              root_thread_id: rootThreadId,
-              status: 'pending',
-              reason: req.reason,
-              requested_by: req.requested_by,
-              request_id: req.request_id,
-              requested_at: at,
-              completed_at: null,
-              steps_done: 0,
-              failures: 0,
-              failing: '[]',
-              last_error: null,
-              next_retry_at: null,
-              updated_at: at,
-            });
-            move(rootThreadId, null, 'pending', at);
-            return;
-          }
-          case 'DeletionStepFailed': {
-            const { threadId } = e.data;
-            steps.push(threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
-            const before = threads.get(threadId);
-            if (!before) return;
-            threads.set({
-              ...before,
-              failures: before.failures + 1,
-              failing: failingWith(before, e.data.step, true),
-              status: 'failing',
-              last_error: e.data.error,
-              next_retry_at: e.data.nextRetryAtMs,
-              updated_at: at,
-            });
-            requestStep(before.root_thread_id, 0, 1, e.data.error, at);
-            move(before.root_thread_id, before.status, 'failing', at);
-            return;
-          }
-          case 'ThreadDeleted': {
-            const { threadId } = e.data;
-            steps.push(threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
-            const before = threads.get(threadId);
-            if (!before) return;
-            threads.set({
-              ...before,
-              status: 'deleted',
-              completed_at: at,
-              failing: '[]',
-              next_retry_at: null,
-              updated_at: at,
-            });
-            move(before.root_thread_id, before.status, 'deleted', at);
-            return;
-          }
-          default: {
-            const recorded = stepDoneBy(e);
-            if (!recorded) return;
-            const { threadId } = e.data as { threadId: string };
-            // A waiver is an operator's decision: the record shows who made it, beside why.
-            const detail =
-              recorded.outcome === 'waived' ? { ...e.data, waivedBy: m.actor } : e.data;
-            steps.push(
-              threadId,
-              position,
-              recorded.key,
-              recorded.outcome,
-              JSON.stringify(detail),
-              at,
-            );
-            const before = threads.get(threadId);
-            if (!before) return;
-            // The common case, no step failing: the status stays.
-            const failing =
-              before.failing === '[]' ? '[]' : failingWith(before, recorded.key, false);
-            const status: ThreadStatus =
-              before.status === 'deleted' || before.failing === '[]'
-                ? before.status
-                : failing === '[]'
-                  ? 'pending'
-                  : 'failing';
-            threads.set({
-              ...before,
-              steps_done: before.steps_done + 1,
-              failing,
-              status,
-              updated_at: at,
-            });
-            requestStep(before.root_thread_id, 1, 0, null, at);
-            move(before.root_thread_id, before.status, status, at);
-            return;
-          }
+    return ({ event: e, metadata: m, position }: StoredEvent) => {
+      const at = m.recordedAtMs;
+      switch (e.type) {
+        case 'ThreadDeleteRequested': {
+          const { threadId, rootThreadId } = e.data;
+          // The request is the root's: a descendant takes its reason and requester. A root's
+          // record found missing (a log that never had it) is started from this tombstone.
+          const own = { reason: e.data.reason, requested_by: m.actor, request_id: m.requestId };
+          if (threadId === rootThreadId || !requester.get(rootThreadId))
+            newRequest.run(rootThreadId, own.reason, own.requested_by, own.request_id, at, at);
+          const req = requester.get(rootThreadId) ?? own;
+          // A second tombstone of one thread (never written today) replaces the first.
+          const before = thread.get(threadId);
+          if (before) move(before.root_thread_id, before.status, null, at);
+          requested.run(
+            threadId,
+            rootThreadId,
+            req.reason,
+            req.requested_by,
+            req.request_id,
+            at,
+            at,
+          );
+          move(rootThreadId, null, 'pending', at);
+          return;
         }
-      },
-      {
-        begin: () => {
-          requests.begin();
-          threads.begin();
-          steps.clear();
-        },
-        end: () => {
-          requests.end();
-          threads.end();
-          steps.flush();
-        },
-      },
-    );
-    return fold;
+        case 'DeletionStepFailed': {
+          const { threadId } = e.data;
+          const before = thread.get(threadId);
+          stepFailed.run(
+            failingWith(before, e.data.step, true),
+            e.data.error,
+            e.data.nextRetryAtMs,
+            at,
+            threadId,
+          );
+          step.run(threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
+          if (!before) return;
+          requestStep.run(0, 1, e.data.error, at, before.root_thread_id);
+          move(before.root_thread_id, before.status, 'failing', at);
+          return;
+        }
+        case 'ThreadDeleted': {
+          const before = thread.get(e.data.threadId);
+          done.run(at, at, e.data.threadId);
+          step.run(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
+          if (before) move(before.root_thread_id, before.status, 'deleted', at);
+          return;
+        }
+        default: {
+          const recorded = stepDoneBy(e);
+          if (!recorded) return;
+          const { threadId } = e.data as { threadId: string };
+          // A waiver is an operator's decision: the record shows who made it, beside why.
+          const detail = recorded.outcome === 'waived' ? { ...e.data, waivedBy: m.actor } : e.data;
+          step.run(threadId, position, recorded.key, recorded.outcome, JSON.stringify(detail), at);
+          const clean = stepDoneClean.get(at, threadId);
+          if (clean) {
+            requestStep.run(1, 0, null, at, clean.root_thread_id);
+            return;
+          }
+          const before = thread.get(threadId);
+          if (!before) return;
+          const failing = failingWith(before, recorded.key, false);
+          const status: ThreadStatus =
+            before.status === 'deleted' ? 'deleted' : failing === '[]' ? 'pending' : 'failing';
+          stepDone.run(failing, status, at, threadId);
+          requestStep.run(1, 0, null, at, before.root_thread_id);
+          move(before.root_thread_id, before.status, status, at);
+          return;
+        }
+      }
+    };
   },
 };
-
-type RequestRow = {
-  root_thread_id: string;
-  status: ThreadStatus;
-  reason: string | null;
-  requested_by: string;
-  request_id: string;
-  requested_at: number;
-  completed_at: number | null;
-  pending_count: number;
-  failing_count: number;
-  deleted_count: number;
-  steps_done: number;
-  failures: number;
-  last_error: string | null;
-  updated_at: number;
-};
-const REQUEST_COLUMNS: readonly (keyof RequestRow)[] = [
-  'root_thread_id',
-  'status',
-  'reason',
-  'requested_by',
-  'request_id',
-  'requested_at',
-  'completed_at',
-  'pending_count',
-  'failing_count',
-  'deleted_count',
-  'steps_done',
-  'failures',
-  'last_error',
-  'updated_at',
-];
-
-type ThreadRow = {
-  thread_id: string;
-  root_thread_id: string;
-  status: ThreadStatus;
-  reason: string | null;
-  requested_by: string;
-  request_id: string;
-  requested_at: number;
-  completed_at: number | null;
-  steps_done: number;
-  failures: number;
-  failing: string;
-  last_error: string | null;
-  next_retry_at: number | null;
-  updated_at: number;
-};
-const THREAD_COLUMNS: readonly (keyof ThreadRow)[] = [
-  'thread_id',
-  'root_thread_id',
-  'status',
-  'reason',
-  'requested_by',
-  'request_id',
-  'requested_at',
-  'completed_at',
-  'steps_done',
-  'failures',
-  'failing',
-  'last_error',
-  'next_retry_at',
-  'updated_at',
-];
-
-const newRequest = (
-  root: string,
-  reason: string | null,
-  requestedBy: string,
-  requestId: string,
-  at: number,
-): RequestRow => ({
-  root_thread_id: root,
-  status: 'pending',
-  reason,
-  requested_by: requestedBy,
-  request_id: requestId,
-  requested_at: at,
-  completed_at: null,
-  pending_count: 0,
-  failing_count: 0,
-  deleted_count: 0,
-  steps_done: 0,
-  failures: 0,
-  last_error: null,
-  updated_at: at,
-});
