@@ -14,25 +14,15 @@ export class RowBuffer {
   private readonly one: Database.Statement;
   private readonly many: Database.Statement;
 
-  /** `verb`: INSERT OR REPLACE for rows that replace those of the same key (see `BatchRows`). */
-  constructor(
-    db: Database.Database,
-    table: string,
-    columns: readonly string[],
-    verb: 'INSERT' | 'INSERT OR REPLACE' = 'INSERT',
-  ) {
+  constructor(db: Database.Database, table: string, columns: readonly string[]) {
     this.width = columns.length;
     const row = `(${columns.map(() => '?').join(', ')})`;
-    const insert = `${verb} INTO ${table} (${columns.join(', ')}) VALUES `;
+    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
     this.one = db.prepare(insert + row);
     this.many = db.prepare(insert + Array.from({ length: CHUNK }, () => row).join(', '));
   }
 
   push(...row: unknown[]): void {
-    this.pushRow(row);
-  }
-
-  pushRow(row: readonly unknown[]): void {
     if (row.length !== this.width)
       throw new Error(`a row of ${row.length} values, not ${this.width}`);
     for (const v of row) this.values.push(v);

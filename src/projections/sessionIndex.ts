@@ -1,6 +1,5 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { BatchRows } from './batchRows.js';
-import type { Fold, Projection } from './projection.js';
+import type { Projection } from './projection.js';
 
 /** Thread id -> current name, as Codex's session_index.jsonl means it. Gone at the tombstone. */
 export const sessionIndexProjection: Projection = {
@@ -10,35 +9,26 @@ export const sessionIndexProjection: Projection = {
       thread_id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`,
   indexes: () => '',
   handler(db, suffix) {
-    // A thread's row as the batch leaves it: one write per thread a batch names or renames.
-    type Row = { thread_id: string; name: string; updated_at: number };
-    const rows = new BatchRows<Row>(db, `session_index${suffix}`, 'thread_id', [
-      'thread_id',
-      'name',
-      'updated_at',
-    ]);
+    const t = `session_index${suffix}`;
+    const upsert = db.prepare(`INSERT INTO ${t} (thread_id, name, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (thread_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`);
+    const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
     const set = (threadId: string, name: string | null, at: number) =>
-      name === null
-        ? rows.delete(threadId)
-        : rows.set({ thread_id: threadId, name, updated_at: at });
-    const fold: Fold = Object.assign(
-      ({ event: e, metadata: m }: StoredEvent) => {
-        switch (e.type) {
-          case 'ThreadStarted':
-            if (e.data.name !== null) set(e.data.threadId, e.data.name, m.recordedAtMs);
-            return;
-          case 'ThreadRenamed':
-            set(e.data.threadId, e.data.name, m.recordedAtMs);
-            return;
-          case 'ThreadDeleteRequested':
-            rows.delete(e.data.threadId);
-            return;
-          default:
-            return;
-        }
-      },
-      { begin: () => rows.begin(), end: () => rows.end() },
-    );
-    return fold;
+      name === null ? remove.run(threadId) : upsert.run(threadId, name, at);
+    return ({ event: e, metadata: m }: StoredEvent) => {
+      switch (e.type) {
+        case 'ThreadStarted':
+          if (e.data.name !== null) set(e.data.threadId, e.data.name, m.recordedAtMs);
+          return;
+        case 'ThreadRenamed':
+          set(e.data.threadId, e.data.name, m.recordedAtMs);
+          return;
+        case 'ThreadDeleteRequested':
+          remove.run(e.data.threadId);
+          return;
+        default:
+          return;
+      }
+    };
   },
 };

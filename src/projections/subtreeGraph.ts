@@ -1,6 +1,5 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { BatchRows } from './batchRows.js';
-import { type Fold, indexToken, type Projection } from './projection.js';
+import { indexToken, type Projection } from './projection.js';
 
 /**
  * The spawn graph: a node per thread with its parent and lifecycle status. Deleted threads keep
@@ -23,62 +22,32 @@ export const subtreeGraphProjection: Projection = {
     return `CREATE INDEX IF NOT EXISTS ${t}_parent_${indexToken()} ON ${t} (parent_thread_id);`;
   },
   handler(db, suffix) {
-    type Node = {
-      thread_id: string;
-      parent_thread_id: string | null;
-      depth: number | null;
-      status: string;
+    const t = `thread_nodes${suffix}`;
+    const edge = db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status)
+      VALUES (?, ?, (SELECT depth + 1 FROM ${t} WHERE thread_id = ?), 'spawning') ON CONFLICT DO NOTHING`);
+    const started =
+      db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, ?, ?, 'live')
+      ON CONFLICT (thread_id) DO UPDATE SET parent_thread_id = excluded.parent_thread_id, depth = excluded.depth, status = 'live'`);
+    const status =
+      db.prepare(`INSERT INTO ${t} (thread_id, parent_thread_id, depth, status) VALUES (?, NULL, NULL, ?)
+      ON CONFLICT (thread_id) DO UPDATE SET status = excluded.status`);
+    return ({ event: e }: StoredEvent) => {
+      switch (e.type) {
+        case 'SubagentSpawned':
+          edge.run(e.data.childThreadId, e.data.parentThreadId, e.data.parentThreadId);
+          return;
+        case 'ThreadStarted':
+          started.run(e.data.threadId, e.data.parentThreadId, e.data.depth);
+          return;
+        case 'ThreadDeleteRequested':
+          status.run(e.data.threadId, 'deleting');
+          return;
+        case 'ThreadDeleted':
+          status.run(e.data.threadId, 'deleted');
+          return;
+        default:
+          return;
+      }
     };
-    // A node as the batch leaves it: one write per thread the batch names.
-    const nodes = new BatchRows<Node>(db, `thread_nodes${suffix}`, 'thread_id', [
-      'thread_id',
-      'parent_thread_id',
-      'depth',
-      'status',
-    ]);
-    const setStatus = (threadId: string, status: string) => {
-      const node = nodes.get(threadId);
-      nodes.set(
-        node
-          ? { ...node, status }
-          : { thread_id: threadId, parent_thread_id: null, depth: null, status },
-      );
-    };
-    const fold: Fold = Object.assign(
-      ({ event: e }: StoredEvent) => {
-        switch (e.type) {
-          case 'SubagentSpawned': {
-            const { childThreadId, parentThreadId } = e.data;
-            if (nodes.get(childThreadId)) return;
-            const parentDepth = nodes.get(parentThreadId)?.depth;
-            nodes.set({
-              thread_id: childThreadId,
-              parent_thread_id: parentThreadId,
-              depth: parentDepth === undefined || parentDepth === null ? null : parentDepth + 1,
-              status: 'spawning',
-            });
-            return;
-          }
-          case 'ThreadStarted':
-            nodes.set({
-              thread_id: e.data.threadId,
-              parent_thread_id: e.data.parentThreadId,
-              depth: e.data.depth,
-              status: 'live',
-            });
-            return;
-          case 'ThreadDeleteRequested':
-            setStatus(e.data.threadId, 'deleting');
-            return;
-          case 'ThreadDeleted':
-            setStatus(e.data.threadId, 'deleted');
-            return;
-          default:
-            return;
-        }
-      },
-      { begin: () => nodes.begin(), end: () => nodes.end() },
-    );
-    return fold;
   },
 };

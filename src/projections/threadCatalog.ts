@@ -1,6 +1,5 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { BatchRows } from './batchRows.js';
-import { type Fold, indexToken, type Projection } from './projection.js';
+import { indexToken, type Projection } from './projection.js';
 
 type Requester = { reason: string | null; requested_by: string };
 
@@ -48,119 +47,67 @@ export const threadCatalogProjection: Projection = {
       CREATE INDEX IF NOT EXISTS ${t}_requester_${k} ON ${t} (requested_by, listed_at, thread_id);`;
   },
   handler(db, suffix) {
-    // A thread's row as the batch leaves it: one write per thread the batch names.
-    const rows = new BatchRows<CatalogRow>(db, `thread_catalog${suffix}`, 'thread_id', COLUMNS);
-    const fold: Fold = Object.assign(
-      ({ event: e, metadata: m }: StoredEvent) => {
-        switch (e.type) {
-          case 'ThreadStarted': {
-            const d = e.data;
-            const started = {
-              parent_thread_id: d.parentThreadId,
-              depth: d.depth,
-              source_kind: d.sourceKind,
-              created_at: d.createdAtMs,
-              created_by: m.actor,
-              listed_at: d.createdAtMs,
-            };
-            const row = rows.get(d.threadId);
-            rows.set(
-              row ? { ...row, ...started } : { ...unknownThread(d.threadId, 'live'), ...started },
-            );
-            return;
-          }
-          case 'ThreadArchived':
-          case 'ThreadUnarchived': {
-            const row = rows.get(e.data.threadId);
-            if (row) rows.set({ ...row, archived: e.type === 'ThreadArchived' ? 1 : 0 });
-            return;
-          }
-          case 'ThreadDeleteRequested': {
-            const { threadId, rootThreadId } = e.data;
-            // The request is the root's: a descendant (tombstoned by a worker, maybe) takes its
-            // reason and requester. A root missing from the catalog: this tombstone's own.
-            const own = { reason: e.data.reason, requested_by: m.actor };
-            const root = threadId === rootThreadId ? undefined : rows.get(rootThreadId);
-            const req = root?.requested_by != null ? (root as Requester) : own;
-            const at = m.recordedAtMs;
-            // A second tombstone of one thread (never written today) replaces the first's facts.
-            const row = rows.get(threadId) ?? {
-              ...unknownThread(threadId, 'deleting'),
-              listed_at: at,
-            };
-            rows.set({
-              ...row,
-              status: row.status === 'deleted' ? 'deleted' : 'deleting',
-              root_thread_id: rootThreadId,
-              requested_by: req.requested_by,
-              requested_at: at,
-              reason: req.reason,
-            });
-            return;
-          }
-          case 'ThreadDeleted': {
-            const row = rows.get(e.data.threadId);
-            if (row) rows.set({ ...row, status: 'deleted', deleted_at: m.recordedAtMs });
-            return;
-          }
-          default:
-            return;
-        }
-      },
-      { begin: () => rows.begin(), end: () => rows.end() },
+    const t = `thread_catalog${suffix}`;
+    const started = db.prepare(`INSERT INTO ${t}
+      (thread_id, parent_thread_id, depth, source_kind, created_at, created_by, listed_at, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'live')
+      ON CONFLICT (thread_id) DO UPDATE SET parent_thread_id = excluded.parent_thread_id,
+        depth = excluded.depth, source_kind = excluded.source_kind, created_at = excluded.created_at,
+        created_by = excluded.created_by, listed_at = excluded.listed_at`);
+    const archived = db.prepare(`UPDATE ${t} SET archived = ? WHERE thread_id = ?`);
+    const requester = db.prepare<[string], Requester>(
+      `SELECT reason, requested_by FROM ${t} WHERE thread_id = ? AND requested_by IS NOT NULL`,
     );
-    return fold;
+    // A second tombstone of one thread (never written today) replaces the first's facts.
+    const tombstoned = db.prepare(`INSERT INTO ${t}
+      (thread_id, listed_at, status, root_thread_id, requested_by, requested_at, reason)
+      VALUES (@id, @at, 'deleting', @root, @by, @at, @reason)
+      ON CONFLICT (thread_id) DO UPDATE SET
+        status = CASE WHEN status = 'deleted' THEN status ELSE 'deleting' END,
+        root_thread_id = @root, requested_by = @by, requested_at = @at, reason = @reason`);
+    const deleted = db.prepare(
+      `UPDATE ${t} SET status = 'deleted', deleted_at = ? WHERE thread_id = ?`,
+    );
+    return ({ event: e, metadata: m }: StoredEvent) => {
+      switch (e.type) {
+        case 'ThreadStarted': {
+          const d = e.data;
+          started.run(
+            d.threadId,
+            d.parentThreadId,
+            d.depth,
+            d.sourceKind,
+            d.createdAtMs,
+            m.actor,
+            d.createdAtMs,
+          );
+          return;
+        }
+        case 'ThreadArchived':
+        case 'ThreadUnarchived':
+          archived.run(e.type === 'ThreadArchived' ? 1 : 0, e.data.threadId);
+          return;
+        case 'ThreadDeleteRequested': {
+          const { threadId, rootThreadId } = e.data;
+          // The request is the root's: a descendant (tombstoned by a worker, maybe) takes its
+          // reason and requester. A root missing from the catalog: this tombstone's own.
+          const own = { reason: e.data.reason, requested_by: m.actor };
+          const req = threadId === rootThreadId ? own : (requester.get(rootThreadId) ?? own);
+          tombstoned.run({
+            id: threadId,
+            at: m.recordedAtMs,
+            root: rootThreadId,
+            by: req.requested_by,
+            reason: req.reason,
+          });
+          return;
+        }
+        case 'ThreadDeleted':
+          deleted.run(m.recordedAtMs, e.data.threadId);
+          return;
+        default:
+          return;
+      }
+    };
   },
 };
-
-type CatalogRow = {
-  thread_id: string;
-  parent_thread_id: string | null;
-  depth: number | null;
-  source_kind: string | null;
-  created_at: number | null;
-  created_by: string | null;
-  listed_at: number;
-  archived: number;
-  status: string;
-  root_thread_id: string | null;
-  requested_by: string | null;
-  requested_at: number | null;
-  reason: string | null;
-  deleted_at: number | null;
-};
-
-const COLUMNS: readonly (keyof CatalogRow)[] = [
-  'thread_id',
-  'parent_thread_id',
-  'depth',
-  'source_kind',
-  'created_at',
-  'created_by',
-  'listed_at',
-  'archived',
-  'status',
-  'root_thread_id',
-  'requested_by',
-  'requested_at',
-  'reason',
-  'deleted_at',
-];
-
-/** A thread the catalog has no row for yet: every fact unknown (listed_at set by the caller). */
-const unknownThread = (threadId: string, status: string): CatalogRow => ({
-  thread_id: threadId,
-  parent_thread_id: null,
-  depth: null,
-  source_kind: null,
-  created_at: null,
-  created_by: null,
-  listed_at: 0,
-  archived: 0,
-  status,
-  root_thread_id: null,
-  requested_by: null,
-  requested_at: null,
-  reason: null,
-  deleted_at: null,
-});
