@@ -14,19 +14,20 @@ export type Fold = ((e: StoredEvent, recorded: RecordedEvent) => void) & {
 };
 
 /**
- * Folds a batch, inside the caller's transaction: `begin`, each event (those `folds` accepts),
- * `end`. The one way to run a fold: one called event by event without it may keep its rows.
+ * Folds a batch, inside the caller's transaction: `begin`, each event past `after` (the batch is
+ * in log order: those already folded come first), `end`. The one way to run a fold: one called
+ * event by event without it may keep its rows.
  */
 export const foldBatch = (
   fold: Fold,
   events: readonly StoredEvent[],
   recorded: readonly RecordedEvent[],
-  folds: (e: StoredEvent) => boolean = () => true,
+  after: bigint | null = null,
 ): void => {
   fold.begin?.();
-  events.forEach((e, i) => {
-    if (folds(e)) fold(e, recorded[i]!);
-  });
+  let i = 0;
+  if (after !== null) while (i < events.length && events[i]!.position <= after) i++;
+  for (; i < events.length; i++) fold(events[i]!, recorded[i]!);
   fold.end?.();
 };
 
