@@ -23,6 +23,7 @@ import { RowBuffer } from './rowBuffer.js';
 export const evidenceTreeProjection: Projection = {
   name: 'evidence_tree',
   tables: ['evidence_hashes', 'evidence_leaves'],
+  holdsNoContent: true,
   schema: (sfx) => `
     CREATE TABLE IF NOT EXISTS evidence_hashes${sfx} (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS evidence_leaves${sfx} (

@@ -43,6 +43,12 @@ export interface Projection {
    */
   readonly version?: number;
   readonly tables: readonly string[];
+  /**
+   * No row of its tables ever holds thread content (names, previews, paths, reasons): hashes,
+   * positions, ids. A rebuild drops their old copies without zeroing the freed pages
+   * (secure_delete), which was most of its swap's time; content is zeroed as ever.
+   */
+  readonly holdsNoContent?: boolean;
   /** DDL of the tables for a suffix (`CREATE TABLE IF NOT EXISTS`). */
   schema(suffix: string): string;
   /** DDL of the indexes: a rebuild fills its tables first and indexes them once, at the end. */

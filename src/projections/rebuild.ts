@@ -16,6 +16,17 @@ export type RebuildProgress = {
   readonly head: bigint | null;
 };
 
+/** Drops a table, its freed pages zeroed (secure_delete) unless `zero` is false. */
+const dropTable = (db: Database.Database, table: string, zero: boolean): void => {
+  const secure = db.pragma('secure_delete', { simple: true }) as number;
+  if (!zero) db.pragma('secure_delete = OFF');
+  try {
+    db.exec(`DROP TABLE IF EXISTS ${table}`);
+  } finally {
+    db.pragma(`secure_delete = ${secure}`);
+  }
+};
+
 /**
  * Rebuilds projections from position 0 into fresh `_next` tables while the live ones keep
  * answering queries, then swaps them in with their checkpoints in one transaction. A live runner
@@ -50,7 +61,7 @@ export const rebuildProjections = async (
     }
     for (const p of projections) {
       for (const t of p.tables) {
-        db.exec(`DROP TABLE IF EXISTS ${t}`);
+        dropTable(db, t, !p.holdsNoContent);
         db.exec(`ALTER TABLE ${t}${NEXT} RENAME TO ${t}`);
       }
       checkpoints.put(p.name, checkpoints.of(p.name + NEXT));
