@@ -6,8 +6,12 @@ import { createProjectionTables, type Projection, recordVersion } from './projec
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';
-/** Events folded per transaction during a rebuild, and the page cache it may use meanwhile. */
-const REBUILD_BATCH = 50_000;
+/**
+ * Events folded per transaction during a rebuild, and the page cache it may use meanwhile.
+ * 10,000 took the same CPU seconds as 50,000 over 200k events (measured, 3 runs each) with about
+ * 110 MiB less peak RSS: a batch's events are all held until it commits.
+ */
+const REBUILD_BATCH = 10_000;
 const REBUILD_CACHE_KIB = 64 * 1024;
 
 export type RebuildProgress = {
