@@ -30,8 +30,7 @@ export class BatchTransaction {
     this.run = db.transaction(
       (events: readonly StoredEvent[], recorded: readonly RecordedEvent[]) => {
         for (const h of handlers) {
-          const from = checkpoints.of(h.name);
-          foldBatch(h.apply, events, recorded, (e) => from === null || e.position > from);
+          foldBatch(h.apply, events, recorded, checkpoints.of(h.name));
           checkpoints.advance(h.name, events[events.length - 1]!.position);
         }
       },

@@ -1,6 +1,7 @@
 import { stepDoneBy } from '../domain/purgeSteps.js';
 import type { StoredEvent } from '../store/eventCodec.js';
 import { indexToken, type Projection } from './projection.js';
+import { RowBuffer } from './rowBuffer.js';
 
 type ThreadStatus = 'pending' | 'failing' | 'deleted';
 type ThreadRow = { root_thread_id: string; status: ThreadStatus; failing: string };
@@ -108,34 +109,37 @@ export const deletionRecordsProjection: Projection = {
     const done =
       db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
       updated_at = ? WHERE thread_id = ?`);
-    const step = db.prepare(
-      `INSERT INTO ${s} (thread_id, position, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
-    );
     const requestStep = db.prepare(
       `UPDATE ${r} SET steps_done = steps_done + ?, failures = failures + ?,
        last_error = COALESCE(?, last_error), updated_at = ? WHERE root_thread_id = ?`,
     );
-    // A thread of the request moved from one status to another (null: in or out of the request).
+    // A thread of the request moved from one status to another (null: in or out of the request),
+    // and the request's status follows, in one statement (SET reads the row as it was).
     const moved = db.prepare<{
       root: string;
       from: ThreadStatus | null;
       to: ThreadStatus | null;
       at: number;
     }>(`UPDATE ${r} SET
-        pending_count = pending_count + (@to IS 'pending') - (@from IS 'pending'),
-        failing_count = failing_count + (@to IS 'failing') - (@from IS 'failing'),
+        pending_count = ${PENDING},
+        failing_count = ${FAILING},
         deleted_count = deleted_count + (@to IS 'deleted') - (@from IS 'deleted'),
+        status = CASE WHEN ${FAILING} > 0 THEN 'failing' WHEN ${PENDING} > 0 THEN 'pending' ELSE 'deleted' END,
+        completed_at = CASE WHEN ${FAILING} + ${PENDING} = 0 THEN COALESCE(completed_at, @at) END,
         updated_at = @at
       WHERE root_thread_id = @root`);
-    const settle = db.prepare(`UPDATE ${r} SET
-        status = CASE WHEN failing_count > 0 THEN 'failing' WHEN pending_count > 0 THEN 'pending' ELSE 'deleted' END,
-        completed_at = CASE WHEN failing_count + pending_count = 0 THEN COALESCE(completed_at, ?) END
-      WHERE root_thread_id = ?`);
+    const steps = new RowBuffer(db, s, [
+      'thread_id',
+      'position',
+      'step',
+      'outcome',
+      'detail',
+      'at',
+    ]);
 
     const move = (root: string, from: ThreadStatus | null, to: ThreadStatus | null, at: number) => {
       if (from === to) return;
       moved.run({ root, from, to, at });
-      settle.run(at, root);
     };
     const failingWith = (row: ThreadRow | undefined, key: string, add: boolean): string => {
       const set = new Set<string>(row ? (JSON.parse(row.failing) as string[]) : []);
@@ -144,17 +148,19 @@ export const deletionRecordsProjection: Projection = {
       return JSON.stringify([...set].sort());
     };
 
-    return ({ event: e, metadata: m, position }: StoredEvent) => {
+    // The steps are only ever added: written together at the batch's end.
+    const fold = ({ event: e, metadata: m, position }: StoredEvent) => {
       const at = m.recordedAtMs;
       switch (e.type) {
         case 'ThreadDeleteRequested': {
           const { threadId, rootThreadId } = e.data;
           // The request is the root's: a descendant takes its reason and requester. A root's
           // record found missing (a log that never had it) is started from this tombstone.
-          const own = { reason: e.data.reason, requested_by: m.actor, request_id: m.requestId };
-          if (threadId === rootThreadId || !requester.get(rootThreadId))
-            newRequest.run(rootThreadId, own.reason, own.requested_by, own.request_id, at, at);
-          const req = requester.get(rootThreadId) ?? own;
+          let req = requester.get(rootThreadId);
+          if (!req) {
+            req = { reason: e.data.reason, requested_by: m.actor, request_id: m.requestId };
+            newRequest.run(rootThreadId, req.reason, req.requested_by, req.request_id, at, at);
+          }
           // A second tombstone of one thread (never written today) replaces the first.
           const before = thread.get(threadId);
           if (before) move(before.root_thread_id, before.status, null, at);
@@ -180,7 +186,7 @@ export const deletionRecordsProjection: Projection = {
             at,
             threadId,
           );
-          step.run(threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
+          steps.push(threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
           if (!before) return;
           requestStep.run(0, 1, e.data.error, at, before.root_thread_id);
           move(before.root_thread_id, before.status, 'failing', at);
@@ -189,7 +195,7 @@ export const deletionRecordsProjection: Projection = {
         case 'ThreadDeleted': {
           const before = thread.get(e.data.threadId);
           done.run(at, at, e.data.threadId);
-          step.run(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
+          steps.push(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
           if (before) move(before.root_thread_id, before.status, 'deleted', at);
           return;
         }
@@ -199,7 +205,14 @@ export const deletionRecordsProjection: Projection = {
           const { threadId } = e.data as { threadId: string };
           // A waiver is an operator's decision: the record shows who made it, beside why.
           const detail = recorded.outcome === 'waived' ? { ...e.data, waivedBy: m.actor } : e.data;
-          step.run(threadId, position, recorded.key, recorded.outcome, JSON.stringify(detail), at);
+          steps.push(
+            threadId,
+            position,
+            recorded.key,
+            recorded.outcome,
+            JSON.stringify(detail),
+            at,
+          );
           const clean = stepDoneClean.get(at, threadId);
           if (clean) {
             requestStep.run(1, 0, null, at, clean.root_thread_id);
@@ -217,5 +230,10 @@ export const deletionRecordsProjection: Projection = {
         }
       }
     };
+    return Object.assign(fold, { begin: () => steps.clear(), end: () => steps.flush() });
   },
 };
+
+/** A request's counts once a thread moved from `@from` to `@to` (in SQL, from the row as it was). */
+const PENDING = `(pending_count + (@to IS 'pending') - (@from IS 'pending'))`;
+const FAILING = `(failing_count + (@to IS 'failing') - (@from IS 'failing'))`;

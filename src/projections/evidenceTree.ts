@@ -23,6 +23,7 @@ import { RowBuffer } from './rowBuffer.js';
 export const evidenceTreeProjection: Projection = {
   name: 'evidence_tree',
   tables: ['evidence_hashes', 'evidence_leaves'],
+  holdsNoContent: true,
   schema: (sfx) => `
     CREATE TABLE IF NOT EXISTS evidence_hashes${sfx} (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS evidence_leaves${sfx} (
@@ -47,7 +48,8 @@ export const evidenceTreeProjection: Projection = {
       });
     const fold: Fold = Object.assign(
       (_event: StoredEvent, recorded: RecordedEvent) => {
-        const leafHash = leafHashOfText(entryText(storedRecordOf(recorded)));
+        // Hashed already when the store read it ahead (a rebuild's worker), else here.
+        const leafHash = recorded.leafHash ?? leafHashOfText(entryText(storedRecordOf(recorded)));
         const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
         let idx = storedHashIndex(0, n);
         for (const h of hashes) hashRows.push(idx++, h);

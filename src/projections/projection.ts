@@ -14,19 +14,20 @@ export type Fold = ((e: StoredEvent, recorded: RecordedEvent) => void) & {
 };
 
 /**
- * Folds a batch, inside the caller's transaction: `begin`, each event (those `folds` accepts),
- * `end`. The one way to run a fold: one called event by event without it may keep its rows.
+ * Folds a batch, inside the caller's transaction: `begin`, each event past `after` (the batch is
+ * in log order: those already folded come first), `end`. The one way to run a fold: one called
+ * event by event without it may keep its rows.
  */
 export const foldBatch = (
   fold: Fold,
   events: readonly StoredEvent[],
   recorded: readonly RecordedEvent[],
-  folds: (e: StoredEvent) => boolean = () => true,
+  after: bigint | null = null,
 ): void => {
   fold.begin?.();
-  events.forEach((e, i) => {
-    if (folds(e)) fold(e, recorded[i]!);
-  });
+  let i = 0;
+  if (after !== null) while (i < events.length && events[i]!.position <= after) i++;
+  for (; i < events.length; i++) fold(events[i]!, recorded[i]!);
   fold.end?.();
 };
 
@@ -42,6 +43,12 @@ export interface Projection {
    */
   readonly version?: number;
   readonly tables: readonly string[];
+  /**
+   * No row of its tables ever holds thread content (names, previews, paths, reasons): hashes,
+   * positions, ids. A rebuild drops their old copies without zeroing the freed pages
+   * (secure_delete), which was most of its swap's time; content is zeroed as ever.
+   */
+  readonly holdsNoContent?: boolean;
   /** DDL of the tables for a suffix (`CREATE TABLE IF NOT EXISTS`). */
   schema(suffix: string): string;
   /** DDL of the indexes: a rebuild fills its tables first and indexes them once, at the end. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventCodec, StoredEvent } from '../store/eventCodec.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
+import { recordPagesOf } from '../store/recordPages.js';
 import { BatchTransaction } from './batchTransaction.js';
 import { Checkpoints } from './checkpoints.js';
 import type { DeletionSignals } from './deletionSignals.js';
@@ -77,13 +78,18 @@ export class ProjectionRunner {
   /**
    * Applies everything in the log up to its current end; returns the count applied.
    * `eventsPerTransaction`: how many events one transaction folds (a rebuild folds more).
+   * `readAhead`: read through the store's `recordPages` (a worker reads and hashes ahead, worth
+   * its start-up for a whole log), else page by page on this thread.
    */
   async catchUp(
     onProgress?: (applied: number, position: bigint) => void,
     eventsPerTransaction = LOG_PAGE,
+    readAhead = false,
   ): Promise<number> {
     let count = 0;
-    await catchUpLog(this.store, this.position(), eventsPerTransaction, async (batch) => {
+    const after = this.position();
+    const pages = readAhead ? this.store.recordPages(after) : recordPagesOf(this.store, after);
+    await catchUpLog(pages, eventsPerTransaction, async (batch) => {
       await this.apply(batch);
       count += batch.length;
       onProgress?.(count, batch[batch.length - 1]!.position);

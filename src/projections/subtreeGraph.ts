@@ -8,6 +8,7 @@ import { indexToken, type Projection } from './projection.js';
 export const subtreeGraphProjection: Projection = {
   name: 'subtree_graph',
   tables: ['thread_nodes'],
+  holdsNoContent: true,
   schema(suffix) {
     return `
       CREATE TABLE IF NOT EXISTS thread_nodes${suffix} (

@@ -27,6 +27,11 @@ export type RecordedEvent = {
   readonly metadata: unknown;
   /** The data and metadata as the store holds them (JSON text), when it holds text: the evidence tree hashes these. */
   readonly json?: { readonly data: string; readonly metadata: string };
+  /**
+   * Its evidence leaf hash (`SHA-256(0x00 || entryText)` of it as stored), when the store hashed
+   * it while reading (the SQLite store's `recordPages` does, on a worker thread).
+   */
+  readonly leafHash?: Uint8Array;
 };
 
 export type AppendResult = {
@@ -76,6 +81,12 @@ export interface EventStore {
    * order: what `verify` reads. A store may read ahead of the caller (SQLite does, in a worker).
    */
   entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]>;
+  /**
+   * Every event after `after` to the end of the log as it is when read, page by page in log
+   * order: what a rebuild folds. A store may read ahead of the caller, and hash each event's
+   * evidence leaf meanwhile (SQLite does both, in a worker).
+   */
+  recordPages(after: bigint | null): AsyncIterable<readonly RecordedEvent[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;
   /** Catch-up subscription: every event after `after`, then each new one as it is committed. */

@@ -1,14 +1,19 @@
+import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { ThreadId } from '../../src/domain/ids.js';
+import { SqliteKeyStore } from '../../src/io/keys/sqliteKeyStore.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
-import { allProjections } from '../../src/projections/readModels.js';
+import { allProjections, openReadModels } from '../../src/projections/readModels.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { listThreads } from '../../src/projections/threadListQuery.js';
+import { EventCodec } from '../../src/store/eventCodec.js';
+import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
 import { rng } from '../support/jitteryStore.js';
 import { ctx, type Fixture, useLedgerFixture } from '../support/ledgerFixture.js';
+import { tempDir } from '../support/tempDir.js';
 import { unwrap } from '../support/unwrap.js';
 
 /** Every row of every projection table, in a stable order. */
@@ -162,5 +167,42 @@ describe('projections on the EventStoreDB store, across restarts', () => {
     expect(live['deletion_steps']!.length).toBeGreaterThan(10);
     await rebuildProjections(f.ledger.readDb, f.ledger.store, f.ledger.codec, allProjections);
     expect(snapshot(f.ledger.readDb)).toEqual(live);
+  });
+});
+
+describe('the rebuild swap', () => {
+  /** A projection whose live table the test fills with `marker` rows; its rebuilt copy is empty. */
+  const holding = (name: string, holdsNoContent: boolean): Projection => ({
+    name,
+    holdsNoContent,
+    tables: [name],
+    schema: (sfx) => `CREATE TABLE IF NOT EXISTS ${name}${sfx} (v TEXT)`,
+    indexes: () => '',
+    handler: () => () => {},
+  });
+
+  it('zeroes the pages of a dropped table that may hold content, and only spares one that never does', async () => {
+    const dir = await tempDir();
+    const store = new SqliteEventStore(`${dir.path}/events.db`);
+    const codec = new EventCodec(new SqliteKeyStore(`${dir.path}/keys.db`));
+    const file = `${dir.path}/read.db`;
+    const projections = [holding('content_rows', false), holding('hash_rows', true)];
+    const db = openReadModels(file, projections);
+    for (const p of projections) {
+      const insert = db.prepare(`INSERT INTO ${p.name} (v) VALUES (?)`);
+      for (let i = 0; i < 200; i++) insert.run(`marker-of-${p.name}-${i}`);
+    }
+    db.pragma('wal_checkpoint(TRUNCATE)');
+
+    await rebuildProjections(db, store, codec, projections);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+
+    const bytes = readFileSync(file).toString('latin1');
+    expect(bytes).not.toContain('marker-of-content_rows');
+    expect(bytes).toContain('marker-of-hash_rows'); // left in free pages: the rows held no content
+    expect(db.pragma('secure_delete', { simple: true })).toBe(1);
+    db.close();
+    await store.close();
+    await dir.remove();
   });
 });

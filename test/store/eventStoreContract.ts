@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entryText } from '../../src/evidence/entry.js';
+import { leafHashOfText } from '../../src/io/evidence/nodeEvidenceCrypto.js';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../src/store/eventStore.js';
 import { storedRecordOf } from '../../src/store/storedRecord.js';
 import { unwrap } from '../support/unwrap.js';
@@ -219,6 +220,34 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(await paged(stored[9]!.position)).toEqual(entries.slice(10));
       });
 
+      it('gives the log page by page as readAll gives it, for a rebuild: each leaf hash it gives is that of the event’s entry', async () => {
+        const texts = ['"\\\u0000\u001f\u007f\b\f\n\r\t', 'é ✓ 😀 \u2028\u2029', '</script>', ''];
+        const a = s();
+        await store.append(
+          a,
+          Array.from({ length: 12 }, (_, i) => ({
+            id: randomUUID(),
+            type: i % 2 ? texts[i % 4]! || 'T' : 'T',
+            data: { text: texts[i % 4], [texts[i % 4]!]: [i, 1.5, null, { n: -0.25e-7 }] },
+            metadata: { actor: texts[i % 4] },
+          })),
+          'no_stream',
+        );
+        const all = await store.readAll({ after: null, maxCount: 1000 });
+        const paged = async (after: bigint | null) => {
+          const out: RecordedEvent[] = [];
+          for await (const p of store.recordPages(after)) out.push(...p);
+          return out;
+        };
+        const asRead = ({ json: _j, leafHash: _l, ...e }: RecordedEvent) => e;
+        const got = await paged(null);
+        expect(got.map(asRead)).toEqual(all.map(asRead));
+        for (const r of got)
+          if (r.leafHash)
+            expect(Buffer.from(r.leafHash)).toEqual(leafHashOfText(entryText(storedRecordOf(r))));
+        expect((await paged(all[4]!.position)).map(asRead)).toEqual(all.slice(5).map(asRead));
+      });
+
       it('has no head on an empty log', async () => {
         expect(await store.headPosition()).toBeNull();
         expect(await store.readAll({ after: null, maxCount: 10 })).toEqual([]);
@@ -226,6 +255,8 @@ export const eventStoreContract = (name: string, factory: StoreFactory): void =>
         expect(await store.readEntries({ after: null, maxCount: 10 })).toEqual([]);
         for await (const page of store.entryPages(null))
           expect.fail(`an empty log gave a page of ${page.length} entries`);
+        for await (const page of store.recordPages(null))
+          expect.fail(`an empty log gave a page of ${page.length} events`);
       });
     });
 

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { entryText } from '../../src/evidence/entry.js';
+import { leafHashOfText } from '../../src/io/evidence/nodeEvidenceCrypto.js';
+import type { RecordedEvent } from '../../src/store/eventStore.js';
 import { readEntryPagesAhead } from '../../src/store/sqlite/entryPagesAhead.js';
+import { readRecordPagesAhead } from '../../src/store/sqlite/recordPagesAhead.js';
 import { SqliteEventStore } from '../../src/store/sqlite/sqliteEventStore.js';
+import { storedRecordOf } from '../../src/store/storedRecord.js';
 import { tempDir } from '../support/tempDir.js';
 import { eventStoreContract } from './eventStoreContract.js';
 
@@ -111,5 +117,71 @@ describe('SQLite event store, entries read ahead by a worker (what verify reads)
     const pages = readEntryPagesAhead(`${dir.path}/missing.db`, null, 5);
     await expect(pagesOf(pages)).rejects.toThrow(/reading the log: .*unable to open database/i);
     await dir.remove();
+  });
+});
+
+describe('SQLite event store, events read ahead and hashed by a worker (what a rebuild folds)', () => {
+  const withLog = async (events: { type: string; data: unknown }[]) => {
+    const dir = await tempDir();
+    const file = `${dir.path}/events.db`;
+    const store = new SqliteEventStore(file);
+    await store.append(
+      's',
+      events.map((e) => ({ id: randomUUID(), metadata: { m: e.type }, ...e })),
+      'no_stream',
+    );
+    const all = await store.readAll({ after: null, maxCount: 10_000 });
+    const done = async () => {
+      await store.close();
+      await dir.remove();
+    };
+    return { file, all, done };
+  };
+  const pagesOf = async (it: AsyncIterable<readonly RecordedEvent[]>) => {
+    const pages: (readonly RecordedEvent[])[] = [];
+    for await (const p of it) pages.push(p);
+    return pages;
+  };
+  const asRead = ({ json: _j, leafHash: _l, ...e }: RecordedEvent) => e;
+
+  it('gives every event once, in order, as readAll does, with the leaf hash of its entry', async () => {
+    const log = await withLog(
+      Array.from({ length: 23 }, (_, i) => ({ type: 'T', data: { i, s: 'é"\n\u2028' } })),
+    );
+    const pages = await pagesOf(readRecordPagesAhead(log.file, null, 5));
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
+    expect(pages.flat().map(asRead)).toEqual(log.all.map(asRead));
+    expect(pages.flat().map((r) => Buffer.from(r.leafHash!))).toEqual(
+      log.all.map((r) => leafHashOfText(entryText(storedRecordOf(r)))),
+    );
+    const rest = await pagesOf(readRecordPagesAhead(log.file, log.all[19]!.position, 5));
+    expect(rest.flat().map(asRead)).toEqual(log.all.slice(20).map(asRead));
+    await log.done();
+  });
+
+  it('keeps a page of large events to its byte budget, one event at the least', async () => {
+    const big = 'x'.repeat(10_000);
+    const log = await withLog([
+      { type: 'T', data: { big } },
+      { type: 'T', data: { big, more: big } },
+      { type: 'T', data: 1 },
+      { type: 'T', data: 2 },
+    ]);
+    const pages = await pagesOf(readRecordPagesAhead(log.file, null, 100, 15_000));
+    expect(pages.map((p) => p.length)).toEqual([1, 1, 2]);
+    expect(pages.flat().map(asRead)).toEqual(log.all.map(asRead));
+    await log.done();
+  });
+
+  it('refuses a page holding data that is not JSON, as a row-by-row parse would, and stops its worker', async () => {
+    const log = await withLog([{ type: 'T', data: 1 }]);
+    // Text that is no JSON value alone, but would splice into the page's array as two values.
+    const db = new Database(log.file);
+    db.prepare(
+      `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ('s', 1, 'x', 'T', '1,2', '{}')`,
+    ).run();
+    db.close();
+    await expect(pagesOf(readRecordPagesAhead(log.file, null, 5))).rejects.toThrow(/not JSON/);
+    await log.done();
   });
 });

@@ -35,6 +35,7 @@ export const jitteryStore = (inner: EventStore, random: () => number, scaleMs = 
     readStored: (opts) => inner.readStored(opts),
     readEntries: (opts) => inner.readEntries(opts),
     entryPages: (after) => inner.entryPages(after),
+    recordPages: (after) => inner.recordPages(after),
     headPosition: () => inner.headPosition(),
     subscribeToAll: (opts) => inner.subscribeToAll(opts),
     close: () => inner.close(),

@@ -17,6 +17,7 @@ import {
   type Subscription,
   type WrongExpectedVersion,
 } from '../eventStore.js';
+import { recordPagesOf } from '../recordPages.js';
 import { storedRecordOf } from '../storedRecord.js';
 
 /**
@@ -198,6 +199,10 @@ export class EsdbEventStore implements EventStore {
 
   entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]> {
     return entryPagesOf(this, after);
+  }
+
+  recordPages(after: bigint | null): AsyncIterable<readonly RecordedEvent[]> {
+    return recordPagesOf(this, after);
   }
 
   async headPosition(): Promise<bigint | null> {

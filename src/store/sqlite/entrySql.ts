@@ -28,3 +28,17 @@ export const ENTRY_PAGE_BYTES_SQL = `SELECT sum(octet_length(data) + octet_lengt
 
 /** Stored bytes a page may hold (json_quote writes at most 6 characters for one byte). */
 export const ENTRY_PAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A page of events for a rebuild as one row: how many, the last position, the events as one JSON
+ * array of `[position, stream, revision, id, type, data, metadata]` (data and metadata spliced in
+ * as their stored text, so one `JSON.parse` reads the page), their entries joined by a newline
+ * (hashed by the worker into leaves), and how many hold data or metadata that is not JSON (which
+ * would break the page's array: such a page is refused, as a row-by-row parse would refuse it).
+ */
+export const RECORD_PAGE_SQL = `SELECT count(*), max(position),
+  '[' || group_concat('[' || position || ',' || json_quote(stream_id) || ',' || revision || ',' ||
+    json_quote(event_id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ']', ',') || ']',
+  group_concat(entry, char(10)), sum(NOT (json_valid(data) AND json_valid(metadata)))
+  FROM (SELECT position, stream_id, revision, event_id, type, data, metadata, ${ENTRY_SQL} AS entry
+  FROM events WHERE position > ? ORDER BY position LIMIT ?)`;

@@ -14,8 +14,10 @@ import type {
   WrongExpectedVersion,
 } from '../eventStore.js';
 import { followLog } from '../followLog.js';
+import { RECORD_PAGE, recordPagesOf } from '../recordPages.js';
 import { readEntryPagesAhead } from './entryPagesAhead.js';
 import { ENTRY_SQL } from './entrySql.js';
+import { readRecordPagesAhead } from './recordPagesAhead.js';
 
 /**
  * An event row as read back: arrays rather than row objects, since the log is read in bulk by every
@@ -246,8 +248,21 @@ export class SqliteEventStore implements EventStore {
   /** Read ahead by a worker thread, but for a database only this connection can see. */
   entryPages(after: bigint | null): AsyncIterable<readonly LogEntry[]> {
     if (this.closed) throw new Error('event store is closed');
-    const inMemory = this.file === '' || this.file === ':memory:' || this.file.startsWith('file:');
-    return inMemory ? entryPagesOf(this, after) : readEntryPagesAhead(this.file, after, ENTRY_PAGE);
+    return this.inMemory()
+      ? entryPagesOf(this, after)
+      : readEntryPagesAhead(this.file, after, ENTRY_PAGE);
+  }
+
+  /** Read ahead and hashed by a worker thread, but for a database only this connection can see. */
+  recordPages(after: bigint | null): AsyncIterable<readonly RecordedEvent[]> {
+    if (this.closed) throw new Error('event store is closed');
+    return this.inMemory()
+      ? recordPagesOf(this, after)
+      : readRecordPagesAhead(this.file, after, RECORD_PAGE);
+  }
+
+  private inMemory(): boolean {
+    return this.file === '' || this.file === ':memory:' || this.file.startsWith('file:');
   }
 
   async headPosition(): Promise<bigint | null> {
