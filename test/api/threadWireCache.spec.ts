@@ -4,13 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { encodeLine, encodeMessage } from '../../src/api/appServer/appServer.js';
 import { JsonText, jsonArrayParts } from '../../src/api/appServer/jsonText.js';
 import { threadOnWire } from '../../src/api/appServer/threadWire.js';
-import { ThreadWireCache } from '../../src/api/appServer/threadWireCache.js';
+import {
+  MAX_CACHED_BYTES,
+  ThreadWireCache,
+  threadWireCacheOf,
+} from '../../src/api/appServer/threadWireCache.js';
 import type { ThreadId } from '../../src/domain/ids.js';
 import {
   listThreadRevisions,
   listThreads,
   threadRows,
 } from '../../src/projections/threadListQuery.js';
+import { ctx, ledgerFixture } from '../support/ledgerFixture.js';
 import { projectionSpec } from '../support/projectionSpec.js';
 import { unwrap } from '../support/unwrap.js';
 
@@ -108,11 +113,65 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     spec.close();
   });
 
-  it("refuses a page whose thread has no row (read outside the page's snapshot)", () => {
+  it('given a cache near its limit, when a page keeps some threads and makes one that overflows it, then the page is still answered whole', () => {
+    const spec = projectionSpec();
+    const big = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 63; i++) spec.root({ preview: big, createdAtMs: spec.clock.now++ });
     const cache = new ThreadWireCache();
-    expect(() => cache.page([{ thread_id: 't', rev: 0, sort_value: 0 }], () => [])).toThrow(
-      /thread t was listed but has no row/,
+    const list = () =>
+      cache.page(unwrap(listThreadRevisions(spec.db, everyKind)).rows, (ids) =>
+        threadRows(spec.db, ids),
+      );
+    list();
+    expect(cache.keptBytes).toBeGreaterThan(MAX_CACHED_BYTES - 300 * 1024);
+    spec.root({ preview: big, createdAtMs: spec.clock.now++ }); // one more: it overflows
+    expect(list().map((j) => JSON.parse(j.toString()))).toEqual(
+      unwrap(listThreads(spec.db, everyKind)).rows.map(threadOnWire),
     );
+    spec.close();
+  });
+
+  it('refuses a page whose changed thread has no row, or another rev, where the page was read: never the JSON of an older rev', () => {
+    const spec = projectionSpec();
+    const a = spec.root({ name: 'old name', createdAtMs: spec.clock.now++ });
+    spec.root({ name: 'b', createdAtMs: spec.clock.now++ });
+    const cache = new ThreadWireCache();
+    cache.page(unwrap(listThreadRevisions(spec.db, everyKind)).rows, (ids) =>
+      threadRows(spec.db, ids),
+    );
+    spec.given({ type: 'ThreadRenamed', data: { threadId: a, name: 'new name', indexedIn: null } });
+    const revs = unwrap(listThreadRevisions(spec.db, everyKind)).rows;
+    const without = (ids: string[]) => threadRows(spec.db, ids).filter((r) => r.thread_id !== a);
+    expect(() => cache.page(revs, without)).toThrow(
+      /listed at rev 1 but its row was not read at it/,
+    );
+    const older = (ids: string[]) => threadRows(spec.db, ids).map((r) => ({ ...r, rev: 0 }));
+    expect(() => cache.page(revs, older)).toThrow(/listed at rev 1/);
+    spec.close();
+  });
+});
+
+describe('threadWireCacheOf: the one cache of a ledger', () => {
+  it('is shared by every app-server on the ledger, and forgets a thread once its deletion is applied', async () => {
+    const f = await ledgerFixture();
+    try {
+      const [a, b] = [await f.root('a'), await f.root('b')];
+      await f.ledger.runner.catchUp();
+      const cache = threadWireCacheOf(f.ledger);
+      expect(threadWireCacheOf(f.ledger)).toBe(cache);
+      const db = f.ledger.readDb;
+      cache.page(unwrap(listThreadRevisions(db, everyKind)).rows, (ids) => threadRows(db, ids));
+      expect(cache.size).toBe(2);
+      expect(E.isRight(await f.ledger.lifecycle.delete(a, null, ctx))).toBe(true);
+      await f.ledger.runner.catchUp();
+      expect(cache.size).toBe(1);
+      const listed = cache.page(unwrap(listThreadRevisions(db, everyKind)).rows, (ids) =>
+        threadRows(db, ids),
+      );
+      expect(listed.map((j) => JSON.parse(j.toString()).id)).toEqual([b]);
+    } finally {
+      await f.close();
+    }
   });
 });
 

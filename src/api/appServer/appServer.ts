@@ -44,7 +44,7 @@ import {
   ThreadSetNameParams,
 } from './rpcParams.js';
 import { threadOnWire } from './threadWire.js';
-import { ThreadWireCache } from './threadWireCache.js';
+import { type ThreadWireCache, threadWireCacheOf } from './threadWireCache.js';
 
 type Send = (message: object) => void;
 
@@ -171,8 +171,8 @@ export class AppServer {
   private readonly threads: CodexThreads;
   /** The Codex home's config.toml: its `model_provider` is `thread/list`'s default filter. */
   private readonly config: ModelProviderSource | null;
-  /** Each listed thread's JSON, made again only when its row changed. */
-  private readonly wire = new ThreadWireCache();
+  /** Each listed thread's JSON, made again only when its row changed (the ledger's one cache). */
+  private readonly wire: ThreadWireCache;
   /** A page of `thread/list`, each thread's JSON from the cache or made of its row. */
   private readonly listPage: (params: unknown) => E.Either<ListError, Page<Buffer>>;
 
@@ -180,6 +180,7 @@ export class AppServer {
     this.ledger = o.ledger;
     this.threads = o.threads;
     this.config = o.config ?? (o.codexHome === null ? null : new CodexConfig(o.codexHome));
+    this.wire = threadWireCacheOf(o.ledger);
     // The page and the rows of threads not kept are read in one snapshot, so their revs agree.
     const db = o.ledger.readDb;
     this.listPage = db.transaction((params: unknown) =>
