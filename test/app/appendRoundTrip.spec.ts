@@ -208,6 +208,17 @@ describe('nothing is appended that does not read back (property, over hostile co
       );
       expect(await f.ledger.store.headPosition()).toBe(head);
     }
+    // Given: a value that JSON turns into another one that would read back (a Date becomes text).
+    // Then: refused as given, never stored as what its JSON text happens to read as.
+    const head = await f.ledger.store.headPosition();
+    const dated = await f.ledger.commands.handle(
+      { type: 'StartThread', thread: startedData({ cwd: new Date(0) as unknown as string }) },
+      ctx,
+    );
+    expect(dated).toMatchObject(
+      E.left({ kind: 'UnrecordableEvent', errors: [expect.objectContaining({ field: 'cwd' })] }),
+    );
+    expect(await f.ledger.store.headPosition()).toBe(head);
     const update = await f.ledger.commands.handle(
       { type: 'UpdateThread', threadId: live, updatedAtMs: -Infinity },
       ctx,

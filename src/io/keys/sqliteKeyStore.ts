@@ -13,6 +13,11 @@ import { onePerTurn } from './onePerTurn.js';
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  /**
+   * One read transaction for the lot: a lock per lookup would cost more than the lookups. Made
+   * once: better-sqlite3 builds a transaction function at more than a lookup's cost.
+   */
+  private readonly readTx: (threadIds: Iterable<string>, out: Map<string, Buffer>) => void;
   /** Creates the keys of many threads in one durable write, never a destroyed one's. */
   private readonly create = onePerTurn((ids) => {
     this.db
@@ -54,6 +59,12 @@ export class SqliteKeyStore implements KeyStore {
         'SELECT had_key FROM shredded WHERE thread_id = ?',
       ),
     };
+    this.readTx = this.db.transaction((threadIds: Iterable<string>, out: Map<string, Buffer>) => {
+      for (const id of threadIds) {
+        const key = this.stmt.get.get(id)?.key;
+        if (key) out.set(id, key);
+      }
+    });
   }
 
   /** Calls made in the same turn of the event loop share one durable write (group commit), as appends do. */
@@ -73,13 +84,7 @@ export class SqliteKeyStore implements KeyStore {
 
   private read(threadIds: Iterable<string>): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
-    // One read transaction for the lot: a lock per lookup would cost more than the lookups.
-    this.db.transaction(() => {
-      for (const id of threadIds) {
-        const key = this.stmt.get.get(id)?.key;
-        if (key) out.set(id, key);
-      }
-    })();
+    this.readTx(threadIds, out);
     return out;
   }
 
