@@ -148,6 +148,13 @@ export class EventCodec {
       data,
       metadata,
     });
+    // Sealed content stays sealed: its shape is what is checked, not the plaintext.
+    const given = this.read(as(e.data, e.metadata), () => null);
+    // A value JSON holds as it is reads back as itself: its one decoding is the stored form's.
+    if (E.isRight(given) && isPlainJson(e.data) && isPlainJson(e.metadata))
+      return E.right(undefined);
+    // The values as given first, so that the error shows them (Infinity, not the null it would be stored as).
+    if (E.isLeft(given)) return refuse(given.left.fields);
     let stored: RecordedEvent;
     try {
       stored = as(asStored(e.data), asStored(e.metadata));
@@ -156,15 +163,7 @@ export class EventCodec {
         { field: 'data', reason: `cannot be written as JSON: ${(err as Error).message}` },
       ]);
     }
-    // Sealed content stays sealed: its shape is what is checked, not the plaintext.
     const read = this.read(stored, () => null);
-    // Values JSON holds as they are read back as the very same: the stored form's decoding
-    // speaks for them. Others (NaN, Infinity, undefined, a Date) are checked as given too, first,
-    // so that the error shows them (Infinity, not the null it would be stored as).
-    if (E.isRight(read) && isPlainJson(e.data) && isPlainJson(e.metadata))
-      return E.right(undefined);
-    const given = this.read(as(e.data, e.metadata), () => null);
-    if (E.isLeft(given)) return refuse(given.left.fields);
     return E.isLeft(read) ? refuse(read.left.fields) : E.right(undefined);
   }
 

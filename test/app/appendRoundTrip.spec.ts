@@ -208,15 +208,19 @@ describe('nothing is appended that does not read back (property, over hostile co
       );
       expect(await f.ledger.store.headPosition()).toBe(head);
     }
-    // Given: a value that JSON turns into another one that would read back (a Date becomes text).
-    // Then: refused as given, never stored as what its JSON text happens to read as.
+    // Given: a value that reads as valid as given, but whose JSON text is another (its toJSON).
+    // Then: refused on what the store would hold, never stored as that.
     const head = await f.ledger.store.headPosition();
-    const dated = await f.ledger.commands.handle(
-      { type: 'StartThread', thread: startedData({ cwd: new Date(0) as unknown as string }) },
+    const gitInfo = { sha: 'abc', branch: null, originUrl: null, toJSON: () => 'not git info' };
+    const disguised = await f.ledger.commands.handle(
+      { type: 'StartThread', thread: startedData({ gitInfo }) },
       ctx,
     );
-    expect(dated).toMatchObject(
-      E.left({ kind: 'UnrecordableEvent', errors: [expect.objectContaining({ field: 'cwd' })] }),
+    expect(disguised).toMatchObject(
+      E.left({
+        kind: 'UnrecordableEvent',
+        errors: [expect.objectContaining({ field: 'gitInfo' })],
+      }),
     );
     expect(await f.ledger.store.headPosition()).toBe(head);
     const update = await f.ledger.commands.handle(
