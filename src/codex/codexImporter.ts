@@ -258,8 +258,9 @@ export class CodexImporter {
     const unseen = guess && row === null && queries.node(id) === null;
     const loaded = unseen ? NEVER_SEEN : await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
-    const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
+    const update: Command = { type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs };
     if (loaded.state.status === 'absent') {
+      const follow: Command[] = [];
       const parent = info.started.parentThreadId;
       const parentState = parent === null ? null : (await repo.load(parent)).state;
       if (parent !== null && parentState && isTombstoned(parentState)) {
@@ -277,7 +278,8 @@ export class CodexImporter {
             : this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
-      const started = { ...info.started, rolloutPath: file.path };
+      // Its modification time comes with its start: one event, not a start and an update.
+      const started = { ...info.started, rolloutPath: file.path, updatedAtMs: file.mtimeMs };
       if (read.previewLeftOut) {
         // Its first message was left out after the first read: read again, for this thread alone.
         const again = readRollout(file.path);
@@ -325,6 +327,7 @@ export class CodexImporter {
       if (follow.some((c) => c.type === 'RenameThread')) report.renamed++;
     } else {
       const row = this.ledger.queries.thread(id);
+      const follow: Command[] = [update];
       if (file.archived !== loaded.state.archived) {
         follow.push(
           file.archived
