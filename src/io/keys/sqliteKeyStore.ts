@@ -67,9 +67,21 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
+  /**
+   * Lookups made in the same turn of the event loop share one read transaction: every append reads
+   * its thread's key, and an import's hundreds of appends a turn would each take a lock.
+   */
+  private readonly readGrouped = onePerTurn((ids) => this.read(ids));
+
   /** Calls made in the same turn of the event loop share one durable write (group commit), as appends do. */
   async ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
-    const found = this.read(threadIds);
+    const group = await this.readGrouped(threadIds);
+    // The group's other keys are not handed out: each caller gets its own threads' alone.
+    const found = new Map<string, Buffer>();
+    for (const id of threadIds) {
+      const key = group.get(id);
+      if (key) found.set(id, key);
+    }
     const missing = threadIds.filter((id) => !found.has(id));
     if (missing.length === 0) return found;
     await this.create(missing);
