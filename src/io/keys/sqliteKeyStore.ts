@@ -4,6 +4,8 @@ import { emptyWal } from '../sqliteWal.js';
 import type { KeyStore } from './keyStore.js';
 import { onePerTurn } from './onePerTurn.js';
 
+const KEY_BYTES = 32;
+
 /**
  * Keys in their own SQLite file. `secure_delete` zeroes a deleted key's bytes in the page and
  * the free list, and the WAL (which still holds the pages as they were when the key was written)
@@ -20,11 +22,17 @@ export class SqliteKeyStore implements KeyStore {
   private readonly readTx: (threadIds: Iterable<string>, out: Map<string, Buffer>) => void;
   /** Creates the keys of many threads in one durable write, never a destroyed one's. */
   private readonly create = onePerTurn((ids) => {
+    // One draw of the random source for the lot: an import creates thousands of keys at once.
+    const random = randomBytes(KEY_BYTES * ids.length);
     this.db
       .transaction(() => {
-        for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
+        ids.forEach((id, i) => {
+          const key = random.subarray(i * KEY_BYTES, (i + 1) * KEY_BYTES);
+          this.stmt.insert.run({ id, key });
+        });
       })
       .immediate();
+    random.fill(0); // no copy of a key is kept
   });
 
   constructor(file: string) {
