@@ -262,7 +262,8 @@ export class CodexImporter {
     if (loaded.state.status === 'absent') {
       const follow: Command[] = [];
       const parent = info.started.parentThreadId;
-      const parentState = parent === null ? null : (await repo.load(parent)).state;
+      const parentLoaded = parent === null ? null : await repo.load(parent);
+      const parentState = parentLoaded?.state ?? null;
       if (parent !== null && parentState && isTombstoned(parentState)) {
         // A subagent of a deleted thread turned up: it is deleted too, never listed.
         const rootThreadId = parentState.rootThreadId ?? parent;
@@ -313,7 +314,10 @@ export class CodexImporter {
       // thread starts on its own (its parent, if named, is not known here).
       const r =
         parent !== null && parentState?.status === 'live'
-          ? await lifecycle.recordSpawn(parent, started, ctx, follow)
+          ? await lifecycle.recordSpawn(parent, started, ctx, follow, {
+              parent: parentLoaded!,
+              child: loaded,
+            })
           : await commands.handle({ type: 'StartThread', thread: started }, ctx, {
               known: loaded,
               followedBy: follow,
