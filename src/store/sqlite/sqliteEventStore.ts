@@ -70,8 +70,12 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly pollMs: number;
   private readonly stmt;
-  /** A group of appends in one transaction: made once (better-sqlite3 builds one at a cost). */
+  /**
+   * A group of appends in one transaction (made once: better-sqlite3 builds one at a cost), and
+   * the same with each append in its own savepoint, for a group in which one fails.
+   */
   private readonly commitGroup: Database.Transaction<(batch: Pending[]) => GroupResult[]>;
+  private readonly commitEach: Database.Transaction<(batch: Pending[]) => GroupResult[]>;
 
   constructor(
     private readonly file: string,
@@ -117,10 +121,13 @@ export class SqliteEventStore implements EventStore {
           WHERE position > ? ORDER BY position LIMIT ?`)
         .raw(true),
     };
-    // Each append in its own savepoint: one that fails (say, an event id used on another stream)
-    // is rolled back and rejected alone; the others of the group still commit.
-    const one = this.db.transaction((p: Pending) => this.appendOne(p));
     this.commitGroup = this.db.transaction((batch: Pending[]) =>
+      batch.map((p) => this.appendOne(p)),
+    );
+    // Each append in its own savepoint: one that fails is rolled back and rejected alone; the
+    // others of the group still commit.
+    const one = this.db.transaction((p: Pending) => this.appendOne(p));
+    this.commitEach = this.db.transaction((batch: Pending[]) =>
       batch.map((p) => {
         try {
           return one(p);
@@ -153,7 +160,16 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     let results: GroupResult[];
     try {
-      results = this.commitGroup.immediate(batch);
+      try {
+        results = this.commitGroup.immediate(batch);
+      } catch (err) {
+        // One append failed (say, an event id used on another stream): the group is rolled back
+        // and written again, each append in its own savepoint, so that it alone is rejected.
+        // The database itself failing (busy, full, I/O) fails the group, as before.
+        if (err instanceof Database.SqliteError && !err.code.startsWith('SQLITE_CONSTRAINT'))
+          throw err;
+        results = this.commitEach.immediate(batch);
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
