@@ -104,6 +104,11 @@ export class CodexImporter {
   ) {}
 
   private running: Promise<unknown> = Promise.resolve();
+  /**
+   * The read models had folded nothing when this run began (a first import): every thread is
+   * guessed unseen without asking them, one query less each.
+   */
+  private nothingKnown = false;
 
   /**
    * `full`: look at every rollout again, not only at folders that changed (see CodexHome).
@@ -170,6 +175,7 @@ export class CodexImporter {
     // A rollout whose parent chain comes back to it (it names itself, or two name each other) is
     // refused: imported, it would make the spawn graph a loop.
     await this.ledger.runner.catchUp();
+    this.nothingKnown = this.ledger.runner.position() === null;
     const cyclic = new Map<string, string[]>();
     for (const x of byId.values()) {
       const loop = this.parentLoop(x.info.started.threadId, byId);
@@ -250,12 +256,12 @@ export class CodexImporter {
     const { file, info } = read;
     const { repo, commands, lifecycle, queries } = this.ledger;
     const id = info.started.threadId;
-    const row = guess ? queries.thread(id) : null;
+    const row = guess && !this.nothingKnown ? queries.thread(id) : null;
     if (row && row.updated_at >= file.mtimeMs && row.archived === (file.archived ? 1 : 0)) {
       this.seen.set(file.path, file.mtimeMs);
       return;
     }
-    const unseen = guess && row === null && queries.node(id) === null;
+    const unseen = guess && row === null && (this.nothingKnown || queries.node(id) === null);
     const loaded = unseen ? NEVER_SEEN : await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
     const update: Command = { type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs };
