@@ -7,6 +7,7 @@ import type { ThreadState } from '../domain/threadState.js';
 import type { CommandHandler, Handled } from './commandHandler.js';
 import type { HandleError } from './handleError.js';
 import type { RolloutPathPolicy } from './rolloutPathPolicy.js';
+import type { Loaded } from './threadRepository.js';
 import { tombstoneDescendant } from './tombstoneDescendant.js';
 
 /** What archiving does to a thread's files, beside recording it (Codex moves the rollout). */
@@ -128,19 +129,22 @@ export class ThreadLifecycle {
    * the parent's deletion lands in between, its cascade has already tombstoned the child's stream
    * and the start is refused: no live thread ever has a tombstoned ancestor. The child is one
    * level below its parent unless `thread.depth` says where Codex put it; `followedBy` is
-   * recorded with the start (see HandleOptions).
+   * recorded with the start (see HandleOptions). `known`: the parent and the child as the caller
+   * just read them (the importer), decided on without reading their streams again.
    */
   async recordSpawn(
     parentThreadId: ThreadId,
     thread: Omit<Started, 'depth'> & { readonly depth?: Started['depth'] },
     ctx: CommandContext,
     followedBy: readonly Command[] = [],
+    known: { readonly parent?: Loaded; readonly child?: Loaded } = {},
   ): Promise<E.Either<HandleError, Changed>> {
     const tombstoned = (r: E.Left<HandleError>): E.Either<HandleError, never> =>
       r.left.kind === 'ThreadTombstoned' ? E.left({ kind: 'ParentTombstoned', parentThreadId }) : r;
     const edge = await this.commands.handle(
       { type: 'SpawnSubagent', parentThreadId, childThreadId: thread.threadId },
       ctx,
+      { known: known.parent },
     );
     if (E.isLeft(edge)) return tombstoned(edge);
     const depth =
@@ -148,6 +152,7 @@ export class ThreadLifecycle {
     const child = { ...thread, parentThreadId, depth };
     const started = await this.commands.handle({ type: 'StartThread', thread: child }, ctx, {
       followedBy,
+      known: known.child,
     });
     if (E.isLeft(started)) return tombstoned(started);
     return E.right({

@@ -104,6 +104,11 @@ export class CodexImporter {
   ) {}
 
   private running: Promise<unknown> = Promise.resolve();
+  /**
+   * The read models had folded nothing when this run began (a first import): every thread is
+   * guessed unseen without asking them, one query less each.
+   */
+  private nothingKnown = false;
 
   /**
    * `full`: look at every rollout again, not only at folders that changed (see CodexHome).
@@ -170,6 +175,7 @@ export class CodexImporter {
     // A rollout whose parent chain comes back to it (it names itself, or two name each other) is
     // refused: imported, it would make the spawn graph a loop.
     await this.ledger.runner.catchUp();
+    this.nothingKnown = this.ledger.runner.position() === null;
     const cyclic = new Map<string, string[]>();
     for (const x of byId.values()) {
       const loop = this.parentLoop(x.info.started.threadId, byId);
@@ -250,18 +256,20 @@ export class CodexImporter {
     const { file, info } = read;
     const { repo, commands, lifecycle, queries } = this.ledger;
     const id = info.started.threadId;
-    const row = guess ? queries.thread(id) : null;
+    const row = guess && !this.nothingKnown ? queries.thread(id) : null;
     if (row && row.updated_at >= file.mtimeMs && row.archived === (file.archived ? 1 : 0)) {
       this.seen.set(file.path, file.mtimeMs);
       return;
     }
-    const unseen = guess && row === null && queries.node(id) === null;
+    const unseen = guess && row === null && (this.nothingKnown || queries.node(id) === null);
     const loaded = unseen ? NEVER_SEEN : await repo.load(id);
     if (isTombstoned(loaded.state)) return this.purgeLate(file, id, report);
-    const follow: Command[] = [{ type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs }];
+    const update: Command = { type: 'UpdateThread', threadId: id, updatedAtMs: file.mtimeMs };
     if (loaded.state.status === 'absent') {
+      const follow: Command[] = [];
       const parent = info.started.parentThreadId;
-      const parentState = parent === null ? null : (await repo.load(parent)).state;
+      const parentLoaded = parent === null ? null : await repo.load(parent);
+      const parentState = parentLoaded?.state ?? null;
       if (parent !== null && parentState && isTombstoned(parentState)) {
         // A subagent of a deleted thread turned up: it is deleted too, never listed.
         const rootThreadId = parentState.rootThreadId ?? parent;
@@ -277,7 +285,8 @@ export class CodexImporter {
             : this.skip(report, file, `tombstone refused: ${refused(t.left)}`);
         return this.purgeLate(file, id, report);
       }
-      const started = { ...info.started, rolloutPath: file.path };
+      // Its modification time comes with its start: one event, not a start and an update.
+      const started = { ...info.started, rolloutPath: file.path, updatedAtMs: file.mtimeMs };
       if (read.previewLeftOut) {
         // Its first message was left out after the first read: read again, for this thread alone.
         const again = readRollout(file.path);
@@ -311,7 +320,10 @@ export class CodexImporter {
       // thread starts on its own (its parent, if named, is not known here).
       const r =
         parent !== null && parentState?.status === 'live'
-          ? await lifecycle.recordSpawn(parent, started, ctx, follow)
+          ? await lifecycle.recordSpawn(parent, started, ctx, follow, {
+              parent: parentLoaded!,
+              child: loaded,
+            })
           : await commands.handle({ type: 'StartThread', thread: started }, ctx, {
               known: loaded,
               followedBy: follow,
@@ -325,6 +337,7 @@ export class CodexImporter {
       if (follow.some((c) => c.type === 'RenameThread')) report.renamed++;
     } else {
       const row = this.ledger.queries.thread(id);
+      const follow: Command[] = [update];
       if (file.archived !== loaded.state.archived) {
         follow.push(
           file.archived

@@ -98,6 +98,7 @@ const toStarted = (m: SessionMeta, path: string, preview: string | null): Rollou
       rolloutPath: path,
       preview,
       name: null,
+      updatedAtMs: null,
       codex,
     },
   };

@@ -80,6 +80,11 @@ export const ThreadStarted = t.type({
   preview: Content,
   name: Content,
   codex: nullable(CodexThreadMeta),
+  /**
+   * When the thread last changed, if known at its start: an imported rollout's modification time
+   * (Codex's `updatedAt`), so that an import records one event per thread, not a start and an update.
+   */
+  updatedAtMs: nullable(FiniteNumber),
 });
 /** A thread's `ThreadStarted` payload: what it was started with. */
 export type ThreadStarted = t.TypeOf<typeof ThreadStarted>;

@@ -27,4 +27,5 @@ export const newThread = (t: NewThread): ThreadStarted => ({
   preview: t.preview ?? null,
   name: t.name ?? null,
   codex: t.codex ?? null,
+  updatedAtMs: t.updatedAtMs ?? null,
 });

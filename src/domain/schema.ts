@@ -15,7 +15,7 @@ export type SchemaRegistry = {
 
 export const schemaRegistry: SchemaRegistry = {
   versions: {
-    ThreadStarted: 2, // v2: the Codex metadata (source, fork, agent)
+    ThreadStarted: 3, // v2: the Codex metadata (source, fork, agent); v3: updatedAtMs
     SubagentSpawned: 1,
     ThreadRenamed: 2, // v2: the session index file the name was written to
     ThreadUpdated: 1,

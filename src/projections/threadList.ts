@@ -84,7 +84,7 @@ export const threadListProjection: Projection = {
             d.preview,
             d.name,
             d.createdAtMs,
-            m.recordedAtMs,
+            d.updatedAtMs ?? m.recordedAtMs, // an imported rollout's mtime, when its start carries it
             d.codex && JSON.stringify(d.codex),
           );
           return;

@@ -148,8 +148,12 @@ export class EventCodec {
       data,
       metadata,
     });
-    // The values as given first, so that the error shows them (Infinity, not the null it would be stored as).
+    // Sealed content stays sealed: its shape is what is checked, not the plaintext.
     const given = this.read(as(e.data, e.metadata), () => null);
+    // A value JSON holds as it is reads back as itself: its one decoding is the stored form's.
+    if (E.isRight(given) && isPlainJson(e.data) && isPlainJson(e.metadata))
+      return E.right(undefined);
+    // The values as given first, so that the error shows them (Infinity, not the null it would be stored as).
     if (E.isLeft(given)) return refuse(given.left.fields);
     let stored: RecordedEvent;
     try {
@@ -159,7 +163,6 @@ export class EventCodec {
         { field: 'data', reason: `cannot be written as JSON: ${(err as Error).message}` },
       ]);
     }
-    // Sealed content stays sealed: its shape is what is checked, not the plaintext.
     const read = this.read(stored, () => null);
     return E.isLeft(read) ? refuse(read.left.fields) : E.right(undefined);
   }
@@ -218,4 +221,34 @@ const asStored = (v: unknown): unknown => {
   const text = JSON.stringify(v);
   if (text === undefined) throw new Error('no JSON value');
   return JSON.parse(text) as unknown;
+};
+
+/**
+ * Whether JSON text holds this value as it is, so that reading the text back gives an equal value:
+ * strings, booleans, null, finite numbers (not -0), dense arrays and plain objects of these, with
+ * every own property enumerable (JSON and the decoders see the same) and none undefined.
+ */
+const isPlainJson = (v: unknown): boolean => {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!(i in v) || !isPlainJson(v[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      const names = Object.getOwnPropertyNames(v);
+      if (names.length !== Object.keys(v).length) return false;
+      for (const k of names) if (!isPlainJson((v as Record<string, unknown>)[k])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 };

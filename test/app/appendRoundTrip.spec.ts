@@ -208,6 +208,21 @@ describe('nothing is appended that does not read back (property, over hostile co
       );
       expect(await f.ledger.store.headPosition()).toBe(head);
     }
+    // Given: a value that reads as valid as given, but whose JSON text is another (its toJSON).
+    // Then: refused on what the store would hold, never stored as that.
+    const head = await f.ledger.store.headPosition();
+    const gitInfo = { sha: 'abc', branch: null, originUrl: null, toJSON: () => 'not git info' };
+    const disguised = await f.ledger.commands.handle(
+      { type: 'StartThread', thread: startedData({ gitInfo }) },
+      ctx,
+    );
+    expect(disguised).toMatchObject(
+      E.left({
+        kind: 'UnrecordableEvent',
+        errors: [expect.objectContaining({ field: 'gitInfo' })],
+      }),
+    );
+    expect(await f.ledger.store.headPosition()).toBe(head);
     const update = await f.ledger.commands.handle(
       { type: 'UpdateThread', threadId: live, updatedAtMs: -Infinity },
       ctx,

@@ -66,6 +66,13 @@ describe('importing a Codex home', () => {
     const archived = unwrap(listThreads(ledger.readDb, { ...allKinds, archived: true })).rows;
     expect(live.length + archived.length).toBe(fx.threads.size);
     expect(archived.length).toBe([...fx.threads.values()].filter((t) => t.archived).length);
+    // One event a thread (beside its name, archive and spawn edge): its start carries its
+    // rollout's modification time, the list's updatedAt, with no ThreadUpdated after it.
+    for (const row of [...live, ...archived])
+      expect(row.updated_at).toBe(statSync(fx.threads.get(row.thread_id)!.path).mtimeMs);
+    const types = (await readLog(ledger)).map((e) => e.event.type);
+    expect(types.filter((t) => t === 'ThreadStarted').length).toBe(fx.threads.size);
+    expect(types).not.toContain('ThreadUpdated');
     for (const t of fx.threads.values()) {
       if (t.parent) expect(ledger.queries.node(t.id)?.parent_thread_id).toBe(t.parent);
       expect((await ledger.repo.load(t.id as never)).state.children).toEqual(

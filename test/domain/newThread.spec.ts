@@ -12,7 +12,7 @@ describe("a new thread's ThreadStarted payload", () => {
     createdAtMs: 1,
   } as const;
 
-  it('is, for what is left out, its own session, with no parent, nothing known, nothing from Codex', () => {
+  it('is, for what is left out, its own session, with no parent, nothing known, nothing from Codex, no modification time', () => {
     expect(newThread(given)).toEqual({
       ...given,
       sessionId: threadId,
@@ -25,6 +25,7 @@ describe("a new thread's ThreadStarted payload", () => {
       preview: null,
       name: null,
       codex: null,
+      updatedAtMs: null,
     });
   });
   it('keeps every field given', () => {
@@ -47,6 +48,7 @@ describe("a new thread's ThreadStarted payload", () => {
         agentRole: null,
         threadSource: null,
       },
+      updatedAtMs: 7,
     };
     expect(newThread(full)).toEqual(full);
   });

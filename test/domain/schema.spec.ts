@@ -20,10 +20,15 @@ describe('event schema on read', () => {
     expect(errs[1]).toBe('event "ThreadArchived" has schema version 2; this build reads up to 1');
     expect(errs[2]).toMatch(/^event "ThreadArchived" does not match its schema: .*not-a-uuid/);
   });
-  it('upcasts the v1 events this build changed: ThreadStarted without Codex metadata, ThreadRenamed without an index file, a tombstone without a commitment', () => {
-    const { codex: _, ...v1 } = startedData({ threadId });
+  it('upcasts the older events this build changed: ThreadStarted without Codex metadata (v1) or a modification time (v2), ThreadRenamed without an index file, a tombstone without a commitment', () => {
+    const { codex: _, updatedAtMs: __, ...v1 } = startedData({ threadId });
     expect(decodeEventData('ThreadStarted', 1, v1)).toEqual(
-      E.right({ type: 'ThreadStarted', data: { ...v1, codex: null } }),
+      E.right({ type: 'ThreadStarted', data: { ...v1, codex: null, updatedAtMs: null } }),
+    );
+    // v2: a start with no modification time (an import recorded it as a ThreadUpdated after).
+    const { updatedAtMs: ___, ...v2 } = startedData({ threadId, codex: null });
+    expect(decodeEventData('ThreadStarted', 2, v2)).toEqual(
+      E.right({ type: 'ThreadStarted', data: { ...v2, updatedAtMs: null } }),
     );
     expect(decodeEventData('ThreadRenamed', 1, { threadId, name: 'x' })).toEqual(
       E.right({ type: 'ThreadRenamed', data: { threadId, name: 'x', indexedIn: null } }),

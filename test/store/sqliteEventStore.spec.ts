@@ -51,13 +51,20 @@ describe('SQLite event store, group commit', () => {
     const store = new SqliteEventStore(`${dir.path}/events.db`);
     const reused = randomUUID();
     await store.append('a', [{ id: reused, type: 'T', data: 1, metadata: {} }], 'no_stream');
-    const [bad, good] = await Promise.allSettled([
+    // The failing one between two others: what the first wrote is neither lost nor written twice.
+    const [before, bad, good] = await Promise.allSettled([
+      store.append('d', [{ id: randomUUID(), type: 'T', data: 4, metadata: {} }], 'no_stream'),
       store.append('b', [{ id: reused, type: 'T', data: 2, metadata: {} }], 'no_stream'), // the id is taken by stream a
       store.append('c', [{ id: randomUUID(), type: 'T', data: 3, metadata: {} }], 'no_stream'),
     ]);
     expect(bad.status).toBe('rejected');
     expect(good.status).toBe('fulfilled');
+    expect(before.status).toBe('fulfilled');
     expect((await store.readStream('c')).map((e) => e.data)).toEqual([3]);
+    expect((await store.readStream('d')).map((e) => e.data)).toEqual([4]);
+    expect((await store.readAll({ after: null, maxCount: 10 })).map((e) => e.data)).toEqual([
+      1, 4, 3,
+    ]);
     expect(await store.readStream('b')).toEqual([]);
     await store.close();
     await dir.remove();

@@ -4,6 +4,8 @@ import { emptyWal } from '../sqliteWal.js';
 import type { KeyStore } from './keyStore.js';
 import { onePerTurn } from './onePerTurn.js';
 
+const KEY_BYTES = 32;
+
 /**
  * Keys in their own SQLite file. `secure_delete` zeroes a deleted key's bytes in the page and
  * the free list, and the WAL (which still holds the pages as they were when the key was written)
@@ -13,13 +15,24 @@ import { onePerTurn } from './onePerTurn.js';
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  /**
+   * One read transaction for the lot: a lock per lookup would cost more than the lookups. Made
+   * once: better-sqlite3 builds a transaction function at more than a lookup's cost.
+   */
+  private readonly readTx: (threadIds: Iterable<string>, out: Map<string, Buffer>) => void;
   /** Creates the keys of many threads in one durable write, never a destroyed one's. */
   private readonly create = onePerTurn((ids) => {
+    // One draw of the random source for the lot: an import creates thousands of keys at once.
+    const random = randomBytes(KEY_BYTES * ids.length);
     this.db
       .transaction(() => {
-        for (const id of ids) this.stmt.insert.run({ id, key: randomBytes(32) });
+        ids.forEach((id, i) => {
+          const key = random.subarray(i * KEY_BYTES, (i + 1) * KEY_BYTES);
+          this.stmt.insert.run({ id, key });
+        });
       })
       .immediate();
+    random.fill(0); // no copy of a key is kept
   });
 
   constructor(file: string) {
@@ -54,11 +67,29 @@ export class SqliteKeyStore implements KeyStore {
         'SELECT had_key FROM shredded WHERE thread_id = ?',
       ),
     };
+    this.readTx = this.db.transaction((threadIds: Iterable<string>, out: Map<string, Buffer>) => {
+      for (const id of threadIds) {
+        const key = this.stmt.get.get(id)?.key;
+        if (key) out.set(id, key);
+      }
+    });
   }
+
+  /**
+   * Lookups made in the same turn of the event loop share one read transaction: every append reads
+   * its thread's key, and an import's hundreds of appends a turn would each take a lock.
+   */
+  private readonly readGrouped = onePerTurn((ids) => this.read(ids));
 
   /** Calls made in the same turn of the event loop share one durable write (group commit), as appends do. */
   async ensure(threadIds: readonly string[]): Promise<Map<string, Buffer>> {
-    const found = this.read(threadIds);
+    const group = await this.readGrouped(threadIds);
+    // The group's other keys are not handed out: each caller gets its own threads' alone.
+    const found = new Map<string, Buffer>();
+    for (const id of threadIds) {
+      const key = group.get(id);
+      if (key) found.set(id, key);
+    }
     const missing = threadIds.filter((id) => !found.has(id));
     if (missing.length === 0) return found;
     await this.create(missing);
@@ -73,13 +104,7 @@ export class SqliteKeyStore implements KeyStore {
 
   private read(threadIds: Iterable<string>): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
-    // One read transaction for the lot: a lock per lookup would cost more than the lookups.
-    this.db.transaction(() => {
-      for (const id of threadIds) {
-        const key = this.stmt.get.get(id)?.key;
-        if (key) out.set(id, key);
-      }
-    })();
+    this.readTx(threadIds, out);
     return out;
   }
 

@@ -26,6 +26,8 @@ import { readRecordPagesAhead } from './recordPagesAhead.js';
 type Row = [number, string, number, string, string, string, string];
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata';
 
+type GroupResult = E.Either<WrongExpectedVersion, AppendResult> | { failed: unknown };
+
 type Pending = {
   streamId: string;
   events: readonly EventToAppend[];
@@ -70,6 +72,12 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly pollMs: number;
   private readonly stmt;
+  /**
+   * A group of appends in one transaction (made once: better-sqlite3 builds one at a cost), and
+   * the same with each append in its own savepoint, for a group in which one fails.
+   */
+  private readonly commitGroup: Database.Transaction<(batch: Pending[]) => GroupResult[]>;
+  private readonly commitEach: Database.Transaction<(batch: Pending[]) => GroupResult[]>;
 
   constructor(
     private readonly file: string,
@@ -115,6 +123,21 @@ export class SqliteEventStore implements EventStore {
           WHERE position > ? ORDER BY position LIMIT ?`)
         .raw(true),
     };
+    this.commitGroup = this.db.transaction((batch: Pending[]) =>
+      batch.map((p) => this.appendOne(p)),
+    );
+    // Each append in its own savepoint: one that fails is rolled back and rejected alone; the
+    // others of the group still commit.
+    const one = this.db.transaction((p: Pending) => this.appendOne(p));
+    this.commitEach = this.db.transaction((batch: Pending[]) =>
+      batch.map((p) => {
+        try {
+          return one(p);
+        } catch (failed) {
+          return { failed };
+        }
+      }),
+    );
   }
 
   append(
@@ -137,22 +160,18 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue;
     this.queue = [];
     this.flushScheduled = false;
-    // Each append in its own savepoint: one that fails (say, an event id used on another stream)
-    // is rolled back and rejected alone; the others of the group still commit.
-    const one = this.db.transaction((p: Pending) => this.appendOne(p));
-    let results: (E.Either<WrongExpectedVersion, AppendResult> | { failed: unknown })[];
+    let results: GroupResult[];
     try {
-      results = this.db
-        .transaction(() =>
-          batch.map((p) => {
-            try {
-              return one(p);
-            } catch (failed) {
-              return { failed };
-            }
-          }),
-        )
-        .immediate();
+      try {
+        results = this.commitGroup.immediate(batch);
+      } catch (err) {
+        // One append failed (say, an event id used on another stream): the group is rolled back
+        // and written again, each append in its own savepoint, so that it alone is rejected.
+        // The database itself failing (busy, full, I/O) fails the group, as before.
+        if (err instanceof Database.SqliteError && !err.code.startsWith('SQLITE_CONSTRAINT'))
+          throw err;
+        results = this.commitEach.immediate(batch);
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
@@ -171,8 +190,10 @@ export class SqliteEventStore implements EventStore {
     events,
     expected,
   }: Pending): E.Either<WrongExpectedVersion, AppendResult> {
-    // A retry of an append that already committed (same event ids) succeeds without writing.
-    const first = this.stmt.eventById.get(events[0]!.id);
+    const row = this.stmt.streamRevision.get(streamId);
+    // A retry of an append that already committed (same event ids) succeeds without writing. A
+    // stream not yet written holds no such events: a new thread's start skips the lookup.
+    const first = row === undefined ? undefined : this.stmt.eventById.get(events[0]!.id);
     if (first && first.stream_id === streamId) {
       const last = this.stmt.eventById.get(events[events.length - 1]!.id);
       if (last)
@@ -181,7 +202,6 @@ export class SqliteEventStore implements EventStore {
           position: BigInt(last.position),
         });
     }
-    const row = this.stmt.streamRevision.get(streamId);
     const actual = row === undefined ? 'no_stream' : BigInt(row.revision);
     const asExpected =
       expected === 'any' ||
