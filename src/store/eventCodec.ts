@@ -4,7 +4,7 @@ import { contentFields, type DomainEvent } from '../domain/events.js';
 import { type FieldError, fieldErrorsOf } from '../domain/fieldErrors.js';
 import { EventMetadata } from '../domain/metadata.js';
 import { decodeEventData, describeSchemaError, schemaVersionOf } from '../domain/schema.js';
-import { type ContentKey, keyObjectOf, open, seal } from '../io/contentSealing.js';
+import { open, seal } from '../io/contentSealing.js';
 import type { KeyStore } from '../io/keys/keyStore.js';
 import type { EventToAppend, RecordedEvent } from './eventStore.js';
 
@@ -107,20 +107,7 @@ export class EventCodec {
     }
     const keys =
       sealedThreads.size > 0 ? await this.keys.getMany(sealedThreads) : new Map<string, Buffer>();
-    // A thread's key is made a KeyObject once for the page: each value then opens in half the time.
-    // It lives as long as the page's decoding, as the key's bytes do.
-    const objects = new Map<string, ContentKey>();
-    const keyOf = (threadId: string): ContentKey | null => {
-      let k = objects.get(threadId);
-      if (k === undefined) {
-        const bytes = keys.get(threadId);
-        if (bytes === undefined) return null;
-        k = keyObjectOf(bytes);
-        objects.set(threadId, k);
-      }
-      return k;
-    };
-    return records.map((r) => this.decodeWith(r, keyOf));
+    return records.map((r) => this.decodeWith(r, (threadId) => keys.get(threadId) ?? null));
   }
 
   /**
@@ -128,7 +115,7 @@ export class EventCodec {
    * store restored from nothing or the wrong one) reads as shredded content does, and is counted:
    * the lifecycle stays readable and the read models never stop on it.
    */
-  private tryOpen(key: ContentKey, threadId: string, sealed: string): string | null {
+  private tryOpen(key: Buffer, threadId: string, sealed: string): string | null {
     try {
       return open(key, threadId, sealed);
     } catch {
@@ -137,10 +124,7 @@ export class EventCodec {
     }
   }
 
-  private decodeWith(
-    r: RecordedEvent,
-    keyOf: (threadId: string) => ContentKey | null,
-  ): StoredEvent {
+  private decodeWith(r: RecordedEvent, keyOf: (threadId: string) => Buffer | null): StoredEvent {
     const read = this.read(r, keyOf);
     if (E.isLeft(read))
       throw new CorruptEventError(`event at position ${r.position} ${read.left.message}`);
@@ -185,7 +169,7 @@ export class EventCodec {
 
   private read(
     r: RecordedEvent,
-    keyOf: (threadId: string) => ContentKey | null,
+    keyOf: (threadId: string) => Buffer | null,
   ): E.Either<{ message: string; fields: FieldError[] }, StoredEvent> {
     const meta = EventMetadata.decode(r.metadata);
     if (E.isLeft(meta)) {
@@ -202,7 +186,7 @@ export class EventCodec {
     if (fields.length > 0 && typeof data === 'object' && data !== null) {
       const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
       const threadId = String(copy['threadId']);
-      let key: ContentKey | null | undefined;
+      let key: Buffer | null | undefined;
       for (const f of fields) {
         const v = copy[f];
         if (!isSealed(v)) continue;
