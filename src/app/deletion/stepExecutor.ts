@@ -52,8 +52,9 @@ export const eachAlone =
     );
 
 /**
- * An executor that runs once per file for all the threads due on it: `run` answers each
- * thread's record command; a throw fails every thread of that file.
+ * An executor that runs once per file for all the threads due on it, the files at once (a run
+ * that hands its work to another thread overlaps the others): `run` answers each thread's record
+ * command; a throw fails every thread of that file.
  */
 export const perFile =
   <S extends Extract<PurgeStep, { path: string }>>(
@@ -66,13 +67,15 @@ export const perFile =
     const byPath = new Map<string, DueWork<S>[]>();
     for (const w of work) pushTo(byPath, w.step.path, w);
     const results = new Map<string, Map<ThreadId, Command> | string>();
-    for (const [path, ws] of byPath) {
-      try {
-        results.set(path, await run(path, ws));
-      } catch (err) {
-        results.set(path, errorText(err));
-      }
-    }
+    await Promise.all(
+      [...byPath].map(async ([path, ws]) => {
+        try {
+          results.set(path, await run(path, ws));
+        } catch (err) {
+          results.set(path, errorText(err));
+        }
+      }),
+    );
     return work.map((w) => {
       const r = results.get(w.step.path)!;
       if (typeof r === 'string') return { failed: r };
