@@ -41,8 +41,11 @@ export type PassResult = {
 
 type Due = DueWork & { readonly attempt: number };
 
-/** Rounds of steps in one pass: the planned ones, then what the inventory found. */
+/** Rounds of steps in one pass: the inventory, the rest with what it found, one more. */
 const MAX_ROUNDS = 3;
+const INVENTORY: StepKind = 'InventoryCodexHome';
+/** Run on worker threads (`CodexDatabasePool`): started before the steps that hold this thread. */
+const HANDED_OFF: StepKind = 'PurgeCodexDatabase';
 
 /**
  * The deletion worker. One pass: load the pending threads from their streams, finish any
@@ -143,24 +146,34 @@ export class DeletionWorker {
     ran: Set<string>,
   ): Promise<number> {
     const now = this.o.clock();
-    const byKind = new Map<StepKind, Due[]>();
-    const planned = new Map<ThreadId, Due[]>();
+    const all: Due[] = [];
     for (const [threadId, { state }] of states) {
       const plan = planDeletion(threadId, state, { nowMs: now, children: [] });
       if (plan.kind !== 'Purge') continue;
       // A step run once in this pass (and failed) waits for its retry, not for the next round.
-      const due = plan.due.filter(({ step }) => !ran.has(`${threadId} ${stepKey(step)}`));
-      for (const { step, attempt } of due) {
-        ran.add(`${threadId} ${stepKey(step)}`);
-        const d = { threadId, state, step, attempt };
-        pushTo(byKind, step.kind, d);
-        pushTo(planned, threadId, d);
-      }
+      for (const { step, attempt } of plan.due)
+        if (!ran.has(`${threadId} ${stepKey(step)}`)) all.push({ threadId, state, step, attempt });
+    }
+    // The inventory runs alone in its round: the rest then runs beside what it finds (Codex's
+    // databases, the longest steps), rather than before it.
+    const thisRound = all.some((d) => d.step.kind === INVENTORY)
+      ? all.filter((d) => d.step.kind === INVENTORY)
+      : all;
+    const byKind = new Map<StepKind, Due[]>();
+    const planned = new Map<ThreadId, Due[]>();
+    for (const d of thisRound) {
+      ran.add(`${d.threadId} ${stepKey(d.step)}`);
+      pushTo(byKind, d.step.kind, d);
+      pushTo(planned, d.threadId, d);
     }
     if (byKind.size === 0) return 0;
     const outcomes = new Map<Due, StepOutcome>();
+    // The kinds that hand their work to other threads start first; the others run on this one.
+    const kinds = [...byKind].sort(
+      ([a], [b]) => Number(b === HANDED_OFF) - Number(a === HANDED_OFF),
+    );
     await Promise.all(
-      [...byKind].map(async ([kind, due]) => {
+      kinds.map(async ([kind, due]) => {
         const results = await this.execute(kind, due);
         due.forEach((d, i) => {
           outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' });
