@@ -112,6 +112,28 @@ describe("purging a thread's rows from Codex's databases", () => {
     }
   });
 
+  it('deletes what a delete trigger writes back, into a table already purged in that round', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codex-db-'));
+    const path = join(dir, 'queue_9.sqlite');
+    const db = new Database(path);
+    // The trigger's table comes first: purged before the delete that writes into it.
+    db.exec(`
+      CREATE TABLE revisions (thread_id TEXT NOT NULL, revision INTEGER NOT NULL);
+      CREATE TABLE items (thread_id TEXT NOT NULL, payload TEXT NOT NULL);
+      CREATE TRIGGER items_after_delete AFTER DELETE ON items
+        BEGIN INSERT INTO revisions VALUES (old.thread_id, 1); END;
+      INSERT INTO items VALUES ('doomed', 'a'), ('doomed', 'b'), ('kept', 'c');
+    `);
+    db.close();
+    const rows = purgeThreadRows(path, [{ threadId: 'doomed', rolloutPaths: [] }]);
+    expect(rowsOf(path, 'doomed')).toBe(0);
+    expect(rowsOf(path, 'kept')).toBe(1);
+    expect(rows.get('doomed')).toEqual([
+      { table: 'items', rows: 2 },
+      { table: 'revisions', rows: 2 },
+    ]);
+  });
+
   it('is not done while another connection holds a read transaction: busy, then complete once it lets go', () => {
     const h = home();
     const state = join(h.dir, 'state_5.sqlite');

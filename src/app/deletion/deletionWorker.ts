@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands.js';
 import {
+  artifactSteps,
   type ChildObservation,
   defaultRetryPolicy,
   observeChild,
   planDeletion,
   type RetryPolicy,
   retryDelayMs,
+  stepsFoundBy,
 } from '../../domain/deletionProcess.js';
 import type { ThreadId } from '../../domain/ids.js';
 import type { CommandContext } from '../../domain/metadata.js';
 import { type PurgeStep, type StepKind, stepKey } from '../../domain/purgeSteps.js';
-import { isChildOf, isTombstoned } from '../../domain/threadState.js';
+import { decide } from '../../domain/threadDecider.js';
+import { evolve, isChildOf, isTombstoned, type ThreadState } from '../../domain/threadState.js';
 import type { Clock } from '../clock.js';
 import type { CommandHandler } from '../commandHandler.js';
 import type { Loaded } from '../threadRepository.js';
@@ -41,8 +44,11 @@ export type PassResult = {
 
 type Due = DueWork & { readonly attempt: number };
 
-/** Rounds of steps in one pass: the planned ones, then what the inventory found. */
+/** Rounds of steps in one pass: the planned ones and what the inventory found, then any left. */
 const MAX_ROUNDS = 3;
+const INVENTORY: StepKind = 'InventoryCodexHome';
+/** Run on worker threads (`CodexDatabasePool`): started before the steps that hold this thread. */
+const HANDED_OFF: StepKind = 'PurgeCodexDatabase';
 
 /**
  * The deletion worker. One pass: load the pending threads from their streams, finish any
@@ -143,33 +149,32 @@ export class DeletionWorker {
     ran: Set<string>,
   ): Promise<number> {
     const now = this.o.clock();
-    const byKind = new Map<StepKind, Due[]>();
-    const planned = new Map<ThreadId, Due[]>();
+    const inventories: Due[] = [];
+    const rest: Due[] = [];
     for (const [threadId, { state }] of states) {
       const plan = planDeletion(threadId, state, { nowMs: now, children: [] });
       if (plan.kind !== 'Purge') continue;
-      // A step run once in this pass (and failed) waits for its retry, not for the next round.
-      const due = plan.due.filter(({ step }) => !ran.has(`${threadId} ${stepKey(step)}`));
-      for (const { step, attempt } of due) {
-        ran.add(`${threadId} ${stepKey(step)}`);
-        const d = { threadId, state, step, attempt };
-        pushTo(byKind, step.kind, d);
-        pushTo(planned, threadId, d);
+      for (const { step, attempt } of plan.due) {
+        // A step run once in this pass (and failed) waits for its retry, not for the next round.
+        if (ran.has(`${threadId} ${stepKey(step)}`)) continue;
+        (step.kind === INVENTORY ? inventories : rest).push({ threadId, state, step, attempt });
       }
     }
-    if (byKind.size === 0) return 0;
+    if (inventories.length + rest.length === 0) return 0;
     const outcomes = new Map<Due, StepOutcome>();
-    await Promise.all(
-      [...byKind].map(async ([kind, due]) => {
-        const results = await this.execute(kind, due);
-        due.forEach((d, i) => {
-          outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' });
-        });
-      }),
-    );
+    // The inventory first; what it finds (Codex's databases, the longest steps) then runs beside
+    // the rest, in this round, recorded after it in the same append.
+    await this.executeAll(inventories, outcomes);
+    const others = this.afterInventories(inventories, outcomes, rest);
+    await this.executeAll(others, outcomes);
+    const planned = new Map<ThreadId, Due[]>();
+    for (const d of [...inventories, ...others]) {
+      ran.add(`${d.threadId} ${stepKey(d.step)}`);
+      pushTo(planned, d.threadId, d);
+    }
     const appended = await Promise.all(
       [...planned].map(async ([threadId, due]) => {
-        // Recorded in the order the domain planned them, whichever executor finished first.
+        // Recorded in the order planned (the inventory first), whichever executor finished first.
         const commands = due.map((d) => this.record(d, outcomes.get(d)!));
         const r = await this.o.commands.handleAll(threadId, commands, ctx, states.get(threadId));
         if (E.isLeft(r)) return 0; // decided elsewhere meanwhile (another worker): the next pass sees it
@@ -178,6 +183,54 @@ export class DeletionWorker {
       }),
     );
     return appended.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * The thread's state once its inventory is recorded (the rollouts it found are the thread's too),
+   * for the rest of its steps; and the steps it found that the history did not know: first attempts.
+   */
+  private afterInventories(
+    inventories: Due[],
+    outcomes: Map<Due, StepOutcome>,
+    rest: Due[],
+  ): Due[] {
+    const after = new Map<ThreadId, ThreadState>();
+    const found: Due[] = [];
+    const planned = new Set(rest.map((d) => `${d.threadId} ${stepKey(d.step)}`));
+    for (const d of inventories) {
+      const o = outcomes.get(d);
+      if (!o || !('done' in o) || o.done.type !== 'RecordCodexHomeInventoried') continue;
+      const decided = decide(o.done, d.state);
+      if (E.isLeft(decided)) continue;
+      const state = decided.right.reduce(evolve, d.state);
+      after.set(d.threadId, state);
+      const known = new Set(artifactSteps(d.state).map(stepKey));
+      for (const step of stepsFoundBy(o.done.result)) {
+        const key = stepKey(step);
+        if (known.has(key) || planned.has(`${d.threadId} ${key}`)) continue;
+        planned.add(`${d.threadId} ${key}`);
+        found.push({ threadId: d.threadId, state, step, attempt: 1 });
+      }
+    }
+    return [...rest.map((d) => ({ ...d, state: after.get(d.threadId) ?? d.state })), ...found];
+  }
+
+  /** Every step given, each kind through its executor, all kinds at once; the outcomes into `outcomes`. */
+  private async executeAll(due: Due[], outcomes: Map<Due, StepOutcome>): Promise<void> {
+    const byKind = new Map<StepKind, Due[]>();
+    for (const d of due) pushTo(byKind, d.step.kind, d);
+    // The kinds that hand their work to other threads start first; the others run on this one.
+    const kinds = [...byKind].sort(
+      ([a], [b]) => Number(b === HANDED_OFF) - Number(a === HANDED_OFF),
+    );
+    await Promise.all(
+      kinds.map(async ([kind, ds]) => {
+        const results = await this.execute(kind, ds);
+        ds.forEach((d, i) => {
+          outcomes.set(d, results[i] ?? { failed: 'the executor gave no outcome' });
+        });
+      }),
+    );
   }
 
   private execute(kind: StepKind, due: Due[]): Promise<StepOutcome[]> {

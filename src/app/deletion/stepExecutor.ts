@@ -37,23 +37,36 @@ export const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
 export const errorText = (err: unknown): string =>
   err instanceof Error ? err.message : String(err);
 
-/** An executor whose steps run one by one (concurrently), each failing on its own. */
+/**
+ * An executor whose steps run one by one, each failing on its own, `atOnce` of them at a time at
+ * most (each may hold descriptors until its asynchronous part ends: a bound, not a file per step).
+ */
 export const eachAlone =
-  <S extends PurgeStep>(run: (w: DueWork<S>) => Promise<Command> | Command): StepExecutor<S> =>
-  (work) =>
-    Promise.all(
-      work.map(async (w) => {
+  <S extends PurgeStep>(
+    run: (w: DueWork<S>) => Promise<Command> | Command,
+    atOnce = Number.POSITIVE_INFINITY,
+  ): StepExecutor<S> =>
+  async (work) => {
+    const out: StepOutcome[] = new Array(work.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < work.length) {
+        const i = next++;
         try {
-          return { done: await run(w) };
+          out[i] = { done: await run(work[i]!) };
         } catch (err) {
-          return { failed: errorText(err) };
+          out[i] = { failed: errorText(err) };
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(atOnce, work.length) }, lane));
+    return out;
+  };
 
 /**
- * An executor that runs once per file for all the threads due on it: `run` answers each
- * thread's record command; a throw fails every thread of that file.
+ * An executor that runs once per file for all the threads due on it, the files at once (a run
+ * that hands its work to another thread overlaps the others): `run` answers each thread's record
+ * command; a throw fails every thread of that file.
  */
 export const perFile =
   <S extends Extract<PurgeStep, { path: string }>>(
@@ -66,13 +79,15 @@ export const perFile =
     const byPath = new Map<string, DueWork<S>[]>();
     for (const w of work) pushTo(byPath, w.step.path, w);
     const results = new Map<string, Map<ThreadId, Command> | string>();
-    for (const [path, ws] of byPath) {
-      try {
-        results.set(path, await run(path, ws));
-      } catch (err) {
-        results.set(path, errorText(err));
-      }
-    }
+    await Promise.all(
+      [...byPath].map(async ([path, ws]) => {
+        try {
+          results.set(path, await run(path, ws));
+        } catch (err) {
+          results.set(path, errorText(err));
+        }
+      }),
+    );
     return work.map((w) => {
       const r = results.get(w.step.path)!;
       if (typeof r === 'string') return { failed: r };
