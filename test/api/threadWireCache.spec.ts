@@ -46,7 +46,11 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
             const listBoth = (archived: boolean) => {
               const params = { ...everyKind, archived };
               const revs = unwrap(listThreadRevisions(spec.db, params)).rows;
+              const before = cache.kept(revs);
               const joined = cache.page(revs, (missing) => threadRows(spec.db, missing));
+              // All kept: the same pieces without a read; else nothing (never a partial page).
+              if (before !== null) expect(before).toEqual(joined);
+              expect(cache.kept(revs)).toEqual(joined);
               const fresh = unwrap(listThreads(spec.db, params)).rows;
               expect(joined.map((j) => JSON.parse(j.toString()))).toEqual(fresh.map(threadOnWire));
             };

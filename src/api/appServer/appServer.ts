@@ -181,14 +181,21 @@ export class AppServer {
     this.threads = o.threads;
     this.config = o.config ?? (o.codexHome === null ? null : new CodexConfig(o.codexHome));
     this.wire = threadWireCacheOf(o.ledger);
-    // The page and the rows of threads not kept are read in one snapshot, so their revs agree.
+    // A page of threads all kept needs one read. Otherwise the page and the rows of the threads
+    // not kept are read again in one snapshot, so that their revs agree.
     const db = o.ledger.readDb;
-    this.listPage = db.transaction((params: unknown) =>
+    const inOneSnapshot = db.transaction((params: unknown) =>
       E.map((pg: Page<ThreadRevision>) => ({
         ...pg,
         rows: this.wire.page(pg.rows, (ids) => threadRows(db, ids)),
       }))(listThreadRevisions(db, params)),
     );
+    this.listPage = (params) => {
+      const page = listThreadRevisions(db, params);
+      if (E.isLeft(page)) return page;
+      const kept = this.wire.kept(page.right.rows);
+      return kept === null ? inOneSnapshot(params) : E.right({ ...page.right, rows: kept });
+    };
   }
 
   /**

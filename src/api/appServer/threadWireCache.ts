@@ -41,6 +41,17 @@ export class ThreadWireCache {
     });
   }
 
+  /** The JSON of each thread of a page when every one is kept at its rev; else null. */
+  kept(revisions: readonly ThreadRevision[]): Buffer[] | null {
+    const out: Buffer[] = [];
+    for (const r of revisions) {
+      const kept = this.entries.get(r.thread_id);
+      if (kept === undefined || kept.rev !== r.rev) return null;
+      out.push(kept.json);
+    }
+    return out;
+  }
+
   /** A thread deleted: what the cache holds of it (its name, its preview) goes at once. */
   forget(threadId: string): void {
     const kept = this.entries.get(threadId);
