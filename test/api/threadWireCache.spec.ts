@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,14 @@ import { projectionSpec } from '../support/projectionSpec.js';
 import { unwrap } from '../support/unwrap.js';
 
 const everyKind = { sourceKinds: [], limit: 1000 };
+
+/** Every listed thread's JSON as the cache joins it, the rows it misses read from `db`. */
+const joinedPage = (db: Database.Database, cache: ThreadWireCache): Buffer[] =>
+  cache.page(unwrap(listThreadRevisions(db, everyKind)).rows, (ids) => threadRows(db, ids));
+/** The same page made afresh from every row, parsed. */
+const freshPage = (db: Database.Database) =>
+  unwrap(listThreads(db, everyKind)).rows.map(threadOnWire);
+const parsed = (page: readonly Buffer[]) => page.map((j) => JSON.parse(j.toString()));
 
 /** What a change does to a thread, as the events the thread list folds. */
 const Change = fc.oneof(
@@ -108,12 +117,9 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     const big = 'x'.repeat(256 * 1024);
     for (let i = 0; i < 80; i++) spec.root({ preview: big, createdAtMs: spec.clock.now++ });
     const cache = new ThreadWireCache();
-    const revs = unwrap(listThreadRevisions(spec.db, everyKind)).rows;
-    const joined = cache.page(revs, (ids) => threadRows(spec.db, ids));
+    const joined = joinedPage(spec.db, cache);
     expect(cache.size).toBeLessThan(80);
-    expect(joined.map((j) => JSON.parse(j.toString()))).toEqual(
-      unwrap(listThreads(spec.db, everyKind)).rows.map(threadOnWire),
-    );
+    expect(parsed(joined)).toEqual(freshPage(spec.db));
     spec.close();
   });
 
@@ -122,16 +128,10 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     const big = 'x'.repeat(256 * 1024);
     for (let i = 0; i < 63; i++) spec.root({ preview: big, createdAtMs: spec.clock.now++ });
     const cache = new ThreadWireCache();
-    const list = () =>
-      cache.page(unwrap(listThreadRevisions(spec.db, everyKind)).rows, (ids) =>
-        threadRows(spec.db, ids),
-      );
-    list();
+    joinedPage(spec.db, cache);
     expect(cache.keptBytes).toBeGreaterThan(MAX_CACHED_BYTES - 300 * 1024);
     spec.root({ preview: big, createdAtMs: spec.clock.now++ }); // one more: it overflows
-    expect(list().map((j) => JSON.parse(j.toString()))).toEqual(
-      unwrap(listThreads(spec.db, everyKind)).rows.map(threadOnWire),
-    );
+    expect(parsed(joinedPage(spec.db, cache))).toEqual(freshPage(spec.db));
     spec.close();
   });
 
@@ -140,9 +140,7 @@ describe('ThreadWireCache: each listed thread as JSON, kept by its id and rev', 
     const a = spec.root({ name: 'old name', createdAtMs: spec.clock.now++ });
     spec.root({ name: 'b', createdAtMs: spec.clock.now++ });
     const cache = new ThreadWireCache();
-    cache.page(unwrap(listThreadRevisions(spec.db, everyKind)).rows, (ids) =>
-      threadRows(spec.db, ids),
-    );
+    joinedPage(spec.db, cache);
     spec.given({ type: 'ThreadRenamed', data: { threadId: a, name: 'new name', indexedIn: null } });
     const revs = unwrap(listThreadRevisions(spec.db, everyKind)).rows;
     const without = (ids: string[]) => threadRows(spec.db, ids).filter((r) => r.thread_id !== a);
@@ -164,15 +162,12 @@ describe('threadWireCacheOf: the one cache of a ledger', () => {
       const cache = threadWireCacheOf(f.ledger);
       expect(threadWireCacheOf(f.ledger)).toBe(cache);
       const db = f.ledger.readDb;
-      cache.page(unwrap(listThreadRevisions(db, everyKind)).rows, (ids) => threadRows(db, ids));
+      joinedPage(db, cache);
       expect(cache.size).toBe(2);
       expect(E.isRight(await f.ledger.lifecycle.delete(a, null, ctx))).toBe(true);
       await f.ledger.runner.catchUp();
       expect(cache.size).toBe(1);
-      const listed = cache.page(unwrap(listThreadRevisions(db, everyKind)).rows, (ids) =>
-        threadRows(db, ids),
-      );
-      expect(listed.map((j) => JSON.parse(j.toString()).id)).toEqual([b]);
+      expect(parsed(joinedPage(db, cache)).map((t) => t.id)).toEqual([b]);
     } finally {
       await f.close();
     }
