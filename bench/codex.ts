@@ -241,7 +241,7 @@ const startCodex = (home: string) => {
     },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
-  return { child, rpc: new RpcClient(child) };
+  return { child, rpc: new RpcClient(child, { keepAnswers: false }) };
 };
 
 const median = (xs: number[]) => quantiles(xs).p50;
@@ -297,7 +297,7 @@ const runLedger = async (home: string, trees: readonly string[][], lists: number
     env: { ...process.env, CODEX_HOME: home, LEDGER_DATA_DIR: '' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const rpc = new RpcClient(child);
+  const rpc = new RpcClient(child, { keepAnswers: false });
   await rpc.result('initialize', { clientInfo: { name: 'bench', version: '1' } });
   const first = await rpc.result<{ data: unknown[] }>('thread/list', { limit: 50 });
   const startup = performance.now() - t0;

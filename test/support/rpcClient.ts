@@ -14,17 +14,26 @@ export class RpcClient {
   private readonly waiting = new Map<unknown, (r: RpcReply) => void>();
   /** Every notification received, in order. */
   readonly notifications: Notification[] = [];
-  /** Every answer received, in order. */
+  /** Every answer received, in order (none when made with `keepAnswers: false`). */
   readonly answers: RpcReply[] = [];
 
-  constructor(private readonly child: ChildProcess) {
+  /**
+   * A bench passes `keepAnswers: false`: a client that holds every answer it ever had makes each of
+   * its own garbage collections longer, and that pause would be measured as the server's.
+   */
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly options: { keepAnswers: boolean } = { keepAnswers: true },
+  ) {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const m = JSON.parse(line) as RpcReply & Partial<Notification>;
       if (m.method !== undefined && m.id === undefined) this.notifications.push(m as Notification);
       else {
-        this.answers.push(m);
-        this.waiting.get(m.id)?.(m);
+        if (this.options.keepAnswers) this.answers.push(m);
+        const waiter = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        waiter?.(m);
       }
     });
   }
