@@ -29,6 +29,8 @@ export class ProjectionRunner {
   private readonly follower: LogFollower;
   private readonly deletions: DeletionSignals | undefined;
   private listeners: ((events: readonly StoredEvent[]) => void)[] = [];
+  /** The store's `logVersion` when a catch-up that read to the log's end began. */
+  private caughtUpAt: string | undefined;
 
   constructor(
     db: Database.Database,
@@ -86,6 +88,10 @@ export class ProjectionRunner {
     eventsPerTransaction = LOG_PAGE,
     readAhead = false,
   ): Promise<number> {
+    // Nothing committed since a catch-up read to the end: nothing to read (checkpoints only move
+    // forward, a rebuild's swap included). Taken before reading, so a commit meanwhile is seen next time.
+    const version = this.store.logVersion?.();
+    if (version !== undefined && version === this.caughtUpAt) return 0;
     let count = 0;
     const after = this.position();
     const pages = readAhead ? this.store.recordPages(after) : recordPagesOf(this.store, after);
@@ -94,6 +100,7 @@ export class ProjectionRunner {
       count += batch.length;
       onProgress?.(count, batch[batch.length - 1]!.position);
     });
+    this.caughtUpAt = version;
     return count;
   }
 

@@ -89,6 +89,13 @@ export interface EventStore {
   recordPages(after: bigint | null): AsyncIterable<readonly RecordedEvent[]>;
   /** The position of the last event in the log, or null for an empty log. */
   headPosition(): Promise<bigint | null>;
+  /**
+   * A value that differs from any taken before whenever the log may have grown since (a commit
+   * by this store or by any other connection to it), without reading the log; absent when the
+   * store cannot tell so cheaply. A reader that has read to the end keeps it, and reads again only
+   * once it has changed.
+   */
+  logVersion?(): string;
   /** Catch-up subscription: every event after `after`, then each new one as it is committed. */
   subscribeToAll(opts: { after: bigint | null }): Subscription;
   close(): Promise<void>;

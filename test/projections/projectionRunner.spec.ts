@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeletionSignals } from '../../src/projections/deletionSignals.js';
 import { ProjectionRunner } from '../../src/projections/projectionRunner.js';
 import { allProjections } from '../../src/projections/readModels.js';
@@ -56,5 +56,28 @@ describe('following the log', () => {
     await runner.catchUp(); // overlaps what the live subscription applied: told nothing again
     expect(told).toEqual(['requested, pending', 'completed, deleted']);
     await runner.stop();
+  });
+
+  it('reads nothing of the log when nothing was committed since it last read to the end, and everything once another connection commits', async () => {
+    const { runner, store, queries } = f.ledger;
+    await f.root();
+    await runner.catchUp();
+    const reads = vi.spyOn(store, 'readAll');
+    expect(await runner.catchUp()).toBe(0);
+    expect(reads).not.toHaveBeenCalled();
+    // A second process on the same data folder (the fixture closes it; this test closes the first).
+    const mine = f.ledger;
+    f.reopen();
+    try {
+      const id = newId();
+      unwrap(
+        await f.ledger.lifecycle.start(startedData({ threadId: id, name: 'from elsewhere' }), ctx),
+      );
+      await runner.catchUp();
+      expect(reads).toHaveBeenCalled();
+      expect(queries.sessionName(id as never)).toBe('from elsewhere');
+    } finally {
+      await mine.close();
+    }
   });
 });

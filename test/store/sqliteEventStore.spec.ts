@@ -71,6 +71,28 @@ describe('SQLite event store, group commit', () => {
   });
 });
 
+describe('SQLite event store, its log version (what a caught-up reader checks instead of reading)', () => {
+  const one = () => [{ id: randomUUID(), type: 'T', data: 1, metadata: {} }];
+
+  it('changes with a commit of its own or of another connection to the file, and with nothing else', async () => {
+    const dir = await tempDir();
+    const file = `${dir.path}/events.db`;
+    const mine = new SqliteEventStore(file);
+    const other = new SqliteEventStore(file);
+    const seen = [mine.logVersion()];
+    await mine.readAll({ after: null, maxCount: 10 });
+    expect(mine.logVersion()).toBe(seen[0]);
+    await mine.append('a', one(), 'no_stream');
+    seen.push(mine.logVersion());
+    await other.append('b', one(), 'no_stream');
+    seen.push(mine.logVersion());
+    expect(new Set(seen).size).toBe(3);
+    expect(mine.logVersion()).toBe(seen[2]);
+    await Promise.all([mine.close(), other.close()]);
+    await dir.remove();
+  });
+});
+
 describe('SQLite event store, entries read ahead by a worker (what verify reads)', () => {
   const withLog = async (events: { type: string; data: unknown }[]) => {
     const dir = await tempDir();

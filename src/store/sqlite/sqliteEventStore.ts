@@ -71,6 +71,8 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private readonly pollMs: number;
+  /** Transactions this connection committed: SQLite's data_version counts only the others'. */
+  private commits = 0;
   private readonly stmt;
   /**
    * A group of appends in one transaction (made once: better-sqlite3 builds one at a cost), and
@@ -118,6 +120,7 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
       readEntries: this.db
         .prepare<[number, number], [number, string]>(`SELECT position, ${ENTRY_SQL} FROM events
           WHERE position > ? ORDER BY position LIMIT ?`)
@@ -176,6 +179,7 @@ export class SqliteEventStore implements EventStore {
       for (const p of batch) p.reject(err);
       return;
     }
+    this.commits++;
     batch.forEach((p, i) => {
       const r = results[i]!;
       if ('failed' in r) p.reject(r.failed);
@@ -288,6 +292,11 @@ export class SqliteEventStore implements EventStore {
   async headPosition(): Promise<bigint | null> {
     const { p } = this.stmt.head.get()!;
     return p === null ? null : BigInt(p);
+  }
+
+  logVersion(): string {
+    if (this.closed) throw new Error('event store is closed');
+    return `${this.stmt.dataVersion.get()}:${this.commits}`;
   }
 
   subscribeToAll(opts: { after: bigint | null }): Subscription {
