@@ -285,6 +285,29 @@ const builtCli = (): string => {
   return join(root, 'dist/cli.js');
 };
 
+/**
+ * The import alone (bench/importChild.ts) on a copy of the home's rollouts and session index,
+ * before the app-server first opens it: Codex's databases and history.jsonl are not read by it.
+ */
+const importAlone = (home: string) => {
+  const copy = mkdtempSync(join(tmpdir(), 'thread-ledger-import-'));
+  try {
+    cpSync(home, copy, {
+      recursive: true,
+      filter: (src) => !/\.sqlite(-wal|-shm)?$|history\.jsonl$/.test(src),
+    });
+    return JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('./importChild.ts', import.meta.url)), copy],
+        { encoding: 'utf8' },
+      ),
+    ) as { rollouts: number; ms: number; maxRssMiB: number };
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+};
+
 /** `thread-ledger app-server` on a home: start-up to the first page, then `thread/list` calls, then the deletes. */
 const runLedger = async (home: string, trees: readonly string[][], lists: number) => {
   const cli = builtCli();
@@ -381,7 +404,7 @@ const codexReference = async (
     `| codex \`thread/delete\` of the same ${trees.length} subtrees of 200 (\`thread/deleted\` sent: ${notified.join(', ')}; rollouts left: ${files}; rows left: ${describeLeft(left)}; ` +
       `files still holding a root's id: ${holding.length ? holding.join(', ') : 'none'}) | ${spread(times)} |`,
   );
-  return { times, list: quantiles(listTimes) };
+  return { times, list: quantiles(listTimes), firstStart };
 };
 
 export const benchCodex = async (
@@ -407,9 +430,13 @@ export const benchCodex = async (
       `| Codex's databases in the home, ${total.toLocaleString('en')} threads (seeded in ${ms(seeded)} ms); history.jsonl ${mib(sizeOf(join(home, 'history.jsonl')))} | ${databaseSizes(home)} |`,
     );
 
+    const imported = importAlone(home);
     const mine = await runLedger(home, trees, 300);
     out(
       `| app-server start-up, import of ${total.toLocaleString('en')} rollouts, to the first \`thread/list\` page | ${ms(mine.startup)} ms (${Math.round(total / (mine.startup / 1000)).toLocaleString('en')} rollouts/s) |`,
+    );
+    out(
+      `| the import alone, in its own process: ${imported.rollouts.toLocaleString('en')} rollouts read and started, the read models caught up (a list would show them all) | ${ms(imported.ms)} ms: **${Math.round(imported.rollouts / (imported.ms / 1000)).toLocaleString('en')} rollouts/s**, peak RSS ${imported.maxRssMiB.toFixed(0)} MiB |`,
     );
     out(
       `| \`thread/list\` (50 rows) at ${total.toLocaleString('en')} rollouts, end to end over stdio (the watch's check of the home included) | p50 ${ms(mine.list.p50)} ms, p99 ${ms(mine.list.p99)} ms |`,
@@ -444,6 +471,9 @@ export const benchCodex = async (
       const theirs = await codexReference(out, reference, threads, trees);
       out(
         `| codex \`thread/list\` (50 rows) on the same rollouts, end to end over stdio, ${CODEX_LISTS} calls after its second start | p50 ${ms(theirs.list.p50)} ms, p99 ${ms(theirs.list.p99)} ms |`,
+      );
+      out(
+        `| app-server start-up to the first page, thread-ledger / codex app-server's first start | ${(mine.startup / theirs.firstStart).toFixed(2)} x |`,
       );
       out(
         `| \`thread/list\` p50, thread-ledger / codex app-server | ${(mine.list.p50 / theirs.list.p50).toFixed(3)} x (p99 ${(mine.list.p99 / theirs.list.p99).toFixed(3)} x) |`,
