@@ -14,10 +14,17 @@ export class RowBuffer {
   private readonly one: Database.Statement;
   private readonly many: Database.Statement;
 
-  constructor(db: Database.Database, table: string, columns: readonly string[]) {
+  /** `replace`: a row replaces the one of its key (INSERT OR REPLACE), for rows folded whole in memory. */
+  constructor(
+    db: Database.Database,
+    table: string,
+    columns: readonly string[],
+    opts: { replace: boolean } = { replace: false },
+  ) {
     this.width = columns.length;
     const row = `(${columns.map(() => '?').join(', ')})`;
-    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    const verb = opts.replace ? 'INSERT OR REPLACE' : 'INSERT';
+    const insert = `${verb} INTO ${table} (${columns.join(', ')}) VALUES `;
     this.one = db.prepare(insert + row);
     this.many = db.prepare(insert + Array.from({ length: CHUNK }, () => row).join(', '));
   }
