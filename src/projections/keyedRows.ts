@@ -17,6 +17,9 @@ type Entry<R> = {
 export class KeyedRows<R extends Record<string, unknown>> {
   private readonly entries = new Map<string, Entry<R>>();
   private readonly select: Database.Statement<[string], R>;
+  private readonly any: Database.Statement<[], unknown>;
+  /** The table held no row when the batch began: no key needs reading (a rebuild's first span). */
+  private empty: boolean | null = null;
   private readonly remove: Database.Statement<[string]>;
   private readonly writes: RowBuffer;
 
@@ -27,6 +30,7 @@ export class KeyedRows<R extends Record<string, unknown>> {
   ) {
     const key = columns[0]!;
     this.select = db.prepare(`SELECT ${columns.join(', ')} FROM ${table} WHERE ${key} = ?`);
+    this.any = db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).pluck();
     this.remove = db.prepare(
       `DELETE FROM ${table} WHERE ${key} IN (SELECT value FROM json_each(?))`,
     );
@@ -37,7 +41,8 @@ export class KeyedRows<R extends Record<string, unknown>> {
   get(key: string): R | null {
     let e = this.entries.get(key);
     if (!e) {
-      const row = this.select.get(key) ?? null;
+      this.empty ??= this.any.get() === undefined;
+      const row = this.empty ? null : (this.select.get(key) ?? null);
       e = { row, stored: row !== null, dirty: false };
       this.entries.set(key, e);
     }
@@ -73,11 +78,13 @@ export class KeyedRows<R extends Record<string, unknown>> {
     this.writes.flush();
     if (gone.length > 0) this.remove.run(JSON.stringify(gone));
     this.entries.clear();
+    this.empty = null;
   }
 
   /** Forgets every row read or changed and not written (a new batch, or one rolled back). */
   clear(): void {
     this.entries.clear();
     this.writes.clear();
+    this.empty = null;
   }
 }

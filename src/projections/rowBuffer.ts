@@ -6,7 +6,8 @@ const CHUNK = 128;
 /**
  * Rows for one table, written together: a multi-row INSERT per `CHUNK` rows rather than a
  * statement run per row (about a microsecond each here). A fold step keeps them within its batch
- * and calls `flush` at the batch's end, inside the transaction.
+ * and calls `flush` at the batch's end, inside the transaction: nothing is written before (a
+ * rebuild folds a span of pages outside any transaction, see `SpanFold`).
  */
 export class RowBuffer {
   private values: unknown[] = [];
@@ -33,7 +34,6 @@ export class RowBuffer {
     if (row.length !== this.width)
       throw new Error(`a row of ${row.length} values, not ${this.width}`);
     for (const v of row) this.values.push(v);
-    if (this.values.length === CHUNK * this.width) this.flush();
   }
 
   flush(): void {
