@@ -70,10 +70,15 @@ export class KeyedRows<R extends Record<string, unknown>> {
   /** Writes every row changed since `clear`, then forgets them all. */
   flush(): void {
     const gone: string[] = [];
-    for (const [key, e] of this.entries) {
+    // In key order: rows land side by side in the table's b-tree (into an empty table, appended).
+    const keys = [...this.entries.keys()].sort();
+    for (const key of keys) {
+      const e = this.entries.get(key)!;
       if (!e.dirty) continue;
-      if (e.row !== null) this.writes.push(...this.columns.map((c) => e.row![c]));
-      else if (e.stored !== false) gone.push(key);
+      if (e.row !== null) {
+        this.writes.push(...this.columns.map((c) => e.row![c]));
+        if (this.writes.full) this.writes.flush();
+      } else if (e.stored !== false) gone.push(key);
     }
     this.writes.flush();
     if (gone.length > 0) this.remove.run(JSON.stringify(gone));

@@ -36,6 +36,11 @@ export class RowBuffer {
     for (const v of row) this.values.push(v);
   }
 
+  /** A multi-row statement's worth of rows is waiting: a caller writing many may flush now. */
+  get full(): boolean {
+    return this.values.length >= CHUNK * this.width;
+  }
+
   flush(): void {
     const values = this.values;
     this.values = [];
