@@ -8,8 +8,6 @@ import { allProjections } from '../src/projections/readModels.js';
 import { rebuildProjections } from '../src/projections/rebuild.js';
 
 const dataDir = process.argv[2]!;
-// The rebuild's span in events (see SpanFold), when given: to weigh its time against its memory.
-const span = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 // KEY_SERVICE_URL in the environment: the keys come from the key service, as on a scaled-out instance.
 const ledger = openLedger({ dataDir, rolloutRoots: [dataDir], keyService: loadKeyServiceClient() });
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -28,7 +26,6 @@ const r = await rebuildProjections(
     liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
     gcMs += performance.now() - g0;
   },
-  span,
 );
 const seconds = (performance.now() - t0 - gcMs) / 1000; // the sampling's own collections are not the rebuild's time
 // CPU seconds, which a loaded machine inflates far less than wall time: the process's (all its

@@ -1,77 +1,11 @@
 import { stepDoneBy } from '../domain/purgeSteps.js';
 import type { StoredEvent } from '../store/eventCodec.js';
-import { KeyedRows } from './keyedRows.js';
 import { indexToken, type Projection } from './projection.js';
 import { RowBuffer } from './rowBuffer.js';
 
 type ThreadStatus = 'pending' | 'failing' | 'deleted';
-
-/** The rows of `deletion_requests` and `deletions`, as folded in memory (see `KeyedRows`). */
-type RequestRow = {
-  root_thread_id: string;
-  status: ThreadStatus;
-  reason: string | null;
-  requested_by: string;
-  request_id: string;
-  requested_at: number;
-  completed_at: number | null;
-  pending_count: number;
-  failing_count: number;
-  deleted_count: number;
-  steps_done: number;
-  failures: number;
-  last_error: string | null;
-  updated_at: number;
-};
-type DeletionRow = {
-  thread_id: string;
-  root_thread_id: string;
-  status: ThreadStatus;
-  reason: string | null;
-  requested_by: string;
-  request_id: string;
-  requested_at: number;
-  completed_at: number | null;
-  steps_done: number;
-  failures: number;
-  failing: string; // step keys whose last attempt failed, as a JSON array
-  last_error: string | null;
-  next_retry_at: number | null;
-  updated_at: number;
-};
-
-const REQUEST_COLUMNS: readonly (keyof RequestRow)[] = [
-  'root_thread_id',
-  'status',
-  'reason',
-  'requested_by',
-  'request_id',
-  'requested_at',
-  'completed_at',
-  'pending_count',
-  'failing_count',
-  'deleted_count',
-  'steps_done',
-  'failures',
-  'last_error',
-  'updated_at',
-];
-const DELETION_COLUMNS: readonly (keyof DeletionRow)[] = [
-  'thread_id',
-  'root_thread_id',
-  'status',
-  'reason',
-  'requested_by',
-  'request_id',
-  'requested_at',
-  'completed_at',
-  'steps_done',
-  'failures',
-  'failing',
-  'last_error',
-  'next_retry_at',
-  'updated_at',
-];
+type ThreadRow = { root_thread_id: string; status: ThreadStatus; failing: string };
+type Requester = { reason: string | null; requested_by: string; request_id: string };
 
 /**
  * The deletion records, one per request: a request is a root thread's tombstone and the cascade
@@ -147,10 +81,54 @@ export const deletionRecordsProjection: Projection = {
       CREATE INDEX IF NOT EXISTS ${d}_failing_${k} ON ${d} (root_thread_id) WHERE failing != '[]';`;
   },
   handler(db, suffix) {
-    const requests = new KeyedRows<RequestRow>(db, `deletion_requests${suffix}`, REQUEST_COLUMNS);
-    const threads = new KeyedRows<DeletionRow>(db, `deletions${suffix}`, DELETION_COLUMNS);
-    // The steps are only ever added.
-    const steps = new RowBuffer(db, `deletion_steps${suffix}`, [
+    const r = `deletion_requests${suffix}`;
+    const d = `deletions${suffix}`;
+    const s = `deletion_steps${suffix}`;
+    const requester = db.prepare<[string], Requester>(
+      `SELECT reason, requested_by, request_id FROM ${r} WHERE root_thread_id = ?`,
+    );
+    const newRequest = db.prepare(`INSERT OR IGNORE INTO ${r}
+      (root_thread_id, status, reason, requested_by, request_id, requested_at, updated_at)
+      VALUES (?, 'pending', ?, ?, ?, ?, ?)`);
+    const requested = db.prepare(`INSERT OR REPLACE INTO ${d}
+      (thread_id, root_thread_id, status, reason, requested_by, request_id, requested_at, updated_at)
+      VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`);
+    const thread = db.prepare<[string], ThreadRow>(
+      `SELECT root_thread_id, status, failing FROM ${d} WHERE thread_id = ?`,
+    );
+    // The common case, no step failing: the status stays, no need to rewrite the failing list.
+    const stepDoneClean = db.prepare<[number, string], { root_thread_id: string }>(
+      `UPDATE ${d} SET steps_done = steps_done + 1, updated_at = ? WHERE thread_id = ? AND failing = '[]'
+       RETURNING root_thread_id`,
+    );
+    const stepDone = db.prepare(`UPDATE ${d} SET steps_done = steps_done + 1, failing = ?,
+      status = ?, updated_at = ? WHERE thread_id = ?`);
+    const stepFailed =
+      db.prepare(`UPDATE ${d} SET failures = failures + 1, failing = ?, status = 'failing',
+      last_error = ?, next_retry_at = ?, updated_at = ? WHERE thread_id = ?`);
+    const done =
+      db.prepare(`UPDATE ${d} SET status = 'deleted', completed_at = ?, failing = '[]', next_retry_at = NULL,
+      updated_at = ? WHERE thread_id = ?`);
+    const requestStep = db.prepare(
+      `UPDATE ${r} SET steps_done = steps_done + ?, failures = failures + ?,
+       last_error = COALESCE(?, last_error), updated_at = ? WHERE root_thread_id = ?`,
+    );
+    // A thread of the request moved from one status to another (null: in or out of the request),
+    // and the request's status follows, in one statement (SET reads the row as it was).
+    const moved = db.prepare<{
+      root: string;
+      from: ThreadStatus | null;
+      to: ThreadStatus | null;
+      at: number;
+    }>(`UPDATE ${r} SET
+        pending_count = ${PENDING},
+        failing_count = ${FAILING},
+        deleted_count = deleted_count + (@to IS 'deleted') - (@from IS 'deleted'),
+        status = CASE WHEN ${FAILING} > 0 THEN 'failing' WHEN ${PENDING} > 0 THEN 'pending' ELSE 'deleted' END,
+        completed_at = CASE WHEN ${FAILING} + ${PENDING} = 0 THEN COALESCE(completed_at, @at) END,
+        updated_at = @at
+      WHERE root_thread_id = @root`);
+    const steps = new RowBuffer(db, s, [
       'thread_id',
       'position',
       'step',
@@ -159,41 +137,18 @@ export const deletionRecordsProjection: Projection = {
       'at',
     ]);
 
-    /** Changes a request's row, if there is one. */
-    const request = (root: string, f: (r: RequestRow) => void) => {
-      const r = requests.get(root);
-      if (r === null) return;
-      f(r);
-      requests.put(root, r);
-    };
-    // A thread of the request moved from one status to another (null: in or out of the request),
-    // and the request's status follows.
     const move = (root: string, from: ThreadStatus | null, to: ThreadStatus | null, at: number) => {
       if (from === to) return;
-      const count = (s: ThreadStatus) => (to === s ? 1 : 0) - (from === s ? 1 : 0);
-      request(root, (r) => {
-        r.pending_count += count('pending');
-        r.failing_count += count('failing');
-        r.deleted_count += count('deleted');
-        r.status = r.failing_count > 0 ? 'failing' : r.pending_count > 0 ? 'pending' : 'deleted';
-        r.completed_at = r.failing_count + r.pending_count === 0 ? (r.completed_at ?? at) : null;
-        r.updated_at = at;
-      });
+      moved.run({ root, from, to, at });
     };
-    const stepOf = (root: string, done: number, failed: number, error: string | null, at: number) =>
-      request(root, (r) => {
-        r.steps_done += done;
-        r.failures += failed;
-        r.last_error = error ?? r.last_error;
-        r.updated_at = at;
-      });
-    const failingWith = (row: DeletionRow, key: string, add: boolean): string => {
-      const set = new Set<string>(JSON.parse(row.failing) as string[]);
+    const failingWith = (row: ThreadRow | undefined, key: string, add: boolean): string => {
+      const set = new Set<string>(row ? (JSON.parse(row.failing) as string[]) : []);
       if (add) set.add(key);
       else set.delete(key);
       return JSON.stringify([...set].sort());
     };
 
+    // The steps are only ever added: written together at the batch's end.
     const fold = ({ event: e, metadata: m, position }: StoredEvent) => {
       const at = m.recordedAtMs;
       switch (e.type) {
@@ -201,81 +156,47 @@ export const deletionRecordsProjection: Projection = {
           const { threadId, rootThreadId } = e.data;
           // The request is the root's: a descendant takes its reason and requester. A root's
           // record found missing (a log that never had it) is started from this tombstone.
-          let req = requests.get(rootThreadId);
+          let req = requester.get(rootThreadId);
           if (!req) {
-            req = {
-              root_thread_id: rootThreadId,
-              status: 'pending',
-              reason: e.data.reason,
-              requested_by: m.actor,
-              request_id: m.requestId,
-              requested_at: at,
-              completed_at: null,
-              pending_count: 0,
-              failing_count: 0,
-              deleted_count: 0,
-              steps_done: 0,
-              failures: 0,
-              last_error: null,
-              updated_at: at,
-            };
-            requests.put(rootThreadId, req);
+            req = { reason: e.data.reason, requested_by: m.actor, request_id: m.requestId };
+            newRequest.run(rootThreadId, req.reason, req.requested_by, req.request_id, at, at);
           }
           // A second tombstone of one thread (never written today) replaces the first.
-          const before = threads.get(threadId);
+          const before = thread.get(threadId);
           if (before) move(before.root_thread_id, before.status, null, at);
-          threads.put(threadId, {
-            thread_id: threadId,
-            root_thread_id: rootThreadId,
-            status: 'pending',
-            reason: req.reason,
-            requested_by: req.requested_by,
-            request_id: req.request_id,
-            requested_at: at,
-            completed_at: null,
-            steps_done: 0,
-            failures: 0,
-            failing: '[]',
-            last_error: null,
-            next_retry_at: null,
-            updated_at: at,
-          });
+          requested.run(
+            threadId,
+            rootThreadId,
+            req.reason,
+            req.requested_by,
+            req.request_id,
+            at,
+            at,
+          );
           move(rootThreadId, null, 'pending', at);
           return;
         }
         case 'DeletionStepFailed': {
           const { threadId } = e.data;
+          const before = thread.get(threadId);
+          stepFailed.run(
+            failingWith(before, e.data.step, true),
+            e.data.error,
+            e.data.nextRetryAtMs,
+            at,
+            threadId,
+          );
           steps.push(threadId, position, e.data.step, 'failed', JSON.stringify(e.data), at);
-          const row = threads.get(threadId);
-          if (!row) return;
-          const from = row.status;
-          threads.put(threadId, {
-            ...row,
-            failures: row.failures + 1,
-            failing: failingWith(row, e.data.step, true),
-            status: 'failing',
-            last_error: e.data.error,
-            next_retry_at: e.data.nextRetryAtMs,
-            updated_at: at,
-          });
-          stepOf(row.root_thread_id, 0, 1, e.data.error, at);
-          move(row.root_thread_id, from, 'failing', at);
+          if (!before) return;
+          requestStep.run(0, 1, e.data.error, at, before.root_thread_id);
+          move(before.root_thread_id, before.status, 'failing', at);
           return;
         }
         case 'ThreadDeleted': {
+          const before = thread.get(e.data.threadId);
+          done.run(at, at, e.data.threadId);
           steps.push(e.data.threadId, position, 'complete', 'deleted', JSON.stringify(e.data), at);
-          const row = threads.get(e.data.threadId);
-          if (!row) return;
-          const from = row.status;
-          threads.put(e.data.threadId, {
-            ...row,
-            status: 'deleted',
-            completed_at: at,
-            failing: '[]',
-            next_retry_at: null,
-            updated_at: at,
-          });
-          move(row.root_thread_id, from, 'deleted', at);
+          if (before) move(before.root_thread_id, before.status, 'deleted', at);
           return;
         }
         default: {
@@ -292,42 +213,27 @@ export const deletionRecordsProjection: Projection = {
             JSON.stringify(detail),
             at,
           );
-          const row = threads.get(threadId);
-          if (!row) return;
-          // No step failing (the common case): the status stays.
-          const failing = row.failing === '[]' ? '[]' : failingWith(row, recorded.key, false);
+          const clean = stepDoneClean.get(at, threadId);
+          if (clean) {
+            requestStep.run(1, 0, null, at, clean.root_thread_id);
+            return;
+          }
+          const before = thread.get(threadId);
+          if (!before) return;
+          const failing = failingWith(before, recorded.key, false);
           const status: ThreadStatus =
-            row.failing === '[]' || row.status === 'deleted'
-              ? row.status
-              : failing === '[]'
-                ? 'pending'
-                : 'failing';
-          const from = row.status;
-          threads.put(threadId, {
-            ...row,
-            steps_done: row.steps_done + 1,
-            failing,
-            status,
-            updated_at: at,
-          });
-          stepOf(row.root_thread_id, 1, 0, null, at);
-          move(row.root_thread_id, from, status, at);
+            before.status === 'deleted' ? 'deleted' : failing === '[]' ? 'pending' : 'failing';
+          stepDone.run(failing, status, at, threadId);
+          requestStep.run(1, 0, null, at, before.root_thread_id);
+          move(before.root_thread_id, before.status, status, at);
           return;
         }
       }
     };
-    // Folded in memory, each row written once at the batch's end.
-    return Object.assign(fold, {
-      begin: () => {
-        requests.clear();
-        threads.clear();
-        steps.clear();
-      },
-      end: () => {
-        requests.flush();
-        threads.flush();
-        steps.flush();
-      },
-    });
+    return Object.assign(fold, { begin: () => steps.clear(), end: () => steps.flush() });
   },
 };
+
+/** A request's counts once a thread moved from `@from` to `@to` (in SQL, from the row as it was). */
+const PENDING = `(pending_count + (@to IS 'pending') - (@from IS 'pending'))`;
+const FAILING = `(failing_count + (@to IS 'failing') - (@from IS 'failing'))`;

@@ -12,7 +12,6 @@ import { storedRecordOf } from '../store/storedRecord.js';
 import { EvidenceTreeReader } from './evidenceTreeReader.js';
 import type { Fold, Projection } from './projection.js';
 import { RowBuffer } from './rowBuffer.js';
-import { SpanBytes } from './spanBytes.js';
 
 /**
  * The Merkle tree over the log (src/evidence/merkle.ts), kept like a read model: one leaf per
@@ -47,47 +46,27 @@ export const evidenceTreeProjection: Projection = {
         edge.delete(i); // absorbed by the subtree this leaf completes
         return h;
       });
-    // What the batch adds, kept compact until its end (a rebuild's span holds 100,000 leaves):
-    // stored hashes are numbered densely in the order they are added, leaves too, from the
-    // batch's first (`from`, `first`); only the hashes' bytes and the leaves' positions are kept.
-    let from = { idx: 0, leaf: 0 };
-    const hashes = new SpanBytes(32);
-    const positions: bigint[] = [];
     const fold: Fold = Object.assign(
       (_event: StoredEvent, recorded: RecordedEvent) => {
         // Hashed already when the store read it ahead (a rebuild's worker), else here.
         const leafHash = recorded.leafHash ?? leafHashOfText(entryText(storedRecordOf(recorded)));
-        const added = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
-        if (storedHashIndex(0, n) !== from.idx + hashes.length)
-          throw new Error(`leaf ${n}'s hashes are not stored after the last ones`);
-        for (const h of added) hashes.push(h);
-        edge.set(from.idx + hashes.length - 1, added[added.length - 1]!);
-        positions.push(recorded.position);
+        const hashes = storedHashesForLeaf(nodeTreeHasher, n, leafHash, read);
+        let idx = storedHashIndex(0, n);
+        for (const h of hashes) hashRows.push(idx++, h);
+        edge.set(idx - 1, hashes[hashes.length - 1]!);
+        leafRows.push(recorded.position, n);
         n++;
       },
       {
         begin: () => {
           n = tree.size();
-          from = { idx: storedHashIndex(0, n), leaf: n };
           edge.clear();
-          hashes.clear();
-          positions.length = 0;
-          hashRows.clear(); // what a batch that failed at its end had not written
+          hashRows.clear();
           leafRows.clear();
         },
         end: () => {
-          for (let i = 0; i < hashes.length; i++) {
-            hashRows.push(from.idx + i, hashes.at(i));
-            if (hashRows.full) hashRows.flush();
-          }
           hashRows.flush();
-          for (let i = 0; i < positions.length; i++) {
-            leafRows.push(positions[i], from.leaf + i);
-            if (leafRows.full) leafRows.flush();
-          }
           leafRows.flush();
-          hashes.clear();
-          positions.length = 0;
         },
       },
     );

@@ -25,20 +25,10 @@ export const foldBatch = (
   after: bigint | null = null,
 ): void => {
   fold.begin?.();
-  foldEvents(fold, events, recorded, after);
-  fold.end?.();
-};
-
-/** The events of a batch past `after`, between its `begin` and `end` (see `foldBatch`, `SpanFold`). */
-export const foldEvents = (
-  fold: Fold,
-  events: readonly StoredEvent[],
-  recorded: readonly RecordedEvent[],
-  after: bigint | null,
-): void => {
   let i = 0;
   if (after !== null) while (i < events.length && events[i]!.position <= after) i++;
   for (; i < events.length; i++) fold(events[i]!, recorded[i]!);
+  fold.end?.();
 };
 
 /**

@@ -77,22 +77,23 @@ export class ProjectionRunner {
 
   /**
    * Applies everything in the log up to its current end; returns the count applied.
-   * `eventsPerTransaction`: how many events one transaction folds.
+   * `eventsPerTransaction`: how many events one transaction folds (a rebuild folds more).
+   * `readAhead`: read through the store's `recordPages` (a worker reads and hashes ahead, worth
+   * its start-up for a whole log), else page by page on this thread.
    */
   async catchUp(
     onProgress?: (applied: number, position: bigint) => void,
     eventsPerTransaction = LOG_PAGE,
+    readAhead = false,
   ): Promise<number> {
     let count = 0;
-    await catchUpLog(
-      recordPagesOf(this.store, this.position()),
-      eventsPerTransaction,
-      async (batch) => {
-        await this.apply(batch);
-        count += batch.length;
-        onProgress?.(count, batch[batch.length - 1]!.position);
-      },
-    );
+    const after = this.position();
+    const pages = readAhead ? this.store.recordPages(after) : recordPagesOf(this.store, after);
+    await catchUpLog(pages, eventsPerTransaction, async (batch) => {
+      await this.apply(batch);
+      count += batch.length;
+      onProgress?.(count, batch[batch.length - 1]!.position);
+    });
     return count;
   }
 

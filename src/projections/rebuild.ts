@@ -4,14 +4,14 @@ import type { EventStore } from '../store/eventStore.js';
 import { Checkpoints } from './checkpoints.js';
 import { createProjectionTables, type Projection, recordVersion } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
-import { SpanFold } from './spanFold.js';
 
 const NEXT = '_next';
 /**
- * Events folded per span (see `SpanFold`) during a rebuild, and the page cache it may use
- * meanwhile. The span's events are not held, only the rows they change (at most one per event).
+ * Events folded per transaction during a rebuild, and the page cache it may use meanwhile.
+ * 10,000 took the same CPU seconds as 50,000 over 200k events (measured, 3 runs each) with about
+ * 110 MiB less peak RSS: a batch's events are all held until it commits.
  */
-const REBUILD_SPAN = 100_000;
+const REBUILD_BATCH = 10_000;
 const REBUILD_CACHE_KIB = 64 * 1024;
 
 export type RebuildProgress = {
@@ -42,7 +42,6 @@ export const rebuildProjections = async (
   codec: EventCodec,
   projections: readonly Projection[],
   onProgress?: (p: RebuildProgress) => void,
-  spanEvents = REBUILD_SPAN,
 ): Promise<{ applied: number; position: bigint | null }> => {
   const checkpoints = new Checkpoints(db);
   const dropNext = db.transaction(() => {
@@ -54,7 +53,6 @@ export const rebuildProjections = async (
   dropNext.immediate();
   for (const p of projections) createProjectionTables(db, p, NEXT, { indexes: false });
 
-  const spans = new SpanFold(db, codec, projections, NEXT);
   const runner = new ProjectionRunner(db, store, codec, projections, { suffix: NEXT });
   const head = await store.headPosition();
   let applied = 0;
@@ -79,9 +77,10 @@ export const rebuildProjections = async (
   const cacheSize = db.pragma('cache_size', { simple: true }) as number;
   db.pragma(`cache_size = -${REBUILD_CACHE_KIB}`);
   try {
-    // The log read ahead by a worker (and its evidence leaves hashed there).
-    applied += await spans.run(store.recordPages(spans.position()), spanEvents, (n, position) =>
-      onProgress?.({ applied: applied + n, position, head }),
+    applied += await runner.catchUp(
+      (n, position) => onProgress?.({ applied: applied + n, position, head }),
+      REBUILD_BATCH,
+      true,
     );
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);

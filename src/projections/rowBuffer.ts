@@ -6,8 +6,7 @@ const CHUNK = 128;
 /**
  * Rows for one table, written together: a multi-row INSERT per `CHUNK` rows rather than a
  * statement run per row (about a microsecond each here). A fold step keeps them within its batch
- * and calls `flush` at the batch's end, inside the transaction: nothing is written before (a
- * rebuild folds a span of pages outside any transaction, see `SpanFold`).
+ * and calls `flush` at the batch's end, inside the transaction.
  */
 export class RowBuffer {
   private values: unknown[] = [];
@@ -15,17 +14,10 @@ export class RowBuffer {
   private readonly one: Database.Statement;
   private readonly many: Database.Statement;
 
-  /** `replace`: a row replaces the one of its key (INSERT OR REPLACE), for rows folded whole in memory. */
-  constructor(
-    db: Database.Database,
-    table: string,
-    columns: readonly string[],
-    opts: { replace: boolean } = { replace: false },
-  ) {
+  constructor(db: Database.Database, table: string, columns: readonly string[]) {
     this.width = columns.length;
     const row = `(${columns.map(() => '?').join(', ')})`;
-    const verb = opts.replace ? 'INSERT OR REPLACE' : 'INSERT';
-    const insert = `${verb} INTO ${table} (${columns.join(', ')}) VALUES `;
+    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
     this.one = db.prepare(insert + row);
     this.many = db.prepare(insert + Array.from({ length: CHUNK }, () => row).join(', '));
   }
@@ -34,11 +26,7 @@ export class RowBuffer {
     if (row.length !== this.width)
       throw new Error(`a row of ${row.length} values, not ${this.width}`);
     for (const v of row) this.values.push(v);
-  }
-
-  /** A multi-row statement's worth of rows is waiting: a caller writing many may flush now. */
-  get full(): boolean {
-    return this.values.length >= CHUNK * this.width;
+    if (this.values.length === CHUNK * this.width) this.flush();
   }
 
   flush(): void {

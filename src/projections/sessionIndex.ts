@@ -1,5 +1,4 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { KeyedRows } from './keyedRows.js';
 import type { Projection } from './projection.js';
 
 /** Thread id -> current name, as Codex's session_index.jsonl means it. Gone at the tombstone. */
@@ -10,17 +9,13 @@ export const sessionIndexProjection: Projection = {
       thread_id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`,
   indexes: () => '',
   handler(db, suffix) {
-    // A name replaces the row whole: nothing is read, each row written once at the batch's end.
-    const rows = new KeyedRows<{ thread_id: string; name: string; updated_at: number }>(
-      db,
-      `session_index${suffix}`,
-      ['thread_id', 'name', 'updated_at'],
-    );
+    const t = `session_index${suffix}`;
+    const upsert = db.prepare(`INSERT INTO ${t} (thread_id, name, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (thread_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`);
+    const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
     const set = (threadId: string, name: string | null, at: number) =>
-      name === null
-        ? rows.delete(threadId)
-        : rows.put(threadId, { thread_id: threadId, name, updated_at: at });
-    const fold = ({ event: e, metadata: m }: StoredEvent) => {
+      name === null ? remove.run(threadId) : upsert.run(threadId, name, at);
+    return ({ event: e, metadata: m }: StoredEvent) => {
       switch (e.type) {
         case 'ThreadStarted':
           if (e.data.name !== null) set(e.data.threadId, e.data.name, m.recordedAtMs);
@@ -29,12 +24,11 @@ export const sessionIndexProjection: Projection = {
           set(e.data.threadId, e.data.name, m.recordedAtMs);
           return;
         case 'ThreadDeleteRequested':
-          rows.delete(e.data.threadId);
+          remove.run(e.data.threadId);
           return;
         default:
           return;
       }
     };
-    return Object.assign(fold, { begin: () => rows.clear(), end: () => rows.flush() });
   },
 };

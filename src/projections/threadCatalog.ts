@@ -1,56 +1,7 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { KeyedRows } from './keyedRows.js';
 import { indexToken, type Projection } from './projection.js';
 
-/** A row of the catalog, as folded in memory (see `KeyedRows`). */
-type CatalogRow = {
-  thread_id: string;
-  parent_thread_id: string | null;
-  depth: number | null;
-  source_kind: string | null;
-  created_at: number | null;
-  created_by: string | null;
-  listed_at: number;
-  archived: number;
-  status: 'live' | 'deleting' | 'deleted';
-  root_thread_id: string | null;
-  requested_by: string | null;
-  requested_at: number | null;
-  reason: string | null;
-  deleted_at: number | null;
-};
-
-const COLUMNS: readonly (keyof CatalogRow)[] = [
-  'thread_id',
-  'parent_thread_id',
-  'depth',
-  'source_kind',
-  'created_at',
-  'created_by',
-  'listed_at',
-  'archived',
-  'status',
-  'root_thread_id',
-  'requested_by',
-  'requested_at',
-  'reason',
-  'deleted_at',
-];
-
-/** A new row's columns that no event has set yet. */
-const UNLISTED = {
-  parent_thread_id: null,
-  depth: null,
-  source_kind: null,
-  created_at: null,
-  created_by: null,
-  archived: 0,
-  root_thread_id: null,
-  requested_by: null,
-  requested_at: null,
-  reason: null,
-  deleted_at: null,
-} as const;
+type Requester = { reason: string | null; requested_by: string };
 
 /**
  * The audit's catalog of threads: one row per thread ever started or tombstoned, with what an
@@ -96,75 +47,67 @@ export const threadCatalogProjection: Projection = {
       CREATE INDEX IF NOT EXISTS ${t}_requester_${k} ON ${t} (requested_by, listed_at, thread_id);`;
   },
   handler(db, suffix) {
-    const rows = new KeyedRows<CatalogRow>(db, `thread_catalog${suffix}`, COLUMNS);
-    const change = (id: string, f: (row: CatalogRow) => void) => {
-      const row = rows.get(id);
-      if (row === null) return;
-      f(row);
-      rows.put(id, row);
-    };
-    const fold = ({ event: e, metadata: m }: StoredEvent) => {
+    const t = `thread_catalog${suffix}`;
+    const started = db.prepare(`INSERT INTO ${t}
+      (thread_id, parent_thread_id, depth, source_kind, created_at, created_by, listed_at, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'live')
+      ON CONFLICT (thread_id) DO UPDATE SET parent_thread_id = excluded.parent_thread_id,
+        depth = excluded.depth, source_kind = excluded.source_kind, created_at = excluded.created_at,
+        created_by = excluded.created_by, listed_at = excluded.listed_at`);
+    const archived = db.prepare(`UPDATE ${t} SET archived = ? WHERE thread_id = ?`);
+    const requester = db.prepare<[string], Requester>(
+      `SELECT reason, requested_by FROM ${t} WHERE thread_id = ? AND requested_by IS NOT NULL`,
+    );
+    // A second tombstone of one thread (never written today) replaces the first's facts.
+    const tombstoned = db.prepare(`INSERT INTO ${t}
+      (thread_id, listed_at, status, root_thread_id, requested_by, requested_at, reason)
+      VALUES (@id, @at, 'deleting', @root, @by, @at, @reason)
+      ON CONFLICT (thread_id) DO UPDATE SET
+        status = CASE WHEN status = 'deleted' THEN status ELSE 'deleting' END,
+        root_thread_id = @root, requested_by = @by, requested_at = @at, reason = @reason`);
+    const deleted = db.prepare(
+      `UPDATE ${t} SET status = 'deleted', deleted_at = ? WHERE thread_id = ?`,
+    );
+    return ({ event: e, metadata: m }: StoredEvent) => {
       switch (e.type) {
         case 'ThreadStarted': {
           const d = e.data;
-          // A start over a row there already (tombstoned first) keeps its status and deletion.
-          const row = rows.get(d.threadId) ?? {
-            ...UNLISTED,
-            thread_id: d.threadId,
-            status: 'live',
-          };
-          rows.put(d.threadId, {
-            ...row,
-            parent_thread_id: d.parentThreadId,
-            depth: d.depth,
-            source_kind: d.sourceKind,
-            created_at: d.createdAtMs,
-            created_by: m.actor,
-            listed_at: d.createdAtMs,
-          });
+          started.run(
+            d.threadId,
+            d.parentThreadId,
+            d.depth,
+            d.sourceKind,
+            d.createdAtMs,
+            m.actor,
+            d.createdAtMs,
+          );
           return;
         }
         case 'ThreadArchived':
         case 'ThreadUnarchived':
-          change(e.data.threadId, (row) => {
-            row.archived = e.type === 'ThreadArchived' ? 1 : 0;
-          });
+          archived.run(e.type === 'ThreadArchived' ? 1 : 0, e.data.threadId);
           return;
         case 'ThreadDeleteRequested': {
           const { threadId, rootThreadId } = e.data;
           // The request is the root's: a descendant (tombstoned by a worker, maybe) takes its
           // reason and requester. A root missing from the catalog: this tombstone's own.
           const own = { reason: e.data.reason, requested_by: m.actor };
-          const root = threadId === rootThreadId ? null : rows.get(rootThreadId);
-          const req = root?.requested_by != null ? root : own;
-          // A second tombstone of one thread (never written today) replaces the first's facts.
-          const row = rows.get(threadId) ?? {
-            ...UNLISTED,
-            thread_id: threadId,
-            listed_at: m.recordedAtMs,
-            status: 'deleting',
-          };
-          rows.put(threadId, {
-            ...row,
-            status: row.status === 'deleted' ? 'deleted' : 'deleting',
-            root_thread_id: rootThreadId,
-            requested_by: req.requested_by,
-            requested_at: m.recordedAtMs,
+          const req = threadId === rootThreadId ? own : (requester.get(rootThreadId) ?? own);
+          tombstoned.run({
+            id: threadId,
+            at: m.recordedAtMs,
+            root: rootThreadId,
+            by: req.requested_by,
             reason: req.reason,
           });
           return;
         }
         case 'ThreadDeleted':
-          change(e.data.threadId, (row) => {
-            row.status = 'deleted';
-            row.deleted_at = m.recordedAtMs;
-          });
+          deleted.run(m.recordedAtMs, e.data.threadId);
           return;
         default:
           return;
       }
     };
-    // Folded in memory, each row written once at the batch's end.
-    return Object.assign(fold, { begin: () => rows.clear(), end: () => rows.flush() });
   },
 };

@@ -1,49 +1,5 @@
 import type { StoredEvent } from '../store/eventCodec.js';
-import { KeyedRows } from './keyedRows.js';
 import { indexToken, type Projection } from './projection.js';
-
-/** A row of `threads`, as folded in memory (see `KeyedRows`). */
-type ThreadRow = {
-  thread_id: string;
-  session_id: string;
-  parent_thread_id: string | null;
-  depth: number;
-  source_kind: string;
-  cwd: string;
-  model_provider: string;
-  originator: string | null;
-  cli_version: string | null;
-  git_info: string | null;
-  rollout_path: string | null;
-  preview: string | null;
-  name: string | null;
-  created_at: number;
-  updated_at: number;
-  archived: number;
-  codex: string | null;
-  rev: number;
-};
-
-const COLUMNS: readonly (keyof ThreadRow)[] = [
-  'thread_id',
-  'session_id',
-  'parent_thread_id',
-  'depth',
-  'source_kind',
-  'cwd',
-  'model_provider',
-  'originator',
-  'cli_version',
-  'git_info',
-  'rollout_path',
-  'preview',
-  'name',
-  'created_at',
-  'updated_at',
-  'archived',
-  'codex',
-  'rev',
-];
 
 /** The thread list: one row per visible thread. A tombstone removes the row at once. */
 export const threadListProjection: Projection = {
@@ -86,74 +42,74 @@ export const threadListProjection: Projection = {
       CREATE INDEX IF NOT EXISTS ${t}_updated_${k} ON ${t} (archived, updated_at, thread_id, ${covered});`;
   },
   handler(db, suffix) {
-    const rows = new KeyedRows<ThreadRow>(db, `threads${suffix}`, COLUMNS);
+    const t = `threads${suffix}`;
     // Every change bumps `rev`, a start over a row there already too (it replaces every column).
-    const change = (id: string, f: (row: ThreadRow) => void) => {
-      const row = rows.get(id);
-      if (row === null) return;
-      f(row);
-      row.rev++;
-      rows.put(id, row);
-    };
+    const columns =
+      'session_id, parent_thread_id, depth, source_kind, cwd, model_provider, originator, cli_version, ' +
+      'git_info, rollout_path, preview, name, created_at, updated_at, archived, codex';
+    const insert = db.prepare(`INSERT INTO ${t} (thread_id, ${columns}, rev)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0)
+      ON CONFLICT (thread_id) DO UPDATE SET
+        ${columns
+          .split(', ')
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', ')}, rev = rev + 1`);
     // A thread with a rollout is as recent as its rollout (Codex's updatedAt is the file's mtime,
     // reported by ThreadUpdated); one without is as recent as its last event.
-    const bump = (row: ThreadRow, at: number) => {
-      if (row.rollout_path === null) row.updated_at = at;
-    };
-    const fold = ({ event: e, metadata: m }: StoredEvent) => {
+    const bump = `updated_at = CASE WHEN rollout_path IS NULL THEN ? ELSE updated_at END`;
+    const rename = db.prepare(
+      `UPDATE ${t} SET name = ?, ${bump}, rev = rev + 1 WHERE thread_id = ?`,
+    );
+    const touch = db.prepare(`UPDATE ${t} SET updated_at = ?, rev = rev + 1 WHERE thread_id = ?`);
+    const archive = db.prepare(
+      `UPDATE ${t} SET archived = ?, ${bump}, rollout_path = COALESCE(?, rollout_path), rev = rev + 1 WHERE thread_id = ?`,
+    );
+    const remove = db.prepare(`DELETE FROM ${t} WHERE thread_id = ?`);
+    return ({ event: e, metadata: m }: StoredEvent) => {
       switch (e.type) {
         case 'ThreadStarted': {
           const d = e.data;
-          const before = rows.get(d.threadId);
-          rows.put(d.threadId, {
-            thread_id: d.threadId,
-            session_id: d.sessionId,
-            parent_thread_id: d.parentThreadId,
-            depth: d.depth,
-            source_kind: d.sourceKind,
-            cwd: d.cwd,
-            model_provider: d.modelProvider,
-            originator: d.originator,
-            cli_version: d.cliVersion,
-            git_info: d.gitInfo && JSON.stringify(d.gitInfo),
-            rollout_path: d.rolloutPath,
-            preview: d.preview,
-            name: d.name,
-            created_at: d.createdAtMs,
-            updated_at: d.updatedAtMs ?? m.recordedAtMs, // an imported rollout's mtime, when its start carries it
-            archived: 0,
-            codex: d.codex && JSON.stringify(d.codex),
-            rev: before === null ? 0 : before.rev + 1,
-          });
+          insert.run(
+            d.threadId,
+            d.sessionId,
+            d.parentThreadId,
+            d.depth,
+            d.sourceKind,
+            d.cwd,
+            d.modelProvider,
+            d.originator,
+            d.cliVersion,
+            d.gitInfo && JSON.stringify(d.gitInfo),
+            d.rolloutPath,
+            d.preview,
+            d.name,
+            d.createdAtMs,
+            d.updatedAtMs ?? m.recordedAtMs, // an imported rollout's mtime, when its start carries it
+            d.codex && JSON.stringify(d.codex),
+          );
           return;
         }
         case 'ThreadRenamed':
-          change(e.data.threadId, (row) => {
-            row.name = e.data.name;
-            bump(row, m.recordedAtMs);
-          });
+          rename.run(e.data.name, m.recordedAtMs, e.data.threadId);
           return;
         case 'ThreadUpdated':
-          change(e.data.threadId, (row) => {
-            row.updated_at = e.data.updatedAtMs;
-          });
+          touch.run(e.data.updatedAtMs, e.data.threadId);
           return;
         case 'ThreadArchived':
         case 'ThreadUnarchived':
-          change(e.data.threadId, (row) => {
-            row.archived = e.type === 'ThreadArchived' ? 1 : 0;
-            bump(row, m.recordedAtMs);
-            row.rollout_path = e.data.rolloutPath ?? row.rollout_path;
-          });
+          archive.run(
+            e.type === 'ThreadArchived' ? 1 : 0,
+            m.recordedAtMs,
+            e.data.rolloutPath,
+            e.data.threadId,
+          );
           return;
         case 'ThreadDeleteRequested':
-          rows.delete(e.data.threadId);
+          remove.run(e.data.threadId);
           return;
         default:
           return;
       }
     };
-    // Folded in memory, each row written once at the batch's end.
-    return Object.assign(fold, { begin: () => rows.clear(), end: () => rows.flush() });
   },
 };

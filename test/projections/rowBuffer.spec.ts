@@ -32,24 +32,6 @@ describe('RowBuffer', () => {
     expect(db.prepare('SELECT a FROM t').pluck().all()).toEqual([1]);
   });
 
-  it("is full once a multi-row statement's worth of rows waits, and empty again once flushed", () => {
-    // Given rows pushed one by one, a caller that writes whenever the buffer is full
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (a INTEGER PRIMARY KEY)');
-    const rows = new RowBuffer(db, 't', ['a']);
-    let fullAt = -1;
-    for (let i = 0; i < 200 && fullAt < 0; i++) {
-      rows.push(i);
-      if (rows.full) fullAt = i + 1;
-    }
-    // then it was full at 128 rows, none of them written before the flush
-    expect(fullAt).toBe(128);
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
-    rows.flush();
-    expect(rows.full).toBe(false);
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(128);
-  });
-
   it('refuses a row of the wrong width, naming both', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)');
