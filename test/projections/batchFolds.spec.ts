@@ -13,12 +13,14 @@ import {
 import { sessionIndexProjection } from '../../src/projections/sessionIndex.js';
 import { subtreeGraphProjection } from '../../src/projections/subtreeGraph.js';
 import { threadCatalogProjection } from '../../src/projections/threadCatalog.js';
+import { threadListProjection } from '../../src/projections/threadList.js';
 import type { StoredEvent } from '../../src/store/eventCodec.js';
 import type { RecordedEvent } from '../../src/store/eventStore.js';
 import { startedData } from '../support/threads.js';
 
-/** The lifecycle folds: the live follower folds small batches, a rebuild large ones. */
+/** The folds of rows by thread: the live follower folds small batches, a rebuild large ones. */
 const projections: readonly Projection[] = [
+  threadListProjection,
   sessionIndexProjection,
   subtreeGraphProjection,
   threadCatalogProjection,
@@ -33,14 +35,20 @@ const step = fc.constantFrom('codex-home', 'content', 'rollout:/r1');
 /** Any lifecycle event these folds read, on a few threads, in any order (nonsense ones too). */
 const anEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc
-    .record({ threadId: anId, parent: fc.option(anId), name: fc.option(fc.string()) })
-    .map(({ threadId, parent, name }) => ({
+    .record({
+      threadId: anId,
+      parent: fc.option(anId),
+      name: fc.option(fc.string()),
+      rolloutPath: fc.option(fc.constant('/r0')),
+    })
+    .map(({ threadId, parent, name, rolloutPath }) => ({
       type: 'ThreadStarted' as const,
       data: startedData({
         threadId,
         parentThreadId: parent,
         depth: (parent ? 1 : 0) as t.Int,
         name,
+        rolloutPath,
       }),
     })),
   fc
@@ -50,7 +58,10 @@ const anEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
     .record({ threadId: anId, name: fc.option(fc.string()) })
     .map((data) => ({ type: 'ThreadRenamed' as const, data: { ...data, indexedIn: null } })),
   fc
-    .record({ threadId: anId, rolloutPath: fc.constant(null) })
+    .record({ threadId: anId, updatedAtMs: fc.integer({ min: 0, max: 10_000 }) })
+    .map((data) => ({ type: 'ThreadUpdated' as const, data })),
+  fc
+    .record({ threadId: anId, rolloutPath: fc.option(fc.constantFrom('/r1', '/r2')) })
     .chain((data) =>
       fc.constantFrom<DomainEvent>(
         { type: 'ThreadArchived', data },
