@@ -2,6 +2,9 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodexHome } from '../../src/codex/codexHome.js';
+import type { ThreadId } from '../../src/domain/ids.js';
+import { openCodexLedger } from '../../src/main/openCodexLedger.js';
 import { exited, startCli } from '../support/cli.js';
 import {
   type CodexHomeFixture,
@@ -11,6 +14,7 @@ import {
 import { schemaErrors } from '../support/codexSchemas.js';
 import { RpcClient } from '../support/rpcClient.js';
 import { tempDir } from '../support/tempDir.js';
+import { unwrap } from '../support/unwrap.js';
 
 type Thread = {
   id: string;
@@ -171,6 +175,30 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     ).toBe('Ship it');
     const empty = await rpc.call('thread/name/set', { threadId: id, name: '   ' });
     expect(empty.error?.code).toBe(-32600);
+  });
+
+  it('lists what another process committed to the same log at the next thread/list, before any poll of the log could', async () => {
+    const t = [...fx.threads.values()].find(
+      (x) => !x.archived && fx.roots.includes(x.id) && x.id !== fx.roots[0] && x.id !== fx.roots[1],
+    )!;
+    const search = { searchTerm: 'renamed by another process', sourceKinds: ALL_KINDS };
+    expect((await list(search)).data).toEqual([]);
+    // Another process on the same data folder (played by this one): its commit is not the server's.
+    const other = openCodexLedger(new CodexHome(fx.home), undefined);
+    try {
+      unwrap(
+        await other.lifecycle.rename(t.id as ThreadId, 'renamed by another process', {
+          actor: 'test',
+          requestId: 'other-process',
+          causationId: null,
+        }),
+      );
+    } finally {
+      await other.close();
+    }
+    expect((await list(search)).data.map((x) => [x.id, x.name])).toEqual([
+      [t.id, 'renamed by another process'],
+    ]);
   });
 
   it('archives a thread with its spawned subtree, moving the rollouts, and unarchives them back', async () => {
