@@ -219,6 +219,10 @@ describe('a result already written as JSON', () => {
     expect(encodeMessage({ id: 'a"b', result })).toBe(text);
     expect(encodeLine({ id: 'a"b', result })).toEqual(Buffer.from(`${text}\n`));
     expect(JSON.parse(text)).toEqual({ id: 'a"b', result: { data: [{ é: 1 }, '\u{1F600}'] } });
+    // An id of more bytes than characters: the line is sized in bytes.
+    expect(encodeLine({ id: 'é\u{1F600}', result }).toString()).toBe(
+      `${encodeMessage({ id: 'é\u{1F600}', result })}\n`,
+    );
   });
 
   it('leaves any other message to JSON.stringify, one line', () => {

@@ -77,8 +77,19 @@ export const encodeMessage = (m: object): string => {
 export const encodeLine = (m: object): string | Buffer => {
   const { id, result } = m as { id?: unknown; result?: unknown };
   if (!(result instanceof JsonText)) return `${encodeMessage(m)}\n`;
-  const head = Buffer.from(`{"id":${JSON.stringify(id ?? null)},"result":`);
-  return Buffer.concat([head, ...result.parts, CLOSE_LINE]);
+  const head = `{"id":${JSON.stringify(id ?? null)},"result":`;
+  // Joined by hand, not by Buffer.concat: V8 took 10 ms to optimize concat (and 5.6 ms on the main
+  // thread to install this function with it inlined), inside one of the first hundred lists.
+  let length = Buffer.byteLength(head) + CLOSE_LINE.length;
+  for (const part of result.parts) length += part.length;
+  const line = Buffer.allocUnsafe(length);
+  let at = line.write(head);
+  for (const part of result.parts) {
+    line.set(part, at);
+    at += part.length;
+  }
+  line.set(CLOSE_LINE, at);
+  return line;
 };
 const CLOSE_LINE = Buffer.from('}\n');
 
