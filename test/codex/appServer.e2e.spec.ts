@@ -177,7 +177,7 @@ describe('thread-ledger app-server over a generated CODEX_HOME', () => {
     expect(empty.error?.code).toBe(-32600);
   });
 
-  it('lists what another process committed to the same log at the next thread/list, before any poll of the log could', async () => {
+  it('lists what another process committed to the same log at the next thread/list', async () => {
     const t = [...fx.threads.values()].find(
       (x) => !x.archived && fx.roots.includes(x.id) && x.id !== fx.roots[0] && x.id !== fx.roots[1],
     )!;
