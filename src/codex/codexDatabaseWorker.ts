@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { purgeThreadRows } from './codexDatabases.js';
+import { errorText } from '../app/deletion/stepExecutor.js';
+import { purgeThreadRows, type TableRows } from './codexDatabases.js';
 
 /** What the pool asks of a worker: one database purged of these threads' rows. */
 export type PurgeRequest = {
@@ -10,7 +11,7 @@ export type PurgeRequest = {
 
 /** The rows deleted per thread, or why the purge failed (its message: the step records text). */
 export type PurgeReply =
-  | { readonly job: number; readonly rows: Map<string, { table: string; rows: number }[]> }
+  | { readonly job: number; readonly rows: Map<string, TableRows[]> }
   | { readonly job: number; readonly error: string };
 
 // The body of a worker thread of `CodexDatabasePool`: purgeThreadRows, one request at a time.
@@ -19,7 +20,7 @@ parentPort?.on('message', ({ job, path, threads }: PurgeRequest) => {
   try {
     reply = { job, rows: purgeThreadRows(path, threads) };
   } catch (err) {
-    reply = { job, error: err instanceof Error ? err.message : String(err) };
+    reply = { job, error: errorText(err) };
   }
   parentPort!.postMessage(reply);
 });

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeHandleError, type HandleError } from '../app/handleError.js';
+import { inLanes } from '../app/inLanes.js';
 import { purgeLateRollout } from '../app/lateRollouts.js';
 import type { Loaded } from '../app/threadRepository.js';
 import { tombstoneDescendant } from '../app/tombstoneDescendant.js';
@@ -37,14 +38,6 @@ const MAX_ANCESTRY = 10_000;
 const IN_FLIGHT = 512;
 const IN_FLIGHT_LONG = 4;
 
-/** Runs `run` on every item, at most `width` at once, each lane taking the next item as it ends. */
-const inLane = async <T>(items: readonly T[], width: number, run: (x: T) => Promise<void>) => {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-};
 /**
  * A first message longer than this (characters) is not kept between reading a rollout and
  * importing it: it is read again then. Every rollout's head is read before the first is imported
@@ -213,12 +206,12 @@ export class CodexImporter {
     let wave: ReadRollout[] = [];
     const flush = async () => {
       await Promise.all([
-        inLane(
+        inLanes(
           wave.filter((x) => !x.previewLeftOut),
           IN_FLIGHT,
           (x) => this.importOne(x, names, report),
         ),
-        inLane(
+        inLanes(
           wave.filter((x) => x.previewLeftOut),
           IN_FLIGHT_LONG,
           (x) => this.importOne(x, names, report),

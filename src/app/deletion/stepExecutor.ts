@@ -2,6 +2,7 @@ import type { Command } from '../../domain/commands.js';
 import type { ThreadId } from '../../domain/ids.js';
 import type { PurgeStep, StepKind } from '../../domain/purgeSteps.js';
 import type { ThreadState } from '../../domain/threadState.js';
+import { inLanes } from '../inLanes.js';
 
 /** One step the domain planned, with the state of the thread it belongs to. */
 export type DueWork<S extends PurgeStep = PurgeStep> = {
@@ -48,18 +49,13 @@ export const eachAlone =
   ): StepExecutor<S> =>
   async (work) => {
     const out: StepOutcome[] = new Array(work.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < work.length) {
-        const i = next++;
-        try {
-          out[i] = { done: await run(work[i]!) };
-        } catch (err) {
-          out[i] = { failed: errorText(err) };
-        }
+    await inLanes(work, atOnce, async (w, i) => {
+      try {
+        out[i] = { done: await run(w) };
+      } catch (err) {
+        out[i] = { failed: errorText(err) };
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(atOnce, work.length) }, lane));
+    });
     return out;
   };
 
