@@ -12,7 +12,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -150,6 +150,57 @@ const databaseSizes = (home: string): string => {
     (d) => [d, sizeOf(join(home, `${d}.sqlite`)) + sizeOf(join(home, `${d}.sqlite-wal`))] as const,
   );
   return `${each.map(([d, n]) => `${d} ${mib(n)}`).join(', ')}; ${mib(each.reduce((a, [, n]) => a + n, 0))} in all`;
+};
+
+/**
+ * The least a complete scrub of Codex's databases costs: every page of the five files and their
+ * WALs read once (best of 3, from the page cache, as the deletes find them). Codex writes without
+ * secure_delete, and SQLite reuses a free page without zeroing it, so an old copy of a thread's
+ * row may sit in the unused space of any page: no scrub that reads less can be complete.
+ */
+const readDatabasesOnce = (home: string): { ms: number; bytes: number } => {
+  const files = DATABASES.flatMap((d) => [`${d}.sqlite`, `${d}.sqlite-wal`])
+    .map((f) => join(home, f))
+    .filter((f) => existsSync(f));
+  let best = Number.POSITIVE_INFINITY;
+  let bytes = 0;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best, bytes };
+};
+
+/**
+ * What the purge's scrub costs on its own: each database copied aside, then VACUUM and the WAL
+ * emptied as the purge does it (secure_delete on), one after another. The purge runs them on as
+ * many workers as there are cores, so on this machine it waits at least for the larger of the
+ * slowest one and half their sum.
+ */
+const vacuumCopies = (home: string): { each: [string, number][]; bound: number } => {
+  const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-vacuum-'));
+  try {
+    const each = DATABASES.map((d): [string, number] => {
+      for (const f of [`${d}.sqlite`, `${d}.sqlite-wal`])
+        if (existsSync(join(home, f))) cpSync(join(home, f), join(dir, f));
+      const db = new Database(join(dir, `${d}.sqlite`), { fileMustExist: true });
+      try {
+        db.pragma('secure_delete = ON');
+        const t0 = performance.now();
+        db.exec('VACUUM');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        return [d, performance.now() - t0];
+      } finally {
+        db.close();
+      }
+    });
+    const times = each.map(([, t]) => t);
+    const sum = times.reduce((a, b) => a + b, 0);
+    return { each, bound: Math.max(...times, sum / availableParallelism()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 };
 
 /** Rows left of these threads in the home's databases, by table (the columns that name a thread). */
@@ -430,6 +481,16 @@ export const benchCodex = async (
       `| Codex's databases in the home, ${total.toLocaleString('en')} threads (seeded in ${ms(seeded)} ms); history.jsonl ${mib(sizeOf(join(home, 'history.jsonl')))} | ${databaseSizes(home)} |`,
     );
 
+    const scrubFloor = readDatabasesOnce(home);
+    out(
+      `| the least a complete scrub of Codex's databases reads: every page of the five files and their WALs once (${mib(scrubFloor.bytes)}, from the page cache, best of 3) | ${ms(scrubFloor.ms)} ms |`,
+    );
+
+    const vacuum = vacuumCopies(home);
+    out(
+      `| the scrub alone, on copies of the databases: VACUUM and the WAL emptied, each (${vacuum.each.map(([d, t]) => `${d} ${ms(t)}`).join(', ')} ms); on ${availableParallelism()} cores at least | ${ms(vacuum.bound)} ms |`,
+    );
+
     const imported = importAlone(home);
     const mine = await runLedger(home, trees, 300);
     out(
@@ -480,6 +541,10 @@ export const benchCodex = async (
       );
       out(
         `| \`thread/delete\` of a 200-thread subtree, codex app-server / thread-ledger (medians) | ${(median(theirs.times) / median(mine.times)).toFixed(1)} x |`,
+      );
+      // Issue 15's delete target, against what any complete scrub must read (see readDatabasesOnce).
+      out(
+        `| \`thread/delete\` target (0.02x Codex's median: ${ms(0.02 * median(theirs.times))} ms) against what a complete scrub costs | reading the databases once ${(scrubFloor.ms / median(theirs.times)).toFixed(3)} x Codex's delete, the scrub (VACUUM) alone ${(vacuum.bound / median(theirs.times)).toFixed(3)} x, thread-ledger's whole delete ${(median(mine.times) / median(theirs.times)).toFixed(3)} x |`,
       );
     } else {
       out(
