@@ -179,18 +179,19 @@ const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) => {
 };
 
 /** A bench child on a data folder, in its own process: what it prints, parsed. */
-const childOnce = (child: string, dataDir: string) =>
+const childOnce = (child: string, dataDir: string, ...args: string[]) =>
   JSON.parse(
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL(child, import.meta.url)), dataDir],
+      ['--import', 'tsx', fileURLToPath(new URL(child, import.meta.url)), dataDir, ...args],
       { encoding: 'utf8' },
     ),
   ) as { events: number; seconds: number };
 /** The floor a rebuild is held to: the same events.db read and JSON-parsed, nothing else. */
 const logFloorOnce = (dataDir: string) => childOnce('./logFloorChild.ts', dataDir);
-/** The rebuild's path without its folds: read as it reads, decoded and unsealed, nothing written. */
-const decodeOnce = (dataDir: string) => childOnce('./decodeFloorChild.ts', dataDir);
+/** The rebuild's path without its folds: read as it reads, decoded (content opened or left sealed), nothing written. */
+const decodeOnce = (dataDir: string, content: 'opened' | 'sealed') =>
+  childOnce('./decodeFloorChild.ts', dataDir, content);
 
 const benchRebuild = async () => {
   for (const renameHeavy of [false, true]) {
@@ -201,11 +202,12 @@ const benchRebuild = async () => {
       await growLog(l, threads, have, total, renameHeavy);
       have = total;
       const floor = logFloorOnce(join(l.dir, 'data'));
-      const decoded = decodeOnce(join(l.dir, 'data'));
+      const decoded = decodeOnce(join(l.dir, 'data'), 'opened');
+      const sealed = decodeOnce(join(l.dir, 'data'), 'sealed');
       const r = rebuildOnce(join(l.dir, 'data'));
       const mix = renameHeavy ? 'rename-heavy worst case' : 'lifecycle mix';
       out(
-        `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, ${mix} | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, live heap at most ${Math.round(r.liveHeapMiB)} MiB; the floor (every row read and its JSON parsed, same file) ${Math.round(floor.events / floor.seconds).toLocaleString('en')} events/s (${floor.seconds.toFixed(2)} s): the rebuild takes **${(r.seconds / floor.seconds).toFixed(2)}x the floor** (target at most 1.5x); read, decoded and unsealed as the rebuild does, nothing folded: ${decoded.seconds.toFixed(2)} s, ${(decoded.seconds / floor.seconds).toFixed(2)}x the floor |`,
+        `| rebuild all projections from 0, ${r.events.toLocaleString('en')} events, ${mix} | ${Math.round(r.events / r.seconds).toLocaleString('en')} events/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.maxRssMiB)} MiB, live heap at most ${Math.round(r.liveHeapMiB)} MiB; the floor (every row read and its JSON parsed, same file) ${Math.round(floor.events / floor.seconds).toLocaleString('en')} events/s (${floor.seconds.toFixed(2)} s): the rebuild takes **${(r.seconds / floor.seconds).toFixed(2)}x the floor** (target at most 1.5x); read, decoded and unsealed as the rebuild does, nothing folded: ${decoded.seconds.toFixed(2)} s, ${(decoded.seconds / floor.seconds).toFixed(2)}x the floor (content left sealed: ${sealed.seconds.toFixed(2)} s, ${(sealed.seconds / floor.seconds).toFixed(2)}x) |`,
       );
     }
     await l.close();
