@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -110,6 +110,53 @@ describe("purging a thread's rows from Codex's databases", () => {
     for (const value of h.seeded.values.get(h.kept)!.filter(current)) {
       expect(filesContaining(h.dir, value).length, value).toBeGreaterThan(0);
     }
+  });
+
+  it('leaves nothing of a row Codex deleted long ago, though its page now belongs to another table', () => {
+    const h = home();
+    const state = join(h.dir, 'state_5.sqlite');
+    const stale = `stale-attachment-of-${h.parent}`;
+    // As Codex writes (no secure_delete): an attachment of the thread, spilling onto overflow
+    // pages, deleted; then another thread's rows take the freed pages over.
+    const codex = new Database(state);
+    codex.pragma('secure_delete = OFF');
+    codex
+      .prepare(
+        `INSERT INTO thread_attachments (id, thread_id, attachment_type, identity_key, payload, created_at)
+         VALUES ('old', ?, 'file', 'k', ?, 1)`,
+      )
+      .run(h.parent, `${stale} `.repeat(600));
+    codex.prepare(`DELETE FROM thread_attachments WHERE id = 'old'`).run();
+    const freed = codex.pragma('freelist_count', { simple: true }) as number;
+    const tools = codex.prepare(
+      `INSERT INTO thread_dynamic_tools (thread_id, position, name, description, input_schema)
+       VALUES (?, ?, 'tool', ?, '{}')`,
+    );
+    for (let i = 0; (codex.pragma('freelist_count', { simple: true }) as number) > 0; i++)
+      tools.run(h.kept, 1000 + i, 'd'.repeat(1500));
+    codex.pragma('wal_checkpoint(TRUNCATE)');
+    // Which b-tree each page holding the stale text belongs to (dbstat: page number -> name).
+    const owners = new Map(
+      codex
+        .prepare<[], { name: string; pageno: number }>('SELECT name, pageno FROM dbstat')
+        .all()
+        .map((r) => [r.pageno, r.name]),
+    );
+    const pageSize = codex.pragma('page_size', { simple: true }) as number;
+    codex.close();
+    const file = readFileSync(state);
+    const holders = new Set<string>();
+    for (let at = file.indexOf(stale); at >= 0; at = file.indexOf(stale, at + 1))
+      holders.add(owners.get(Math.floor(at / pageSize) + 1) ?? 'free');
+    // Not in a free page (there are none left), yet in the file: in the unused space of a page
+    // another table took over, which SQLite does not zero when it reuses a page without secure_delete.
+    expect(freed).toBeGreaterThan(0);
+    expect(filesContaining(h.dir, stale)).toEqual([state]);
+    expect(holders).toContain('thread_dynamic_tools');
+    expect(holders).not.toContain('free');
+    // So no scrub of the free pages alone reaches it: the purge's VACUUM does.
+    purgeThreadRows(state, h.doomed);
+    expect(filesContaining(h.dir, stale)).toEqual([]);
   });
 
   it('deletes what a delete trigger writes back, into a table already purged in that round', () => {
