@@ -21,6 +21,7 @@ import { type SeedProfile, seedCodexDatabases } from '../test/support/codexDatab
 import { writeRollout } from '../test/support/codexHomeFixture.js';
 import { CODEX_BIN } from '../test/support/realCodex.js';
 import { RpcClient } from '../test/support/rpcClient.js';
+import { benchChild } from './benchChild.js';
 import { ms, quantiles } from './machine.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -144,10 +145,12 @@ export const BENCH_PROFILE: SeedProfile = {
 const DATABASES = ['state_5', 'logs_2', 'goals_1', 'queue_1', 'memories_1'];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const sizeOf = (p: string) => statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+/** A database's file and its WAL, by name. */
+const filesOf = (d: string) => [`${d}.sqlite`, `${d}.sqlite-wal`];
 /** Each database with its -wal, as `state_5 40.1 MiB, ...`, and the total. */
 const databaseSizes = (home: string): string => {
   const each = DATABASES.map(
-    (d) => [d, sizeOf(join(home, `${d}.sqlite`)) + sizeOf(join(home, `${d}.sqlite-wal`))] as const,
+    (d) => [d, filesOf(d).reduce((n, f) => n + sizeOf(join(home, f)), 0)] as const,
   );
   return `${each.map(([d, n]) => `${d} ${mib(n)}`).join(', ')}; ${mib(each.reduce((a, [, n]) => a + n, 0))} in all`;
 };
@@ -159,7 +162,7 @@ const databaseSizes = (home: string): string => {
  * row may sit in the unused space of any page: no scrub that reads less can be complete.
  */
 const readDatabasesOnce = (home: string): { ms: number; bytes: number } => {
-  const files = DATABASES.flatMap((d) => [`${d}.sqlite`, `${d}.sqlite-wal`])
+  const files = DATABASES.flatMap(filesOf)
     .map((f) => join(home, f))
     .filter((f) => existsSync(f));
   let best = Number.POSITIVE_INFINITY;
@@ -182,7 +185,7 @@ const vacuumCopies = (home: string): { each: [string, number][]; bound: number }
   const dir = mkdtempSync(join(tmpdir(), 'thread-ledger-vacuum-'));
   try {
     const each = DATABASES.map((d): [string, number] => {
-      for (const f of [`${d}.sqlite`, `${d}.sqlite-wal`])
+      for (const f of filesOf(d))
         if (existsSync(join(home, f))) cpSync(join(home, f), join(dir, f));
       const db = new Database(join(dir, `${d}.sqlite`), { fileMustExist: true });
       try {
@@ -347,13 +350,9 @@ const importAlone = (home: string) => {
       recursive: true,
       filter: (src) => !/\.sqlite(-wal|-shm)?$|history\.jsonl$/.test(src),
     });
-    return JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['--import', 'tsx', fileURLToPath(new URL('./importChild.ts', import.meta.url)), copy],
-        { encoding: 'utf8' },
-      ),
-    ) as { rollouts: number; ms: number; maxRssMiB: number };
+    return benchChild<{ rollouts: number; ms: number; maxRssMiB: number }>('./importChild.ts', [
+      copy,
+    ]);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

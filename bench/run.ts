@@ -1,9 +1,7 @@
 // npm run bench [-- --quick]: the figures recorded in BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ledger } from '../src/app/ledger.js';
@@ -12,6 +10,7 @@ import type { ThreadId } from '../src/domain/ids.js';
 import type { KeyServiceClientOptions } from '../src/io/keys/keyServiceClient.js';
 import { openLedger } from '../src/main/openLedger.js';
 import { listThreads } from '../src/projections/threadListQuery.js';
+import { benchChild } from './benchChild.js';
 import { benchCodex } from './codex.js';
 import { benchEvidence } from './evidence.js';
 import { ctx, growLog, inWaves, KINDS, started } from './fixtures.js';
@@ -154,44 +153,27 @@ const benchDelete = async (l: Ledger & { rollouts: string }) => {
   }
 };
 
-const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) => {
-  const profile = process.env['BENCH_PROFILE']
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]
-    : [];
-  const child = execFileSync(
-    process.execPath,
-    [
-      ...profile,
-      '--expose-gc',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./rebuildChild.ts', import.meta.url)),
-      dataDir,
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } },
+const rebuildOnce = (dataDir: string, env: Record<string, string> = {}) =>
+  benchChild<{ events: number; seconds: number; maxRssMiB: number; liveHeapMiB: number }>(
+    './rebuildChild.ts',
+    [dataDir],
+    {
+      nodeFlags: [
+        ...(process.env['BENCH_PROFILE']
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]
+          : []),
+        '--expose-gc',
+      ],
+      env,
+    },
   );
-  return JSON.parse(child) as {
-    events: number;
-    seconds: number;
-    maxRssMiB: number;
-    liveHeapMiB: number;
-  };
-};
 
-/** A bench child on a data folder, in its own process: what it prints, parsed. */
-const childOnce = (child: string, dataDir: string, ...args: string[]) =>
-  JSON.parse(
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL(child, import.meta.url)), dataDir, ...args],
-      { encoding: 'utf8' },
-    ),
-  ) as { events: number; seconds: number };
+type Timed = { events: number; seconds: number };
 /** The floor a rebuild is held to: the same events.db read and JSON-parsed, nothing else. */
-const logFloorOnce = (dataDir: string) => childOnce('./logFloorChild.ts', dataDir);
+const logFloorOnce = (dataDir: string) => benchChild<Timed>('./logFloorChild.ts', [dataDir]);
 /** The rebuild's path without its folds: read as it reads, decoded (content opened or left sealed), nothing written. */
 const decodeOnce = (dataDir: string, content: 'opened' | 'sealed') =>
-  childOnce('./decodeFloorChild.ts', dataDir, content);
+  benchChild<Timed>('./decodeFloorChild.ts', [dataDir, content]);
 
 const benchRebuild = async () => {
   for (const renameHeavy of [false, true]) {
